@@ -1,0 +1,673 @@
+//! The pure session core: state, the commands people give, the events that record what happened,
+//! and the rules between them. No IO, no async, no clock: time comes in with the command.
+//!
+//! `apply(actor, command)` checks a command against the rules and the current state, returns the
+//! events it causes and folds them into the state; `evolve(event)` folds a stored event (used on
+//! restart). `check_invariants` states what must always hold; tests call it after every step.
+
+pub mod ids;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::{Programme, Prompt, Step};
+pub use ids::{JoinCode, Name, OpId, ParticipantId, Token};
+
+/// Most participants one session accepts.
+pub const MAX_PARTICIPANTS: usize = 20_000;
+/// Most operations one participant (or the facilitator) may have applied in a session.
+pub const MAX_OPS_PER_ACTOR: usize = 10_000;
+/// Longest countdown, in seconds (four hours).
+pub const MAX_TIMER_SECONDS: u32 = 4 * 60 * 60;
+/// Largest minimum group size a session may ask for before aggregates show.
+pub const MAX_MIN_GROUP: u32 = 1_000;
+
+/// A session's interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Danish, the default.
+    #[default]
+    Da,
+    /// English.
+    En,
+}
+
+/// Everything fixed when a session is created; stored once, first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Created {
+    /// The join code.
+    pub code: JoinCode,
+    /// The programme as it was when the session was created.
+    pub programme: Programme,
+    /// Interface language.
+    pub lang: Lang,
+    /// Aggregates show only when at least this many answered.
+    pub min_group: u32,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    /// Base of the session's links (`--public-url`, or the address the facilitator used).
+    pub base_url: String,
+    /// Steers the session.
+    pub facilitator_token: Token,
+    /// Shows the session, read-only.
+    pub projector_token: Token,
+}
+
+/// Who gives a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// Holds the facilitator token.
+    Facilitator,
+    /// Holds the projector token: shows, never steers.
+    Projector,
+    /// A joined participant.
+    Participant(ParticipantId),
+    /// Someone not yet joined.
+    Newcomer,
+}
+
+/// A participant's answer as it arrives, before it is checked against its prompt.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnswerInput {
+    /// A whole number (for scales).
+    Number(i64),
+    /// Text (for free-text prompts).
+    Text(String),
+}
+
+/// A checked answer, as stored: a bare number or a bare string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    /// A value within the prompt's scale.
+    Scale(i32),
+    /// Text within the prompt's limit.
+    Text(String),
+}
+
+/// What someone asks the session to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// A newcomer joins, with the secret their phone will keep.
+    Join {
+        /// The new participant's resumable secret.
+        secret: Token,
+        /// Optional display name; anonymous when `None`.
+        name: Option<Name>,
+        /// When, in ms since the epoch.
+        at_ms: i64,
+    },
+    /// The facilitator moves everyone to step `index`.
+    Goto {
+        /// Client operation id.
+        op: OpId,
+        /// Target step.
+        index: usize,
+    },
+    /// The facilitator starts a countdown.
+    StartTimer {
+        /// Client operation id.
+        op: OpId,
+        /// Length of the countdown.
+        seconds: u32,
+        /// The server's clock now, ms since the epoch.
+        now_ms: i64,
+    },
+    /// The facilitator stops the countdown.
+    StopTimer {
+        /// Client operation id.
+        op: OpId,
+    },
+    /// A participant answers a prompt (again: the last answer counts).
+    Answer {
+        /// Client operation id.
+        op: OpId,
+        /// Step id.
+        step: String,
+        /// Prompt id within the step.
+        prompt: String,
+        /// The value given.
+        value: AnswerInput,
+    },
+    /// A participant says they are (or are not) done with a step.
+    SetReady {
+        /// Client operation id.
+        op: OpId,
+        /// Step id.
+        step: String,
+        /// Done or not.
+        ready: bool,
+    },
+}
+
+impl Command {
+    /// The client operation id, if the command carries one.
+    pub fn op(&self) -> Option<&OpId> {
+        match self {
+            Command::Join { .. } => None,
+            Command::Goto { op, .. }
+            | Command::StartTimer { op, .. }
+            | Command::StopTimer { op }
+            | Command::Answer { op, .. }
+            | Command::SetReady { op, .. } => Some(op),
+        }
+    }
+}
+
+/// A recorded fact. Events are stored in order; folding them over [`Session::new`] gives the state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A participant joined.
+    Joined {
+        /// Assigned in joining order.
+        participant: ParticipantId,
+        /// Their resumable secret.
+        secret: Token,
+        /// Optional display name.
+        name: Option<Name>,
+        /// When.
+        at_ms: i64,
+    },
+    /// Everyone moved to another step.
+    StepChanged {
+        /// The facilitator's operation.
+        op: OpId,
+        /// The new step.
+        index: usize,
+    },
+    /// A countdown started.
+    TimerStarted {
+        /// The facilitator's operation.
+        op: OpId,
+        /// When it ends, ms since the epoch.
+        ends_at_ms: i64,
+        /// Its length.
+        seconds: u32,
+    },
+    /// The countdown stopped.
+    TimerStopped {
+        /// The facilitator's operation.
+        op: OpId,
+    },
+    /// A participant answered.
+    Answered {
+        /// Who.
+        participant: ParticipantId,
+        /// Their operation.
+        op: OpId,
+        /// Step id.
+        step: String,
+        /// Prompt id.
+        prompt: String,
+        /// The checked value.
+        value: Answer,
+    },
+    /// A participant marked a step done or not done.
+    ReadyChanged {
+        /// Who.
+        participant: ParticipantId,
+        /// Their operation.
+        op: OpId,
+        /// Step id.
+        step: String,
+        /// Done or not.
+        ready: bool,
+    },
+}
+
+/// Why a command was refused. The state is unchanged whenever one is returned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// This actor may not give this command.
+    #[error("not allowed for your role")]
+    NotAllowed,
+    /// The step does not exist or is not open for answers yet.
+    #[error("that step is not open")]
+    WrongStep,
+    /// The prompt does not exist in the step.
+    #[error("no such question in this step")]
+    NoSuchPrompt,
+    /// The value does not fit the prompt (wrong type or out of range).
+    #[error("the answer does not fit the question")]
+    Invalid,
+    /// Text longer than the prompt allows.
+    #[error("the text is too long (at most {0} characters)")]
+    TooLong(usize),
+    /// Timer length out of range.
+    #[error("a countdown must last between 1 second and 4 hours")]
+    TimerRange,
+    /// The session is full.
+    #[error("the session is full")]
+    Full,
+    /// This actor has sent too many operations.
+    #[error("too many operations")]
+    TooManyOps,
+}
+
+/// The result of a command that was not refused.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// New events, already folded into the state; they must be stored before anyone is told.
+    Applied(Vec<Event>),
+    /// The operation was applied before; nothing changed, acknowledge it again.
+    Duplicate,
+}
+
+/// A running countdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    /// When it ends, ms since the epoch.
+    pub ends_at_ms: i64,
+    /// Its length.
+    pub seconds: u32,
+}
+
+/// One participant's durable state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Participant {
+    /// Their id.
+    pub id: ParticipantId,
+    secret: Token,
+    /// Display name, if they gave one.
+    pub name: Option<Name>,
+    /// When they joined.
+    pub joined_at_ms: i64,
+    /// Private answers: step id → prompt id → answer.
+    pub answers: BTreeMap<String, BTreeMap<String, Answer>>,
+    /// Steps they marked done.
+    pub ready: BTreeSet<String>,
+    ops: HashSet<OpId>,
+}
+
+impl Participant {
+    /// The participant's secret, for their own screen only.
+    pub fn secret(&self) -> &Token {
+        &self.secret
+    }
+
+    /// Whether `secret` is this participant's.
+    pub fn owns(&self, secret: &Token) -> bool {
+        self.secret.matches(secret)
+    }
+}
+
+/// One live session's whole durable state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Session {
+    created: Created,
+    step: usize,
+    timer: Option<Timer>,
+    participants: Vec<Participant>,
+    facilitator_ops: HashSet<OpId>,
+    seq: u64,
+}
+
+impl Session {
+    /// A fresh session at its first step.
+    pub fn new(created: Created) -> Self {
+        Session {
+            created,
+            step: 0,
+            timer: None,
+            participants: Vec::new(),
+            facilitator_ops: HashSet::new(),
+            seq: 0,
+        }
+    }
+
+    /// What was fixed at creation.
+    pub fn created(&self) -> &Created {
+        &self.created
+    }
+
+    /// The programme being run.
+    pub fn programme(&self) -> &Programme {
+        &self.created.programme
+    }
+
+    /// Index of the current step.
+    pub fn step_index(&self) -> usize {
+        self.step
+    }
+
+    /// The current step.
+    pub fn step(&self) -> &Step {
+        &self.created.programme.steps[self.step]
+    }
+
+    /// The countdown, if one runs (or ran out and was not stopped).
+    pub fn timer(&self) -> Option<Timer> {
+        self.timer
+    }
+
+    /// Number of events applied so far; the session's sequence number.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Everyone who joined, in order.
+    pub fn participants(&self) -> &[Participant] {
+        &self.participants
+    }
+
+    /// One participant.
+    pub fn participant(&self, id: ParticipantId) -> Option<&Participant> {
+        self.participants.get(id.index())
+    }
+
+    /// Which role a presented token gives, if any.
+    pub fn role_of(&self, token: &Token) -> Option<Actor> {
+        if self.created.facilitator_token.matches(token) {
+            Some(Actor::Facilitator)
+        } else if self.created.projector_token.matches(token) {
+            Some(Actor::Projector)
+        } else {
+            None
+        }
+    }
+
+    /// How many participants marked the step done.
+    pub fn ready_count(&self, step_id: &str) -> usize {
+        self.participants
+            .iter()
+            .filter(|p| p.ready.contains(step_id))
+            .count()
+    }
+
+    /// For each prompt of the step: how many participants answered it.
+    pub fn answer_counts(&self, step: &Step) -> BTreeMap<String, usize> {
+        let mut counts: BTreeMap<String, usize> = step
+            .prompts
+            .iter()
+            .map(|p| (p.id().to_owned(), 0))
+            .collect();
+        for answers in self
+            .participants
+            .iter()
+            .filter_map(|p| p.answers.get(&step.id))
+        {
+            for prompt in answers.keys() {
+                if let Some(count) = counts.get_mut(prompt) {
+                    *count += 1;
+                }
+            }
+        }
+        counts
+    }
+
+    /// Checks `command` from `actor` against the rules; on success folds the resulting events
+    /// into the state and returns them. On error nothing changed.
+    pub fn apply(&mut self, actor: Actor, command: Command) -> Result<Outcome, RuleError> {
+        if let Some(op) = command.op()
+            && self.seen(actor, op)
+        {
+            return Ok(Outcome::Duplicate);
+        }
+        let events = self.decide(actor, command)?;
+        for event in &events {
+            self.evolve(event);
+        }
+        Ok(Outcome::Applied(events))
+    }
+
+    fn seen(&self, actor: Actor, op: &OpId) -> bool {
+        match actor {
+            Actor::Facilitator => self.facilitator_ops.contains(op),
+            Actor::Participant(id) => self.participant(id).is_some_and(|p| p.ops.contains(op)),
+            Actor::Projector | Actor::Newcomer => false,
+        }
+    }
+
+    fn ops_used(&self, actor: Actor) -> usize {
+        match actor {
+            Actor::Facilitator => self.facilitator_ops.len(),
+            Actor::Participant(id) => self.participant(id).map_or(0, |p| p.ops.len()),
+            Actor::Projector | Actor::Newcomer => 0,
+        }
+    }
+
+    fn decide(&self, actor: Actor, command: Command) -> Result<Vec<Event>, RuleError> {
+        if command.op().is_some() && self.ops_used(actor) >= MAX_OPS_PER_ACTOR {
+            return Err(RuleError::TooManyOps);
+        }
+        let event = match (actor, command) {
+            (
+                Actor::Newcomer,
+                Command::Join {
+                    secret,
+                    name,
+                    at_ms,
+                },
+            ) => {
+                if self.participants.len() >= MAX_PARTICIPANTS {
+                    return Err(RuleError::Full);
+                }
+                Event::Joined {
+                    participant: ParticipantId::from_index(self.participants.len()),
+                    secret,
+                    name,
+                    at_ms,
+                }
+            }
+            (Actor::Facilitator, Command::Goto { op, index }) => {
+                if index >= self.programme().steps.len() {
+                    return Err(RuleError::WrongStep);
+                }
+                Event::StepChanged { op, index }
+            }
+            (
+                Actor::Facilitator,
+                Command::StartTimer {
+                    op,
+                    seconds,
+                    now_ms,
+                },
+            ) => {
+                if seconds == 0 || seconds > MAX_TIMER_SECONDS {
+                    return Err(RuleError::TimerRange);
+                }
+                Event::TimerStarted {
+                    op,
+                    ends_at_ms: now_ms + i64::from(seconds) * 1000,
+                    seconds,
+                }
+            }
+            (Actor::Facilitator, Command::StopTimer { op }) => Event::TimerStopped { op },
+            (
+                Actor::Participant(participant),
+                Command::Answer {
+                    op,
+                    step,
+                    prompt,
+                    value,
+                },
+            ) => {
+                let step_def = self.open_step(&step)?;
+                let prompt_def = step_def
+                    .prompts
+                    .iter()
+                    .find(|p| p.id() == prompt)
+                    .ok_or(RuleError::NoSuchPrompt)?;
+                let value = check_answer(prompt_def, value)?;
+                Event::Answered {
+                    participant,
+                    op,
+                    step,
+                    prompt,
+                    value,
+                }
+            }
+            (Actor::Participant(participant), Command::SetReady { op, step, ready }) => {
+                self.open_step(&step)?;
+                Event::ReadyChanged {
+                    participant,
+                    op,
+                    step,
+                    ready,
+                }
+            }
+            _ => return Err(RuleError::NotAllowed),
+        };
+        Ok(vec![event])
+    }
+
+    /// A step a participant may write to: the current one or an earlier one (answers typed
+    /// offline arrive late and must not be lost), never a later one.
+    fn open_step(&self, step_id: &str) -> Result<&Step, RuleError> {
+        match self.programme().step(step_id) {
+            Some((index, step)) if index <= self.step => Ok(step),
+            _ => Err(RuleError::WrongStep),
+        }
+    }
+
+    /// Folds one event into the state. Events come from `apply` or from the store, so they are
+    /// trusted; an event that does not fit is ignored rather than crashing a restart.
+    pub fn evolve(&mut self, event: &Event) {
+        self.seq += 1;
+        match event {
+            Event::Joined {
+                participant,
+                secret,
+                name,
+                at_ms,
+            } => {
+                if participant.index() == self.participants.len() {
+                    self.participants.push(Participant {
+                        id: *participant,
+                        secret: secret.clone(),
+                        name: name.clone(),
+                        joined_at_ms: *at_ms,
+                        answers: BTreeMap::new(),
+                        ready: BTreeSet::new(),
+                        ops: HashSet::new(),
+                    });
+                }
+            }
+            Event::StepChanged { op, index } => {
+                self.facilitator_ops.insert(op.clone());
+                if *index < self.programme().steps.len() {
+                    self.step = *index;
+                }
+            }
+            Event::TimerStarted {
+                op,
+                ends_at_ms,
+                seconds,
+            } => {
+                self.facilitator_ops.insert(op.clone());
+                self.timer = Some(Timer {
+                    ends_at_ms: *ends_at_ms,
+                    seconds: *seconds,
+                });
+            }
+            Event::TimerStopped { op } => {
+                self.facilitator_ops.insert(op.clone());
+                self.timer = None;
+            }
+            Event::Answered {
+                participant,
+                op,
+                step,
+                prompt,
+                value,
+            } => {
+                if let Some(p) = self.participants.get_mut(participant.index()) {
+                    p.ops.insert(op.clone());
+                    p.answers
+                        .entry(step.clone())
+                        .or_default()
+                        .insert(prompt.clone(), value.clone());
+                }
+            }
+            Event::ReadyChanged {
+                participant,
+                op,
+                step,
+                ready,
+            } => {
+                if let Some(p) = self.participants.get_mut(participant.index()) {
+                    p.ops.insert(op.clone());
+                    if *ready {
+                        p.ready.insert(step.clone());
+                    } else {
+                        p.ready.remove(step);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What must always hold. Returns the first violation found.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let steps = &self.programme().steps;
+        if self.step >= steps.len() {
+            return Err(format!("step {} out of {}", self.step, steps.len()));
+        }
+        if self.participants.len() > MAX_PARTICIPANTS {
+            return Err("too many participants".into());
+        }
+        if self.facilitator_ops.len() > MAX_OPS_PER_ACTOR {
+            return Err("facilitator exceeded its operations".into());
+        }
+        if let Some(timer) = self.timer
+            && (timer.seconds == 0 || timer.seconds > MAX_TIMER_SECONDS)
+        {
+            return Err("timer out of range".into());
+        }
+        for (index, p) in self.participants.iter().enumerate() {
+            if p.id.index() != index {
+                return Err(format!("participant {} stored at {index}", p.id));
+            }
+            if p.ops.len() > MAX_OPS_PER_ACTOR {
+                return Err(format!("{} exceeded its operations", p.id));
+            }
+            for step_id in &p.ready {
+                if self.programme().step(step_id).is_none() {
+                    return Err(format!("{} ready for unknown step {step_id}", p.id));
+                }
+            }
+            for (step_id, answers) in &p.answers {
+                let Some((_, step)) = self.programme().step(step_id) else {
+                    return Err(format!("{} answered unknown step {step_id}", p.id));
+                };
+                for (prompt_id, answer) in answers {
+                    let Some(prompt) = step.prompts.iter().find(|q| q.id() == prompt_id) else {
+                        return Err(format!("{} answered unknown prompt {prompt_id}", p.id));
+                    };
+                    let input = match answer {
+                        Answer::Scale(v) => AnswerInput::Number(i64::from(*v)),
+                        Answer::Text(t) => AnswerInput::Text(t.clone()),
+                    };
+                    if check_answer(prompt, input).as_ref() != Ok(answer) {
+                        return Err(format!("{}'s answer to {prompt_id} does not fit", p.id));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_answer(prompt: &Prompt, value: AnswerInput) -> Result<Answer, RuleError> {
+    match (prompt, value) {
+        (Prompt::Scale { min, max, .. }, AnswerInput::Number(n)) => {
+            if n < i64::from(*min) || n > i64::from(*max) {
+                return Err(RuleError::Invalid);
+            }
+            Ok(Answer::Scale(n as i32))
+        }
+        (Prompt::Text { max_len, .. }, AnswerInput::Text(text)) => {
+            if text.chars().count() > *max_len {
+                return Err(RuleError::TooLong(*max_len));
+            }
+            Ok(Answer::Text(text))
+        }
+        _ => Err(RuleError::Invalid),
+    }
+}
+
+#[cfg(test)]
+mod tests;

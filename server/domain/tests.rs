@@ -1,0 +1,451 @@
+//! Unit tests for every rule of the core. Each test checks the invariants after every command.
+
+use super::*;
+use crate::content::Library;
+
+fn session() -> Session {
+    let library = Library::builtin().unwrap();
+    let mut rng = rand::rng();
+    Session::new(Created {
+        code: JoinCode::random(&mut rng),
+        programme: library.get("del1").unwrap().clone(),
+        lang: Lang::Da,
+        min_group: 3,
+        created_at_ms: 1_700_000_000_000,
+        base_url: "http://127.0.0.1:8080".into(),
+        facilitator_token: Token::random(&mut rng),
+        projector_token: Token::random(&mut rng),
+    })
+}
+
+fn op(s: &str) -> OpId {
+    OpId::parse(s).unwrap()
+}
+
+/// Applies and asserts the invariants still hold, whatever the outcome.
+fn apply(s: &mut Session, actor: Actor, command: Command) -> Result<Outcome, RuleError> {
+    let before = s.seq();
+    let result = s.apply(actor, command);
+    s.check_invariants().unwrap();
+    match &result {
+        Ok(Outcome::Applied(events)) => assert_eq!(s.seq(), before + events.len() as u64),
+        _ => assert_eq!(
+            s.seq(),
+            before,
+            "a refused or duplicate command changed the state"
+        ),
+    }
+    result
+}
+
+fn join(s: &mut Session, name: Option<&str>) -> ParticipantId {
+    let command = Command::Join {
+        secret: Token::random(&mut rand::rng()),
+        name: name.map(|n| Name::parse(n).unwrap()),
+        at_ms: 1,
+    };
+    match apply(s, Actor::Newcomer, command).unwrap() {
+        Outcome::Applied(events) => match events.as_slice() {
+            [Event::Joined { participant, .. }] => *participant,
+            other => panic!("unexpected events {other:?}"),
+        },
+        Outcome::Duplicate => panic!("join cannot be a duplicate"),
+    }
+}
+
+fn goto(s: &mut Session, id: &str, index: usize) -> Result<Outcome, RuleError> {
+    apply(s, Actor::Facilitator, Command::Goto { op: op(id), index })
+}
+
+fn answer(step: &str, prompt: &str, id: &str, value: AnswerInput) -> Command {
+    Command::Answer {
+        op: op(id),
+        step: step.into(),
+        prompt: prompt.into(),
+        value,
+    }
+}
+
+#[test]
+fn participants_get_ids_in_joining_order() {
+    let mut s = session();
+    assert_eq!(join(&mut s, None).to_string(), "p0");
+    assert_eq!(join(&mut s, Some("Anna")).to_string(), "p1");
+    assert_eq!(s.participants()[1].name.as_ref().unwrap().as_str(), "Anna");
+    assert!(s.participants()[0].name.is_none());
+}
+
+#[test]
+fn only_newcomers_join() {
+    let mut s = session();
+    let p = join(&mut s, None);
+    let command = Command::Join {
+        secret: Token::random(&mut rand::rng()),
+        name: None,
+        at_ms: 1,
+    };
+    for actor in [Actor::Facilitator, Actor::Projector, Actor::Participant(p)] {
+        assert_eq!(
+            apply(&mut s, actor, command.clone()),
+            Err(RuleError::NotAllowed)
+        );
+    }
+}
+
+#[test]
+fn only_the_facilitator_moves_steps_and_timers() {
+    let mut s = session();
+    let p = join(&mut s, None);
+    for actor in [Actor::Projector, Actor::Participant(p), Actor::Newcomer] {
+        let steer = [
+            Command::Goto {
+                op: op("g"),
+                index: 1,
+            },
+            Command::StartTimer {
+                op: op("t"),
+                seconds: 60,
+                now_ms: 0,
+            },
+            Command::StopTimer { op: op("s") },
+        ];
+        for command in steer {
+            assert_eq!(apply(&mut s, actor, command), Err(RuleError::NotAllowed));
+        }
+    }
+    assert_eq!(s.step_index(), 0);
+    assert!(goto(&mut s, "g", 1).is_ok());
+    assert_eq!(s.step_index(), 1);
+    assert!(goto(&mut s, "g2", 0).is_ok(), "going back is allowed");
+    assert_eq!(s.step_index(), 0);
+}
+
+#[test]
+fn goto_beyond_the_last_step_is_refused() {
+    let mut s = session();
+    let last = s.programme().steps.len() - 1;
+    assert!(goto(&mut s, "a", last).is_ok());
+    assert_eq!(goto(&mut s, "b", last + 1), Err(RuleError::WrongStep));
+    assert_eq!(s.step_index(), last);
+}
+
+#[test]
+fn the_timer_ends_where_the_server_clock_says() {
+    let mut s = session();
+    let start = Command::StartTimer {
+        op: op("t"),
+        seconds: 300,
+        now_ms: 10_000,
+    };
+    apply(&mut s, Actor::Facilitator, start).unwrap();
+    assert_eq!(
+        s.timer(),
+        Some(Timer {
+            ends_at_ms: 310_000,
+            seconds: 300
+        })
+    );
+    apply(
+        &mut s,
+        Actor::Facilitator,
+        Command::StopTimer { op: op("s") },
+    )
+    .unwrap();
+    assert_eq!(s.timer(), None);
+    for seconds in [0, MAX_TIMER_SECONDS + 1] {
+        let bad = Command::StartTimer {
+            op: op("x"),
+            seconds,
+            now_ms: 0,
+        };
+        assert_eq!(
+            apply(&mut s, Actor::Facilitator, bad),
+            Err(RuleError::TimerRange)
+        );
+    }
+}
+
+#[test]
+fn a_participant_answers_the_current_or_an_earlier_step_never_a_later_one() {
+    let mut s = session();
+    let p = Actor::Participant(join(&mut s, None));
+    let early = answer("arbejde-privat", "balance", "a1", AnswerInput::Number(7));
+    assert_eq!(apply(&mut s, p, early.clone()), Err(RuleError::WrongStep));
+    goto(&mut s, "g1", 1).unwrap();
+    assert!(matches!(apply(&mut s, p, early), Ok(Outcome::Applied(_))));
+    goto(&mut s, "g2", 2).unwrap();
+    let late = answer("arbejde-privat", "balance", "a2", AnswerInput::Number(8));
+    assert!(
+        matches!(apply(&mut s, p, late), Ok(Outcome::Applied(_))),
+        "offline answers arrive late"
+    );
+    let Actor::Participant(id) = p else {
+        unreachable!()
+    };
+    assert_eq!(
+        s.participant(id).unwrap().answers["arbejde-privat"]["balance"],
+        Answer::Scale(8)
+    );
+}
+
+#[test]
+fn answers_must_fit_their_prompt() {
+    let mut s = session();
+    let p = Actor::Participant(join(&mut s, None));
+    goto(&mut s, "g", 1).unwrap();
+    let cases = [
+        ("balance", AnswerInput::Number(0), RuleError::Invalid),
+        ("balance", AnswerInput::Number(11), RuleError::Invalid),
+        ("balance", AnswerInput::Number(i64::MAX), RuleError::Invalid),
+        ("balance", AnswerInput::Text("7".into()), RuleError::Invalid),
+        (
+            "balance-hvorfor",
+            AnswerInput::Number(3),
+            RuleError::Invalid,
+        ),
+        (
+            "balance-hvorfor",
+            AnswerInput::Text("å".repeat(2001)),
+            RuleError::TooLong(2000),
+        ),
+        ("nope", AnswerInput::Number(3), RuleError::NoSuchPrompt),
+    ];
+    for (i, (prompt, value, error)) in cases.into_iter().enumerate() {
+        let command = answer("arbejde-privat", prompt, &format!("op{i}"), value);
+        assert_eq!(apply(&mut s, p, command), Err(error));
+    }
+    let unknown_step = answer("ingen", "balance", "x", AnswerInput::Number(3));
+    assert_eq!(apply(&mut s, p, unknown_step), Err(RuleError::WrongStep));
+    let fits = answer(
+        "arbejde-privat",
+        "balance-hvorfor",
+        "ok",
+        AnswerInput::Text("å".repeat(2000)),
+    );
+    assert!(apply(&mut s, p, fits).is_ok());
+}
+
+#[test]
+fn the_facilitator_and_projector_cannot_answer() {
+    let mut s = session();
+    goto(&mut s, "g", 1).unwrap();
+    for actor in [Actor::Facilitator, Actor::Projector, Actor::Newcomer] {
+        let command = answer("arbejde-privat", "balance", "a", AnswerInput::Number(5));
+        assert_eq!(apply(&mut s, actor, command), Err(RuleError::NotAllowed));
+    }
+}
+
+#[test]
+fn a_resent_operation_is_a_harmless_duplicate() {
+    let mut s = session();
+    let p = Actor::Participant(join(&mut s, None));
+    goto(&mut s, "g", 1).unwrap();
+    let first = answer("arbejde-privat", "balance", "same", AnswerInput::Number(4));
+    assert!(matches!(
+        apply(&mut s, p, first.clone()),
+        Ok(Outcome::Applied(_))
+    ));
+    let changed = answer("arbejde-privat", "balance", "same", AnswerInput::Number(9));
+    assert_eq!(apply(&mut s, p, changed), Ok(Outcome::Duplicate));
+    let Actor::Participant(id) = p else {
+        unreachable!()
+    };
+    assert_eq!(
+        s.participant(id).unwrap().answers["arbejde-privat"]["balance"],
+        Answer::Scale(4)
+    );
+    assert_eq!(
+        goto(&mut s, "g", 3),
+        Ok(Outcome::Duplicate),
+        "facilitator ops dedupe too"
+    );
+    assert_eq!(s.step_index(), 1);
+}
+
+#[test]
+fn op_ids_are_per_participant() {
+    let mut s = session();
+    let a = Actor::Participant(join(&mut s, None));
+    let b = Actor::Participant(join(&mut s, None));
+    goto(&mut s, "g", 1).unwrap();
+    let command = answer("arbejde-privat", "balance", "1", AnswerInput::Number(4));
+    assert!(matches!(
+        apply(&mut s, a, command.clone()),
+        Ok(Outcome::Applied(_))
+    ));
+    assert!(matches!(apply(&mut s, b, command), Ok(Outcome::Applied(_))));
+}
+
+#[test]
+fn ready_counts_follow_the_participants() {
+    let mut s = session();
+    let a = Actor::Participant(join(&mut s, None));
+    let b = Actor::Participant(join(&mut s, None));
+    let ready = |id: &str, r: bool| Command::SetReady {
+        op: op(id),
+        step: "velkommen".into(),
+        ready: r,
+    };
+    apply(&mut s, a, ready("1", true)).unwrap();
+    apply(&mut s, b, ready("2", true)).unwrap();
+    assert_eq!(s.ready_count("velkommen"), 2);
+    apply(&mut s, b, ready("3", false)).unwrap();
+    assert_eq!(s.ready_count("velkommen"), 1);
+    let future = Command::SetReady {
+        op: op("4"),
+        step: "tak".into(),
+        ready: true,
+    };
+    assert_eq!(apply(&mut s, a, future), Err(RuleError::WrongStep));
+}
+
+#[test]
+fn answer_counts_count_people_not_edits() {
+    let mut s = session();
+    let a = Actor::Participant(join(&mut s, None));
+    let b = Actor::Participant(join(&mut s, None));
+    goto(&mut s, "g", 1).unwrap();
+    apply(
+        &mut s,
+        a,
+        answer("arbejde-privat", "balance", "1", AnswerInput::Number(3)),
+    )
+    .unwrap();
+    apply(
+        &mut s,
+        a,
+        answer("arbejde-privat", "balance", "2", AnswerInput::Number(4)),
+    )
+    .unwrap();
+    apply(
+        &mut s,
+        b,
+        answer("arbejde-privat", "balance", "3", AnswerInput::Number(5)),
+    )
+    .unwrap();
+    let counts = s.answer_counts(s.step());
+    assert_eq!(counts["balance"], 2);
+    assert_eq!(counts["balance-hvorfor"], 0);
+}
+
+#[test]
+fn an_actor_cannot_exceed_its_operation_budget() {
+    let mut s = session();
+    let p = Actor::Participant(join(&mut s, None));
+    for i in 0..MAX_OPS_PER_ACTOR {
+        let command = Command::SetReady {
+            op: op(&format!("r{i}")),
+            step: "velkommen".into(),
+            ready: i % 2 == 0,
+        };
+        assert!(s.apply(p, command).is_ok());
+    }
+    s.check_invariants().unwrap();
+    let one_more = Command::SetReady {
+        op: op("last"),
+        step: "velkommen".into(),
+        ready: true,
+    };
+    assert_eq!(apply(&mut s, p, one_more), Err(RuleError::TooManyOps));
+    let resent = Command::SetReady {
+        op: op("r0"),
+        step: "velkommen".into(),
+        ready: true,
+    };
+    assert_eq!(
+        apply(&mut s, p, resent),
+        Ok(Outcome::Duplicate),
+        "old ops still dedupe"
+    );
+}
+
+#[test]
+fn tokens_give_their_roles_and_nothing_else() {
+    let s = session();
+    assert_eq!(
+        s.role_of(&s.created().facilitator_token),
+        Some(Actor::Facilitator)
+    );
+    assert_eq!(
+        s.role_of(&s.created().projector_token),
+        Some(Actor::Projector)
+    );
+    assert_eq!(s.role_of(&Token::random(&mut rand::rng())), None);
+}
+
+#[test]
+fn replaying_the_events_rebuilds_the_same_state() {
+    let mut s = session();
+    let mut log = Vec::new();
+    let mut record = |s: &mut Session, actor, command| {
+        if let Ok(Outcome::Applied(events)) = s.apply(actor, command) {
+            log.extend(events);
+        }
+    };
+    record(
+        &mut s,
+        Actor::Newcomer,
+        Command::Join {
+            secret: Token::random(&mut rand::rng()),
+            name: None,
+            at_ms: 5,
+        },
+    );
+    let p = Actor::Participant(ParticipantId::from_index(0));
+    record(
+        &mut s,
+        Actor::Facilitator,
+        Command::Goto {
+            op: op("g"),
+            index: 1,
+        },
+    );
+    record(
+        &mut s,
+        p,
+        answer("arbejde-privat", "balance", "a", AnswerInput::Number(6)),
+    );
+    record(
+        &mut s,
+        p,
+        answer(
+            "arbejde-privat",
+            "balance-hvorfor",
+            "b",
+            AnswerInput::Text("tid".into()),
+        ),
+    );
+    record(
+        &mut s,
+        Actor::Facilitator,
+        Command::StartTimer {
+            op: op("t"),
+            seconds: 60,
+            now_ms: 0,
+        },
+    );
+
+    let mut replayed = Session::new(s.created().clone());
+    for event in &log {
+        replayed.evolve(event);
+    }
+    replayed.check_invariants().unwrap();
+    assert_eq!(replayed.seq(), s.seq());
+    assert_eq!(replayed.step_index(), 1);
+    assert_eq!(replayed.timer(), s.timer());
+    assert_eq!(
+        replayed.participants()[0].answers,
+        s.participants()[0].answers
+    );
+    let resent = answer("arbejde-privat", "balance", "a", AnswerInput::Number(1));
+    assert_eq!(
+        replayed.apply(p, resent),
+        Ok(Outcome::Duplicate),
+        "dedupe survives replay"
+    );
+
+    let snapshot = serde_json::to_string(&s).unwrap();
+    let restored: Session = serde_json::from_str(&snapshot).unwrap();
+    restored.check_invariants().unwrap();
+    assert_eq!(restored.seq(), s.seq());
+}

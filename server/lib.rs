@@ -1,0 +1,72 @@
+//! trivsel: a self-hosted live-workshop server for leader well-being ("ledertrivsel") sessions.
+//!
+//! # Layout
+//! - [`domain`] — the pure session core: state, commands, events, rules, invariants.
+//! - [`content`] — programmes (workshop scripts) loaded from TOML.
+//! - [`protocol`] — every JSON shape on the wire (HTTP API and WebSocket).
+//! - [`session`] — one actor per live session: applies commands, stores, fans out.
+//! - [`store`] — SQLite event log with group commit and snapshots.
+//! - [`state`] — the shared registry of live sessions.
+//! - [`http`] — the router: API, pages, QR code, security headers.
+//! - [`ws`] — WebSocket reader and writer tasks.
+//! - [`web`] — the embedded pages from `web/`.
+//! - [`qr`] — QR codes as SVG.
+//! - [`config`] — command-line flags.
+//!
+//! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod content;
+pub mod domain;
+pub mod http;
+pub mod protocol;
+pub mod qr;
+pub mod session;
+pub mod state;
+pub mod store;
+pub mod web;
+pub mod ws;
+
+use std::future::Future;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use http::app;
+pub use state::AppState;
+
+/// Loads the programmes and opens the store named by `config`, restoring every stored session.
+pub fn open(config: &Config) -> anyhow::Result<AppState> {
+    let library = match &config.content {
+        Some(dir) => content::Library::from_dir(dir)?,
+        None => content::Library::builtin()?,
+    };
+    let (store, sessions) = store::Store::open(&config.data)?;
+    tracing::info!(
+        sessions = sessions.len(),
+        "restored from {}",
+        config.data.display()
+    );
+    Ok(AppState::new(
+        store,
+        sessions,
+        library,
+        config.public_url.clone(),
+    ))
+}
+
+/// Serves `state` on an already bound `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the server stopped")
+}

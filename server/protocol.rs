@@ -1,0 +1,696 @@
+//! The wire: every JSON shape that crosses the network, for the HTTP API and the WebSocket.
+//! Documented message by message in `docs/PROTOCOL.md`. Domain types never go on the wire
+//! directly; views here borrow from them and pick what each role may see.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::{Programme, Prompt, Step, Text};
+use crate::domain::{
+    Actor, Answer, AnswerInput, Command, Lang, Name, OpId, Participant, ParticipantId, RuleError,
+    Session, Timer, Token,
+};
+
+/// Largest WebSocket message the server accepts, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Close code: the token or participant identity is not valid for this session.
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+/// Close code: the session does not exist (any more).
+pub const CLOSE_NOT_FOUND: u16 = 4404;
+/// Close code: the client did not read its messages fast enough; reconnect and resume.
+pub const CLOSE_TOO_SLOW: u16 = 4408;
+/// Close code: the first message was not `hello`, `join` or `resume`, or did not come in time.
+pub const CLOSE_PROTOCOL: u16 = 4400;
+/// Close code: the server is shutting down; reconnect later.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code: a message was larger than [`MAX_MESSAGE_BYTES`].
+pub const CLOSE_TOO_BIG: u16 = 1009;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP API
+
+/// One entry of `GET /api/programmes`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ProgrammeSummary {
+    /// Programme id.
+    pub id: String,
+    /// Title in both languages.
+    pub title: Text,
+    /// The steps.
+    pub steps: Vec<StepSummary>,
+}
+
+/// A step in a [`ProgrammeSummary`] or a session's step list.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct StepSummary {
+    /// Step id.
+    pub id: String,
+    /// Step kind.
+    pub kind: String,
+    /// Title in both languages.
+    pub title: Text,
+}
+
+impl StepSummary {
+    fn of(step: &Step) -> Self {
+        StepSummary {
+            id: step.id.clone(),
+            kind: step.kind.as_str().to_owned(),
+            title: step.title.clone(),
+        }
+    }
+}
+
+impl ProgrammeSummary {
+    /// The summary of a programme.
+    pub fn of(programme: &Programme) -> Self {
+        ProgrammeSummary {
+            id: programme.id.clone(),
+            title: programme.title.clone(),
+            steps: programme.steps.iter().map(StepSummary::of).collect(),
+        }
+    }
+}
+
+/// Body of `POST /api/sessions`.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct CreateSession {
+    /// Programme id.
+    pub programme: String,
+    /// Interface language, Danish by default.
+    #[serde(default)]
+    pub lang: Option<Lang>,
+    /// Minimum group size for aggregates (default 3).
+    #[serde(default)]
+    pub min_group: Option<u32>,
+}
+
+/// Reply to `POST /api/sessions`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SessionCreated {
+    /// Join code.
+    pub code: String,
+    /// What the QR code holds.
+    pub join_url: String,
+    /// The projector page (with its read-only token).
+    pub projector_url: String,
+    /// The facilitator console (with the facilitator token).
+    pub facilitator_url: String,
+    /// The facilitator token, for scripts.
+    pub facilitator_token: String,
+}
+
+/// Reply to `GET /api/sessions/{code}`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SessionInfo {
+    /// Join code.
+    pub code: String,
+    /// Programme id.
+    pub programme: String,
+    /// The current step.
+    pub step: StepPosition,
+    /// Participant counts.
+    pub participants: ParticipantCounts,
+}
+
+/// Where a session is.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct StepPosition {
+    /// Index of the step.
+    pub index: usize,
+    /// Step id.
+    pub id: String,
+    /// Step kind.
+    pub kind: String,
+}
+
+/// How many joined, and how many have a live connection.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ParticipantCounts {
+    /// Everyone who ever joined.
+    pub joined: usize,
+    /// Participants with at least one open connection.
+    pub connected: usize,
+}
+
+/// Body of every HTTP error.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ErrorBody {
+    /// What went wrong, for a person.
+    pub error: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket: client → server
+
+/// Every message a client may send.
+#[derive(Deserialize, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Facilitator or projector opens: the token decides which.
+    Hello {
+        /// Facilitator or projector token.
+        token: String,
+        /// Highest sequence number seen, when resuming.
+        #[serde(default)]
+        last_seq: Option<u64>,
+    },
+    /// A new participant joins.
+    Join {
+        /// Optional display name.
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// A participant comes back.
+    Resume {
+        /// Participant id from the first `snapshot`.
+        participant: String,
+        /// Participant secret from the first `snapshot`.
+        secret: String,
+        /// Highest sequence number seen.
+        #[serde(default)]
+        last_seq: Option<u64>,
+    },
+    /// Facilitator: move everyone to a step.
+    Goto {
+        /// Operation id.
+        op: String,
+        /// Step index.
+        index: usize,
+    },
+    /// Facilitator: start a countdown.
+    TimerStart {
+        /// Operation id.
+        op: String,
+        /// Length in seconds.
+        seconds: u32,
+    },
+    /// Facilitator: stop the countdown.
+    TimerStop {
+        /// Operation id.
+        op: String,
+    },
+    /// Participant: answer a prompt.
+    Answer {
+        /// Operation id.
+        op: String,
+        /// Step id.
+        step: String,
+        /// Prompt id.
+        prompt: String,
+        /// A number (scale) or a string (text).
+        value: serde_json::Value,
+    },
+    /// Participant: mark a step done or not.
+    Ready {
+        /// Operation id.
+        op: String,
+        /// Step id.
+        step: String,
+        /// Done or not.
+        ready: bool,
+    },
+}
+
+/// How a connection introduces itself.
+#[derive(Debug)]
+pub enum Opening {
+    /// Facilitator or projector.
+    Staff {
+        /// The presented token.
+        token: Token,
+    },
+    /// A new participant.
+    Join {
+        /// Optional name.
+        name: Option<Name>,
+    },
+    /// A returning participant.
+    Resume {
+        /// Who.
+        participant: ParticipantId,
+        /// Their secret.
+        secret: Token,
+    },
+}
+
+/// A message that could not be understood. `op` is set when the message named one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireError {
+    /// The operation it concerns, if known.
+    pub op: Option<String>,
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// For a person.
+    pub message: String,
+}
+
+impl WireError {
+    fn bad(op: Option<String>, message: impl Into<String>) -> Self {
+        WireError {
+            op,
+            code: "bad_message",
+            message: message.into(),
+        }
+    }
+
+    /// The error a refused command gets.
+    pub fn rule(op: Option<&OpId>, error: &RuleError) -> Self {
+        let code = match error {
+            RuleError::NotAllowed => "not_allowed",
+            RuleError::WrongStep => "wrong_step",
+            RuleError::NoSuchPrompt | RuleError::Invalid | RuleError::TimerRange => "invalid",
+            RuleError::TooLong(_) => "too_long",
+            RuleError::Full => "full",
+            RuleError::TooManyOps => "too_many_ops",
+        };
+        WireError {
+            op: op.map(|o| o.as_str().to_owned()),
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Parses one text frame into a message, or a typed error naming the operation if it had one.
+pub fn parse_client(text: &str) -> Result<ClientMsg, WireError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| WireError::bad(None, format!("not JSON: {e}")))?;
+    let op = value.get("op").and_then(|v| v.as_str()).map(str::to_owned);
+    serde_json::from_value(value).map_err(|e| WireError::bad(op, e.to_string()))
+}
+
+impl ClientMsg {
+    /// The opening, if this is a `hello`, `join` or `resume`.
+    pub fn into_opening(self) -> Result<Opening, WireError> {
+        let invalid = |what: &str| WireError {
+            op: None,
+            code: "invalid",
+            message: format!("invalid {what}"),
+        };
+        match self {
+            ClientMsg::Hello { token, .. } => Ok(Opening::Staff {
+                token: Token::parse(&token).map_err(|_| invalid("token"))?,
+            }),
+            ClientMsg::Join { name } => {
+                let name = match name.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(n) => Some(Name::parse(n).map_err(|_| WireError {
+                        op: None,
+                        code: "too_long",
+                        message: format!(
+                            "a name has at most {} characters",
+                            crate::domain::ids::MAX_NAME_CHARS
+                        ),
+                    })?),
+                };
+                Ok(Opening::Join { name })
+            }
+            ClientMsg::Resume {
+                participant,
+                secret,
+                ..
+            } => Ok(Opening::Resume {
+                participant: ParticipantId::parse(&participant)
+                    .map_err(|_| invalid("participant"))?,
+                secret: Token::parse(&secret).map_err(|_| invalid("secret"))?,
+            }),
+            _ => Err(WireError::bad(
+                None,
+                "the first message must be hello, join or resume",
+            )),
+        }
+    }
+
+    /// The domain command for an operation message; `now_ms` is the server clock.
+    pub fn into_command(self, now_ms: i64) -> Result<Command, WireError> {
+        let op_of = |op: &str| {
+            OpId::parse(op).map_err(|_| WireError {
+                op: None,
+                code: "invalid",
+                message: "op must be 1–64 printable ASCII characters".into(),
+            })
+        };
+        Ok(match self {
+            ClientMsg::Goto { op, index } => Command::Goto {
+                op: op_of(&op)?,
+                index,
+            },
+            ClientMsg::TimerStart { op, seconds } => Command::StartTimer {
+                op: op_of(&op)?,
+                seconds,
+                now_ms,
+            },
+            ClientMsg::TimerStop { op } => Command::StopTimer { op: op_of(&op)? },
+            ClientMsg::Answer {
+                op,
+                step,
+                prompt,
+                value,
+            } => {
+                let op_id = op_of(&op)?;
+                let value = match value {
+                    serde_json::Value::Number(n) => match n.as_i64() {
+                        Some(n) => AnswerInput::Number(n),
+                        None => {
+                            return Err(WireError {
+                                op: Some(op),
+                                code: "invalid",
+                                message: "a scale answer is a whole number".into(),
+                            });
+                        }
+                    },
+                    serde_json::Value::String(s) => AnswerInput::Text(s),
+                    _ => {
+                        return Err(WireError {
+                            op: Some(op),
+                            code: "invalid",
+                            message: "an answer is a number or a text".into(),
+                        });
+                    }
+                };
+                Command::Answer {
+                    op: op_id,
+                    step,
+                    prompt,
+                    value,
+                }
+            }
+            ClientMsg::Ready { op, step, ready } => Command::SetReady {
+                op: op_of(&op)?,
+                step,
+                ready,
+            },
+            ClientMsg::Hello { .. } | ClientMsg::Join { .. } | ClientMsg::Resume { .. } => {
+                return Err(WireError::bad(
+                    None,
+                    "already introduced on this connection",
+                ));
+            }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket: server → client
+
+/// Every message the server sends. Each carries the session's sequence number `seq`.
+/// Built on the stack and serialised at once, so the size difference of variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Serialize, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg<'a> {
+    /// The whole state this screen may see; replaces what it had.
+    Snapshot {
+        /// Sequence number.
+        seq: u64,
+        /// Server clock, ms since the epoch.
+        server_time: i64,
+        /// `facilitator`, `projector` or `participant`.
+        role: &'static str,
+        /// The participant's own data (participants only).
+        me: Option<MeView<'a>>,
+        /// The session.
+        session: SessionView<'a>,
+        /// The current step.
+        step: StepView<'a>,
+        /// The countdown.
+        timer: Option<TimerView>,
+        /// Counts (facilitator and projector only).
+        progress: Option<ProgressView>,
+    },
+    /// Everyone moves to this step.
+    Step {
+        /// Sequence number.
+        seq: u64,
+        /// The new step.
+        step: StepView<'a>,
+    },
+    /// The countdown changed.
+    Timer {
+        /// Sequence number.
+        seq: u64,
+        /// Server clock.
+        server_time: i64,
+        /// The countdown, or none.
+        timer: Option<TimerView>,
+    },
+    /// Counts for the current step (facilitator and projector only).
+    Progress {
+        /// Sequence number.
+        seq: u64,
+        /// The counts.
+        #[serde(flatten)]
+        progress: ProgressView,
+    },
+    /// The operation is durably stored.
+    Ack {
+        /// Sequence number.
+        seq: u64,
+        /// The client's operation id.
+        op: &'a str,
+    },
+    /// A message or command was refused; nothing changed.
+    Error {
+        /// Sequence number.
+        seq: u64,
+        /// The operation it concerns.
+        op: Option<&'a str>,
+        /// Machine-readable code.
+        code: &'a str,
+        /// For a person.
+        message: &'a str,
+    },
+    /// The session was deleted; the connection closes with 4404.
+    Deleted {
+        /// Sequence number.
+        seq: u64,
+    },
+}
+
+impl ServerMsg<'_> {
+    /// The message as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+}
+
+/// A participant's own view of themselves.
+#[derive(Serialize, Debug)]
+pub struct MeView<'a> {
+    id: String,
+    secret: &'a str,
+    name: Option<&'a str>,
+    answers: &'a BTreeMap<String, BTreeMap<String, Answer>>,
+    ready: &'a std::collections::BTreeSet<String>,
+}
+
+impl<'a> MeView<'a> {
+    /// The view of `participant`, for their own screen only.
+    pub fn of(participant: &'a Participant) -> Self {
+        MeView {
+            id: participant.id.to_string(),
+            secret: participant.secret().expose(),
+            name: participant.name.as_ref().map(Name::as_str),
+            answers: &participant.answers,
+            ready: &participant.ready,
+        }
+    }
+}
+
+/// The session as every screen sees it.
+#[derive(Serialize, Debug)]
+pub struct SessionView<'a> {
+    code: &'a str,
+    join_url: &'a str,
+    projector_url: Option<&'a str>,
+    programme: ProgrammeTitle<'a>,
+    lang: Lang,
+    min_group: u32,
+    steps: Vec<StepSummary>,
+}
+
+#[derive(Serialize, Debug)]
+struct ProgrammeTitle<'a> {
+    id: &'a str,
+    title: &'a Text,
+}
+
+impl<'a> SessionView<'a> {
+    /// The view; `projector_url` only for the facilitator.
+    pub fn of(session: &'a Session, join_url: &'a str, projector_url: Option<&'a str>) -> Self {
+        let created = session.created();
+        SessionView {
+            code: created.code.as_str(),
+            join_url,
+            projector_url,
+            programme: ProgrammeTitle {
+                id: &created.programme.id,
+                title: &created.programme.title,
+            },
+            lang: created.lang,
+            min_group: created.min_group,
+            steps: created
+                .programme
+                .steps
+                .iter()
+                .map(StepSummary::of)
+                .collect(),
+        }
+    }
+}
+
+/// A step as a screen shows it.
+#[derive(Serialize, Debug)]
+pub struct StepView<'a> {
+    index: usize,
+    id: &'a str,
+    kind: &'static str,
+    title: &'a Text,
+    body: &'a Text,
+    notes: Option<&'a Text>,
+    minutes: Option<u32>,
+    prompts: &'a [Prompt],
+}
+
+impl<'a> StepView<'a> {
+    /// The current step of `session`; the facilitator's notes only when `with_notes`.
+    pub fn current(session: &'a Session, with_notes: bool) -> Self {
+        let step = session.step();
+        StepView {
+            index: session.step_index(),
+            id: &step.id,
+            kind: step.kind.as_str(),
+            title: &step.title,
+            body: &step.body,
+            notes: with_notes.then_some(&step.notes),
+            minutes: step.minutes,
+            prompts: &step.prompts,
+        }
+    }
+}
+
+/// A countdown on the wire.
+#[derive(Serialize, Debug, Clone, Copy)]
+pub struct TimerView {
+    ends_at: i64,
+    seconds: u32,
+}
+
+impl From<Timer> for TimerView {
+    fn from(timer: Timer) -> Self {
+        TimerView {
+            ends_at: timer.ends_at_ms,
+            seconds: timer.seconds,
+        }
+    }
+}
+
+/// Counts for the current step: never one person's answer.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct ProgressView {
+    /// Everyone who joined.
+    pub joined: usize,
+    /// Participants connected now.
+    pub connected: usize,
+    /// Participants who marked the current step done.
+    pub ready: usize,
+    /// For each prompt of the current step, how many answered it.
+    pub answers: BTreeMap<String, usize>,
+}
+
+impl ProgressView {
+    /// The counts of `session` now, with `connected` from the live connections.
+    pub fn of(session: &Session, connected: usize) -> Self {
+        let step = session.step();
+        ProgressView {
+            joined: session.participants().len(),
+            connected,
+            ready: session.ready_count(&step.id),
+            answers: session.answer_counts(step),
+        }
+    }
+}
+
+/// The role name a screen is told.
+pub fn role_name(actor: Actor) -> &'static str {
+    match actor {
+        Actor::Facilitator => "facilitator",
+        Actor::Projector => "projector",
+        Actor::Participant(_) | Actor::Newcomer => "participant",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_messages_get_typed_errors_naming_their_op() {
+        assert_eq!(parse_client("{").unwrap_err().code, "bad_message");
+        let unknown = parse_client(r#"{"type":"launch","op":"x1"}"#).unwrap_err();
+        assert_eq!(
+            (unknown.code, unknown.op.as_deref()),
+            ("bad_message", Some("x1"))
+        );
+        let wrong_type = parse_client(r#"{"type":"goto","op":"g","index":"three"}"#).unwrap_err();
+        assert_eq!(wrong_type.op.as_deref(), Some("g"));
+        assert!(parse_client(r#"{"type":"goto","op":"g","index":-1}"#).is_err());
+    }
+
+    #[test]
+    fn answers_become_numbers_or_text_and_nothing_else() {
+        let msg = parse_client(r#"{"type":"answer","op":"a","step":"s","prompt":"p","value":7}"#)
+            .unwrap();
+        assert!(matches!(
+            msg.into_command(0),
+            Ok(Command::Answer {
+                value: AnswerInput::Number(7),
+                ..
+            })
+        ));
+        for bad in ["7.5", "true", "[1]", "null", "{}"] {
+            let text =
+                format!(r#"{{"type":"answer","op":"a","step":"s","prompt":"p","value":{bad}}}"#);
+            let err = parse_client(&text).unwrap().into_command(0).unwrap_err();
+            assert_eq!(
+                (err.code, err.op.as_deref()),
+                ("invalid", Some("a")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn openings_parse_and_operations_do_not_open() {
+        assert!(matches!(
+            parse_client(r#"{"type":"join","name":"  "}"#)
+                .unwrap()
+                .into_opening(),
+            Ok(Opening::Join { name: None })
+        ));
+        let long = format!(r#"{{"type":"join","name":"{}"}}"#, "x".repeat(61));
+        assert_eq!(
+            parse_client(&long)
+                .unwrap()
+                .into_opening()
+                .unwrap_err()
+                .code,
+            "too_long"
+        );
+        assert!(
+            parse_client(r#"{"type":"goto","op":"g","index":1}"#)
+                .unwrap()
+                .into_opening()
+                .is_err()
+        );
+        assert!(
+            parse_client(r#"{"type":"hello","token":"short"}"#)
+                .unwrap()
+                .into_opening()
+                .is_err()
+        );
+    }
+}

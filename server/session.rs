@@ -1,0 +1,575 @@
+//! One actor per live session: a task that owns the [`Session`] state and its connections, and
+//! takes messages over a bounded channel. Socket tasks only do IO and forward here.
+//!
+//! Each turn the actor takes every message already waiting (up to a limit), applies them to the
+//! pure core, appends the resulting events to the store in one write, and only after that write
+//! is durable does it acknowledge operations and tell the screens. Broadcasts are serialised once
+//! and the same bytes are shared by every connection; phones get step and timer changes and
+//! their own acks, never other participants' moves; counts go to facilitator and projector only.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::domain::{Actor, Command, Event, JoinCode, Outcome, ParticipantId, Session, Token};
+use crate::protocol::{
+    self, ClientMsg, MeView, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
+    SessionView, StepPosition, StepView, TimerView, WireError,
+};
+use crate::store::{Store, StoreError};
+
+/// Messages waiting for one actor before senders wait.
+const MAILBOX: usize = 1024;
+/// Most messages handled in one turn (and so in one store write).
+const MAX_TURN: usize = 512;
+/// Messages queued for one connection before it counts as too slow and is dropped.
+pub const CONNECTION_QUEUE: usize = 256;
+/// Events between two snapshots.
+const SNAPSHOT_EVERY: usize = 1000;
+
+/// Milliseconds since the Unix epoch, from the system clock.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Identifies one connection within its session.
+pub type ConnId = u64;
+
+/// What the actor holds to reach one connection's writer task.
+#[derive(Debug)]
+pub struct Outlet {
+    /// Serialised messages, in order.
+    pub messages: mpsc::Sender<Utf8Bytes>,
+    /// Tells the writer to close with this code now, ahead of anything queued.
+    pub close: oneshot::Sender<u16>,
+}
+
+/// Why a connection was not let in.
+#[derive(Debug)]
+pub enum OpenError {
+    /// Unknown token or participant identity.
+    Unauthorized,
+    /// The session refused (e.g. full); the error tells why.
+    Refused(WireError),
+    /// The session is gone.
+    Gone,
+}
+
+enum ToActor {
+    Open {
+        opening: Opening,
+        outlet: Outlet,
+        reply: oneshot::Sender<Result<ConnId, OpenError>>,
+    },
+    Message {
+        conn: ConnId,
+        msg: Result<ClientMsg, WireError>,
+    },
+    Closed {
+        conn: ConnId,
+    },
+    Info {
+        reply: oneshot::Sender<SessionInfo>,
+    },
+    Delete {
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+/// A cloneable handle to a session actor.
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    tx: mpsc::Sender<ToActor>,
+    facilitator_token: Token,
+    base_url: std::sync::Arc<str>,
+}
+
+impl std::fmt::Debug for ToActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ToActor")
+    }
+}
+
+impl SessionHandle {
+    /// Starts the actor for `session` (new or restored from the store).
+    pub fn spawn(session: Session, store: Store) -> Self {
+        let (tx, rx) = mpsc::channel(MAILBOX);
+        let facilitator_token = session.created().facilitator_token.clone();
+        let base_url = session.created().base_url.as_str().into();
+        let actor = SessionActor {
+            projector_url: format!(
+                "{}/s/{}/projector#{}",
+                session.created().base_url,
+                session.created().code,
+                session.created().projector_token.expose()
+            ),
+            join_url: join_url(&session.created().base_url, &session.created().code),
+            since_snapshot: 0,
+            session,
+            store,
+            rx,
+            conns: HashMap::new(),
+            next_conn: 0,
+            connected: HashMap::new(),
+        };
+        tokio::spawn(actor.run());
+        SessionHandle {
+            tx,
+            facilitator_token,
+            base_url,
+        }
+    }
+
+    /// The base of the session's links.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Whether `token` is this session's facilitator token.
+    pub fn is_facilitator(&self, token: &Token) -> bool {
+        self.facilitator_token.matches(token)
+    }
+
+    /// Lets a connection in; returns its id, after which its `outlet` receives messages.
+    pub async fn open(&self, opening: Opening, outlet: Outlet) -> Result<ConnId, OpenError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(ToActor::Open {
+                opening,
+                outlet,
+                reply,
+            })
+            .await
+            .map_err(|_| OpenError::Gone)?;
+        answer.await.map_err(|_| OpenError::Gone)?
+    }
+
+    /// Forwards a client message, or the reason it could not be read. Returns false when the
+    /// session is gone.
+    pub async fn message(&self, conn: ConnId, msg: Result<ClientMsg, WireError>) -> bool {
+        self.tx.send(ToActor::Message { conn, msg }).await.is_ok()
+    }
+
+    /// Tells the actor a connection ended.
+    pub async fn closed(&self, conn: ConnId) {
+        let _ = self.tx.send(ToActor::Closed { conn }).await;
+    }
+
+    /// The session's position and counts; `None` when it is gone.
+    pub async fn info(&self) -> Option<SessionInfo> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(ToActor::Info { reply }).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Deletes the session from the store, tells every screen, and stops the actor.
+    pub async fn delete(&self) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || StoreError::gone();
+        self.tx
+            .send(ToActor::Delete { reply })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+/// The participant join link for a session.
+pub fn join_url(base: &str, code: &JoinCode) -> String {
+    format!("{base}/j/{code}")
+}
+
+struct Conn {
+    actor: Actor,
+    messages: mpsc::Sender<Utf8Bytes>,
+    close: Option<oneshot::Sender<u16>>,
+}
+
+/// What a turn owes the screens once its events are durable.
+#[derive(Default)]
+struct Owed {
+    snapshots: Vec<ConnId>,
+    replies: Vec<(ConnId, Reply)>,
+    step: bool,
+    timer: bool,
+    progress: bool,
+    delete: Option<oneshot::Sender<Result<(), StoreError>>>,
+}
+
+enum Reply {
+    Ack(String),
+    Error(WireError),
+}
+
+struct SessionActor {
+    session: Session,
+    store: Store,
+    rx: mpsc::Receiver<ToActor>,
+    conns: HashMap<ConnId, Conn>,
+    next_conn: ConnId,
+    /// Open connections per participant; its length is the "connected" count.
+    connected: HashMap<ParticipantId, usize>,
+    join_url: String,
+    projector_url: String,
+    since_snapshot: usize,
+}
+
+impl SessionActor {
+    async fn run(mut self) {
+        let mut turn = Vec::with_capacity(MAX_TURN);
+        while self.rx.recv_many(&mut turn, MAX_TURN).await > 0 {
+            let before = self.session.seq();
+            let mut events = Vec::new();
+            let mut owed = Owed::default();
+            for msg in turn.drain(..) {
+                self.handle(msg, &mut events, &mut owed);
+            }
+            if !events.is_empty() {
+                self.since_snapshot += events.len();
+                let snapshot = (self.since_snapshot >= SNAPSHOT_EVERY).then_some(&self.session);
+                let code = &self.session.created().code;
+                if let Err(e) = self.store.append(code, before + 1, &events, snapshot).await {
+                    tracing::error!(code = %code, error = %e, "could not store; the session stops until restart");
+                    self.fail(owed);
+                    return;
+                }
+                if snapshot.is_some() {
+                    self.since_snapshot = 0;
+                }
+            }
+            let delete = owed.delete.take();
+            self.deliver(owed);
+            if let Some(reply) = delete {
+                let result = self.store.delete(&self.session.created().code).await;
+                if result.is_ok() {
+                    let bytes = Utf8Bytes::from(
+                        ServerMsg::Deleted {
+                            seq: self.session.seq(),
+                        }
+                        .to_json(),
+                    );
+                    for conn in self.conns.values_mut() {
+                        let _ = conn.messages.try_send(bytes.clone());
+                    }
+                    self.close_all(protocol::CLOSE_NOT_FOUND);
+                    let _ = reply.send(Ok(()));
+                    return;
+                }
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    fn handle(&mut self, msg: ToActor, events: &mut Vec<Event>, owed: &mut Owed) {
+        match msg {
+            ToActor::Open {
+                opening,
+                outlet,
+                reply,
+            } => {
+                let result = self.open(opening, outlet, events, owed);
+                let _ = reply.send(result);
+            }
+            ToActor::Message { conn, msg } => {
+                let Some(actor) = self.conns.get(&conn).map(|c| c.actor) else {
+                    return;
+                };
+                let command = msg.and_then(|m| m.into_command(now_ms()));
+                let reply = match command {
+                    Err(e) => Reply::Error(e),
+                    Ok(command) => self.command(actor, command, events, owed),
+                };
+                owed.replies.push((conn, reply));
+            }
+            ToActor::Closed { conn } => self.drop_conn(conn, owed),
+            ToActor::Info { reply } => {
+                let step = self.session.step();
+                let _ = reply.send(SessionInfo {
+                    code: self.session.created().code.to_string(),
+                    programme: self.session.programme().id.clone(),
+                    step: StepPosition {
+                        index: self.session.step_index(),
+                        id: step.id.clone(),
+                        kind: step.kind.as_str().to_owned(),
+                    },
+                    participants: ParticipantCounts {
+                        joined: self.session.participants().len(),
+                        connected: self.connected.len(),
+                    },
+                });
+            }
+            ToActor::Delete { reply } => owed.delete = Some(reply),
+        }
+    }
+
+    fn open(
+        &mut self,
+        opening: Opening,
+        outlet: Outlet,
+        events: &mut Vec<Event>,
+        owed: &mut Owed,
+    ) -> Result<ConnId, OpenError> {
+        let actor = match opening {
+            Opening::Staff { token } => self
+                .session
+                .role_of(&token)
+                .ok_or(OpenError::Unauthorized)?,
+            Opening::Resume {
+                participant,
+                secret,
+            } => match self.session.participant(participant) {
+                Some(p) if p.owns(&secret) => Actor::Participant(participant),
+                _ => return Err(OpenError::Unauthorized),
+            },
+            Opening::Join { name } => {
+                let secret = Token::random(&mut rand::rng());
+                let command = Command::Join {
+                    secret,
+                    name,
+                    at_ms: now_ms(),
+                };
+                match self.session.apply(Actor::Newcomer, command) {
+                    Ok(Outcome::Applied(new)) => {
+                        let id = match new.first() {
+                            Some(Event::Joined { participant, .. }) => *participant,
+                            _ => unreachable!("a join records a Joined event"),
+                        };
+                        events.extend(new);
+                        Actor::Participant(id)
+                    }
+                    Ok(Outcome::Duplicate) => unreachable!("a join carries no op id"),
+                    Err(e) => return Err(OpenError::Refused(WireError::rule(None, &e))),
+                }
+            }
+        };
+        let id = self.next_conn;
+        self.next_conn += 1;
+        if let Actor::Participant(p) = actor {
+            *self.connected.entry(p).or_default() += 1;
+            owed.progress = true;
+        }
+        self.conns.insert(
+            id,
+            Conn {
+                actor,
+                messages: outlet.messages,
+                close: Some(outlet.close),
+            },
+        );
+        owed.snapshots.push(id);
+        Ok(id)
+    }
+
+    fn command(
+        &mut self,
+        actor: Actor,
+        command: Command,
+        events: &mut Vec<Event>,
+        owed: &mut Owed,
+    ) -> Reply {
+        let op = command.op().cloned();
+        match self.session.apply(actor, command) {
+            Ok(Outcome::Applied(new)) => {
+                for event in &new {
+                    match event {
+                        Event::StepChanged { .. } => {
+                            owed.step = true;
+                            owed.progress = true;
+                        }
+                        Event::TimerStarted { .. } | Event::TimerStopped { .. } => {
+                            owed.timer = true
+                        }
+                        Event::Answered { .. }
+                        | Event::ReadyChanged { .. }
+                        | Event::Joined { .. } => owed.progress = true,
+                    }
+                }
+                events.extend(new);
+                Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
+            }
+            Ok(Outcome::Duplicate) => {
+                Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
+            }
+            Err(e) => Reply::Error(WireError::rule(op.as_ref(), &e)),
+        }
+    }
+
+    fn drop_conn(&mut self, conn: ConnId, owed: &mut Owed) {
+        if let Some(c) = self.conns.remove(&conn)
+            && let Actor::Participant(p) = c.actor
+            && let Some(n) = self.connected.get_mut(&p)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.connected.remove(&p);
+            }
+            owed.progress = true;
+        }
+    }
+
+    /// Sends what the turn owes, now that its events are durable.
+    fn deliver(&mut self, owed: Owed) {
+        let seq = self.session.seq();
+        let mut slow = Vec::new();
+        for conn in owed.snapshots {
+            if let Some(text) = self.snapshot_for(conn) {
+                self.send(conn, text, &mut slow);
+            }
+        }
+        if owed.step {
+            let plain = Utf8Bytes::from(
+                ServerMsg::Step {
+                    seq,
+                    step: StepView::current(&self.session, false),
+                }
+                .to_json(),
+            );
+            let noted = Utf8Bytes::from(
+                ServerMsg::Step {
+                    seq,
+                    step: StepView::current(&self.session, true),
+                }
+                .to_json(),
+            );
+            self.broadcast(
+                |actor| {
+                    Some(if actor == Actor::Facilitator {
+                        noted.clone()
+                    } else {
+                        plain.clone()
+                    })
+                },
+                &mut slow,
+            );
+        }
+        if owed.timer {
+            let timer = self.session.timer().map(TimerView::from);
+            let text = Utf8Bytes::from(
+                ServerMsg::Timer {
+                    seq,
+                    server_time: now_ms(),
+                    timer,
+                }
+                .to_json(),
+            );
+            self.broadcast(|_| Some(text.clone()), &mut slow);
+        }
+        for (conn, reply) in owed.replies {
+            let json = match &reply {
+                Reply::Ack(op) => ServerMsg::Ack { seq, op }.to_json(),
+                Reply::Error(e) => ServerMsg::Error {
+                    seq,
+                    op: e.op.as_deref(),
+                    code: e.code,
+                    message: &e.message,
+                }
+                .to_json(),
+            };
+            self.send(conn, Utf8Bytes::from(json), &mut slow);
+        }
+        if owed.progress {
+            let progress = ProgressView::of(&self.session, self.connected.len());
+            let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
+            self.broadcast(|actor| is_staff(actor).then(|| text.clone()), &mut slow);
+        }
+        let mut unused = Owed::default();
+        for conn in slow {
+            if let Some(mut c) = self.conns.remove(&conn) {
+                if let Some(close) = c.close.take() {
+                    let _ = close.send(protocol::CLOSE_TOO_SLOW);
+                }
+                self.conns.insert(conn, c);
+                self.drop_conn(conn, &mut unused);
+            }
+        }
+        if unused.progress {
+            // A dropped participant changes "connected"; staff hear it with the next turn's
+            // progress, or right now if nothing else comes.
+            let progress = ProgressView::of(&self.session, self.connected.len());
+            let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
+            let mut ignored = Vec::new();
+            self.broadcast(|actor| is_staff(actor).then(|| text.clone()), &mut ignored);
+        }
+    }
+
+    fn snapshot_for(&self, conn: ConnId) -> Option<Utf8Bytes> {
+        let actor = self.conns.get(&conn)?.actor;
+        let session = &self.session;
+        let me_view = match actor {
+            Actor::Participant(id) => session.participant(id).map(MeView::of),
+            _ => None,
+        };
+        let facilitator = actor == Actor::Facilitator;
+        let msg = ServerMsg::Snapshot {
+            seq: session.seq(),
+            server_time: now_ms(),
+            role: protocol::role_name(actor),
+            me: me_view,
+            session: SessionView::of(
+                session,
+                &self.join_url,
+                facilitator.then_some(self.projector_url.as_str()),
+            ),
+            step: StepView::current(session, facilitator),
+            timer: session.timer().map(TimerView::from),
+            progress: is_staff(actor).then(|| ProgressView::of(session, self.connected.len())),
+        };
+        Some(Utf8Bytes::from(msg.to_json()))
+    }
+
+    fn send(&self, conn: ConnId, text: Utf8Bytes, slow: &mut Vec<ConnId>) {
+        if let Some(c) = self.conns.get(&conn)
+            && c.messages.try_send(text).is_err()
+        {
+            slow.push(conn);
+        }
+    }
+
+    fn broadcast(&self, pick: impl Fn(Actor) -> Option<Utf8Bytes>, slow: &mut Vec<ConnId>) {
+        for (id, conn) in &self.conns {
+            if let Some(text) = pick(conn.actor)
+                && conn.messages.try_send(text).is_err()
+            {
+                slow.push(*id);
+            }
+        }
+    }
+
+    fn close_all(&mut self, code: u16) {
+        for conn in self.conns.values_mut() {
+            if let Some(close) = conn.close.take() {
+                let _ = close.send(code);
+            }
+        }
+    }
+
+    /// The store refused a write: nothing of this turn is acknowledged; every screen is told to
+    /// come back later, when a restart has reloaded what was durable.
+    fn fail(&mut self, owed: Owed) {
+        let seq = self.session.seq();
+        for (conn, reply) in owed.replies {
+            if let Reply::Ack(op) = reply {
+                let msg = ServerMsg::Error {
+                    seq,
+                    op: Some(&op),
+                    code: "storage",
+                    message: "not saved; try again later",
+                };
+                let mut ignored = Vec::new();
+                self.send(conn, Utf8Bytes::from(msg.to_json()), &mut ignored);
+            }
+        }
+        if let Some(reply) = owed.delete {
+            let _ = reply.send(Err(StoreError::gone()));
+        }
+        self.close_all(protocol::CLOSE_GOING_AWAY);
+    }
+}
+
+fn is_staff(actor: Actor) -> bool {
+    matches!(actor, Actor::Facilitator | Actor::Projector)
+}

@@ -1,0 +1,323 @@
+//! Durable storage: an append-only event log per session in one SQLite file (WAL,
+//! `synchronous=FULL`, `secure_delete=ON`), with snapshots for a fast restart.
+//!
+//! One writer thread owns the connection. Every request that is waiting when it wakes goes into
+//! one transaction (group commit), so many sessions' operations share one fsync. A reply is sent
+//! only after the commit returned: a reply of `Ok` means the data survives a crash.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::domain::{Created, Event, JoinCode, Session};
+
+/// Name of the database file inside the data directory.
+pub const DB_FILE: &str = "trivsel.sqlite3";
+/// Most requests committed in one transaction.
+const MAX_BATCH: usize = 4096;
+const SCHEMA_VERSION: i64 = 1;
+
+/// The store failed to write; whatever was asked was not stored.
+#[derive(Debug, thiserror::Error)]
+#[error("storage failed: {0}")]
+pub struct StoreError(String);
+
+impl StoreError {
+    /// The session's actor or the storage thread is no longer there.
+    pub fn gone() -> Self {
+        StoreError("the session is no longer running".into())
+    }
+}
+
+/// A cheap, cloneable handle to the writer thread.
+#[derive(Clone, Debug)]
+pub struct Store {
+    tx: mpsc::Sender<Request>,
+}
+
+#[derive(Debug)]
+enum Write {
+    Create {
+        code: String,
+        created: String,
+    },
+    Append {
+        code: String,
+        first_seq: u64,
+        events: Vec<String>,
+        snapshot: Option<(u64, String)>,
+    },
+    Delete {
+        code: String,
+    },
+}
+
+#[derive(Debug)]
+struct Request {
+    write: Write,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir` and returns every stored session, rebuilt.
+    pub fn open(dir: &Path) -> anyhow::Result<(Store, Vec<Session>)> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        let path = dir.join(DB_FILE);
+        let conn = open_connection(&path)?;
+        let sessions =
+            load_all(&conn).with_context(|| format!("cannot read {}", path.display()))?;
+        let (tx, rx) = mpsc::channel(MAX_BATCH);
+        std::thread::Builder::new()
+            .name("trivsel-store".into())
+            .spawn(move || writer(conn, rx))
+            .context("cannot start the storage thread")?;
+        Ok((Store { tx }, sessions))
+    }
+
+    async fn write(&self, write: Write) -> Result<(), StoreError> {
+        let (reply, done) = oneshot::channel();
+        self.tx
+            .send(Request { write, reply })
+            .await
+            .map_err(|_| StoreError("the storage thread stopped".into()))?;
+        done.await
+            .map_err(|_| StoreError("the storage thread stopped".into()))?
+    }
+
+    /// Stores a new session.
+    pub async fn create(&self, created: &Created) -> Result<(), StoreError> {
+        let body = serde_json::to_string(created).map_err(|e| StoreError(e.to_string()))?;
+        self.write(Write::Create {
+            code: created.code.to_string(),
+            created: body,
+        })
+        .await
+    }
+
+    /// Appends events numbered from `first_seq`; with a snapshot of the state after them, which
+    /// replaces the events it covers.
+    pub async fn append(
+        &self,
+        code: &JoinCode,
+        first_seq: u64,
+        events: &[Event],
+        snapshot: Option<&Session>,
+    ) -> Result<(), StoreError> {
+        let encode = |e: &Event| serde_json::to_string(e).map_err(|e| StoreError(e.to_string()));
+        let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
+        let snapshot = match snapshot {
+            Some(s) => Some((
+                s.seq(),
+                serde_json::to_string(s).map_err(|e| StoreError(e.to_string()))?,
+            )),
+            None => None,
+        };
+        self.write(Write::Append {
+            code: code.to_string(),
+            first_seq,
+            events,
+            snapshot,
+        })
+        .await
+    }
+
+    /// Deletes a session and everything stored about it, so it cannot be read back from the
+    /// files (secure delete, then a truncating WAL checkpoint).
+    pub async fn delete(&self, code: &JoinCode) -> Result<(), StoreError> {
+        self.write(Write::Delete {
+            code: code.to_string(),
+        })
+        .await
+    }
+}
+
+fn open_connection(path: &PathBuf) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+        .with_context(|| format!("cannot write to {}", path.display()))?;
+    anyhow::ensure!(
+        mode.eq_ignore_ascii_case("wal"),
+        "the database refused WAL mode ({mode})"
+    );
+    conn.execute_batch(
+        "PRAGMA synchronous=FULL;
+         PRAGMA secure_delete=ON;
+         PRAGMA foreign_keys=ON;
+         CREATE TABLE IF NOT EXISTS sessions (
+             code TEXT PRIMARY KEY,
+             created TEXT NOT NULL
+         );
+         CREATE TABLE IF NOT EXISTS events (
+             code TEXT NOT NULL REFERENCES sessions(code) ON DELETE CASCADE,
+             seq INTEGER NOT NULL,
+             body TEXT NOT NULL,
+             PRIMARY KEY (code, seq)
+         ) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS snapshots (
+             code TEXT PRIMARY KEY REFERENCES sessions(code) ON DELETE CASCADE,
+             seq INTEGER NOT NULL,
+             body TEXT NOT NULL
+         );",
+    )
+    .with_context(|| format!("cannot write to {}", path.display()))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    match version {
+        0 => conn.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))?,
+        SCHEMA_VERSION => {}
+        other => anyhow::bail!(
+            "{} has schema version {other}; this trivsel knows {SCHEMA_VERSION}",
+            path.display()
+        ),
+    }
+    Ok(conn)
+}
+
+fn load_all(conn: &Connection) -> anyhow::Result<Vec<Session>> {
+    let mut sessions = Vec::new();
+    let mut list = conn.prepare("SELECT code, created FROM sessions ORDER BY code")?;
+    let rows = list.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (code, created) = row?;
+        let session = load_one(conn, &code, &created)
+            .with_context(|| format!("session {code} is damaged"))?;
+        sessions.push(session);
+    }
+    Ok(sessions)
+}
+
+fn load_one(conn: &Connection, code: &str, created: &str) -> anyhow::Result<Session> {
+    let snapshot: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, body FROM snapshots WHERE code = ?1",
+            [code],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let (mut session, from) = match snapshot {
+        Some((seq, body)) => (
+            serde_json::from_str::<Session>(&body).context("snapshot")?,
+            seq,
+        ),
+        None => (
+            Session::new(serde_json::from_str(created).context("creation record")?),
+            0,
+        ),
+    };
+    let mut events =
+        conn.prepare("SELECT seq, body FROM events WHERE code = ?1 AND seq > ?2 ORDER BY seq")?;
+    let rows = events.query_map(params![code, from], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (seq, body) = row?;
+        let event: Event = serde_json::from_str(&body).with_context(|| format!("event {seq}"))?;
+        anyhow::ensure!(
+            seq as u64 == session.seq() + 1,
+            "event {seq} follows {}",
+            session.seq()
+        );
+        session.evolve(&event);
+    }
+    Ok(session)
+}
+
+/// The writer loop: wait for one request, take every other one already queued, commit them in
+/// one transaction, then answer each.
+fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(batch.len());
+        let committed = (|| -> rusqlite::Result<()> {
+            let mut tx = conn.transaction()?;
+            for request in &batch {
+                let mut savepoint = tx.savepoint()?;
+                match execute(&savepoint, &request.write) {
+                    Ok(()) => {
+                        savepoint.commit()?;
+                        results.push(Ok(()));
+                    }
+                    Err(e) => {
+                        savepoint.rollback()?;
+                        drop(savepoint);
+                        results.push(Err(StoreError(e.to_string())));
+                    }
+                }
+            }
+            tx.commit()
+        })();
+        if let Err(e) = committed {
+            tracing::error!(error = %e, "commit failed; {} requests refused", batch.len());
+            results = batch
+                .iter()
+                .map(|_| Err(StoreError(e.to_string())))
+                .collect();
+        } else if batch
+            .iter()
+            .any(|r| matches!(r.write, Write::Delete { .. }))
+        {
+            // Deleted pages were overwritten in the WAL; fold the WAL back and empty it so no
+            // copy of the deleted data stays behind in either file.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "checkpoint after delete failed");
+            }
+        }
+        for (request, result) in batch.into_iter().zip(results) {
+            let _ = request.reply.send(result);
+        }
+    }
+}
+
+fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
+    match write {
+        Write::Create { code, created } => {
+            conn.execute(
+                "INSERT INTO sessions (code, created) VALUES (?1, ?2)",
+                params![code, created],
+            )?;
+        }
+        Write::Append {
+            code,
+            first_seq,
+            events,
+            snapshot,
+        } => {
+            let mut insert =
+                conn.prepare_cached("INSERT INTO events (code, seq, body) VALUES (?1, ?2, ?3)")?;
+            for (i, body) in events.iter().enumerate() {
+                insert.execute(params![code, (*first_seq + i as u64) as i64, body])?;
+            }
+            if let Some((seq, body)) = snapshot {
+                conn.execute(
+                    "INSERT INTO snapshots (code, seq, body) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body",
+                    params![code, *seq as i64, body],
+                )?;
+                conn.execute(
+                    "DELETE FROM events WHERE code = ?1 AND seq <= ?2",
+                    params![code, *seq as i64],
+                )?;
+            }
+        }
+        Write::Delete { code } => {
+            conn.execute("DELETE FROM events WHERE code = ?1", [code])?;
+            conn.execute("DELETE FROM snapshots WHERE code = ?1", [code])?;
+            conn.execute("DELETE FROM sessions WHERE code = ?1", [code])?;
+        }
+    }
+    Ok(())
+}

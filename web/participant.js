@@ -1,0 +1,338 @@
+// Participant page (/j/{CODE}): join, follow the facilitator's steps, answer
+// prompts. Every answer goes through the outbox (localStorage) first, so
+// nothing typed is lost to a reload, a sleeping phone or a dead connection.
+
+import {
+  store, ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange,
+  byId, setText, renderParagraphs, showOnly, pathCode, newOpId, syncClock, runCountdown,
+  SessionSocket, errorText,
+} from './common.js';
+import { Outbox, overlay, applyToMe } from './outbox.js';
+import { buildPrompt } from './prompts.js';
+
+const CODE = pathCode();
+const ME_KEY = `trivsel:${CODE}:me`;
+const SNAPSHOT_KEY = `trivsel:${CODE}:snapshot`;
+const OUTBOX_KEY = `trivsel:${CODE}:outbox`;
+const VIEWS = ['view-loading', 'view-join', 'view-step', 'view-message'];
+const TEXT_DEBOUNCE_MS = 600;
+const RATE_LIMIT_RETRY_MS = 3000;
+
+/** Identity {id, secret, name} or null. */
+let me = store.get(ME_KEY);
+/** Last snapshot with later step/timer messages and acks folded in. */
+let state = store.get(SNAPSHOT_KEY);
+const outbox = new Outbox(OUTBOX_KEY, store, newOpId);
+/** Pending (debounced) text: key "step/prompt" -> {step, prompt, value, timer}. */
+const drafts = new Map();
+/** Refusals to show near inputs: key "step/prompt" or "step/ready" -> text. */
+const errors = new Map();
+/** 'deleted' | 'not_found' once the session is gone. */
+let ended = null;
+let joinName = null;
+let renderedKey = null;
+
+const socket = new SessionSocket(CODE, {
+  first: () => (me
+    ? { type: 'resume', participant: me.id, secret: me.secret, last_seq: socket.lastSeq ?? 0 }
+    : { type: 'join', name: joinName }),
+  onMessage: handleMessage,
+  onStatus: showConnection,
+  onFatal: handleFatal,
+});
+if (state && typeof state.seq === 'number') socket.lastSeq = state.seq;
+
+const key = (step, prompt) => `${step}/${prompt}`;
+
+function persist() {
+  if (state) store.set(SNAPSHOT_KEY, state);
+}
+
+function clearLocal() {
+  store.remove(ME_KEY);
+  store.remove(SNAPSHOT_KEY);
+  outbox.clear();
+}
+
+// ---------------------------------------------------------------------------
+// Server messages
+
+function handleMessage(msg) {
+  switch (msg.type) {
+    case 'snapshot':
+      syncClock(msg.server_time);
+      if (msg.me && msg.me.id) {
+        me = { id: msg.me.id, secret: msg.me.secret, name: msg.me.name ?? null };
+        store.set(ME_KEY, me);
+      }
+      state = { seq: msg.seq, session: msg.session, step: msg.step, timer: msg.timer, me: msg.me };
+      if (msg.session) adoptSessionLang(msg.session.lang);
+      persist();
+      flushOutbox();
+      render();
+      break;
+    case 'step':
+      if (!state) return;
+      commitAllDrafts();
+      state.seq = msg.seq;
+      state.step = msg.step;
+      persist();
+      render();
+      break;
+    case 'timer':
+      if (!state) return;
+      syncClock(msg.server_time);
+      state.seq = msg.seq;
+      state.timer = msg.timer;
+      persist();
+      break;
+    case 'ack': {
+      const op = outbox.remove(msg.op);
+      if (op && state) {
+        applyToMe(state.me, op);
+        errors.delete(errorKey(op));
+        persist();
+      }
+      syncInputs();
+      break;
+    }
+    case 'error':
+      handleError(msg);
+      break;
+    case 'deleted':
+      endSession('deleted');
+      break;
+    default:
+      // progress and future message types do not concern participants.
+      break;
+  }
+}
+
+function errorKey(op) {
+  return op.type === 'ready' ? key(op.step, 'ready') : key(op.step, op.prompt);
+}
+
+function handleError(msg) {
+  if (msg.op && msg.code === 'rate_limited') {
+    // Not a refusal of the content: keep the op and try again shortly.
+    window.setTimeout(flushOutbox, RATE_LIMIT_RETRY_MS);
+    return;
+  }
+  const op = msg.op ? outbox.remove(msg.op) : null;
+  if (op) {
+    errors.set(errorKey(op), errorText(msg));
+    syncInputs();
+  } else {
+    const notice = byId('notice');
+    notice.hidden = false;
+    setText(notice, errorText(msg));
+  }
+}
+
+function handleFatal(reason) {
+  if (reason === 'unauthorized') {
+    // The server does not know this identity: join again. Unsent answers stay
+    // in the outbox and are sent (with new ids) for the new identity.
+    me = null;
+    state = null;
+    store.remove(ME_KEY);
+    store.remove(SNAPSHOT_KEY);
+    byId('rejoin-note').hidden = false;
+    resetJoinForm();
+    render();
+  } else {
+    endSession('not_found');
+  }
+}
+
+function endSession(reason) {
+  ended = reason;
+  socket.stop();
+  if (reason === 'deleted') clearLocal();
+  render();
+}
+
+// ---------------------------------------------------------------------------
+// Outbox
+
+function flushOutbox() {
+  for (const op of outbox.list()) {
+    if (!socket.send(op)) break;
+  }
+}
+
+function queue(fields) {
+  const op = outbox.add(fields);
+  errors.delete(errorKey(op));
+  socket.send(op);
+  syncInputs();
+}
+
+function shown() {
+  return overlay(state?.me?.answers, state?.me?.ready, outbox.list());
+}
+
+function onText(step, prompt, value) {
+  const k = key(step, prompt);
+  const old = drafts.get(k);
+  if (old) window.clearTimeout(old.timer);
+  const timer = window.setTimeout(() => commitDraft(k), TEXT_DEBOUNCE_MS);
+  drafts.set(k, { step, prompt, value, timer });
+  errors.delete(k);
+  updateSaveState(step, prompt);
+}
+
+function commitDraft(k) {
+  const draft = drafts.get(k);
+  if (!draft) return;
+  window.clearTimeout(draft.timer);
+  drafts.delete(k);
+  const current = shown().answers[draft.step]?.[draft.prompt];
+  if (current === draft.value) {
+    updateSaveState(draft.step, draft.prompt);
+    return;
+  }
+  queue({ type: 'answer', step: draft.step, prompt: draft.prompt, value: draft.value });
+}
+
+function commitAllDrafts() {
+  for (const k of [...drafts.keys()]) commitDraft(k);
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+function showConnection(status) {
+  const node = byId('connection');
+  node.hidden = status === 'stopped';
+  node.dataset.status = status;
+  setText(node, ui(status === 'live' ? 'connected' : 'waiting'));
+}
+
+function render() {
+  if (ended) {
+    showOnly('view-message', VIEWS);
+    setText(byId('message-title'), ui(ended === 'deleted' ? 'session_deleted' : 'session_unknown'));
+    setText(byId('message-body'), ended === 'deleted' ? '' : ui('session_unknown_help'));
+  } else if (!me) {
+    showOnly('view-join', VIEWS);
+  } else if (!state || !state.step) {
+    showOnly('view-loading', VIEWS);
+  } else {
+    showOnly('view-step', VIEWS);
+    renderStep();
+  }
+}
+
+function renderStep() {
+  const step = state.step;
+  const renderKey = `${step.id}|${step.index}|${getLang()}`;
+  if (renderKey !== renderedKey) {
+    renderedKey = renderKey;
+    const total = state.session?.steps?.length;
+    setText(byId('step-count'), total ? ui('step_of', { n: step.index + 1, m: total }) : '');
+    setText(byId('step-title'), t(step.title));
+    renderParagraphs(byId('step-body'), t(step.body));
+    const prompts = Array.isArray(step.prompts) ? step.prompts : [];
+    byId('prompts').replaceChildren(...prompts.map((p) => buildPrompt(p, {
+      onScale: (value) => queue({ type: 'answer', step: step.id, prompt: p.id, value }),
+      onText: (value) => onText(step.id, p.id, value),
+      onBlur: () => commitDraft(key(step.id, p.id)),
+    })));
+    byId('private-note').hidden = prompts.length === 0;
+    byId('thanks').hidden = step.kind !== 'end';
+    byId('ready-box').hidden = step.kind === 'end';
+  }
+  syncInputs();
+}
+
+/** Put the displayed answers, ready flag and save states into the inputs. */
+function syncInputs() {
+  if (!state || !state.step || ended || !me) return;
+  const step = state.step;
+  const view = shown();
+  for (const prompt of step.prompts || []) {
+    const value = view.answers[step.id]?.[prompt.id];
+    if (prompt.kind === 'scale') {
+      for (const radio of document.getElementsByName(`prompt-${prompt.id}`)) {
+        radio.checked = Number(radio.value) === value;
+      }
+    } else {
+      const area = byId(`prompt-${prompt.id}`);
+      const editing = document.activeElement === area || drafts.has(key(step.id, prompt.id));
+      if (area && !editing) area.value = typeof value === 'string' ? value : '';
+    }
+    updateSaveState(step.id, prompt.id);
+  }
+  const ready = view.ready.has(step.id);
+  const button = byId('ready-button');
+  button.setAttribute('aria-pressed', String(ready));
+  setText(button, ui(ready ? 'ready_done' : 'ready_button'));
+  const readyPending = outbox.list().some((op) => op.type === 'ready' && op.step === step.id);
+  setText(byId('saved-ready'), readyPending ? ui('saving') : '');
+  setText(byId('error-ready'), errors.get(key(step.id, 'ready')) || '');
+}
+
+function updateSaveState(step, prompt) {
+  const saved = byId(`saved-${prompt}`);
+  if (!saved || state?.step?.id !== step) return;
+  const k = key(step, prompt);
+  let text = '';
+  if (drafts.has(k) || outbox.pendingFor(step, prompt)) text = ui('saving');
+  else if (state.me?.answers?.[step]?.[prompt] !== undefined) text = ui('saved');
+  setText(saved, text);
+  saved.dataset.state = text === '' ? 'none' : (text === ui('saved') ? 'saved' : 'saving');
+  setText(byId(`error-${prompt}`), errors.get(k) || '');
+}
+
+function resetJoinForm() {
+  const button = byId('join-button');
+  button.disabled = false;
+  setText(byId('join-status'), '');
+}
+
+// ---------------------------------------------------------------------------
+// Wiring
+
+function init() {
+  applyStatic();
+  mountLangToggle(byId('lang-toggle'));
+  onLangChange(() => {
+    renderedKey = null;
+    render();
+    if (socket.stopped) return;
+    showConnection(socket.live ? 'live' : 'waiting');
+  });
+
+  byId('join-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const name = byId('join-name').value.trim().slice(0, 60);
+    joinName = name === '' ? null : name;
+    byId('join-button').disabled = true;
+    setText(byId('join-status'), ui('joining'));
+    if (outbox.list().length > 0) outbox.renewIds();
+    socket.start();
+  });
+
+  byId('ready-button').addEventListener('click', () => {
+    if (!state?.step) return;
+    const ready = shown().ready.has(state.step.id);
+    queue({ type: 'ready', step: state.step.id, ready: !ready });
+  });
+
+  // A phone that locks or a tab that closes must not lose a pending draft.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') commitAllDrafts();
+  });
+  window.addEventListener('pagehide', commitAllDrafts);
+
+  runCountdown(byId('timer'), () => state?.timer ?? null, (left) => {
+    byId('timer-box').hidden = left === null;
+    setText(byId('timer-label'), ui(left === 0 ? 'time_up' : 'timer_label'));
+  });
+
+  render();
+  if (me) socket.start();
+}
+
+init();

@@ -1,0 +1,122 @@
+// Projector view (/s/{CODE}/projector#{token}): read-only big screen. Shows
+// the join screen (QR, code, count) on the first step or while nobody has
+// joined; otherwise the current step, countdown and "N af M er klar", with a
+// small QR and code in a corner for latecomers. It never receives answers.
+
+import {
+  ui, t, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, setText,
+  renderParagraphs, showOnly, pathCode, hashToken, syncClock, runCountdown, SessionSocket,
+} from './common.js';
+
+const CODE = pathCode();
+const TOKEN = hashToken();
+const VIEWS = ['view-message', 'view-screen'];
+
+/** {session, step, timer, progress} */
+let state = null;
+let fatal = null;
+
+const socket = new SessionSocket(CODE, {
+  first: () => {
+    const hello = { type: 'hello', token: TOKEN };
+    if (socket.lastSeq !== null) hello.last_seq = socket.lastSeq;
+    return hello;
+  },
+  onMessage: handleMessage,
+  onStatus: showConnection,
+  onFatal: (reason) => stop(reason === 'unauthorized' ? 'invalid' : 'not_found'),
+});
+
+function handleMessage(msg) {
+  switch (msg.type) {
+    case 'snapshot':
+      syncClock(msg.server_time);
+      state = { session: msg.session, step: msg.step, timer: msg.timer, progress: msg.progress };
+      if (msg.session) adoptSessionLang(msg.session.lang);
+      break;
+    case 'step':
+      if (!state) return;
+      state.step = msg.step;
+      break;
+    case 'timer':
+      if (!state) return;
+      syncClock(msg.server_time);
+      state.timer = msg.timer;
+      break;
+    case 'progress':
+      if (!state) return;
+      state.progress = msg;
+      break;
+    case 'deleted':
+      stop('deleted');
+      return;
+    default:
+      return;
+  }
+  render();
+}
+
+function stop(reason) {
+  fatal = reason;
+  socket.stop();
+  render();
+}
+
+function showConnection(status) {
+  const node = byId('connection');
+  node.dataset.status = status;
+  // The room does not need to read "connected"; only trouble is shown.
+  node.hidden = status !== 'waiting';
+  setText(node, ui('waiting'));
+}
+
+function render() {
+  if (fatal) {
+    showOnly('view-message', VIEWS);
+    const title = { invalid: 'invalid_link', not_found: 'session_unknown', deleted: 'session_deleted' }[fatal];
+    setText(byId('message-title'), ui(title));
+    setText(byId('message-body'), '');
+    return;
+  }
+  showOnly('view-screen', VIEWS);
+  const code = state?.session?.code || CODE;
+  const qr = byId('qr');
+  const src = `/api/sessions/${encodeURIComponent(code)}/qr.svg`;
+  if (qr.getAttribute('src') !== src) qr.setAttribute('src', src);
+  setText(byId('join-code'), code);
+  if (!state) return;
+
+  const { session, step, progress } = state;
+  const joined = progress?.joined ?? 0;
+  const joining = step.index === 0 || joined === 0;
+  const screen = byId('view-screen');
+  screen.classList.toggle('joining', joining);
+  screen.classList.toggle('stepping', !joining);
+
+  setText(byId('join-url'), session.join_url || '');
+  setText(byId('joined'), ui('participants', { n: joined }));
+  const total = (session.steps || []).length;
+  setText(byId('step-count'), total ? ui('step_of', { n: step.index + 1, m: total }) : '');
+  setText(byId('step-title'), t(step.title));
+  renderParagraphs(byId('step-body'), t(step.body));
+  byId('step-body').hidden = joining;
+
+  const ready = byId('ready');
+  ready.hidden = joining || step.kind === 'end';
+  setText(ready, ui('ready_of', { n: progress?.ready ?? 0, m: joined }));
+}
+
+function init() {
+  applyStatic();
+  mountLangToggle(byId('lang-toggle'));
+  onLangChange(render);
+  runCountdown(byId('timer'), () => state?.timer ?? null);
+  if (!TOKEN) {
+    stop('invalid');
+    return;
+  }
+  render();
+  socket.start();
+}
+
+init();
