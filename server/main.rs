@@ -45,10 +45,10 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let state = trivsel::open(&config)?;
     let listener = TcpListener::bind(&config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let state = trivsel::open(&config)?;
     let address = listener.local_addr()?;
     let url = config
         .public_url

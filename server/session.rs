@@ -39,11 +39,20 @@ pub fn now_ms() -> i64 {
 /// Identifies one connection within its session.
 pub type ConnId = u64;
 
+/// What the actor queues for a connection's writer task.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// A serialised message.
+    Text(Utf8Bytes),
+    /// Close with this code after everything queued before it.
+    Close(u16),
+}
+
 /// What the actor holds to reach one connection's writer task.
 #[derive(Debug)]
 pub struct Outlet {
     /// Serialised messages, in order.
-    pub messages: mpsc::Sender<Utf8Bytes>,
+    pub messages: mpsc::Sender<Outgoing>,
     /// Tells the writer to close with this code now, ahead of anything queued.
     pub close: oneshot::Sender<u16>,
 }
@@ -185,7 +194,7 @@ pub fn join_url(base: &str, code: &JoinCode) -> String {
 
 struct Conn {
     actor: Actor,
-    messages: mpsc::Sender<Utf8Bytes>,
+    messages: mpsc::Sender<Outgoing>,
     close: Option<oneshot::Sender<u16>>,
 }
 
@@ -253,9 +262,18 @@ impl SessionActor {
                         .to_json(),
                     );
                     for conn in self.conns.values_mut() {
-                        let _ = conn.messages.try_send(bytes.clone());
+                        let told = conn
+                            .messages
+                            .try_send(Outgoing::Text(bytes.clone()))
+                            .is_ok()
+                            && conn
+                                .messages
+                                .try_send(Outgoing::Close(protocol::CLOSE_NOT_FOUND))
+                                .is_ok();
+                        if !told && let Some(close) = conn.close.take() {
+                            let _ = close.send(protocol::CLOSE_NOT_FOUND);
+                        }
                     }
-                    self.close_all(protocol::CLOSE_NOT_FOUND);
                     let _ = reply.send(Ok(()));
                     return;
                 }
@@ -420,6 +438,19 @@ impl SessionActor {
                 self.send(conn, text, &mut slow);
             }
         }
+        for (conn, reply) in owed.replies {
+            let json = match &reply {
+                Reply::Ack(op) => ServerMsg::Ack { seq, op }.to_json(),
+                Reply::Error(e) => ServerMsg::Error {
+                    seq,
+                    op: e.op.as_deref(),
+                    code: e.code,
+                    message: &e.message,
+                }
+                .to_json(),
+            };
+            self.send(conn, Utf8Bytes::from(json), &mut slow);
+        }
         if owed.step {
             let plain = Utf8Bytes::from(
                 ServerMsg::Step {
@@ -457,19 +488,6 @@ impl SessionActor {
                 .to_json(),
             );
             self.broadcast(|_| Some(text.clone()), &mut slow);
-        }
-        for (conn, reply) in owed.replies {
-            let json = match &reply {
-                Reply::Ack(op) => ServerMsg::Ack { seq, op }.to_json(),
-                Reply::Error(e) => ServerMsg::Error {
-                    seq,
-                    op: e.op.as_deref(),
-                    code: e.code,
-                    message: &e.message,
-                }
-                .to_json(),
-            };
-            self.send(conn, Utf8Bytes::from(json), &mut slow);
         }
         if owed.progress {
             let progress = ProgressView::of(&self.session, self.connected.len());
@@ -523,7 +541,7 @@ impl SessionActor {
 
     fn send(&self, conn: ConnId, text: Utf8Bytes, slow: &mut Vec<ConnId>) {
         if let Some(c) = self.conns.get(&conn)
-            && c.messages.try_send(text).is_err()
+            && c.messages.try_send(Outgoing::Text(text)).is_err()
         {
             slow.push(conn);
         }
@@ -532,7 +550,7 @@ impl SessionActor {
     fn broadcast(&self, pick: impl Fn(Actor) -> Option<Utf8Bytes>, slow: &mut Vec<ConnId>) {
         for (id, conn) in &self.conns {
             if let Some(text) = pick(conn.actor)
-                && conn.messages.try_send(text).is_err()
+                && conn.messages.try_send(Outgoing::Text(text)).is_err()
             {
                 slow.push(*id);
             }

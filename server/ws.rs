@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::protocol::{self, ServerMsg, WireError, parse_client};
-use crate::session::{CONNECTION_QUEUE, OpenError, Outlet, SessionHandle};
+use crate::session::{CONNECTION_QUEUE, ConnId, OpenError, Outgoing, Outlet, SessionHandle};
 
 /// How long a new connection may take to introduce itself.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -20,6 +20,8 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(15);
 /// A connection silent this long (no message, no pong) is considered dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
+/// A send blocked this long means the peer stopped reading; the connection is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The transport refuses frames beyond this; between it and the protocol limit the server
 /// answers with close code 1009 itself.
 const TRANSPORT_LIMIT: usize = 4 * protocol::MAX_MESSAGE_BYTES;
@@ -86,27 +88,45 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
         }
     };
     let (reader_close, closed_by_reader) = oneshot::channel();
-    let writer = tokio::spawn(write_loop(sink, queue, closed_by_actor, closed_by_reader));
-    let mut reader_close = Some(reader_close);
-    loop {
-        match tokio::time::timeout(IDLE_TIMEOUT, next_text(&mut stream)).await {
-            Ok(Ok(text)) => {
-                if !handle.message(conn, parse_client(&text)).await {
-                    break;
-                }
-            }
-            Ok(Err(Some(code))) => {
-                if let Some(tx) = reader_close.take() {
-                    let _ = tx.send(code);
-                }
-                break;
-            }
-            Ok(Err(None)) | Err(_) => break,
+    let mut writer = tokio::spawn(write_loop(sink, queue, closed_by_actor, closed_by_reader));
+    // Whichever side ends first ends the connection: a dead writer means the peer stopped
+    // reading, a dead reader means it went away.
+    let (close_with, writer_done) = tokio::select! {
+        code = read_loop(&mut stream, &handle, conn) => (code, false),
+        _ = &mut writer => (None, true),
+    };
+    handle.closed(conn).await;
+    if let Some(code) = close_with {
+        let _ = reader_close.send(code);
+    } else {
+        drop(reader_close);
+    }
+    // Give the writer a moment to send a close frame; a peer that does not read gets none.
+    if !writer_done {
+        let abort = writer.abort_handle();
+        if tokio::time::timeout(SEND_TIMEOUT, writer).await.is_err() {
+            abort.abort();
         }
     }
-    handle.closed(conn).await;
-    drop(reader_close);
-    let _ = writer.await;
+}
+
+/// Forwards messages until the socket ends, goes silent, or must be closed (returns the code).
+async fn read_loop(
+    stream: &mut SplitStream<WebSocket>,
+    handle: &SessionHandle,
+    conn: ConnId,
+) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(IDLE_TIMEOUT, next_text(stream)).await {
+            Ok(Ok(text)) => {
+                if !handle.message(conn, parse_client(&text)).await {
+                    return None;
+                }
+            }
+            Ok(Err(code)) => return code,
+            Err(_) => return None,
+        }
+    }
 }
 
 /// The next text frame. Pongs and pings only count as life. `Err(Some(code))` asks the caller
@@ -137,21 +157,22 @@ async fn next_text(stream: &mut SplitStream<WebSocket>) -> Result<String, Option
 
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut queue: mpsc::Receiver<Utf8Bytes>,
+    mut queue: mpsc::Receiver<Outgoing>,
     mut closed_by_actor: oneshot::Receiver<u16>,
     mut closed_by_reader: oneshot::Receiver<u16>,
 ) {
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    // The actor drops its close sender when it forgets the connection; that alone is no reason
+    // to stop: what it queued before (such as `deleted` and its close) still goes out.
+    let mut actor_may_close = true;
     loop {
         tokio::select! {
             biased;
-            code = &mut closed_by_actor => {
-                if let Ok(code) = code {
-                    close(&mut sink, code, "closed by the server").await;
-                }
-                return;
-            }
+            code = &mut closed_by_actor, if actor_may_close => match code {
+                Ok(code) => return close(&mut sink, code, "closed by the server").await,
+                Err(_) => actor_may_close = false,
+            },
             code = &mut closed_by_reader => {
                 if let Ok(code) = code {
                     close(&mut sink, code, "message too big").await;
@@ -159,15 +180,18 @@ async fn write_loop(
                 return;
             }
             next = queue.recv() => match next {
-                Some(text) => {
-                    if sink.send(Message::Text(text)).await.is_err() {
-                        return;
+                Some(Outgoing::Text(text)) => {
+                    match tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text))).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) | Err(_) => return,
                     }
                 }
+                Some(Outgoing::Close(code)) => return close(&mut sink, code, "closed by the server").await,
                 None => return,
             },
             _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                let ping = sink.send(Message::Ping(Default::default()));
+                if !matches!(tokio::time::timeout(SEND_TIMEOUT, ping).await, Ok(Ok(()))) {
                     return;
                 }
             }

@@ -243,7 +243,9 @@ export function runCountdown(node, getTimer, onChange = () => {}) {
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_NOT_FOUND = 4404;
 const CLOSE_TOO_SLOW = 4408;
+const CLOSE_PROTOCOL = 4400;
 const HANDSHAKE_TIMEOUT_MS = 10000;
+const SLEEP_RECONNECT_MS = 30000;
 
 /**
  * A session connection that reconnects by itself.
@@ -254,8 +256,10 @@ const HANDSHAKE_TIMEOUT_MS = 10000;
  * - `onMessage(msg)` gets every parsed server message.
  * - `onStatus(status)` gets 'waiting' | 'live' | 'stopped'. 'live' means a
  *   snapshot has arrived on the current socket.
- * - `onFatal(reason)` gets 'unauthorized' (close 4401) or 'not_found'
- *   (close 4404); the client stops and can be restarted with `start()`.
+ * - `onFatal(reason, error)` gets 'unauthorized' (close 4401), 'not_found'
+ *   (close 4404) or 'refused' (close 4400 right after an `error` reply to
+ *   the first message; `error` is that message). The client stops and can
+ *   be restarted with `start()`.
  */
 export class SessionSocket {
   constructor(code, { first, onMessage, onStatus = () => {}, onFatal = () => {} }) {
@@ -271,13 +275,24 @@ export class SessionSocket {
     this.retryTimer = null;
     this.handshakeTimer = null;
     this.lastSeq = null;
+    this.openingError = null;
 
+    // Retry at once when the network or the page comes back. A phone that
+    // slept for a while probably holds a dead socket: replace it.
     const kick = () => {
       if (!this.stopped && !this.live && this.retryTimer !== null) this.connectNow();
     };
+    let hiddenAt = null;
     window.addEventListener('online', kick);
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') kick();
+      if (document.visibilityState === 'hidden') {
+        hiddenAt = Date.now();
+        return;
+      }
+      const slept = hiddenAt !== null && Date.now() - hiddenAt > SLEEP_RECONNECT_MS;
+      hiddenAt = null;
+      if (slept && !this.stopped) this.connectNow();
+      else kick();
     });
   }
 
@@ -291,7 +306,7 @@ export class SessionSocket {
   stop() {
     this.stopped = true;
     this.clearTimers();
-    this.setLive(false);
+    this.live = false;
     if (this.ws) {
       const ws = this.ws;
       this.ws = null;
@@ -314,10 +329,6 @@ export class SessionSocket {
     this.handshakeTimer = null;
   }
 
-  setLive(live) {
-    this.live = live;
-  }
-
   connectNow() {
     this.clearTimers();
     if (this.ws) {
@@ -325,7 +336,7 @@ export class SessionSocket {
       this.ws = null;
       old.close();
     }
-    this.setLive(false);
+    this.live = false;
     this.onStatus('waiting');
 
     let ws;
@@ -343,6 +354,7 @@ export class SessionSocket {
 
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
+      this.openingError = null;
       ws.send(JSON.stringify(this.first()));
     });
     ws.addEventListener('message', (event) => {
@@ -357,10 +369,11 @@ export class SessionSocket {
       if (typeof msg.seq === 'number') {
         this.lastSeq = msg.type === 'snapshot' ? msg.seq : Math.max(this.lastSeq ?? 0, msg.seq);
       }
+      if (msg.type === 'error' && !this.live) this.openingError = msg;
       if (msg.type === 'snapshot') {
         window.clearTimeout(this.handshakeTimer);
         this.attempt = 0;
-        this.setLive(true);
+        this.live = true;
         this.onStatus('live');
       }
       this.onMessage(msg);
@@ -368,13 +381,17 @@ export class SessionSocket {
     ws.addEventListener('close', (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.setLive(false);
+      this.live = false;
       if (this.stopped) return;
-      if (event.code === CLOSE_UNAUTHORIZED || event.code === CLOSE_NOT_FOUND) {
+      // A refused first message (4400 after an error reply) will be refused
+      // again; a 4400 without one (e.g. a hello that arrived too late) will not.
+      const refused = event.code === CLOSE_PROTOCOL && this.openingError !== null;
+      if (event.code === CLOSE_UNAUTHORIZED || event.code === CLOSE_NOT_FOUND || refused) {
         this.stopped = true;
         this.clearTimers();
         this.onStatus('stopped');
-        this.onFatal(event.code === CLOSE_UNAUTHORIZED ? 'unauthorized' : 'not_found');
+        const reason = refused ? 'refused' : (event.code === CLOSE_UNAUTHORIZED ? 'unauthorized' : 'not_found');
+        this.onFatal(reason, this.openingError);
         return;
       }
       this.onStatus('waiting');

@@ -29,7 +29,7 @@ const socket = new SessionSocket(CODE, {
     showConnection(status);
     renderControls();
   },
-  onFatal: (reason) => stop(reason === 'unauthorized' ? 'invalid' : 'not_found'),
+  onFatal: (reason) => stop(reason === 'not_found' ? 'not_found' : 'invalid'),
 });
 
 function handleMessage(msg) {

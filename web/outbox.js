@@ -12,7 +12,7 @@ function sameTarget(a, b) {
 export class Outbox {
   /**
    * @param {string} key storage key, e.g. `trivsel:{CODE}:outbox`
-   * @param {{get(key, fallback), set(key, value)}} storage
+   * @param {{get(key, fallback), set(key, value), remove?(key)}} storage
    * @param {() => string} newId generator for operation ids
    */
   constructor(key, storage, newId) {
@@ -66,9 +66,11 @@ export class Outbox {
     return this.ops.some((op) => op.type === 'answer' && op.step === step && op.prompt === prompt);
   }
 
+  /** Forget everything, including the stored copy. */
   clear() {
     this.ops = [];
-    this.save();
+    if (typeof this.storage.remove === 'function') this.storage.remove(this.key);
+    else this.save();
   }
 }
 

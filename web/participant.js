@@ -19,9 +19,9 @@ const TEXT_DEBOUNCE_MS = 600;
 const RATE_LIMIT_RETRY_MS = 3000;
 
 /** Identity {id, secret, name} or null. */
-let me = store.get(ME_KEY);
+let me = validMe(store.get(ME_KEY));
 /** Last snapshot with later step/timer messages and acks folded in. */
-let state = store.get(SNAPSHOT_KEY);
+let state = me ? store.get(SNAPSHOT_KEY) : null;
 const outbox = new Outbox(OUTBOX_KEY, store, newOpId);
 /** Pending (debounced) text: key "step/prompt" -> {step, prompt, value, timer}. */
 const drafts = new Map();
@@ -43,6 +43,11 @@ const socket = new SessionSocket(CODE, {
 if (state && typeof state.seq === 'number') socket.lastSeq = state.seq;
 
 const key = (step, prompt) => `${step}/${prompt}`;
+
+function validMe(value) {
+  const ok = value && typeof value.id === 'string' && typeof value.secret === 'string';
+  return ok ? value : null;
+}
 
 function persist() {
   if (state) store.set(SNAPSHOT_KEY, state);
@@ -129,20 +134,26 @@ function handleError(msg) {
   }
 }
 
-function handleFatal(reason) {
-  if (reason === 'unauthorized') {
-    // The server does not know this identity: join again. Unsent answers stay
-    // in the outbox and are sent (with new ids) for the new identity.
-    me = null;
-    state = null;
-    store.remove(ME_KEY);
-    store.remove(SNAPSHOT_KEY);
-    byId('rejoin-note').hidden = false;
-    resetJoinForm();
-    render();
-  } else {
+function handleFatal(reason, error) {
+  if (reason === 'not_found') {
     endSession('not_found');
+    return;
   }
+  if (reason === 'refused' && !me) {
+    // The join itself was refused (e.g. an invalid name): let the user retry.
+    resetJoinForm();
+    setText(byId('join-error'), error ? errorText(error) : ui('err_unknown'));
+    return;
+  }
+  // The server does not know (or refuses) this identity: join again. Unsent
+  // answers stay in the outbox and are sent (with new ids) for the new identity.
+  me = null;
+  state = null;
+  store.remove(ME_KEY);
+  store.remove(SNAPSHOT_KEY);
+  byId('rejoin-note').hidden = false;
+  resetJoinForm();
+  render();
 }
 
 function endSession(reason) {
@@ -289,12 +300,14 @@ function resetJoinForm() {
   const button = byId('join-button');
   button.disabled = false;
   setText(byId('join-status'), '');
+  setText(byId('join-error'), '');
 }
 
 // ---------------------------------------------------------------------------
 // Wiring
 
 function init() {
+  if (state?.session) adoptSessionLang(state.session.lang);
   applyStatic();
   mountLangToggle(byId('lang-toggle'));
   onLangChange(() => {
@@ -309,6 +322,7 @@ function init() {
     const name = byId('join-name').value.trim().slice(0, 60);
     joinName = name === '' ? null : name;
     byId('join-button').disabled = true;
+    setText(byId('join-error'), '');
     setText(byId('join-status'), ui('joining'));
     if (outbox.list().length > 0) outbox.renewIds();
     socket.start();

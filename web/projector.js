@@ -24,7 +24,7 @@ const socket = new SessionSocket(CODE, {
   },
   onMessage: handleMessage,
   onStatus: showConnection,
-  onFatal: (reason) => stop(reason === 'unauthorized' ? 'invalid' : 'not_found'),
+  onFatal: (reason) => stop(reason === 'not_found' ? 'not_found' : 'invalid'),
 });
 
 function handleMessage(msg) {

@@ -1,1 +1,7 @@
+//! Integration tests: the real server on 127.0.0.1 port 0, driven over real sockets.
 
+mod api;
+mod common;
+mod durability;
+mod full_session;
+mod live;

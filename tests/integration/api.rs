@@ -1,0 +1,364 @@
+//! The HTTP API, exactly as integrators script against it.
+
+use serde_json::{Value, json};
+
+use crate::common::{Client, TestServer};
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn programmes_are_listed_with_both_languages_and_their_steps() {
+    let server = TestServer::start().await;
+    let list: Vec<Value> = server
+        .http
+        .get(server.url("/api/programmes"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let del1 = list
+        .iter()
+        .find(|p| p["id"] == "del1")
+        .expect("del1 is built in");
+    assert!(del1["title"]["da"].as_str().unwrap().starts_with("Del 1"));
+    assert!(!del1["title"]["en"].as_str().unwrap().is_empty());
+    let steps = del1["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["kind"], "info");
+    assert!(steps.iter().any(|s| s["kind"] == "reflection"));
+    assert_eq!(steps.last().unwrap()["kind"], "end");
+    for step in steps {
+        assert_eq!(
+            step.as_object().unwrap().len(),
+            3,
+            "exactly id, kind, title: {step}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn creating_a_session_returns_its_links_and_token() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .post(server.url("/api/sessions"))
+        .json(&json!({ "programme": "del1", "lang": "da", "min_group": 4 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let code = created["code"].as_str().unwrap();
+    assert_eq!(code.len(), 7);
+    assert!(
+        code.chars()
+            .all(|c| "23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains(c)),
+        "{code}"
+    );
+    assert_eq!(created["join_url"], server.url(&format!("/j/{code}")));
+    let token = created["facilitator_token"].as_str().unwrap();
+    assert!(token.len() >= 32, "at least 128 bits");
+    assert_eq!(
+        created["facilitator_url"],
+        server.url(&format!("/s/{code}/facilitator#{token}"))
+    );
+    let projector = created["projector_url"].as_str().unwrap();
+    assert!(projector.starts_with(&server.url(&format!("/s/{code}/projector#"))));
+    assert!(
+        !projector.ends_with(token),
+        "the projector gets its own token"
+    );
+}
+
+#[tokio::test]
+async fn bad_create_requests_get_a_message() {
+    let server = TestServer::start().await;
+    for (body, needle) in [
+        (json!({ "programme": "nope" }), "unknown programme"),
+        (json!({ "programme": "del1", "min_group": 0 }), "min_group"),
+        (
+            json!({ "programme": "del1", "lang": "de" }),
+            "invalid request",
+        ),
+        (json!({}), "invalid request"),
+    ] {
+        let response = server
+            .http
+            .post(server.url("/api/sessions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert!(error["error"].as_str().unwrap().contains(needle), "{error}");
+    }
+    let garbage = server
+        .http
+        .post(server.url("/api/sessions"))
+        .body("{{{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), 400);
+}
+
+#[tokio::test]
+async fn session_info_needs_the_facilitator_token() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let url = server.url(&format!("/api/sessions/{}", session.code));
+    let info: Value = server
+        .http
+        .get(&url)
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        info,
+        json!({
+            "code": session.code,
+            "programme": "del1",
+            "step": { "index": 0, "id": "velkommen", "kind": "info" },
+            "participants": { "joined": 0, "connected": 0 }
+        })
+    );
+    assert_eq!(server.http.get(&url).send().await.unwrap().status(), 401);
+    let projector = server
+        .http
+        .get(&url)
+        .bearer_auth(session.projector_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        projector.status(),
+        401,
+        "the projector token does not steer"
+    );
+    let other = server
+        .http
+        .get(&url)
+        .bearer_auth("0".repeat(40))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 401);
+    let unknown = server
+        .http
+        .get(server.url("/api/sessions/ABCDEFG"))
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn info_counts_joined_and_connected_participants() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let a = Client::join(&server.addr, &session.code, Some("Anna")).await;
+    let _b = Client::join(&server.addr, &session.code, None).await;
+    a.vanish();
+    let url = server.url(&format!("/api/sessions/{}", session.code));
+    let mut connected = 2;
+    for _ in 0..100 {
+        let info: Value = server
+            .http
+            .get(&url)
+            .bearer_auth(&session.facilitator_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["participants"]["joined"], 2);
+        connected = info["participants"]["connected"].as_u64().unwrap();
+        if connected == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(connected, 1);
+}
+
+#[tokio::test]
+async fn the_qr_code_decodes_to_exactly_the_join_url() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let response = server
+        .http
+        .get(server.url(&format!("/api/sessions/{}/qr.svg", session.code)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    let svg = response.text().await.unwrap();
+    assert_eq!(decode_qr_svg(&svg), session.join_url);
+}
+
+/// Rasterises our SVG (squares `M{x} {y}h1v1h-1z` in a `0 0 size size` view box) and decodes it
+/// with a real QR reader.
+fn decode_qr_svg(svg: &str) -> String {
+    let size: usize = svg
+        .split("viewBox=\"0 0 ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let path = svg
+        .split(" d=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let scale = 6;
+    let mut dark = vec![false; size * size];
+    for square in path.split('M').filter(|s| !s.is_empty()) {
+        let coords = square.trim_end_matches("h1v1h-1z");
+        let (x, y) = coords.split_once(' ').unwrap();
+        dark[y.parse::<usize>().unwrap() * size + x.parse::<usize>().unwrap()] = true;
+    }
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(size * scale, size * scale, |x, y| {
+            if dark[(y / scale) * size + x / scale] {
+                0
+            } else {
+                255
+            }
+        });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test]
+async fn unknown_pages_and_codes_are_404() {
+    let server = TestServer::start().await;
+    for path in [
+        "/api/sessions/ZZZZZZZ/qr.svg",
+        "/static/nope.js",
+        "/api/sessions/lower/qr.svg",
+    ] {
+        assert_eq!(
+            server
+                .http
+                .get(server.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let server = TestServer::start().await;
+    for path in [
+        "/",
+        "/healthz",
+        "/api/programmes",
+        "/j/ABCDEFG",
+        "/static/app.css",
+        "/nowhere",
+    ] {
+        let response = server.http.get(server.url(path)).send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_session_removes_it_everywhere() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let secret_text = "MIT-HEMMELIGE-SVAR-4711";
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut participant = Client::join(&server.addr, &session.code, Some("Bodil")).await;
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    participant.expect("step").await;
+    participant
+        .ok(json!({ "type": "answer", "step": "arbejde-privat", "prompt": "balance-hvorfor", "value": secret_text }))
+        .await;
+
+    let url = server.url(&format!("/api/sessions/{}", session.code));
+    let response = server.http.delete(&url).send().await.unwrap();
+    assert_eq!(response.status(), 401, "deleting needs the token");
+    let response = server
+        .http
+        .delete(&url)
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+
+    for client in [&mut facilitator, &mut participant] {
+        client.expect("deleted").await;
+        assert_eq!(client.closed().await, 4404);
+    }
+    assert_eq!(
+        server
+            .http
+            .get(&url)
+            .bearer_auth(&session.facilitator_token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let qr = server
+        .http
+        .get(format!("{url}/qr.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(qr.status(), 404);
+    let mut late = Client::connect(&server.addr, &session.code, "late").await;
+    late.send(json!({ "type": "join" })).await;
+    assert_eq!(late.closed().await, 4404);
+
+    for entry in std::fs::read_dir(server.data.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for needle in [secret_text, &session.code, &session.facilitator_token] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} is still on disk"
+            );
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! Test helpers: a real server on port 0 (in-process or as a child process) and a typed
+//! WebSocket client that records every frame it receives.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// How long a test waits for any one expected message.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A server running in this process on 127.0.0.1:0, with its data in a temporary folder.
+pub struct TestServer {
+    pub addr: String,
+    pub http: reqwest::Client,
+    pub data: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        Self::start_in(data).await
+    }
+
+    pub async fn start_in(data: tempfile::TempDir) -> Self {
+        let config = trivsel::Config {
+            addr: "127.0.0.1:0".into(),
+            data: data.path().to_path_buf(),
+            public_url: None,
+            content: None,
+        };
+        let state = trivsel::open(&config).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(trivsel::run(listener, state, async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            http: reqwest::Client::new(),
+            data,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn create(&self, programme: &str) -> Created {
+        create(&self.http, &self.url(""), programme).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A `trivsel` binary running as a child process (to be killed with SIGKILL).
+pub struct ProcessServer {
+    pub addr: String,
+    child: Child,
+}
+
+impl ProcessServer {
+    /// Starts the binary on a free port over `data`, and waits until it answers.
+    pub async fn start(data: &Path) -> Self {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_trivsel"))
+            .args(["--addr", &addr, "--data"])
+            .arg(data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the trivsel binary starts");
+        let server = ProcessServer { addr, child };
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = client.get(server.url("/healthz")).send().await
+                && r.status() == 200
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not come up");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ProcessServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The reply to `POST /api/sessions`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Created {
+    pub code: String,
+    pub join_url: String,
+    pub projector_url: String,
+    pub facilitator_token: String,
+}
+
+impl Created {
+    pub fn projector_token(&self) -> &str {
+        self.projector_url.rsplit('#').next().unwrap()
+    }
+}
+
+pub async fn create(http: &reqwest::Client, base: &str, programme: &str) -> Created {
+    let response = http
+        .post(format!("{base}/api/sessions"))
+        .json(&json!({ "programme": programme }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A WebSocket client that keeps every frame it received, in order.
+pub struct Client {
+    ws: Socket,
+    /// Every text frame received, parsed.
+    pub frames: Vec<Value>,
+    /// Every text frame received, as sent.
+    pub raw: Vec<String>,
+    /// The close code, once closed.
+    pub closed: Option<u16>,
+    next_op: u64,
+    label: String,
+}
+
+impl Client {
+    pub async fn connect(addr: &str, code: &str, label: &str) -> Self {
+        let (ws, _) = connect_async(format!("ws://{addr}/api/sessions/{code}/ws"))
+            .await
+            .unwrap();
+        Client {
+            ws,
+            frames: Vec::new(),
+            raw: Vec::new(),
+            closed: None,
+            next_op: 0,
+            label: label.into(),
+        }
+    }
+
+    /// Opens as facilitator or projector and waits for the snapshot.
+    pub async fn staff(addr: &str, code: &str, token: &str) -> Self {
+        let mut client = Self::connect(addr, code, "staff").await;
+        client
+            .send(json!({ "type": "hello", "token": token }))
+            .await;
+        client.expect("snapshot").await;
+        client
+    }
+
+    /// Joins as a new participant and waits for the snapshot.
+    pub async fn join(addr: &str, code: &str, name: Option<&str>) -> Self {
+        let mut client = Self::connect(addr, code, name.unwrap_or("anonymous")).await;
+        client.send(json!({ "type": "join", "name": name })).await;
+        client.expect("snapshot").await;
+        client
+    }
+
+    /// Comes back as the participant `me` ({id, secret}) and waits for the snapshot.
+    pub async fn resume(addr: &str, code: &str, me: &Value, last_seq: u64) -> Self {
+        let mut client = Self::connect(addr, code, "resumed").await;
+        let hello = json!({ "type": "resume", "participant": me["id"], "secret": me["secret"], "last_seq": last_seq });
+        client.send(hello).await;
+        client.expect("snapshot").await;
+        client
+    }
+
+    pub async fn send(&mut self, value: Value) {
+        self.ws
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send_raw(&mut self, text: String) {
+        self.ws.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// A fresh operation id.
+    pub fn op(&mut self) -> String {
+        self.next_op += 1;
+        format!("{}-{}", self.label.replace(' ', "_"), self.next_op)
+    }
+
+    /// The next text frame (recorded), or `None` when the socket closed.
+    pub async fn next(&mut self) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{}: no message within {WAIT:?}; got {:?}",
+                        self.label,
+                        self.frames.last()
+                    )
+                });
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    assert!(
+                        value["seq"].is_u64(),
+                        "every server message carries seq: {text}"
+                    );
+                    self.raw.push(text.to_string());
+                    self.frames.push(value.clone());
+                    return Some(value);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    self.closed = Some(frame.map_or(1005, |f| u16::from(f.code)));
+                    return None;
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => {
+                    self.closed.get_or_insert(1006);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Reads until a message of this type arrives and returns it.
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        loop {
+            match self.next().await {
+                Some(msg) if msg["type"] == kind => return msg,
+                Some(_) => continue,
+                None => panic!(
+                    "{}: closed ({:?}) while waiting for {kind}",
+                    self.label, self.closed
+                ),
+            }
+        }
+    }
+
+    /// Reads until `pred` holds for a message and returns it.
+    pub async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            match self.next().await {
+                Some(msg) if pred(&msg) => return msg,
+                Some(_) => continue,
+                None => panic!(
+                    "{}: closed ({:?}) while waiting for {what}",
+                    self.label, self.closed
+                ),
+            }
+        }
+    }
+
+    /// Reads until the ack (or error) for `op` arrives.
+    pub async fn reply_to(&mut self, op: &str) -> Value {
+        self.until(&format!("reply to {op}"), |m| {
+            m["op"] == op && (m["type"] == "ack" || m["type"] == "error")
+        })
+        .await
+    }
+
+    /// Sends an operation (adding its op id) and waits for its ack; panics on an error.
+    pub async fn ok(&mut self, mut msg: Value) -> Value {
+        let op = self.op();
+        msg["op"] = json!(op);
+        self.send(msg).await;
+        let reply = self.reply_to(&op).await;
+        assert_eq!(reply["type"], "ack", "{}: {reply}", self.label);
+        reply
+    }
+
+    /// Sends an operation and returns the error it must get.
+    pub async fn refused(&mut self, mut msg: Value) -> Value {
+        let op = self.op();
+        msg["op"] = json!(op);
+        self.send(msg).await;
+        let reply = self.reply_to(&op).await;
+        assert_eq!(
+            reply["type"], "error",
+            "{}: expected a refusal, got {reply}",
+            self.label
+        );
+        reply
+    }
+
+    /// Reads until the socket closes; returns the close code.
+    pub async fn closed(&mut self) -> u16 {
+        while self.next().await.is_some() {}
+        self.closed.unwrap()
+    }
+
+    /// Drops the TCP connection without a close handshake.
+    pub fn vanish(self) {
+        drop(self.ws);
+    }
+
+    /// The highest sequence number received.
+    pub fn last_seq(&self) -> u64 {
+        self.frames
+            .iter()
+            .filter_map(|f| f["seq"].as_u64())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// A temp dir path helper for process tests.
+pub fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    (dir, path)
+}
