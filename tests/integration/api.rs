@@ -362,3 +362,50 @@ async fn deleting_a_session_removes_it_everywhere() {
         }
     }
 }
+
+#[tokio::test]
+async fn with_a_public_url_every_link_and_the_qr_code_use_it() {
+    let server = TestServer::start_with(
+        tempfile::tempdir().unwrap(),
+        Some("https://trivsel.example.dk"),
+    )
+    .await;
+    let session = server.create("del1").await;
+    assert_eq!(
+        session.join_url,
+        format!("https://trivsel.example.dk/j/{}", session.code)
+    );
+    assert!(
+        session
+            .projector_url
+            .starts_with("https://trivsel.example.dk/s/")
+    );
+    let svg = server
+        .http
+        .get(server.url(&format!("/api/sessions/{}/qr.svg", session.code)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(decode_qr_svg(&svg), session.join_url);
+    let staff = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    assert_eq!(staff.frames[0]["session"]["join_url"], session.join_url);
+}
+
+#[tokio::test]
+async fn join_codes_are_accepted_in_any_case() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let lower = session.code.to_lowercase();
+    let response = server
+        .http
+        .get(server.url(&format!("/api/sessions/{lower}/qr.svg")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let phone = Client::join(&server.addr, &lower, None).await;
+    assert_eq!(phone.frames[0]["session"]["code"], session.code);
+}

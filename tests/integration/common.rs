@@ -30,10 +30,15 @@ impl TestServer {
     }
 
     pub async fn start_in(data: tempfile::TempDir) -> Self {
+        Self::start_with(data, None).await
+    }
+
+    /// A server whose links start with `public_url`.
+    pub async fn start_with(data: tempfile::TempDir, public_url: Option<&str>) -> Self {
         let config = trivsel::Config {
             addr: "127.0.0.1:0".into(),
             data: data.path().to_path_buf(),
-            public_url: None,
+            public_url: public_url.map(str::to_owned),
             content: None,
         };
         let state = trivsel::open(&config).unwrap();

@@ -175,3 +175,80 @@ async fn a_bad_flag_an_unwritable_data_dir_or_a_busy_port_give_one_line_and_fail
         1
     );
 }
+
+#[tokio::test]
+async fn programmes_come_from_a_content_folder_and_broken_content_is_refused_precisely() {
+    let binary = env!("CARGO_BIN_EXE_trivsel");
+    let content = tempfile::tempdir().unwrap();
+    std::fs::write(
+        content.path().join("egen.toml"),
+        r#"id = "egen"
+title = { da = "Vores eget program", en = "Our own programme" }
+
+[[steps]]
+id = "start"
+kind = "info"
+title = { da = "Velkommen", en = "Welcome" }
+
+[[steps]]
+id = "slut"
+kind = "end"
+title = { da = "Tak", en = "Thanks" }
+"#,
+    )
+    .unwrap();
+    let (_keep, data) = data_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(binary)
+        .env("TRIVSEL_ADDR", format!("127.0.0.1:{port}"))
+        .env("TRIVSEL_DATA", &data)
+        .env("TRIVSEL_CONTENT", content.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut listed = None;
+    for _ in 0..200 {
+        if let Ok(r) = http
+            .get(format!("http://127.0.0.1:{port}/api/programmes"))
+            .send()
+            .await
+        {
+            listed = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let listed = listed.expect("the server came up with the environment's settings");
+    let ids: Vec<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["egen"], "only the folder's programmes");
+
+    std::fs::write(
+        content.path().join("zz-broken.toml"),
+        "id = \"x\"\ntitle = { da = \"X\" en = \"X\" }\n",
+    )
+    .unwrap();
+    let broken = std::process::Command::new(binary)
+        .args(["--addr", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .arg("--content")
+        .arg(content.path())
+        .output()
+        .unwrap();
+    assert!(!broken.status.success());
+    let stderr = String::from_utf8(broken.stderr).unwrap();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("zz-broken.toml, line 2"), "{stderr}");
+}
