@@ -416,16 +416,23 @@ impl SessionActor {
         }
     }
 
-    fn drop_conn(&mut self, conn: ConnId, owed: &mut Owed) {
-        if let Some(c) = self.conns.remove(&conn)
-            && let Actor::Participant(p) = c.actor
+    /// Forgets a connection, keeping the connected counts right.
+    fn forget(&mut self, conn: ConnId) -> Option<Conn> {
+        let removed = self.conns.remove(&conn)?;
+        if let Actor::Participant(p) = removed.actor
             && let Some(n) = self.connected.get_mut(&p)
         {
             *n -= 1;
             if *n == 0 {
                 self.connected.remove(&p);
             }
-            owed.progress = true;
+        }
+        Some(removed)
+    }
+
+    fn drop_conn(&mut self, conn: ConnId, owed: &mut Owed) {
+        if let Some(removed) = self.forget(conn) {
+            owed.progress |= matches!(removed.actor, Actor::Participant(_));
         }
     }
 
@@ -494,19 +501,17 @@ impl SessionActor {
             let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
             self.broadcast(|actor| is_staff(actor).then(|| text.clone()), &mut slow);
         }
-        let mut unused = Owed::default();
+        // Connections that could not take a message are dropped; they resume later.
+        let mut participant_dropped = false;
         for conn in slow {
-            if let Some(mut c) = self.conns.remove(&conn) {
-                if let Some(close) = c.close.take() {
+            if let Some(mut removed) = self.forget(conn) {
+                if let Some(close) = removed.close.take() {
                     let _ = close.send(protocol::CLOSE_TOO_SLOW);
                 }
-                self.conns.insert(conn, c);
-                self.drop_conn(conn, &mut unused);
+                participant_dropped |= matches!(removed.actor, Actor::Participant(_));
             }
         }
-        if unused.progress {
-            // A dropped participant changes "connected"; staff hear it with the next turn's
-            // progress, or right now if nothing else comes.
+        if participant_dropped {
             let progress = ProgressView::of(&self.session, self.connected.len());
             let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
             let mut ignored = Vec::new();
