@@ -4,6 +4,7 @@
 //! - [`domain`] — the pure session core: state, commands, events, rules, invariants.
 //! - [`content`] — programmes (workshop scripts) loaded from TOML.
 //! - [`protocol`] — every JSON shape on the wire (HTTP API and WebSocket).
+//! - [`outcome`] — what a session may share, the input of every export.
 //! - [`session`] — one actor per live session: applies commands, stores, fans out.
 //! - [`store`] — SQLite event log with group commit and snapshots.
 //! - [`state`] — the shared registry of live sessions.
@@ -22,6 +23,7 @@ pub mod config;
 pub mod content;
 pub mod domain;
 pub mod http;
+pub mod outcome;
 pub mod protocol;
 pub mod qr;
 pub mod session;

@@ -284,6 +284,11 @@ export class SessionSocket {
     };
     let hiddenAt = null;
     window.addEventListener('online', kick);
+    // Losing the network leaves an open socket looking alive for a long time: drop it now, so
+    // the page says it is waiting and answers stay in the outbox until a new socket confirms.
+    window.addEventListener('offline', () => {
+      if (!this.stopped) this.connectNow();
+    });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden') {
         hiddenAt = Date.now();

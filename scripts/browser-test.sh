@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Real-browser smoke test: install what is missing (Chromium from apt,
+# playwright-core from npm), build the server, run tests/browser/.
+# Exits non-zero when a test fails. Screenshots and the server log end up in
+# tests/browser/artifacts/.
+#
+# Environment: CHROMIUM_PATH (default /usr/bin/chromium), CARGO_TARGET_DIR.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  else
+    sudo "$@"
+  fi
+}
+
+chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+  if [ "$chromium" != /usr/bin/chromium ]; then
+    echo "browser-test: CHROMIUM_PATH=$chromium does not exist" >&2
+    exit 1
+  fi
+  echo "browser-test: installing chromium (apt)" >&2
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+fi
+
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "browser-test: installing playwright-core (npm)" >&2
+  if [ -f tests/browser/package-lock.json ]; then
+    npm ci --prefix tests/browser --no-audit --no-fund
+  else
+    npm install --prefix tests/browser --no-audit --no-fund
+  fi
+fi
+
+echo "browser-test: building the server" >&2
+cargo build --quiet --bin trivsel
+
+# The test files, named explicitly: `node --test DIR` finds them on Node 20,
+# but newer Node versions read arguments as glob patterns, not directories.
+shopt -s nullglob
+tests=(tests/browser/*.test.mjs)
+if [ "${#tests[@]}" -eq 0 ]; then
+  echo "browser-test: no tests/browser/*.test.mjs" >&2
+  exit 1
+fi
+exec node --test "${tests[@]}"
