@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`domain`] — the pure session core: state, commands, events, rules, invariants.
 //! - [`content`] — programmes (workshop scripts) loaded from TOML.
+//! - [`export`] — Markdown, HTML, Word, CSV and JSON exports of an [`outcome::Outcome`].
 //! - [`protocol`] — every JSON shape on the wire (HTTP API and WebSocket).
 //! - [`outcome`] — what a session may share, the input of every export.
 //! - [`session`] — one actor per live session: applies commands, stores, fans out.
@@ -22,6 +23,7 @@
 pub mod config;
 pub mod content;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod outcome;
 pub mod protocol;
