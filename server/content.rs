@@ -14,6 +14,14 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../content/del1-egen-trivsel.toml"),
     ),
     (
+        "del2-ledergruppen.toml",
+        include_str!("../content/del2-ledergruppen.toml"),
+    ),
+    (
+        "del3-omverdenen.toml",
+        include_str!("../content/del3-omverdenen.toml"),
+    ),
+    (
         "enkelte-leder.toml",
         include_str!("../content/enkelte-leder.toml"),
     ),
@@ -54,6 +62,16 @@ pub enum StepKind {
     Info,
     /// Private reflection: prompts each participant answers for themselves.
     Reflection,
+    /// Dialogue cards dealt by the facilitator.
+    Cards,
+    /// Prioritisation grid: topics rated on importance × how well we succeed.
+    Grid,
+    /// Stakeholder influence map: actors rated on influence × effect on our well-being.
+    Map,
+    /// The group's action plan.
+    Plan,
+    /// A leader's own plan ("Min trivsel som leder"), private unless shared with the boss.
+    PersonalPlan,
     /// The closing step.
     End,
 }
@@ -64,9 +82,48 @@ impl StepKind {
         match self {
             StepKind::Info => "info",
             StepKind::Reflection => "reflection",
+            StepKind::Cards => "cards",
+            StepKind::Grid => "grid",
+            StepKind::Map => "map",
+            StepKind::Plan => "plan",
+            StepKind::PersonalPlan => "personal_plan",
             StepKind::End => "end",
         }
     }
+}
+
+/// A dialogue card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Card {
+    /// Unique within the step.
+    pub id: String,
+    /// The card's question.
+    pub text: Text,
+}
+
+/// A topic of a prioritisation grid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// Unique within the step.
+    pub id: String,
+    /// The topic.
+    pub text: Text,
+}
+
+/// An area: of an action plan row, of a personal plan, or a tag for reflection list items.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    /// Unique within the step.
+    pub id: String,
+    /// E.g. "Selvledelse".
+    pub title: Text,
+    /// For personal plans: what the leader writes under it, e.g. "Følgende arbejder jeg selv
+    /// videre med".
+    #[serde(default)]
+    pub prompt: Text,
 }
 
 /// One step of a programme.
@@ -91,6 +148,28 @@ pub struct Step {
     /// Questions for a reflection step.
     #[serde(default)]
     pub prompts: Vec<Prompt>,
+    /// The deck of a cards step.
+    #[serde(default)]
+    pub cards: Vec<Card>,
+    /// The topics of a grid step.
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    /// Grid: the rating scale runs 1..=scale_max on both axes (2–10, default 5).
+    #[serde(default = "default_scale_max")]
+    pub scale_max: u8,
+    /// Grid: whether participants may add topics (the facilitator can change it live).
+    #[serde(default)]
+    pub participant_topics: bool,
+    /// Map: suggested actor categories, e.g. "Borgere", "Pårørende".
+    #[serde(default)]
+    pub categories: Vec<Text>,
+    /// Areas of a plan or personal plan step; tags for list items in a reflection step.
+    #[serde(default)]
+    pub areas: Vec<Area>,
+}
+
+fn default_scale_max() -> u8 {
+    5
 }
 
 /// One question in a reflection step.
@@ -122,17 +201,50 @@ pub enum Prompt {
         #[serde(default = "default_text_len")]
         max_len: usize,
     },
+    /// A list of short items (e.g. what gives energy), each optionally tagged with one of the
+    /// step's areas.
+    List {
+        /// Unique within the step.
+        id: String,
+        /// The question.
+        label: Text,
+        /// Most items.
+        #[serde(default = "default_max_items")]
+        max_items: usize,
+        /// Longest item in characters.
+        #[serde(default = "default_item_len")]
+        max_len: usize,
+    },
+    /// Two circles, work life and private life: their sizes and overlap, as it is now and as
+    /// wanted. Each number runs 0–100.
+    Circles {
+        /// Unique within the step.
+        id: String,
+        /// The question.
+        label: Text,
+    },
 }
 
 fn default_text_len() -> usize {
     DEFAULT_TEXT_LEN
 }
 
+fn default_max_items() -> usize {
+    10
+}
+
+fn default_item_len() -> usize {
+    300
+}
+
 impl Prompt {
     /// The prompt's id.
     pub fn id(&self) -> &str {
         match self {
-            Prompt::Scale { id, .. } | Prompt::Text { id, .. } => id,
+            Prompt::Scale { id, .. }
+            | Prompt::Text { id, .. }
+            | Prompt::List { id, .. }
+            | Prompt::Circles { id, .. } => id,
         }
     }
 }
@@ -175,18 +287,7 @@ impl Programme {
             if !step_ids.insert(step.id.as_str()) {
                 bail!("step '{}' appears twice", step.id);
             }
-            match step.kind {
-                StepKind::Reflection if step.prompts.is_empty() => {
-                    bail!(
-                        "step '{}': a reflection step needs at least one prompt",
-                        step.id
-                    )
-                }
-                StepKind::Info | StepKind::End if !step.prompts.is_empty() => {
-                    bail!("step '{}': only reflection steps have prompts", step.id)
-                }
-                _ => {}
-            }
+            step.validate_shape()?;
             let mut prompt_ids = HashSet::new();
             for prompt in &step.prompts {
                 if !is_slug(prompt.id()) {
@@ -207,7 +308,9 @@ impl Programme {
                             prompt.id()
                         )
                     }
-                    Prompt::Text { max_len, .. } if *max_len == 0 || *max_len > MAX_TEXT_LEN => {
+                    Prompt::Text { max_len, .. } | Prompt::List { max_len, .. }
+                        if *max_len == 0 || *max_len > MAX_TEXT_LEN =>
+                    {
                         bail!(
                             "step '{}': prompt '{}' needs max_len between 1 and {MAX_TEXT_LEN}",
                             step.id,
@@ -224,6 +327,65 @@ impl Programme {
     /// The step with this id and its index.
     pub fn step(&self, id: &str) -> Option<(usize, &Step)> {
         self.steps.iter().enumerate().find(|(_, s)| s.id == id)
+    }
+}
+
+impl Step {
+    /// Checks that the step has what its kind needs and nothing another kind would use.
+    fn validate_shape(&self) -> anyhow::Result<()> {
+        let id = &self.id;
+        let kind = self.kind;
+        let uses = |field: &str, present: bool, allowed: &[StepKind]| -> anyhow::Result<()> {
+            if present && !allowed.contains(&kind) {
+                bail!("step '{id}': a {} step has no {field}", kind.as_str());
+            }
+            Ok(())
+        };
+        uses("prompts", !self.prompts.is_empty(), &[StepKind::Reflection])?;
+        uses("cards", !self.cards.is_empty(), &[StepKind::Cards])?;
+        uses("topics", !self.topics.is_empty(), &[StepKind::Grid])?;
+        uses("categories", !self.categories.is_empty(), &[StepKind::Map])?;
+        uses(
+            "areas",
+            !self.areas.is_empty(),
+            &[StepKind::Reflection, StepKind::Plan, StepKind::PersonalPlan],
+        )?;
+        match kind {
+            StepKind::Reflection if self.prompts.is_empty() => {
+                bail!("step '{id}': a reflection step needs at least one prompt")
+            }
+            StepKind::PersonalPlan if self.areas.is_empty() => {
+                bail!("step '{id}': a personal plan step needs at least one area")
+            }
+            StepKind::Plan if self.areas.is_empty() => {
+                bail!("step '{id}': a plan step needs its list of areas")
+            }
+            StepKind::Grid if !(2..=10).contains(&self.scale_max) => {
+                bail!("step '{id}': scale_max must be between 2 and 10")
+            }
+            _ => {}
+        }
+        let ids = self
+            .cards
+            .iter()
+            .map(|c| ("card", c.id.as_str()))
+            .chain(self.topics.iter().map(|t| ("topic", t.id.as_str())))
+            .chain(self.areas.iter().map(|a| ("area", a.id.as_str())));
+        let mut seen = HashSet::new();
+        for (what, item) in ids {
+            if !is_slug(item) {
+                bail!("step '{id}': {what} id '{item}' is not a valid id");
+            }
+            if !seen.insert((what, item)) {
+                bail!("step '{id}': {what} '{item}' appears twice");
+            }
+        }
+        Ok(())
+    }
+
+    /// The area with this id.
+    pub fn area(&self, id: &str) -> Option<&Area> {
+        self.areas.iter().find(|a| a.id == id)
     }
 }
 

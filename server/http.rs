@@ -3,16 +3,16 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::domain::{Created, JoinCode, Lang, MAX_MIN_GROUP, Session, Token};
+use crate::domain::{Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, Session, Token};
 use crate::protocol::{self, CreateSession, ErrorBody, ProgrammeSummary, SessionCreated};
-use crate::session::{SessionHandle, join_url, now_ms};
+use crate::session::{PlanRequest, SessionHandle, join_url, now_ms};
 use crate::state::AppState;
-use crate::{qr, web, ws};
+use crate::{export, qr, web, ws};
 
 /// Default minimum group size before aggregates show.
 const DEFAULT_MIN_GROUP: u32 = 3;
@@ -79,6 +79,11 @@ pub fn app(state: AppState) -> Router {
             get(session_info).delete(delete_session),
         )
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
+        .route("/api/sessions/{code}/export", get(export_session))
+        .route(
+            "/api/sessions/{code}/personal-plan",
+            get(export_personal_plan),
+        )
         .route("/api/sessions/{code}/ws", get(socket))
         .route("/", get(|| async { web::file("index.html") }))
         .route("/j/{code}", get(|| async { web::file("participant.html") }))
@@ -98,12 +103,19 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Content-Security-Policy of an exported document: its own inline styles and pictures, nothing
+/// else — no script at all.
+const EXPORT_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
+
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
@@ -280,6 +292,110 @@ async fn qr_code(
         svg,
     )
         .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+    step: Option<String>,
+    participant: Option<String>,
+}
+
+fn format_of(query: &ExportQuery, allowed: &[&str]) -> Result<export::Format, ApiError> {
+    let name = query.format.as_deref().unwrap_or("html");
+    allowed
+        .contains(&name)
+        .then(|| export::Format::parse(name))
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!("format must be one of {}", allowed.join(", ")))
+        })
+}
+
+/// Renders off the async threads (Word pictures are rasterised) and wraps it as a download.
+async fn download(
+    render: impl FnOnce() -> anyhow::Result<export::Rendered> + Send + 'static,
+    name: String,
+) -> Result<Response, ApiError> {
+    let rendered = tokio::task::spawn_blocking(render)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(ApiError::Internal)?;
+    let disposition = format!("attachment; filename=\"{name}.{}\"", rendered.extension);
+    let mut response = rendered.bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(rendered.content_type),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(EXPORT_CSP),
+    );
+    Ok(response)
+}
+
+async fn export_session(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<ExportQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (code, handle) = lookup(&state, &code)?;
+    authorize(&handle, &headers)?;
+    let format = format_of(&query, &["md", "html", "docx", "csv", "json"])?;
+    let outcome = handle.outcome().await.ok_or(ApiError::NotFound)?;
+    let name = format!("trivsel-{code}-{}", outcome.date);
+    download(move || export::session(&outcome, format), name).await
+}
+
+/// A personal plan: for its author (`Authorization: Bearer <participant id>:<secret>`), or for
+/// the facilitator (`?participant=p3` with the facilitator token) once the author shared it.
+async fn export_personal_plan(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<ExportQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (code, handle) = lookup(&state, &code)?;
+    let format = format_of(&query, &["html", "docx"])?;
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(ApiError::Unauthorized)?;
+    let request = match bearer.split_once(':') {
+        Some((id, secret)) => PlanRequest {
+            participant: ParticipantId::parse(id).map_err(|_| ApiError::Unauthorized)?,
+            secret: Some(Token::parse(secret).map_err(|_| ApiError::Unauthorized)?),
+            step: query.step.clone(),
+        },
+        None => {
+            authorize(&handle, &headers)?;
+            let participant = query
+                .participant
+                .as_deref()
+                .and_then(|p| ParticipantId::parse(p).ok())
+                .ok_or_else(|| ApiError::BadRequest("participant=p<n> is required".into()))?;
+            PlanRequest {
+                participant,
+                secret: None,
+                step: query.step.clone(),
+            }
+        }
+    };
+    let plan = handle
+        .personal_plan(request)
+        .await
+        .ok_or(ApiError::NotFound)?;
+    let name = format!("min-trivsel-{code}-{}", plan.date);
+    download(move || export::personal(&plan, format), name).await
 }
 
 async fn socket(

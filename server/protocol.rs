@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::{Programme, Prompt, Step, Text};
+use serde_json::{Value, json};
+
+use crate::content::{Area, Programme, Prompt, Step, StepKind, Text};
+use crate::domain::answers::ListItem;
 use crate::domain::{
-    Actor, Answer, AnswerInput, Command, Lang, Name, OpId, Participant, ParticipantId, RuleError,
-    Session, Timer, Token,
+    Action, Actor, Answer, AnswerInput, Command, DealTo, Lang, Name, OpId, Participant,
+    ParticipantId, RowFields, RuleError, Session, Timer, Token,
 };
 
 /// Largest WebSocket message the server accepts, in bytes.
@@ -212,6 +215,291 @@ pub enum ClientMsg {
         /// Done or not.
         ready: bool,
     },
+    /// An activity action on a step (see [`ActionMsg`]).
+    Act {
+        /// Operation id.
+        op: String,
+        /// Step id.
+        step: String,
+        /// What to do.
+        #[serde(flatten)]
+        action: ActionMsg,
+    },
+}
+
+/// The `action` of an `act` message.
+#[derive(Deserialize, Debug)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ActionMsg {
+    /// Participant: share a text answer or a list item with the group.
+    Share {
+        /// Prompt id.
+        prompt: String,
+        /// List item id.
+        #[serde(default)]
+        item: Option<String>,
+        /// Share or withdraw.
+        share: bool,
+        /// Show my name.
+        #[serde(default)]
+        named: bool,
+    },
+    /// Participant: share my personal plan with the facilitator.
+    SharePlan {
+        /// Share or withdraw.
+        share: bool,
+    },
+    /// Facilitator: show or hide results.
+    Reveal {
+        /// Shown.
+        revealed: bool,
+    },
+    /// Facilitator: group shared items.
+    Group {
+        /// Share numbers.
+        shares: Vec<u32>,
+        /// Label, or null to ungroup.
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// Facilitator: deal a card to `room`, `turn` (next participant) or a participant id.
+    Deal {
+        /// Card id; the next one when absent.
+        #[serde(default)]
+        card: Option<String>,
+        /// `room`, `turn` or `p<n>`.
+        #[serde(default = "room")]
+        to: String,
+    },
+    /// Facilitator: add a card.
+    AddCard {
+        /// The question.
+        text: String,
+    },
+    /// Facilitator or the card's holder: pass.
+    Pass,
+    /// Facilitator: a note on the card in play.
+    Note {
+        /// The note.
+        text: String,
+    },
+    /// Add a grid topic.
+    AddTopic {
+        /// The topic.
+        text: String,
+    },
+    /// Facilitator: let participants add topics.
+    AllowTopics {
+        /// Allowed.
+        allowed: bool,
+    },
+    /// Facilitator: the agreed position `[importance, success]`, or null.
+    Place {
+        /// Topic id.
+        topic: String,
+        /// `[importance, success]`.
+        #[serde(default)]
+        position: Option<(i64, i64)>,
+    },
+    /// Facilitator: priorities in order.
+    Prioritise {
+        /// Topic ids.
+        topics: Vec<String>,
+    },
+    /// Facilitator: open or close the dot vote.
+    OpenVote {
+        /// Open.
+        open: bool,
+    },
+    /// Participant: my dots.
+    Vote {
+        /// Topic ids (at most three).
+        topics: Vec<String>,
+    },
+    /// Facilitator: merge actor labels.
+    Merge {
+        /// Labels.
+        labels: Vec<String>,
+        /// New label.
+        into: String,
+    },
+    /// Propose (participant) or add (facilitator) a plan row.
+    AddRow {
+        /// The row.
+        row: RowMsg,
+    },
+    /// Facilitator: edit a row.
+    EditRow {
+        /// Row id.
+        id: String,
+        /// The row.
+        row: RowMsg,
+    },
+    /// Facilitator: accept a row.
+    AcceptRow {
+        /// Row id.
+        id: String,
+        /// Accepted.
+        accepted: bool,
+    },
+    /// Facilitator: delete a row.
+    DeleteRow {
+        /// Row id.
+        id: String,
+    },
+    /// Facilitator: move a row.
+    MoveRow {
+        /// Row id.
+        id: String,
+        /// New position.
+        to: usize,
+    },
+}
+
+fn room() -> String {
+    "room".into()
+}
+
+/// An action-plan row on the wire.
+#[derive(Deserialize, Serialize, Debug, Default)]
+#[serde(default)]
+pub struct RowMsg {
+    /// Area id.
+    pub area: String,
+    /// What we will do.
+    pub action: String,
+    /// First step.
+    pub first_step: String,
+    /// Who.
+    pub owner: String,
+    /// `YYYY-MM-DD` or empty.
+    pub deadline: String,
+    /// `YYYY-MM-DD` or empty.
+    pub follow_up: String,
+    /// The topic or actor it answers.
+    pub answers: Option<String>,
+}
+
+impl From<RowMsg> for RowFields {
+    fn from(row: RowMsg) -> Self {
+        RowFields {
+            area: row.area,
+            action: row.action,
+            first_step: row.first_step,
+            owner: row.owner,
+            deadline: row.deadline,
+            follow_up: row.follow_up,
+            answers: row.answers,
+        }
+    }
+}
+
+impl ActionMsg {
+    fn into_action(self) -> Result<Action, &'static str> {
+        Ok(match self {
+            ActionMsg::Share {
+                prompt,
+                item,
+                share,
+                named,
+            } => Action::Share {
+                prompt,
+                item,
+                share,
+                named,
+            },
+            ActionMsg::SharePlan { share } => Action::SharePlan { share },
+            ActionMsg::Reveal { revealed } => Action::Reveal { revealed },
+            ActionMsg::Group { shares, label } => Action::Group { shares, label },
+            ActionMsg::Deal { card, to } => Action::Deal {
+                card,
+                to: match to.as_str() {
+                    "room" => DealTo::Room,
+                    "turn" => DealTo::Turn,
+                    other => DealTo::Participant(
+                        ParticipantId::parse(other)
+                            .map_err(|_| "to must be room, turn or a participant id")?,
+                    ),
+                },
+            },
+            ActionMsg::AddCard { text } => Action::AddCard { text },
+            ActionMsg::Pass => Action::Pass,
+            ActionMsg::Note { text } => Action::Note { text },
+            ActionMsg::AddTopic { text } => Action::AddTopic { text },
+            ActionMsg::AllowTopics { allowed } => Action::AllowTopics { allowed },
+            ActionMsg::Place { topic, position } => Action::Place { topic, position },
+            ActionMsg::Prioritise { topics } => Action::Prioritise { topics },
+            ActionMsg::OpenVote { open } => Action::OpenVote { open },
+            ActionMsg::Vote { topics } => Action::Vote { topics },
+            ActionMsg::Merge { labels, into } => Action::Merge { labels, into },
+            ActionMsg::AddRow { row } => Action::AddRow { row: row.into() },
+            ActionMsg::EditRow { id, row } => Action::EditRow {
+                id,
+                row: row.into(),
+            },
+            ActionMsg::AcceptRow { id, accepted } => Action::AcceptRow { id, accepted },
+            ActionMsg::DeleteRow { id } => Action::DeleteRow { id },
+            ActionMsg::MoveRow { id, to } => Action::MoveRow { id, to },
+        })
+    }
+}
+
+/// Reads an answer's `value` by its shape: number, string, list of items, or an object whose
+/// fields say what it is; `null` removes the answer.
+fn answer_input(value: Value) -> Result<AnswerInput, &'static str> {
+    let int = |v: &Value| v.as_i64().ok_or("numbers in answers are whole numbers");
+    let opt_int = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => int(v).map(Some),
+    };
+    let text = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err("expected a text"),
+    };
+    Ok(match value {
+        Value::Null => AnswerInput::Clear,
+        Value::Number(n) => {
+            AnswerInput::Number(n.as_i64().ok_or("a scale answer is a whole number")?)
+        }
+        Value::String(s) => AnswerInput::Text(s),
+        Value::Array(_) => {
+            let items: Vec<ListItem> =
+                serde_json::from_value(value).map_err(|_| "list items are {id, text, area?}")?;
+            AnswerInput::List(items)
+        }
+        Value::Object(map) => {
+            if let (Some(now), Some(wanted)) = (map.get("now"), map.get("wanted")) {
+                let pair = |v: &Value| -> Result<[i64; 3], &'static str> {
+                    Ok([int(&v["work"])?, int(&v["private"])?, int(&v["overlap"])?])
+                };
+                AnswerInput::Circles {
+                    now: pair(now)?,
+                    wanted: pair(wanted)?,
+                }
+            } else if map.contains_key("label") {
+                AnswerInput::Actor {
+                    label: text(map.get("label"))?,
+                    influence: int(map.get("influence").unwrap_or(&Value::Null))?,
+                    effect: int(map.get("effect").unwrap_or(&Value::Null))?,
+                    closeness: opt_int(map.get("closeness"))?,
+                }
+            } else if map.contains_key("work") || map.contains_key("first_step") {
+                AnswerInput::Personal {
+                    work: text(map.get("work"))?,
+                    first_step: text(map.get("first_step"))?,
+                }
+            } else if map.contains_key("importance") || map.contains_key("success") {
+                AnswerInput::Rating {
+                    importance: opt_int(map.get("importance"))?,
+                    success: opt_int(map.get("success"))?,
+                }
+            } else {
+                return Err("unknown kind of answer");
+            }
+        }
+        Value::Bool(_) => return Err("an answer is a number, a text, a list or an object"),
+    })
 }
 
 /// How a connection introduces itself.
@@ -351,31 +639,29 @@ impl ClientMsg {
                 value,
             } => {
                 let op_id = op_of(&op)?;
-                let value = match value {
-                    serde_json::Value::Number(n) => match n.as_i64() {
-                        Some(n) => AnswerInput::Number(n),
-                        None => {
-                            return Err(WireError {
-                                op: Some(op),
-                                code: "invalid",
-                                message: "a scale answer is a whole number".into(),
-                            });
-                        }
-                    },
-                    serde_json::Value::String(s) => AnswerInput::Text(s),
-                    _ => {
-                        return Err(WireError {
-                            op: Some(op),
-                            code: "invalid",
-                            message: "an answer is a number or a text".into(),
-                        });
-                    }
-                };
+                let value = answer_input(value).map_err(|message| WireError {
+                    op: Some(op),
+                    code: "invalid",
+                    message: message.into(),
+                })?;
                 Command::Answer {
                     op: op_id,
                     step,
                     prompt,
                     value,
+                }
+            }
+            ClientMsg::Act { op, step, action } => {
+                let op_id = op_of(&op)?;
+                let action = action.into_action().map_err(|message| WireError {
+                    op: Some(op),
+                    code: "invalid",
+                    message: message.into(),
+                })?;
+                Command::Activity {
+                    op: op_id,
+                    step,
+                    action,
                 }
             }
             ClientMsg::Ready { op, step, ready } => Command::SetReady {
@@ -420,6 +706,8 @@ pub enum ServerMsg<'a> {
         timer: Option<TimerView>,
         /// Counts (facilitator and projector only).
         progress: Option<ProgressView>,
+        /// The current step's activity as this role sees it (null for info and end steps).
+        activity: Value,
     },
     /// Everyone moves to this step.
     Step {
@@ -427,6 +715,17 @@ pub enum ServerMsg<'a> {
         seq: u64,
         /// The new step.
         step: StepView<'a>,
+        /// Its activity as this role sees it.
+        activity: Value,
+    },
+    /// The current step's activity changed.
+    Activity {
+        /// Sequence number.
+        seq: u64,
+        /// Step index it belongs to.
+        index: usize,
+        /// The activity as this role sees it.
+        activity: Value,
     },
     /// The countdown changed.
     Timer {
@@ -485,17 +784,38 @@ pub struct MeView<'a> {
     name: Option<&'a str>,
     answers: &'a BTreeMap<String, BTreeMap<String, Answer>>,
     ready: &'a std::collections::BTreeSet<String>,
+    shares: Vec<Value>,
+    votes: BTreeMap<&'a str, &'a [String]>,
+    plan_shared: &'a std::collections::BTreeSet<String>,
 }
 
 impl<'a> MeView<'a> {
-    /// The view of `participant`, for their own screen only.
-    pub fn of(participant: &'a Participant) -> Self {
+    /// The view of `participant` of `session`, for their own screen only.
+    pub fn of(session: &'a Session, participant: &'a Participant) -> Self {
+        let steps = &session.programme().steps;
+        let shares = session
+            .shares()
+            .iter()
+            .filter(|s| s.participant == participant.id && s.active)
+            .map(|s| json!({ "step": steps[s.step].id, "prompt": s.prompt, "item": s.item, "named": s.named }))
+            .collect();
+        let votes = steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| {
+                let votes = session.step_state(i).votes.get(&participant.id)?;
+                Some((step.id.as_str(), votes.as_slice()))
+            })
+            .collect();
         MeView {
             id: participant.id.to_string(),
             secret: participant.secret().expose(),
             name: participant.name.as_ref().map(Name::as_str),
             answers: &participant.answers,
             ready: &participant.ready,
+            shares,
+            votes,
+            plan_shared: &participant.plan_shared,
         }
     }
 }
@@ -553,6 +873,9 @@ pub struct StepView<'a> {
     notes: Option<&'a Text>,
     minutes: Option<u32>,
     prompts: &'a [Prompt],
+    areas: &'a [Area],
+    categories: &'a [Text],
+    scale_max: u8,
 }
 
 impl<'a> StepView<'a> {
@@ -568,6 +891,9 @@ impl<'a> StepView<'a> {
             notes: with_notes.then_some(&step.notes),
             minutes: step.minutes,
             prompts: &step.prompts,
+            areas: &step.areas,
+            categories: &step.categories,
+            scale_max: step.scale_max,
         }
     }
 }
@@ -614,6 +940,178 @@ impl ProgressView {
     }
 }
 
+fn pick_stat(stat: Option<crate::domain::activity::Stat>) -> Value {
+    match stat {
+        Some(s) => {
+            json!({ "mean": (s.mean * 100.0).round() / 100.0, "sd": (s.sd * 100.0).round() / 100.0, "n": s.n })
+        }
+        None => Value::Null,
+    }
+}
+
+/// The current step's activity as `actor` may see it. Participants get only what is the
+/// group's; the projector gets results once revealed; the facilitator always gets results (to
+/// prepare), never one person's private answer.
+pub fn activity_view(session: &Session, actor: Actor) -> Value {
+    let index = session.step_index();
+    let step = session.step();
+    let state = session.step_state(index);
+    let staff = matches!(actor, Actor::Facilitator | Actor::Projector);
+    let facilitator = actor == Actor::Facilitator;
+    let results = facilitator || (staff && state.revealed);
+    let name_of = |p: ParticipantId| {
+        session
+            .participant(p)
+            .and_then(|p| p.name.as_ref())
+            .map(|n| n.as_str().to_owned())
+    };
+    match step.kind {
+        StepKind::Info | StepKind::End => Value::Null,
+        StepKind::Reflection => {
+            let mut view = json!({ "kind": "reflection", "revealed": state.revealed });
+            if staff {
+                view["shared_count"] = json!(session.share_count(index));
+            }
+            if results {
+                view["scales"] = session
+                    .scale_counts(index)
+                    .into_iter()
+                    .map(|c| json!({ "prompt": c.prompt, "n": c.n, "counts": c.counts }))
+                    .collect();
+                view["shared"] = session
+                    .shared_items(index)
+                    .into_iter()
+                    .map(|(share, text, name)| json!({ "id": share.id, "text": text, "author": name, "group": share.group }))
+                    .collect();
+            }
+            view
+        }
+        StepKind::Cards => {
+            let deck = session.deck(index);
+            let current = session.current_card(index).map(|(dealt, card)| {
+                let mut current = json!({
+                    "card": { "id": card.id, "text": card.text },
+                    "to": dealt.to.map(|p| json!({ "id": p.to_string(), "name": name_of(p) })),
+                    "passed": dealt.passed,
+                });
+                if staff {
+                    current["notes"] = json!(dealt.notes);
+                }
+                current
+            });
+            let mut view = json!({
+                "kind": "cards",
+                "deck_size": deck.len(),
+                "dealt_count": state.dealt.len(),
+                "current": current,
+            });
+            if facilitator {
+                view["deck"] = deck
+                    .iter()
+                    .map(|c| json!({ "id": c.id, "text": c.text, "dealt": state.dealt.iter().any(|d| d.card == c.id) }))
+                    .collect();
+                view["participants"] = session
+                    .participants()
+                    .iter()
+                    .map(|p| json!({ "id": p.id.to_string(), "name": p.name.as_ref().map(|n| n.as_str()) }))
+                    .collect();
+            }
+            view
+        }
+        StepKind::Grid => {
+            let topics: Vec<Value> = session
+                .topics(index)
+                .iter()
+                .map(|t| json!({ "id": t.id, "text": t.text }))
+                .collect();
+            let mut view = json!({
+                "kind": "grid",
+                "scale_max": step.scale_max,
+                "topics": topics,
+                "participant_topics": session.participants_add_topics(index),
+                "voting": state.voting,
+                "revealed": state.revealed,
+                "priorities": state.priorities,
+                "agreed": state.agreed,
+            });
+            if staff {
+                view["raters"] = json!(session.grid_raters(index));
+            }
+            if results {
+                view["results"] = session
+                    .topic_stats(index)
+                    .into_iter()
+                    .map(|t| {
+                        json!({
+                            "topic": t.topic,
+                            "raters": t.raters,
+                            "importance": pick_stat(t.importance),
+                            "success": pick_stat(t.success),
+                            "dots": t.dots,
+                        })
+                    })
+                    .collect();
+            }
+            view
+        }
+        StepKind::Map => {
+            let mut view = json!({ "kind": "map", "revealed": state.revealed });
+            if staff {
+                view["contributors"] = json!(session.map_contributors(index));
+            }
+            if results {
+                view["actors"] = session
+                    .actor_stats(index)
+                    .into_iter()
+                    .map(|a| {
+                        json!({
+                            "label": a.label,
+                            "named_by": a.named_by,
+                            "influence": pick_stat(a.influence),
+                            "effect": pick_stat(a.effect),
+                        })
+                    })
+                    .collect();
+            }
+            view
+        }
+        StepKind::Plan => {
+            let rows: Vec<Value> = state
+                .rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "area": r.fields.area,
+                        "action": r.fields.action,
+                        "first_step": r.fields.first_step,
+                        "owner": r.fields.owner,
+                        "deadline": r.fields.deadline,
+                        "follow_up": r.fields.follow_up,
+                        "answers": r.fields.answers,
+                        "accepted": r.accepted,
+                    })
+                })
+                .collect();
+            json!({ "kind": "plan", "rows": rows })
+        }
+        StepKind::PersonalPlan => {
+            let mut view = json!({ "kind": "personal_plan" });
+            if facilitator {
+                view["shared"] = session
+                    .shared_plans(index)
+                    .into_iter()
+                    .filter_map(|p| {
+                        let plan = session.personal_plan(p, index)?;
+                        Some(json!({ "participant": p.to_string(), "plan": plan }))
+                    })
+                    .collect();
+            }
+            view
+        }
+    }
+}
+
 /// The role name a screen is told.
 pub fn role_name(actor: Actor) -> &'static str {
     match actor {
@@ -651,7 +1149,7 @@ mod tests {
                 ..
             })
         ));
-        for bad in ["7.5", "true", "[1]", "null", "{}"] {
+        for bad in ["7.5", "true", "[1]", "{}", r#"{"label":"x"}"#] {
             let text =
                 format!(r#"{{"type":"answer","op":"a","step":"s","prompt":"p","value":{bad}}}"#);
             let err = parse_client(&text).unwrap().into_command(0).unwrap_err();
@@ -661,6 +1159,79 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn answer_values_are_read_by_their_shape() {
+        let read = |value: &str| {
+            let text =
+                format!(r#"{{"type":"answer","op":"a","step":"s","prompt":"p","value":{value}}}"#);
+            match parse_client(&text).unwrap().into_command(0).unwrap() {
+                Command::Answer { value, .. } => value,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(read("null"), AnswerInput::Clear);
+        assert_eq!(
+            read(r#"{"importance":4}"#),
+            AnswerInput::Rating {
+                importance: Some(4),
+                success: None
+            }
+        );
+        assert_eq!(
+            read(r#"{"label":"Pårørende","influence":4,"effect":-2}"#),
+            AnswerInput::Actor {
+                label: "Pårørende".into(),
+                influence: 4,
+                effect: -2,
+                closeness: None
+            }
+        );
+        assert_eq!(
+            read(r#"{"work":"Sige nej","first_step":"I dag"}"#),
+            AnswerInput::Personal {
+                work: "Sige nej".into(),
+                first_step: "I dag".into()
+            }
+        );
+        assert_eq!(
+            read(
+                r#"{"now":{"work":70,"private":30,"overlap":20},"wanted":{"work":50,"private":50,"overlap":10}}"#
+            ),
+            AnswerInput::Circles {
+                now: [70, 30, 20],
+                wanted: [50, 50, 10]
+            }
+        );
+        assert!(
+            matches!(read(r#"[{"id":"i1","text":"Kaffe"}]"#), AnswerInput::List(items) if items[0].text == "Kaffe")
+        );
+    }
+
+    #[test]
+    fn activity_actions_parse_with_their_fields() {
+        let text = r#"{"type":"act","op":"d","step":"kort","action":"deal","to":"p4"}"#;
+        match parse_client(text).unwrap().into_command(0).unwrap() {
+            Command::Activity {
+                action:
+                    Action::Deal {
+                        card: None,
+                        to: DealTo::Participant(p),
+                    },
+                ..
+            } => {
+                assert_eq!(p.to_string(), "p4")
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = r#"{"type":"act","op":"d","step":"kort","action":"deal","to":"everyone"}"#;
+        assert_eq!(
+            parse_client(bad).unwrap().into_command(0).unwrap_err().code,
+            "invalid"
+        );
+        let unknown = r#"{"type":"act","op":"d","step":"kort","action":"launch"}"#;
+        assert_eq!(parse_client(unknown).unwrap_err().op.as_deref(), Some("d"));
     }
 
     #[test]

@@ -84,9 +84,27 @@ enum ToActor {
     Info {
         reply: oneshot::Sender<SessionInfo>,
     },
+    Outcome {
+        reply: oneshot::Sender<crate::outcome::Outcome>,
+    },
+    PersonalPlan {
+        request: PlanRequest,
+        reply: oneshot::Sender<Option<crate::outcome::PersonalPlan>>,
+    },
     Delete {
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
+}
+
+/// Whose personal plan, asked by whom.
+#[derive(Debug)]
+pub struct PlanRequest {
+    /// The plan's owner.
+    pub participant: ParticipantId,
+    /// The owner's secret, or `None` when the facilitator asks (then the plan must be shared).
+    pub secret: Option<Token>,
+    /// Step id of the personal-plan step; the first such step when `None`.
+    pub step: Option<String>,
 }
 
 /// A cloneable handle to a session actor.
@@ -175,6 +193,26 @@ impl SessionHandle {
         answer.await.ok()
     }
 
+    /// The session's shareable outcome now; `None` when it is gone.
+    pub async fn outcome(&self) -> Option<crate::outcome::Outcome> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(ToActor::Outcome { reply }).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// A personal plan, if the asker may see it.
+    pub async fn personal_plan(
+        &self,
+        request: PlanRequest,
+    ) -> Option<crate::outcome::PersonalPlan> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(ToActor::PersonalPlan { request, reply })
+            .await
+            .ok()?;
+        answer.await.ok()?
+    }
+
     /// Deletes the session from the store, tells every screen, and stops the actor.
     pub async fn delete(&self) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -206,6 +244,10 @@ struct Owed {
     step: bool,
     timer: bool,
     progress: bool,
+    /// The current step's activity changed in a way every screen sees.
+    activity: bool,
+    /// The current step's activity changed in a way only facilitator and projector see.
+    activity_staff: bool,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
 }
 
@@ -320,6 +362,12 @@ impl SessionActor {
                     },
                 });
             }
+            ToActor::Outcome { reply } => {
+                let _ = reply.send(self.session.outcome());
+            }
+            ToActor::PersonalPlan { request, reply } => {
+                let _ = reply.send(self.personal_plan(request));
+            }
             ToActor::Delete { reply } => owed.delete = Some(reply),
         }
     }
@@ -401,9 +449,20 @@ impl SessionActor {
                         Event::TimerStarted { .. } | Event::TimerStopped { .. } => {
                             owed.timer = true
                         }
-                        Event::Answered { .. }
-                        | Event::ReadyChanged { .. }
-                        | Event::Joined { .. } => owed.progress = true,
+                        Event::Answered { step, .. } => {
+                            owed.progress = true;
+                            owed.activity_staff |= *step == self.session.step().id;
+                        }
+                        Event::ReadyChanged { .. } | Event::Joined { .. } => owed.progress = true,
+                        Event::Changed { step, change, .. } => {
+                            if *step == self.session.step_index() {
+                                if change.seen_by_everyone() {
+                                    owed.activity = true;
+                                } else {
+                                    owed.activity_staff = true;
+                                }
+                            }
+                        }
                     }
                 }
                 events.extend(new);
@@ -413,6 +472,27 @@ impl SessionActor {
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
             Err(e) => Reply::Error(WireError::rule(op.as_ref(), &e)),
+        }
+    }
+
+    fn personal_plan(&self, request: PlanRequest) -> Option<crate::outcome::PersonalPlan> {
+        let session = &self.session;
+        let participant = session.participant(request.participant)?;
+        let steps = &session.programme().steps;
+        let index = match &request.step {
+            Some(id) => session.programme().step(id)?.0,
+            None => steps
+                .iter()
+                .position(|s| s.kind == crate::content::StepKind::PersonalPlan)?,
+        };
+        let allowed = match &request.secret {
+            Some(secret) => participant.owns(secret),
+            None => participant.plan_shared.contains(&steps[index].id),
+        };
+        if allowed {
+            session.personal_plan(request.participant, index)
+        } else {
+            None
         }
     }
 
@@ -459,28 +539,35 @@ impl SessionActor {
             self.send(conn, Utf8Bytes::from(json), &mut slow);
         }
         if owed.step {
-            let plain = Utf8Bytes::from(
-                ServerMsg::Step {
-                    seq,
-                    step: StepView::current(&self.session, false),
-                }
-                .to_json(),
-            );
-            let noted = Utf8Bytes::from(
-                ServerMsg::Step {
-                    seq,
-                    step: StepView::current(&self.session, true),
-                }
-                .to_json(),
-            );
-            self.broadcast(
-                |actor| {
-                    Some(if actor == Actor::Facilitator {
-                        noted.clone()
-                    } else {
-                        plain.clone()
-                    })
+            let session = &self.session;
+            self.broadcast_by_role(
+                |role| {
+                    let step = StepView::current(session, role == Actor::Facilitator);
+                    let activity = protocol::activity_view(session, role);
+                    ServerMsg::Step {
+                        seq,
+                        step,
+                        activity,
+                    }
+                    .to_json()
                 },
+                false,
+                &mut slow,
+            );
+        } else if owed.activity || owed.activity_staff {
+            let session = &self.session;
+            let index = session.step_index();
+            self.broadcast_by_role(
+                |role| {
+                    let activity = protocol::activity_view(session, role);
+                    ServerMsg::Activity {
+                        seq,
+                        index,
+                        activity,
+                    }
+                    .to_json()
+                },
+                !owed.activity,
                 &mut slow,
             );
         }
@@ -523,7 +610,7 @@ impl SessionActor {
         let actor = self.conns.get(&conn)?.actor;
         let session = &self.session;
         let me_view = match actor {
-            Actor::Participant(id) => session.participant(id).map(MeView::of),
+            Actor::Participant(id) => session.participant(id).map(|p| MeView::of(session, p)),
             _ => None,
         };
         let facilitator = actor == Actor::Facilitator;
@@ -540,6 +627,7 @@ impl SessionActor {
             step: StepView::current(session, facilitator),
             timer: session.timer().map(TimerView::from),
             progress: is_staff(actor).then(|| ProgressView::of(session, self.connected.len())),
+            activity: protocol::activity_view(session, actor),
         };
         Some(Utf8Bytes::from(msg.to_json()))
     }
@@ -550,6 +638,27 @@ impl SessionActor {
         {
             slow.push(conn);
         }
+    }
+
+    /// Serialises one message per role (facilitator, projector, participants — all phones get
+    /// the same bytes) and sends each connection its role's; only staff when `staff_only`.
+    fn broadcast_by_role(
+        &self,
+        build: impl Fn(Actor) -> String,
+        staff_only: bool,
+        slow: &mut Vec<ConnId>,
+    ) {
+        let facilitator = Utf8Bytes::from(build(Actor::Facilitator));
+        let projector = Utf8Bytes::from(build(Actor::Projector));
+        let phones = (!staff_only).then(|| Utf8Bytes::from(build(Actor::Newcomer)));
+        self.broadcast(
+            |actor| match actor {
+                Actor::Facilitator => Some(facilitator.clone()),
+                Actor::Projector => Some(projector.clone()),
+                Actor::Participant(_) | Actor::Newcomer => phones.clone(),
+            },
+            slow,
+        );
     }
 
     fn broadcast(&self, pick: impl Fn(Actor) -> Option<Utf8Bytes>, slow: &mut Vec<ConnId>) {

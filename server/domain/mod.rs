@@ -5,13 +5,19 @@
 //! events it causes and folds them into the state; `evolve(event)` folds a stored event (used on
 //! restart). `check_invariants` states what must always hold; tests call it after every step.
 
+pub mod activity;
+pub mod answers;
+mod decide;
 pub mod ids;
+pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::{Programme, Prompt, Step};
+use crate::content::{Card, Programme, Step, StepKind, Topic};
+pub use activity::{DealTo, RowFields, StepState};
+pub use answers::{Answer, AnswerInput};
 pub use ids::{JoinCode, Name, OpId, ParticipantId, Token};
 
 /// Most participants one session accepts.
@@ -68,25 +74,6 @@ pub enum Actor {
     Newcomer,
 }
 
-/// A participant's answer as it arrives, before it is checked against its prompt.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AnswerInput {
-    /// A whole number (for scales).
-    Number(i64),
-    /// Text (for free-text prompts).
-    Text(String),
-}
-
-/// A checked answer, as stored: a bare number or a bare string.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Answer {
-    /// A value within the prompt's scale.
-    Scale(i32),
-    /// Text within the prompt's limit.
-    Text(String),
-}
-
 /// What someone asks the session to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -140,6 +127,137 @@ pub enum Command {
         /// Done or not.
         ready: bool,
     },
+    /// A command on a step's activity (sharing, dealing, rating, planning…).
+    Activity {
+        /// Client operation id.
+        op: OpId,
+        /// Step id.
+        step: String,
+        /// What to do.
+        action: Action,
+    },
+}
+
+/// What an activity command does. Who may do it is decided in `Session::decide_activity`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Participant: share (or stop sharing) a text answer or one list item with the group.
+    Share {
+        /// Prompt id.
+        prompt: String,
+        /// List item id, for list prompts.
+        item: Option<String>,
+        /// Share or withdraw.
+        share: bool,
+        /// Show my name.
+        named: bool,
+    },
+    /// Participant: share (or withdraw) my personal plan with the facilitator.
+    SharePlan {
+        /// Share or withdraw.
+        share: bool,
+    },
+    /// Facilitator: show or hide the step's results on the projector.
+    Reveal {
+        /// Shown or not.
+        revealed: bool,
+    },
+    /// Facilitator: put shared items under one label (or none).
+    Group {
+        /// Share numbers.
+        shares: Vec<u32>,
+        /// The label; `None` ungroups.
+        label: Option<String>,
+    },
+    /// Facilitator: deal a card.
+    Deal {
+        /// The card; the next undealt one when `None`.
+        card: Option<String>,
+        /// To whom.
+        to: DealTo,
+    },
+    /// Facilitator: add a card to the deck.
+    AddCard {
+        /// The question.
+        text: String,
+    },
+    /// Facilitator, or the participant holding the card: pass it.
+    Pass,
+    /// Facilitator: a note for the group on the card in play.
+    Note {
+        /// The note.
+        text: String,
+    },
+    /// Facilitator (or a participant, when allowed): add a topic to a grid.
+    AddTopic {
+        /// The topic.
+        text: String,
+    },
+    /// Facilitator: let participants add topics, or not.
+    AllowTopics {
+        /// Allowed or not.
+        allowed: bool,
+    },
+    /// Facilitator: the position the group agreed on, or none.
+    Place {
+        /// Topic id.
+        topic: String,
+        /// (importance, success).
+        position: Option<(i64, i64)>,
+    },
+    /// Facilitator: the group's priorities, in order (at most three).
+    Prioritise {
+        /// Topic ids.
+        topics: Vec<String>,
+    },
+    /// Facilitator: open or close the dot vote.
+    OpenVote {
+        /// Open or closed.
+        open: bool,
+    },
+    /// Participant: my dots (at most three; a topic may get more than one).
+    Vote {
+        /// Topic ids.
+        topics: Vec<String>,
+    },
+    /// Facilitator: merge actors with these labels into one.
+    Merge {
+        /// Labels to merge.
+        labels: Vec<String>,
+        /// The label they become.
+        into: String,
+    },
+    /// Participant: propose an action-plan row; facilitator: add an accepted row.
+    AddRow {
+        /// The row.
+        row: RowFields,
+    },
+    /// Facilitator: change a row.
+    EditRow {
+        /// Row id.
+        id: String,
+        /// New fields.
+        row: RowFields,
+    },
+    /// Facilitator: accept a proposal (or take it back to a proposal).
+    AcceptRow {
+        /// Row id.
+        id: String,
+        /// Accepted or not.
+        accepted: bool,
+    },
+    /// Facilitator: delete a row.
+    DeleteRow {
+        /// Row id.
+        id: String,
+    },
+    /// Facilitator: move a row to position `to`.
+    MoveRow {
+        /// Row id.
+        id: String,
+        /// New position.
+        to: usize,
+    },
 }
 
 impl Command {
@@ -151,7 +269,8 @@ impl Command {
             | Command::StartTimer { op, .. }
             | Command::StopTimer { op }
             | Command::Answer { op, .. }
-            | Command::SetReady { op, .. } => Some(op),
+            | Command::SetReady { op, .. }
+            | Command::Activity { op, .. } => Some(op),
         }
     }
 }
@@ -202,8 +321,20 @@ pub enum Event {
         step: String,
         /// Prompt id.
         prompt: String,
-        /// The checked value.
-        value: Answer,
+        /// The checked value; `None` removes the answer.
+        #[serde(default)]
+        value: Option<Answer>,
+    },
+    /// An activity changed.
+    Changed {
+        /// Who.
+        by: By,
+        /// Their operation.
+        op: OpId,
+        /// Step index.
+        step: usize,
+        /// What changed.
+        change: Change,
     },
     /// A participant marked a step done or not done.
     ReadyChanged {
@@ -216,6 +347,160 @@ pub enum Event {
         /// Done or not.
         ready: bool,
     },
+}
+
+/// Who caused an activity change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum By {
+    /// The facilitator.
+    Facilitator,
+    /// A participant.
+    Participant(ParticipantId),
+}
+
+/// An activity change, resolved: ids are assigned, defaults filled in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// A share was created, changed or withdrawn.
+    Shared {
+        /// Share number.
+        id: u32,
+        /// Prompt id.
+        prompt: String,
+        /// List item id.
+        item: Option<String>,
+        /// Shared or withdrawn.
+        active: bool,
+        /// Name shown.
+        named: bool,
+    },
+    /// A personal plan was shared with the facilitator or withdrawn.
+    PlanShared {
+        /// Shared or not.
+        shared: bool,
+    },
+    /// Results shown or hidden.
+    Revealed {
+        /// Shown or not.
+        revealed: bool,
+    },
+    /// Shares grouped.
+    Grouped {
+        /// Share numbers.
+        shares: Vec<u32>,
+        /// Label.
+        label: Option<String>,
+    },
+    /// A card was dealt.
+    Dealt {
+        /// Card id.
+        card: String,
+        /// Holder; the room when `None`.
+        to: Option<ParticipantId>,
+    },
+    /// A card was added.
+    CardAdded {
+        /// The card.
+        card: Card,
+    },
+    /// The card in play was passed.
+    Passed,
+    /// A note on the card in play.
+    Noted {
+        /// The note.
+        text: String,
+    },
+    /// A topic was added.
+    TopicAdded {
+        /// The topic.
+        topic: Topic,
+    },
+    /// Participants may (not) add topics.
+    TopicsAllowed {
+        /// Allowed.
+        allowed: bool,
+    },
+    /// An agreed position set or cleared.
+    Placed {
+        /// Topic id.
+        topic: String,
+        /// (importance, success).
+        position: Option<(u8, u8)>,
+    },
+    /// Priorities set.
+    Prioritised {
+        /// Topic ids in order.
+        topics: Vec<String>,
+    },
+    /// Dot vote opened or closed.
+    VoteOpened {
+        /// Open.
+        open: bool,
+    },
+    /// A participant's dots.
+    Voted {
+        /// Topic ids.
+        topics: Vec<String>,
+    },
+    /// Actor labels merged.
+    Merged {
+        /// Normalised labels.
+        labels: Vec<String>,
+        /// The label they become.
+        into: String,
+    },
+    /// A row added.
+    RowAdded {
+        /// Row id.
+        id: String,
+        /// Fields.
+        row: RowFields,
+        /// Accepted at once (added by the facilitator).
+        accepted: bool,
+    },
+    /// A row edited.
+    RowEdited {
+        /// Row id.
+        id: String,
+        /// Fields.
+        row: RowFields,
+    },
+    /// A row accepted or not.
+    RowAccepted {
+        /// Row id.
+        id: String,
+        /// Accepted.
+        accepted: bool,
+    },
+    /// A row deleted.
+    RowDeleted {
+        /// Row id.
+        id: String,
+    },
+    /// A row moved.
+    RowMoved {
+        /// Row id.
+        id: String,
+        /// New position.
+        to: usize,
+    },
+}
+
+impl Change {
+    /// Whether phones see this change (else only facilitator and projector do).
+    pub fn seen_by_everyone(&self) -> bool {
+        !matches!(
+            self,
+            Change::Shared { .. }
+                | Change::PlanShared { .. }
+                | Change::Grouped { .. }
+                | Change::Noted { .. }
+                | Change::Voted { .. }
+                | Change::Merged { .. }
+        )
+    }
 }
 
 /// Why a command was refused. The state is unchanged whenever one is returned.
@@ -279,6 +564,9 @@ pub struct Participant {
     pub answers: BTreeMap<String, BTreeMap<String, Answer>>,
     /// Steps they marked done.
     pub ready: BTreeSet<String>,
+    /// Personal-plan steps they shared with the facilitator.
+    #[serde(default)]
+    pub plan_shared: BTreeSet<String>,
     ops: HashSet<OpId>,
 }
 
@@ -303,11 +591,18 @@ pub struct Session {
     participants: Vec<Participant>,
     facilitator_ops: HashSet<OpId>,
     seq: u64,
+    /// Shared state per step, by index.
+    #[serde(default)]
+    steps: Vec<StepState>,
+    /// Everything ever shared from reflections.
+    #[serde(default)]
+    shares: Vec<activity::ShareRecord>,
 }
 
 impl Session {
     /// A fresh session at its first step.
     pub fn new(created: Created) -> Self {
+        let steps = vec![StepState::default(); created.programme.steps.len()];
         Session {
             created,
             step: 0,
@@ -315,6 +610,8 @@ impl Session {
             participants: Vec::new(),
             facilitator_ops: HashSet::new(),
             seq: 0,
+            steps,
+            shares: Vec::new(),
         }
     }
 
@@ -485,13 +782,8 @@ impl Session {
                     value,
                 },
             ) => {
-                let step_def = self.open_step(&step)?;
-                let prompt_def = step_def
-                    .prompts
-                    .iter()
-                    .find(|p| p.id() == prompt)
-                    .ok_or(RuleError::NoSuchPrompt)?;
-                let value = check_answer(prompt_def, value)?;
+                let (index, _) = self.open_step(&step)?;
+                let value = self.check_answer(participant, index, &prompt, value)?;
                 Event::Answered {
                     participant,
                     op,
@@ -509,6 +801,23 @@ impl Session {
                     ready,
                 }
             }
+            (
+                Actor::Facilitator | Actor::Participant(_),
+                Command::Activity { op, step, action },
+            ) => {
+                let by = match actor {
+                    Actor::Participant(p) => By::Participant(p),
+                    _ => By::Facilitator,
+                };
+                let (index, _) = self.programme().step(&step).ok_or(RuleError::WrongStep)?;
+                let change = self.decide_activity(by, index, action)?;
+                Event::Changed {
+                    by,
+                    op,
+                    step: index,
+                    change,
+                }
+            }
             _ => return Err(RuleError::NotAllowed),
         };
         Ok(vec![event])
@@ -516,9 +825,9 @@ impl Session {
 
     /// A step a participant may write to: the current one or an earlier one (answers typed
     /// offline arrive late and must not be lost), never a later one.
-    fn open_step(&self, step_id: &str) -> Result<&Step, RuleError> {
+    fn open_step(&self, step_id: &str) -> Result<(usize, &Step), RuleError> {
         match self.programme().step(step_id) {
-            Some((index, step)) if index <= self.step => Ok(step),
+            Some((index, step)) if index <= self.step => Ok((index, step)),
             _ => Err(RuleError::WrongStep),
         }
     }
@@ -542,6 +851,7 @@ impl Session {
                         joined_at_ms: *at_ms,
                         answers: BTreeMap::new(),
                         ready: BTreeSet::new(),
+                        plan_shared: BTreeSet::new(),
                         ops: HashSet::new(),
                     });
                 }
@@ -576,10 +886,35 @@ impl Session {
             } => {
                 if let Some(p) = self.participants.get_mut(participant.index()) {
                     p.ops.insert(op.clone());
-                    p.answers
-                        .entry(step.clone())
-                        .or_default()
-                        .insert(prompt.clone(), value.clone());
+                    let answers = p.answers.entry(step.clone()).or_default();
+                    match value {
+                        Some(value) => {
+                            answers.insert(prompt.clone(), value.clone());
+                        }
+                        None => {
+                            answers.remove(prompt);
+                        }
+                    }
+                }
+            }
+            Event::Changed {
+                by,
+                op,
+                step,
+                change,
+            } => {
+                match by {
+                    By::Facilitator => {
+                        self.facilitator_ops.insert(op.clone());
+                    }
+                    By::Participant(id) => {
+                        if let Some(p) = self.participants.get_mut(id.index()) {
+                            p.ops.insert(op.clone());
+                        }
+                    }
+                }
+                if *step < self.steps.len() {
+                    self.apply_change(*by, *step, change);
                 }
             }
             Event::ReadyChanged {
@@ -630,44 +965,51 @@ impl Session {
                 }
             }
             for (step_id, answers) in &p.answers {
-                let Some((_, step)) = self.programme().step(step_id) else {
+                let Some((index, _)) = self.programme().step(step_id) else {
                     return Err(format!("{} answered unknown step {step_id}", p.id));
                 };
-                for (prompt_id, answer) in answers {
-                    let Some(prompt) = step.prompts.iter().find(|q| q.id() == prompt_id) else {
-                        return Err(format!("{} answered unknown prompt {prompt_id}", p.id));
-                    };
-                    let input = match answer {
-                        Answer::Scale(v) => AnswerInput::Number(i64::from(*v)),
-                        Answer::Text(t) => AnswerInput::Text(t.clone()),
-                    };
-                    if check_answer(prompt, input).as_ref() != Ok(answer) {
-                        return Err(format!("{}'s answer to {prompt_id} does not fit", p.id));
+                for (key, answer) in answers {
+                    let again = self.check_answer(p.id, index, key, answers::as_input(answer));
+                    if again != Ok(Some(answer.clone())) {
+                        return Err(format!(
+                            "{}'s answer to {step_id}/{key} does not fit: {again:?}",
+                            p.id
+                        ));
                     }
                 }
+            }
+            for step_id in &p.plan_shared {
+                if !self
+                    .programme()
+                    .step(step_id)
+                    .is_some_and(|(_, s)| s.kind == StepKind::PersonalPlan)
+                {
+                    return Err(format!(
+                        "{} shared a plan of {step_id}, not a personal plan step",
+                        p.id
+                    ));
+                }
+            }
+        }
+        if self.steps.len() != steps.len() {
+            return Err("one step state per step".into());
+        }
+        for (index, state) in self.steps.iter().enumerate() {
+            self.check_step_state(index, state)?;
+        }
+        for (i, share) in self.shares.iter().enumerate() {
+            if share.id as usize != i
+                || share.step >= steps.len()
+                || self.participant(share.participant).is_none()
+            {
+                return Err(format!("share {i} is inconsistent"));
             }
         }
         Ok(())
     }
 }
 
-fn check_answer(prompt: &Prompt, value: AnswerInput) -> Result<Answer, RuleError> {
-    match (prompt, value) {
-        (Prompt::Scale { min, max, .. }, AnswerInput::Number(n)) => {
-            if n < i64::from(*min) || n > i64::from(*max) {
-                return Err(RuleError::Invalid);
-            }
-            Ok(Answer::Scale(n as i32))
-        }
-        (Prompt::Text { max_len, .. }, AnswerInput::Text(text)) => {
-            if text.chars().count() > *max_len {
-                return Err(RuleError::TooLong(*max_len));
-            }
-            Ok(Answer::Text(text))
-        }
-        _ => Err(RuleError::Invalid),
-    }
-}
-
+#[cfg(test)]
+mod activity_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,1198 @@
+//! Unit tests for the rules of activity steps. Every command is followed by the invariant check.
+
+use super::answers::AnswerInput as In;
+use super::*;
+use crate::content::Library;
+
+fn session(programme: &str, min_group: u32) -> Session {
+    let library = Library::builtin().unwrap();
+    let mut rng = rand::rng();
+    Session::new(Created {
+        code: JoinCode::random(&mut rng),
+        programme: library.get(programme).unwrap().clone(),
+        lang: Lang::Da,
+        min_group,
+        created_at_ms: 1_795_305_600_000,
+        base_url: "http://127.0.0.1:8080".into(),
+        facilitator_token: Token::random(&mut rng),
+        projector_token: Token::random(&mut rng),
+    })
+}
+
+struct Room {
+    s: Session,
+    next: u32,
+}
+
+impl Room {
+    fn new(programme: &str, min_group: u32) -> Self {
+        Room {
+            s: session(programme, min_group),
+            next: 0,
+        }
+    }
+
+    fn op(&mut self) -> OpId {
+        self.next += 1;
+        OpId::parse(&format!("o{}", self.next)).unwrap()
+    }
+
+    fn run(&mut self, actor: Actor, command: Command) -> Result<Outcome, RuleError> {
+        let before = self.s.seq();
+        let result = self.s.apply(actor, command);
+        self.s.check_invariants().unwrap();
+        if result.is_err() {
+            assert_eq!(self.s.seq(), before, "a refusal changed the state");
+        }
+        result
+    }
+
+    fn join(&mut self, name: Option<&str>) -> Actor {
+        let command = Command::Join {
+            secret: Token::random(&mut rand::rng()),
+            name: name.map(|n| Name::parse(n).unwrap()),
+            at_ms: 1,
+        };
+        match self.run(Actor::Newcomer, command).unwrap() {
+            Outcome::Applied(events) => match &events[0] {
+                Event::Joined { participant, .. } => Actor::Participant(*participant),
+                _ => unreachable!(),
+            },
+            Outcome::Duplicate => unreachable!(),
+        }
+    }
+
+    fn goto(&mut self, step: &str) {
+        let index = self.s.programme().step(step).unwrap().0;
+        let op = self.op();
+        self.run(Actor::Facilitator, Command::Goto { op, index })
+            .unwrap();
+    }
+
+    fn act(&mut self, actor: Actor, step: &str, action: Action) -> Result<Outcome, RuleError> {
+        let op = self.op();
+        self.run(
+            actor,
+            Command::Activity {
+                op,
+                step: step.into(),
+                action,
+            },
+        )
+    }
+
+    fn answer(
+        &mut self,
+        actor: Actor,
+        step: &str,
+        key: &str,
+        value: In,
+    ) -> Result<Outcome, RuleError> {
+        let op = self.op();
+        self.run(
+            actor,
+            Command::Answer {
+                op,
+                step: step.into(),
+                prompt: key.into(),
+                value,
+            },
+        )
+    }
+
+    fn index(&self, step: &str) -> usize {
+        self.s.programme().step(step).unwrap().0
+    }
+}
+
+fn rating(i: i64, s: i64) -> In {
+    In::Rating {
+        importance: Some(i),
+        success: Some(s),
+    }
+}
+
+fn actor(label: &str, influence: i64, effect: i64) -> In {
+    In::Actor {
+        label: label.into(),
+        influence,
+        effect,
+        closeness: None,
+    }
+}
+
+fn row(area: &str, action: &str) -> RowFields {
+    RowFields {
+        area: area.into(),
+        action: action.into(),
+        ..RowFields::default()
+    }
+}
+
+// ---- reflection: sharing, reveal, distributions -------------------------------------------
+
+#[test]
+fn only_an_author_shares_and_only_what_they_wrote() {
+    let mut r = Room::new("del3", 2);
+    let a = r.join(Some("Anna"));
+    let b = r.join(None);
+    r.goto("handlerum");
+    let items = vec![answers::ListItem {
+        id: "i1".into(),
+        text: "Mine møder".into(),
+        area: None,
+    }];
+    r.answer(a, "handlerum", "selv", In::List(items)).unwrap();
+    let share = |item: &str, named| Action::Share {
+        prompt: "selv".into(),
+        item: Some(item.into()),
+        share: true,
+        named,
+    };
+    assert_eq!(
+        r.act(a, "handlerum", share("nope", false)),
+        Err(RuleError::NoSuchPrompt),
+        "no such item"
+    );
+    assert_eq!(
+        r.act(b, "handlerum", share("i1", false)),
+        Err(RuleError::NoSuchPrompt),
+        "not b's item"
+    );
+    assert_eq!(
+        r.act(Actor::Facilitator, "handlerum", share("i1", false)),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(a, "handlerum", share("i1", false)).unwrap();
+    let index = r.index("handlerum");
+    let shared = r.s.shared_items(index);
+    assert_eq!(shared.len(), 1);
+    assert_eq!(
+        (shared[0].1.as_str(), shared[0].2),
+        ("Mine møder", None),
+        "anonymous by default"
+    );
+    r.act(a, "handlerum", share("i1", true)).unwrap();
+    assert_eq!(
+        r.s.shared_items(index)[0].2,
+        Some("Anna"),
+        "named when chosen"
+    );
+    let withdraw = Action::Share {
+        prompt: "selv".into(),
+        item: Some("i1".into()),
+        share: false,
+        named: false,
+    };
+    r.act(a, "handlerum", withdraw).unwrap();
+    assert!(r.s.shared_items(index).is_empty());
+}
+
+#[test]
+fn a_deleted_item_is_no_longer_shared() {
+    let mut r = Room::new("del3", 1);
+    let a = r.join(None);
+    r.goto("handlerum");
+    let item = answers::ListItem {
+        id: "x".into(),
+        text: "Pres fra pressen".into(),
+        area: None,
+    };
+    r.answer(a, "handlerum", "sammen", In::List(vec![item]))
+        .unwrap();
+    r.act(
+        a,
+        "handlerum",
+        Action::Share {
+            prompt: "sammen".into(),
+            item: Some("x".into()),
+            share: true,
+            named: false,
+        },
+    )
+    .unwrap();
+    r.answer(a, "handlerum", "sammen", In::List(vec![]))
+        .unwrap();
+    assert!(r.s.shared_items(r.index("handlerum")).is_empty());
+}
+
+#[test]
+fn scale_distributions_show_only_from_min_group_answers() {
+    let mut r = Room::new("del1", 3);
+    let people: Vec<Actor> = (0..3).map(|_| r.join(None)).collect();
+    r.goto("arbejde-privat");
+    let index = r.index("arbejde-privat");
+    for (i, p) in people.iter().enumerate() {
+        let counts = &r.s.scale_counts(index)[0];
+        assert_eq!(counts.n as usize, i);
+        assert!(counts.counts.is_none(), "hidden with {i} answers");
+        r.answer(*p, "arbejde-privat", "balance", In::Number(2 + i as i64))
+            .unwrap();
+    }
+    let counts = &r.s.scale_counts(index)[0];
+    assert_eq!(
+        counts.counts.as_ref().unwrap(),
+        &vec![0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    );
+}
+
+#[test]
+fn only_the_facilitator_reveals_and_groups() {
+    let mut r = Room::new("del3", 1);
+    let a = r.join(None);
+    r.goto("handlerum");
+    assert_eq!(
+        r.act(a, "handlerum", Action::Reveal { revealed: true }),
+        Err(RuleError::NotAllowed)
+    );
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "velkommen",
+            Action::Reveal { revealed: true }
+        ),
+        Err(RuleError::WrongStep)
+    );
+    r.act(
+        Actor::Facilitator,
+        "handlerum",
+        Action::Reveal { revealed: true },
+    )
+    .unwrap();
+    assert!(r.s.step_state(r.index("handlerum")).revealed);
+    let item = answers::ListItem {
+        id: "i".into(),
+        text: "Tid".into(),
+        area: None,
+    };
+    r.answer(a, "handlerum", "selv", In::List(vec![item]))
+        .unwrap();
+    r.act(
+        a,
+        "handlerum",
+        Action::Share {
+            prompt: "selv".into(),
+            item: Some("i".into()),
+            share: true,
+            named: false,
+        },
+    )
+    .unwrap();
+    let group = Action::Group {
+        shares: vec![0],
+        label: Some("Tid og ro".into()),
+    };
+    assert_eq!(
+        r.act(a, "handlerum", group.clone()),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(Actor::Facilitator, "handlerum", group).unwrap();
+    assert_eq!(
+        r.s.shared_items(r.index("handlerum"))[0].0.group.as_deref(),
+        Some("Tid og ro")
+    );
+    let unknown = Action::Group {
+        shares: vec![7],
+        label: None,
+    };
+    assert_eq!(
+        r.act(Actor::Facilitator, "handlerum", unknown),
+        Err(RuleError::Invalid)
+    );
+}
+
+#[test]
+fn list_and_circle_answers_are_checked() {
+    let mut r = Room::new("del3", 1);
+    let a = r.join(None);
+    r.goto("handlerum");
+    let many: Vec<_> = (0..9)
+        .map(|i| answers::ListItem {
+            id: format!("i{i}"),
+            text: "x".into(),
+            area: None,
+        })
+        .collect();
+    assert_eq!(
+        r.answer(a, "handlerum", "selv", In::List(many)),
+        Err(RuleError::Invalid),
+        "max 8 items"
+    );
+    let dup = vec![
+        answers::ListItem {
+            id: "d".into(),
+            text: "x".into(),
+            area: None,
+        },
+        answers::ListItem {
+            id: "d".into(),
+            text: "y".into(),
+            area: None,
+        },
+    ];
+    assert_eq!(
+        r.answer(a, "handlerum", "selv", In::List(dup)),
+        Err(RuleError::Invalid),
+        "ids are unique"
+    );
+    let tagged = vec![answers::ListItem {
+        id: "t".into(),
+        text: "x".into(),
+        area: Some("nowhere".into()),
+    }];
+    assert_eq!(
+        r.answer(a, "handlerum", "selv", In::List(tagged)),
+        Err(RuleError::Invalid),
+        "areas come from the step"
+    );
+    let circles = In::Circles {
+        now: [60, 40, 10],
+        wanted: [50, 50, 101],
+    };
+    assert_eq!(
+        r.answer(a, "handlerum", "selv", circles),
+        Err(RuleError::Invalid),
+        "a circle answer on a list prompt"
+    );
+}
+
+// ---- cards --------------------------------------------------------------------------------
+
+#[test]
+fn cards_are_dealt_in_order_to_the_room_or_in_turn() {
+    let mut r = Room::new("del2", 3);
+    let a = r.join(Some("Anna"));
+    let b = r.join(None);
+    r.goto("dialogkort");
+    let index = r.index("dialogkort");
+    let deal = |to| Action::Deal { card: None, to };
+    assert_eq!(
+        r.act(a, "dialogkort", deal(DealTo::Room)),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Room))
+        .unwrap();
+    assert_eq!(r.s.current_card(index).unwrap().1.id, "tvaers-1");
+    assert_eq!(r.s.current_card(index).unwrap().0.to, None);
+    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Turn))
+        .unwrap();
+    assert_eq!(
+        r.s.current_card(index).unwrap().0.to,
+        Some(ParticipantId::from_index(0))
+    );
+    assert_eq!(r.s.current_card(index).unwrap().1.id, "tvaers-2");
+    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Turn))
+        .unwrap();
+    assert_eq!(
+        r.s.current_card(index).unwrap().0.to,
+        Some(ParticipantId::from_index(1))
+    );
+    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Turn))
+        .unwrap();
+    assert_eq!(
+        r.s.current_card(index).unwrap().0.to,
+        Some(ParticipantId::from_index(0)),
+        "turns go round"
+    );
+    // The holder may pass; someone else may not.
+    assert_eq!(
+        r.act(b, "dialogkort", Action::Pass),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(a, "dialogkort", Action::Pass).unwrap();
+    assert!(r.s.current_card(index).unwrap().0.passed);
+    let specific = Action::Deal {
+        card: Some("frirum-3".into()),
+        to: DealTo::Participant(ParticipantId::from_index(1)),
+    };
+    r.act(Actor::Facilitator, "dialogkort", specific).unwrap();
+    assert_eq!(r.s.current_card(index).unwrap().1.id, "frirum-3");
+    let nobody = Action::Deal {
+        card: None,
+        to: DealTo::Participant(ParticipantId::from_index(9)),
+    };
+    assert_eq!(
+        r.act(Actor::Facilitator, "dialogkort", nobody),
+        Err(RuleError::Invalid)
+    );
+}
+
+#[test]
+fn the_facilitator_adds_cards_and_notes_for_the_group() {
+    let mut r = Room::new("del2", 3);
+    let a = r.join(None);
+    r.goto("dialogkort");
+    let index = r.index("dialogkort");
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "dialogkort",
+            Action::Note { text: "x".into() }
+        ),
+        Err(RuleError::Invalid),
+        "no card yet"
+    );
+    r.act(
+        Actor::Facilitator,
+        "dialogkort",
+        Action::AddCard {
+            text: "Hvad giver dig mod på mandag?".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(r.s.deck(index).len(), 10);
+    let added = Action::Deal {
+        card: Some("egne-1".into()),
+        to: DealTo::Room,
+    };
+    r.act(Actor::Facilitator, "dialogkort", added).unwrap();
+    assert_eq!(
+        r.act(a, "dialogkort", Action::Note { text: "x".into() }),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(
+        Actor::Facilitator,
+        "dialogkort",
+        Action::Note {
+            text: "Vi vil mødes oftere".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.s.current_card(index).unwrap().0.notes,
+        ["Vi vil mødes oftere"]
+    );
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "dialogkort",
+            Action::AddCard { text: "  ".into() }
+        ),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "dialogkort",
+            Action::AddCard {
+                text: "x".repeat(301)
+            }
+        ),
+        Err(RuleError::TooLong(300))
+    );
+}
+
+#[test]
+fn dealing_runs_out_when_every_card_was_dealt() {
+    let mut r = Room::new("del2", 3);
+    r.goto("dialogkort");
+    for _ in 0..9 {
+        r.act(
+            Actor::Facilitator,
+            "dialogkort",
+            Action::Deal {
+                card: None,
+                to: DealTo::Room,
+            },
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "dialogkort",
+            Action::Deal {
+                card: None,
+                to: DealTo::Room
+            }
+        ),
+        Err(RuleError::Invalid)
+    );
+}
+
+// ---- grid ---------------------------------------------------------------------------------
+
+#[test]
+fn grid_ratings_fit_the_scale_and_the_topics() {
+    let mut r = Room::new("del2", 3);
+    let a = r.join(None);
+    r.goto("prioritering");
+    assert!(r.answer(a, "prioritering", "tillid", rating(5, 2)).is_ok());
+    assert!(
+        r.answer(
+            a,
+            "prioritering",
+            "tillid",
+            In::Rating {
+                importance: Some(4),
+                success: None
+            }
+        )
+        .is_ok(),
+        "one axis at a time"
+    );
+    assert_eq!(
+        r.answer(a, "prioritering", "tillid", rating(6, 2)),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.answer(a, "prioritering", "tillid", rating(0, 2)),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.answer(
+            a,
+            "prioritering",
+            "tillid",
+            In::Rating {
+                importance: None,
+                success: None
+            }
+        ),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.answer(a, "prioritering", "ukendt", rating(3, 3)),
+        Err(RuleError::NoSuchPrompt)
+    );
+    assert_eq!(
+        r.answer(a, "prioritering", "tillid", In::Number(3)),
+        Err(RuleError::Invalid)
+    );
+}
+
+#[test]
+fn grid_means_and_spread_show_from_min_group_raters() {
+    let mut r = Room::new("del2", 3);
+    let people: Vec<Actor> = (0..3).map(|_| r.join(None)).collect();
+    r.goto("prioritering");
+    let index = r.index("prioritering");
+    r.answer(people[0], "prioritering", "frirum", rating(5, 1))
+        .unwrap();
+    r.answer(people[1], "prioritering", "frirum", rating(5, 3))
+        .unwrap();
+    let stats = r.s.topic_stats(index);
+    let frirum = stats.iter().find(|t| t.topic == "frirum").unwrap();
+    assert_eq!(
+        (frirum.raters, frirum.importance),
+        (2, None),
+        "hidden below min_group"
+    );
+    r.answer(people[2], "prioritering", "frirum", rating(2, 2))
+        .unwrap();
+    let stats = r.s.topic_stats(index);
+    let frirum = stats.iter().find(|t| t.topic == "frirum").unwrap();
+    let importance = frirum.importance.unwrap();
+    assert_eq!((frirum.raters, importance.n), (3, 3));
+    assert!((importance.mean - 4.0).abs() < 1e-9);
+    assert!(
+        (importance.sd - 2f64.sqrt()).abs() < 1e-9,
+        "population sd of 5, 5, 2"
+    );
+    assert!((frirum.success.unwrap().mean - 2.0).abs() < 1e-9);
+    // A half-rated topic does not count as rated.
+    r.answer(
+        people[0],
+        "prioritering",
+        "moeder",
+        In::Rating {
+            importance: Some(3),
+            success: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.s.topic_stats(index)
+            .iter()
+            .find(|t| t.topic == "moeder")
+            .unwrap()
+            .raters,
+        0
+    );
+}
+
+#[test]
+fn participants_add_topics_only_when_allowed() {
+    let mut r = Room::new("del2", 3);
+    let a = r.join(None);
+    r.goto("prioritering");
+    let add = || Action::AddTopic {
+        text: "Fælles frokost".into(),
+    };
+    assert_eq!(r.act(a, "prioritering", add()), Err(RuleError::NotAllowed));
+    assert_eq!(
+        r.act(a, "prioritering", Action::AllowTopics { allowed: true }),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(
+        Actor::Facilitator,
+        "prioritering",
+        Action::AllowTopics { allowed: true },
+    )
+    .unwrap();
+    r.act(a, "prioritering", add()).unwrap();
+    r.act(
+        Actor::Facilitator,
+        "prioritering",
+        Action::AddTopic {
+            text: "Sparring på tværs".into(),
+        },
+    )
+    .unwrap();
+    let index = r.index("prioritering");
+    let ids: Vec<_> = r.s.topics(index).iter().map(|t| t.id.clone()).collect();
+    assert_eq!(ids[6..], ["egne-1", "egne-2"]);
+    assert!(
+        r.answer(a, "prioritering", "egne-1", rating(4, 2)).is_ok(),
+        "new topics can be rated"
+    );
+}
+
+#[test]
+fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
+    let mut r = Room::new("del2", 3);
+    let a = r.join(None);
+    r.goto("prioritering");
+    let index = r.index("prioritering");
+    let place = |p| Action::Place {
+        topic: "tillid".into(),
+        position: p,
+    };
+    assert_eq!(
+        r.act(a, "prioritering", place(Some((4, 2)))),
+        Err(RuleError::NotAllowed)
+    );
+    assert_eq!(
+        r.act(Actor::Facilitator, "prioritering", place(Some((6, 2)))),
+        Err(RuleError::Invalid)
+    );
+    r.act(Actor::Facilitator, "prioritering", place(Some((5, 2))))
+        .unwrap();
+    assert_eq!(r.s.step_state(index).agreed["tillid"], (5, 2));
+    r.act(Actor::Facilitator, "prioritering", place(None))
+        .unwrap();
+    assert!(r.s.step_state(index).agreed.is_empty());
+    let prioritise = |t: &[&str]| Action::Prioritise {
+        topics: t.iter().map(|s| s.to_string()).collect(),
+    };
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "prioritering",
+            prioritise(&["a", "b", "c", "d"])
+        ),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "prioritering",
+            prioritise(&["tillid", "tillid"])
+        ),
+        Err(RuleError::Invalid)
+    );
+    r.act(
+        Actor::Facilitator,
+        "prioritering",
+        prioritise(&["frirum", "tillid"]),
+    )
+    .unwrap();
+    assert_eq!(r.s.step_state(index).priorities, ["frirum", "tillid"]);
+
+    let vote = |t: &[&str]| Action::Vote {
+        topics: t.iter().map(|s| s.to_string()).collect(),
+    };
+    assert_eq!(
+        r.act(a, "prioritering", vote(&["frirum"])),
+        Err(RuleError::NotAllowed),
+        "vote not open"
+    );
+    r.act(
+        Actor::Facilitator,
+        "prioritering",
+        Action::OpenVote { open: true },
+    )
+    .unwrap();
+    assert_eq!(
+        r.act(
+            a,
+            "prioritering",
+            vote(&["frirum", "frirum", "tillid", "moeder"])
+        ),
+        Err(RuleError::Invalid),
+        "three dots"
+    );
+    r.act(a, "prioritering", vote(&["frirum", "frirum", "tillid"]))
+        .unwrap();
+    let dots = |r: &Room, t: &str| {
+        r.s.topic_stats(index)
+            .iter()
+            .find(|s| s.topic == t)
+            .unwrap()
+            .dots
+    };
+    assert_eq!((dots(&r, "frirum"), dots(&r, "tillid")), (2, 1));
+    r.act(a, "prioritering", vote(&["moeder"])).unwrap();
+    assert_eq!(
+        (dots(&r, "frirum"), dots(&r, "moeder")),
+        (0, 1),
+        "a new vote replaces the old"
+    );
+}
+
+// ---- map ----------------------------------------------------------------------------------
+
+#[test]
+fn actors_are_checked_merged_and_counted_per_person() {
+    let mut r = Room::new("del3", 2);
+    let a = r.join(None);
+    let b = r.join(None);
+    r.goto("kortet");
+    let index = r.index("kortet");
+    assert_eq!(
+        r.answer(a, "kortet", "a1", actor("Pårørende", 6, 0)),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.answer(a, "kortet", "a1", actor("Pårørende", 3, -3)),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.answer(a, "kortet", "a1", actor("   ", 3, 0)),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.answer(a, "kortet", "a1", actor(&"x".repeat(81), 3, 0)),
+        Err(RuleError::TooLong(80))
+    );
+    r.answer(a, "kortet", "a1", actor("Pårørende", 5, -2))
+        .unwrap();
+    r.answer(a, "kortet", "a2", actor("pårørende ", 4, -1))
+        .unwrap();
+    r.answer(b, "kortet", "b1", actor("Pårørende", 3, -2))
+        .unwrap();
+    r.answer(b, "kortet", "b2", actor("Borgere", 4, 2)).unwrap();
+    r.answer(a, "kortet", "a3", actor("Brugere", 2, 1)).unwrap();
+    let stats = r.s.actor_stats(index);
+    assert_eq!(stats[0].label, "Pårørende");
+    assert_eq!(stats[0].named_by, 2, "two people, three marks");
+    assert!((stats[0].influence.unwrap().mean - 4.0).abs() < 1e-9);
+    assert!(
+        stats
+            .iter()
+            .find(|s| s.label == "Borgere")
+            .unwrap()
+            .influence
+            .is_none(),
+        "one person is below min_group"
+    );
+
+    let merge = Action::Merge {
+        labels: vec!["Borgere".into(), "brugere".into()],
+        into: "Borgere og brugere".into(),
+    };
+    assert_eq!(
+        r.act(a, "kortet", merge.clone()),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(Actor::Facilitator, "kortet", merge).unwrap();
+    let stats = r.s.actor_stats(index);
+    let merged = stats
+        .iter()
+        .find(|s| s.label == "Borgere og brugere")
+        .unwrap();
+    assert_eq!(merged.named_by, 2);
+    assert!(
+        merged.effect.is_some(),
+        "merged, the actor reaches min_group"
+    );
+    // Removing an actor is an answer of null.
+    r.answer(a, "kortet", "a3", In::Clear).unwrap();
+    assert_eq!(
+        r.s.actor_stats(index)
+            .iter()
+            .find(|s| s.label == "Borgere og brugere")
+            .unwrap()
+            .named_by,
+        1
+    );
+}
+
+#[test]
+fn one_participant_adds_at_most_thirty_actors() {
+    let mut r = Room::new("del3", 2);
+    let a = r.join(None);
+    r.goto("kortet");
+    for i in 0..answers::MAX_ACTORS {
+        r.answer(a, "kortet", &format!("a{i}"), actor("Rolle", 3, 0))
+            .unwrap();
+    }
+    assert_eq!(
+        r.answer(a, "kortet", "one-more", actor("Rolle", 3, 0)),
+        Err(RuleError::Invalid)
+    );
+    assert!(
+        r.answer(a, "kortet", "a0", actor("Anden rolle", 3, 0))
+            .is_ok(),
+        "editing is still allowed"
+    );
+}
+
+// ---- action plan --------------------------------------------------------------------------
+
+#[test]
+fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
+    let mut r = Room::new("del2", 3);
+    let a = r.join(None);
+    r.goto("handleplan");
+    let index = r.index("handleplan");
+    r.act(
+        a,
+        "handleplan",
+        Action::AddRow {
+            row: row("ledergruppen", "Sparring hver anden uge"),
+        },
+    )
+    .unwrap();
+    r.act(
+        Actor::Facilitator,
+        "handleplan",
+        Action::AddRow {
+            row: row("selvledelse", "Fast fridag fra mails"),
+        },
+    )
+    .unwrap();
+    let rows = &r.s.step_state(index).rows;
+    assert_eq!(
+        (rows[0].accepted, rows[1].accepted),
+        (false, true),
+        "proposals wait for acceptance"
+    );
+    assert_eq!(
+        r.act(
+            a,
+            "handleplan",
+            Action::AcceptRow {
+                id: "r1".into(),
+                accepted: true
+            }
+        ),
+        Err(RuleError::NotAllowed)
+    );
+    r.act(
+        Actor::Facilitator,
+        "handleplan",
+        Action::AcceptRow {
+            id: "r1".into(),
+            accepted: true,
+        },
+    )
+    .unwrap();
+    let mut edited = row("ledergruppen", "Sparring hver anden uge");
+    edited.owner = "Mette".into();
+    edited.deadline = "2027-02-01".into();
+    r.act(
+        Actor::Facilitator,
+        "handleplan",
+        Action::EditRow {
+            id: "r1".into(),
+            row: edited,
+        },
+    )
+    .unwrap();
+    r.act(
+        Actor::Facilitator,
+        "handleplan",
+        Action::MoveRow {
+            id: "r2".into(),
+            to: 0,
+        },
+    )
+    .unwrap();
+    let ids: Vec<_> =
+        r.s.step_state(index)
+            .rows
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+    assert_eq!(ids, ["r2", "r1"]);
+    r.act(
+        Actor::Facilitator,
+        "handleplan",
+        Action::DeleteRow { id: "r2".into() },
+    )
+    .unwrap();
+    assert_eq!(r.s.step_state(index).rows.len(), 1);
+    r.act(
+        Actor::Facilitator,
+        "handleplan",
+        Action::AddRow {
+            row: row("omverdenen", "Ny række"),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.s.step_state(index).rows[1].id,
+        "r3",
+        "ids are never reused"
+    );
+}
+
+#[test]
+fn plan_rows_need_a_known_area_an_action_and_real_dates() {
+    let mut r = Room::new("del2", 3);
+    r.goto("handleplan");
+    let f = Actor::Facilitator;
+    assert_eq!(
+        r.act(
+            f,
+            "handleplan",
+            Action::AddRow {
+                row: row("nowhere", "x")
+            }
+        ),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.act(
+            f,
+            "handleplan",
+            Action::AddRow {
+                row: row("ledergruppen", " ")
+            }
+        ),
+        Err(RuleError::Invalid)
+    );
+    for date in ["2027-02-30", "27-01-01", "2027-13-01", "i morgen"] {
+        let mut bad = row("ledergruppen", "x");
+        bad.follow_up = date.into();
+        assert_eq!(
+            r.act(f, "handleplan", Action::AddRow { row: bad }),
+            Err(RuleError::Invalid),
+            "{date}"
+        );
+    }
+    let mut good = row("ledergruppen", "x");
+    good.deadline = "2028-02-29".into();
+    assert!(r.act(f, "handleplan", Action::AddRow { row: good }).is_ok());
+    assert_eq!(
+        r.act(
+            f,
+            "handleplan",
+            Action::MoveRow {
+                id: "r1".into(),
+                to: 5
+            }
+        ),
+        Err(RuleError::Invalid)
+    );
+    assert_eq!(
+        r.act(
+            f,
+            "handleplan",
+            Action::EditRow {
+                id: "r9".into(),
+                row: row("ledergruppen", "y")
+            }
+        ),
+        Err(RuleError::Invalid)
+    );
+}
+
+// ---- personal plan and the outcome ----------------------------------------------------------
+
+#[test]
+fn a_personal_plan_is_its_authors_until_shared() {
+    let mut r = Room::new("enkelte-leder", 1);
+    let a = r.join(Some("Leder"));
+    r.goto("min-trivsel");
+    let index = r.index("min-trivsel");
+    let entry = In::Personal {
+        work: "Sige nej oftere".into(),
+        first_step: "Rydde kalenderen fredag".into(),
+    };
+    r.answer(a, "min-trivsel", "selvledelse", entry).unwrap();
+    assert_eq!(
+        r.answer(
+            a,
+            "min-trivsel",
+            "ingen",
+            In::Personal {
+                work: "x".into(),
+                first_step: "y".into()
+            }
+        ),
+        Err(RuleError::NoSuchPrompt)
+    );
+    assert!(r.s.shared_plans(index).is_empty());
+    r.act(a, "min-trivsel", Action::SharePlan { share: true })
+        .unwrap();
+    assert_eq!(r.s.shared_plans(index).len(), 1);
+    let Actor::Participant(id) = a else {
+        unreachable!()
+    };
+    let plan = r.s.personal_plan(id, index).unwrap();
+    assert_eq!(plan.areas[0].work, "Sige nej oftere");
+    assert_eq!(plan.areas.len(), 4);
+    assert_eq!(
+        r.act(
+            Actor::Facilitator,
+            "min-trivsel",
+            Action::SharePlan { share: true }
+        ),
+        Err(RuleError::NotAllowed)
+    );
+}
+
+#[test]
+fn the_outcome_holds_aggregates_shares_and_accepted_rows_but_no_private_answer() {
+    let mut r = Room::new("del2", 2);
+    let a = r.join(Some("Anna"));
+    let b = r.join(None);
+    r.goto("dialogkort");
+    r.act(
+        Actor::Facilitator,
+        "dialogkort",
+        Action::Deal {
+            card: None,
+            to: DealTo::Room,
+        },
+    )
+    .unwrap();
+    r.act(
+        Actor::Facilitator,
+        "dialogkort",
+        Action::Note {
+            text: "Mere sparring".into(),
+        },
+    )
+    .unwrap();
+    r.goto("prioritering");
+    r.answer(a, "prioritering", "tillid", rating(5, 2)).unwrap();
+    r.answer(b, "prioritering", "tillid", rating(4, 3)).unwrap();
+    r.answer(a, "prioritering", "moeder", rating(1, 1)).unwrap();
+    r.act(
+        Actor::Facilitator,
+        "prioritering",
+        Action::Prioritise {
+            topics: vec!["tillid".into()],
+        },
+    )
+    .unwrap();
+    r.goto("handleplan");
+    r.act(
+        a,
+        "handleplan",
+        Action::AddRow {
+            row: row("ledergruppen", "HEMMELIGT FORSLAG"),
+        },
+    )
+    .unwrap();
+    r.act(
+        Actor::Facilitator,
+        "handleplan",
+        Action::AddRow {
+            row: row("ledergruppen", "Sparringsmøder"),
+        },
+    )
+    .unwrap();
+    let outcome = r.s.outcome();
+    assert_eq!(outcome.participants, 2);
+    assert_eq!(outcome.action_plan.len(), 1, "only accepted rows");
+    assert_eq!(outcome.action_plan[0].area, "Ledergruppen");
+    let json = serde_json::to_string(&outcome).unwrap();
+    assert!(!json.contains("HEMMELIGT"));
+    let crate::outcome::Section::Grid { topics, .. } = &outcome.sections[1] else {
+        panic!("{:?}", outcome.sections[1])
+    };
+    let tillid = topics
+        .iter()
+        .find(|t| t.text.da == "Tillid i ledergruppen")
+        .unwrap();
+    assert_eq!((tillid.raters, tillid.priority), (2, Some(1)));
+    assert!((tillid.importance.unwrap().mean - 4.5).abs() < 1e-9);
+    let moeder = topics
+        .iter()
+        .find(|t| t.text.da == "Vores møder giver energi")
+        .unwrap();
+    assert!(moeder.importance.is_none(), "one rater is below min_group");
+    let crate::outcome::Section::Cards { cards, .. } = &outcome.sections[0] else {
+        panic!()
+    };
+    assert_eq!(cards[0].notes, ["Mere sparring"]);
+}
+
+#[test]
+fn activity_state_survives_replay_and_snapshots() {
+    let mut r = Room::new("del2", 1);
+    let a = r.join(None);
+    let base = r.s.clone();
+    let mut log = Vec::new();
+    let mut record = |r: &mut Room, actor, command| {
+        if let Ok(Outcome::Applied(events)) = r.s.apply(actor, command) {
+            log.extend(events);
+        }
+    };
+    let index = r.index("prioritering");
+    record(
+        &mut r,
+        Actor::Facilitator,
+        Command::Goto {
+            op: OpId::parse("g").unwrap(),
+            index,
+        },
+    );
+    let step = "prioritering".to_string();
+    record(
+        &mut r,
+        a,
+        Command::Answer {
+            op: OpId::parse("a").unwrap(),
+            step: step.clone(),
+            prompt: "tillid".into(),
+            value: rating(3, 4),
+        },
+    );
+    record(
+        &mut r,
+        Actor::Facilitator,
+        Command::Activity {
+            op: OpId::parse("t").unwrap(),
+            step: step.clone(),
+            action: Action::AddTopic { text: "Nyt".into() },
+        },
+    );
+    record(
+        &mut r,
+        Actor::Facilitator,
+        Command::Activity {
+            op: OpId::parse("v").unwrap(),
+            step: step.clone(),
+            action: Action::OpenVote { open: true },
+        },
+    );
+    record(
+        &mut r,
+        a,
+        Command::Activity {
+            op: OpId::parse("d").unwrap(),
+            step,
+            action: Action::Vote {
+                topics: vec!["egne-1".into()],
+            },
+        },
+    );
+    let mut replayed = base;
+    for event in &log {
+        replayed.evolve(event);
+    }
+    replayed.check_invariants().unwrap();
+    assert_eq!(replayed.seq(), r.s.seq());
+    assert_eq!(replayed.step_state(index), r.s.step_state(index));
+    assert_eq!(replayed.topic_stats(index), r.s.topic_stats(index));
+    let restored: Session = serde_json::from_str(&serde_json::to_string(&r.s).unwrap()).unwrap();
+    restored.check_invariants().unwrap();
+    assert_eq!(restored.step_state(index), r.s.step_state(index));
+    let stored: Vec<Event> = serde_json::from_str(&serde_json::to_string(&log).unwrap()).unwrap();
+    assert_eq!(stored, log, "events round-trip through their stored form");
+}
