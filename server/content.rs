@@ -50,8 +50,30 @@ pub struct Programme {
     pub id: String,
     /// Shown in lists and on the projector.
     pub title: Text,
+    /// Who the programme is for, in a sentence.
+    #[serde(default)]
+    pub audience: Text,
+    /// Suggested length of the meeting in minutes.
+    #[serde(default)]
+    pub minutes: Option<u32>,
+    /// What the facilitator does before the meeting.
+    #[serde(default)]
+    pub preparation: Text,
+    /// The invitation the facilitator sends; `{link}` and `{code}` are filled in.
+    #[serde(default)]
+    pub invitation: Option<Invitation>,
     /// The steps, in order.
     pub steps: Vec<Step>,
+}
+
+/// An invitation to a meeting: an e-mail or calendar text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invitation {
+    /// Subject line.
+    pub subject: Text,
+    /// Body; `{link}` becomes the join link and `{code}` the join code.
+    pub body: Text,
 }
 
 /// What a step asks of the room.
@@ -262,16 +284,27 @@ impl Programme {
                 None => anyhow::anyhow!("{file}: {}", e.message()),
             }
         })?;
-        programme
-            .validate()
-            .with_context(|| format!("{file}: programme '{}'", programme.id))?;
+        if let Err(e) = programme.validate() {
+            let text = format!("{e:#}");
+            // Point at the line of the first id the message names, e.g. step 'x'.
+            let line = text
+                .split('\'')
+                .nth(1)
+                .and_then(|id| line_of_id(source, id))
+                .map(|line| format!(", line {line}"))
+                .unwrap_or_default();
+            bail!("{file}{line}: {text}");
+        }
         Ok(programme)
     }
 
     /// Checks what the types cannot: ids, ranges and the shape of each step.
     pub fn validate(&self) -> anyhow::Result<()> {
         if !is_slug(&self.id) {
-            bail!("id must be lower-case letters, digits and dashes");
+            bail!(
+                "programme '{}': id must be lower-case letters, digits and dashes",
+                self.id
+            );
         }
         if self.steps.is_empty() {
             bail!("a programme needs at least one step");
@@ -389,6 +422,17 @@ impl Step {
     }
 }
 
+/// The first line that sets `id = "<id>"` (any spacing), 1-based.
+fn line_of_id(source: &str, id: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|line| {
+            let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+            compact.contains(&format!("id=\"{id}\""))
+        })
+        .map(|i| i + 1)
+}
+
 fn is_slug(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
@@ -488,6 +532,10 @@ title = { da = "S", en = "S" }
 "#;
         let err = format!("{:#}", Programme::from_toml("a.toml", source).unwrap_err());
         assert!(err.contains("needs at least one prompt"), "{err}");
+        assert!(
+            err.starts_with("a.toml, line 5:"),
+            "the line of the step: {err}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::domain::{Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, Sessi
 use crate::protocol::{self, CreateSession, ErrorBody, ProgrammeSummary, SessionCreated};
 use crate::session::{PlanRequest, SessionHandle, join_url, now_ms};
 use crate::state::AppState;
-use crate::{export, qr, web, ws};
+use crate::{export, ics, qr, web, ws};
 
 /// Default minimum group size before aggregates show.
 const DEFAULT_MIN_GROUP: u32 = 3;
@@ -80,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
         .route("/api/sessions/{code}/export", get(export_session))
+        .route("/api/sessions/{code}/invitation.ics", get(invitation))
         .route(
             "/api/sessions/{code}/personal-plan",
             get(export_personal_plan),
@@ -396,6 +397,65 @@ async fn export_personal_plan(
         .ok_or(ApiError::NotFound)?;
     let name = format!("min-trivsel-{code}-{}", plan.date);
     download(move || export::personal(&plan, format), name).await
+}
+
+#[derive(serde::Deserialize)]
+struct InvitationQuery {
+    start: String,
+    minutes: Option<u32>,
+}
+
+/// The meeting's invitation as a calendar file carrying the join link.
+async fn invitation(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<InvitationQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (code, handle) = lookup(&state, &code)?;
+    authorize(&handle, &headers)?;
+    let start = ics::LocalTime::parse(&query.start).ok_or_else(|| {
+        ApiError::BadRequest("start must be a date and time, YYYY-MM-DDTHH:MM".into())
+    })?;
+    let programme = handle.programme();
+    let minutes = query.minutes.or(programme.minutes).unwrap_or(60);
+    if !(5..=24 * 60).contains(&minutes) {
+        return Err(ApiError::BadRequest(
+            "minutes must be between 5 and 1440".into(),
+        ));
+    }
+    let link = join_url(handle.base_url(), &code);
+    let pick = |t: &crate::content::Text| match handle.lang() {
+        Lang::Da => t.da.clone(),
+        Lang::En => t.en.clone(),
+    };
+    let (summary, body) = match &programme.invitation {
+        Some(invitation) => (pick(&invitation.subject), pick(&invitation.body)),
+        None => (pick(&programme.title), "{link}".to_owned()),
+    };
+    let fill = |t: &str| t.replace("{link}", &link).replace("{code}", code.as_str());
+    let uid = format!("{code}@trivsel");
+    let calendar = ics::calendar(&ics::Meeting {
+        uid: &uid,
+        summary: &fill(&summary),
+        description: &fill(&body),
+        url: &link,
+        start,
+        minutes,
+        now_ms: now_ms(),
+    });
+    let disposition = format!("attachment; filename=\"trivsel-{code}.ics\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        calendar,
+    )
+        .into_response())
 }
 
 async fn socket(

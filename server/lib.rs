@@ -9,6 +9,7 @@
 //! - [`session`] — one actor per live session: applies commands, stores, fans out.
 //! - [`store`] — SQLite event log with group commit and snapshots.
 //! - [`state`] — the shared registry of live sessions.
+//! - [`ics`] — calendar invitations carrying the join link.
 //! - [`http`] — the router: API, pages, QR code, security headers.
 //! - [`ws`] — WebSocket reader and writer tasks.
 //! - [`web`] — the embedded pages from `web/`.
@@ -25,6 +26,7 @@ pub mod content;
 pub mod domain;
 pub mod export;
 pub mod http;
+pub mod ics;
 pub mod outcome;
 pub mod protocol;
 pub mod qr;

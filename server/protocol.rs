@@ -830,6 +830,10 @@ pub struct SessionView<'a> {
     lang: Lang,
     min_group: u32,
     steps: Vec<StepSummary>,
+    /// Facilitator only: what to do before the meeting.
+    preparation: Option<&'a Text>,
+    /// Facilitator only: the invitation text (`{link}`, `{code}` filled in by the page).
+    invitation: Option<&'a crate::content::Invitation>,
 }
 
 #[derive(Serialize, Debug)]
@@ -858,6 +862,10 @@ impl<'a> SessionView<'a> {
                 .iter()
                 .map(StepSummary::of)
                 .collect(),
+            preparation: projector_url
+                .is_some()
+                .then_some(&created.programme.preparation),
+            invitation: projector_url.and(created.programme.invitation.as_ref()),
         }
     }
 }

@@ -113,6 +113,8 @@ pub struct SessionHandle {
     tx: mpsc::Sender<ToActor>,
     facilitator_token: Token,
     base_url: std::sync::Arc<str>,
+    programme: std::sync::Arc<crate::content::Programme>,
+    lang: crate::domain::Lang,
 }
 
 impl std::fmt::Debug for ToActor {
@@ -127,6 +129,8 @@ impl SessionHandle {
         let (tx, rx) = mpsc::channel(MAILBOX);
         let facilitator_token = session.created().facilitator_token.clone();
         let base_url = session.created().base_url.as_str().into();
+        let programme = std::sync::Arc::new(session.programme().clone());
+        let lang = session.created().lang;
         let actor = SessionActor {
             projector_url: format!(
                 "{}/s/{}/projector#{}",
@@ -148,7 +152,19 @@ impl SessionHandle {
             tx,
             facilitator_token,
             base_url,
+            programme,
+            lang,
         }
+    }
+
+    /// The programme as the session was created with it.
+    pub fn programme(&self) -> &crate::content::Programme {
+        &self.programme
+    }
+
+    /// The session's language.
+    pub fn lang(&self) -> crate::domain::Lang {
+        self.lang
     }
 
     /// The base of the session's links.

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Client, TestServer};
+use crate::common::{Client, TestServer, session_info};
 
 #[tokio::test]
 async fn health_answers_ok() {
@@ -119,16 +119,7 @@ async fn session_info_needs_the_facilitator_token() {
     let server = TestServer::start().await;
     let session = server.create("del1").await;
     let url = server.url(&format!("/api/sessions/{}", session.code));
-    let info: Value = server
-        .http
-        .get(&url)
-        .bearer_auth(&session.facilitator_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = session_info(&server.http, &server.url(""), &session).await;
     assert_eq!(
         info,
         json!({
@@ -408,4 +399,52 @@ async fn join_codes_are_accepted_in_any_case() {
     assert_eq!(response.status(), 200);
     let phone = Client::join(&server.addr, &lower, None).await;
     assert_eq!(phone.frames[0]["session"]["code"], session.code);
+}
+
+#[tokio::test]
+async fn a_meeting_invitation_downloads_as_a_calendar_file_with_the_join_link() {
+    let server = TestServer::start().await;
+    let session = server.create("del2").await;
+    let url = server.url(&format!(
+        "/api/sessions/{}/invitation.ics?start=2027-01-12T09:00&minutes=90",
+        session.code
+    ));
+    assert_eq!(server.http.get(&url).send().await.unwrap().status(), 401);
+    let response = server
+        .http
+        .get(&url)
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = response.text().await.unwrap().replace("\r\n ", "");
+    assert!(
+        ics.contains("DTSTART:20270112T090000") && ics.contains("DTEND:20270112T103000"),
+        "{ics}"
+    );
+    assert!(ics.contains(&format!("URL:{}", session.join_url)));
+    assert!(
+        ics.lines()
+            .any(|l| l.starts_with("DESCRIPTION:") && l.contains(&session.join_url)),
+        "the invitation text carries the link: {ics}"
+    );
+    let bad = server.url(&format!(
+        "/api/sessions/{}/invitation.ics?start=tomorrow",
+        session.code
+    ));
+    let response = server
+        .http
+        .get(&bad)
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
 }

@@ -145,6 +145,22 @@ impl Created {
     }
 }
 
+/// `GET /api/sessions/{code}` with the facilitator token, parsed.
+pub async fn session_info(
+    http: &reqwest::Client,
+    base: &str,
+    session: &Created,
+) -> serde_json::Value {
+    http.get(format!("{base}/api/sessions/{}", session.code))
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub async fn create(http: &reqwest::Client, base: &str, programme: &str) -> Created {
     let response = http
         .post(format!("{base}/api/sessions"))

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::{Client, ProcessServer, create, data_dir};
+use crate::common::{Client, ProcessServer, create, data_dir, session_info};
 
 #[tokio::test]
 async fn after_kill_9_every_acknowledged_answer_and_position_is_back() {
@@ -45,15 +45,7 @@ async fn after_kill_9_every_acknowledged_answer_and_position_is_back() {
     }
     let server = ProcessServer::start(&data).await;
 
-    let info: serde_json::Value = http
-        .get(server.url(&format!("/api/sessions/{}", session.code)))
-        .bearer_auth(&session.facilitator_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = session_info(&http, &server.url(""), &session).await;
     assert_eq!(info["step"]["id"], "arbejde-privat");
     assert_eq!(info["participants"]["joined"], 5);
     let untouched = http

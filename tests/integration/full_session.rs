@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::{Client, TestServer};
+use crate::common::{Client, TestServer, session_info};
 
 #[tokio::test]
 async fn thirty_leaders_run_del1_from_join_to_end() {
@@ -71,16 +71,7 @@ async fn thirty_leaders_run_del1_from_join_to_end() {
         }
     }
 
-    let info: serde_json::Value = server
-        .http
-        .get(server.url(&format!("/api/sessions/{}", session.code)))
-        .bearer_auth(&session.facilitator_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = session_info(&server.http, &server.url(""), &session).await;
     assert_eq!(info["step"]["kind"], "end");
     assert_eq!(
         info["participants"],
