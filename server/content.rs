@@ -7,25 +7,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-/// The programme files compiled into the binary.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "del1-egen-trivsel.toml",
-        include_str!("../content/del1-egen-trivsel.toml"),
-    ),
-    (
-        "del2-ledergruppen.toml",
-        include_str!("../content/del2-ledergruppen.toml"),
-    ),
-    (
-        "del3-omverdenen.toml",
-        include_str!("../content/del3-omverdenen.toml"),
-    ),
-    (
-        "enkelte-leder.toml",
-        include_str!("../content/enkelte-leder.toml"),
-    ),
-];
+/// The programme files of `content/`, compiled into the binary by `build.rs`.
+const BUILTIN: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/content_files.rs"));
 
 /// Longest free-text answer anyone may configure, in characters.
 pub const MAX_TEXT_LEN: usize = 4000;
@@ -450,7 +433,11 @@ pub struct Library {
 impl Library {
     /// The programmes compiled into the binary.
     pub fn builtin() -> anyhow::Result<Self> {
-        Self::from_sources(BUILTIN.iter().map(|(f, s)| (f.to_string(), s.to_string())))
+        let files = BUILTIN.iter().map(|(file, bytes)| {
+            let source = String::from_utf8_lossy(bytes).into_owned();
+            (format!("content/{file}"), source)
+        });
+        Self::from_sources(files)
     }
 
     /// Every `*.toml` file in `dir`.
