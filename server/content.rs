@@ -258,15 +258,8 @@ impl Programme {
     /// Parses and validates one programme file; errors name the file and, where TOML knows it,
     /// the line.
     pub fn from_toml(file: &str, source: &str) -> anyhow::Result<Self> {
-        let programme: Programme = toml::from_str(source).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| source[..span.start].lines().count().max(1));
-            match line {
-                Some(line) => anyhow::anyhow!("{file}, line {line}: {}", e.message()),
-                None => anyhow::anyhow!("{file}: {}", e.message()),
-            }
-        })?;
+        let programme: Programme =
+            toml::from_str(source).map_err(|e| toml_error(file, source, &e))?;
         if let Err(e) = programme.validate() {
             let text = format!("{e:#}");
             // Point at the line of the first id the message names, e.g. step 'x'.
@@ -376,6 +369,12 @@ impl Step {
             StepKind::Plan if self.areas.is_empty() => {
                 bail!("step '{id}': a plan step needs its list of areas")
             }
+            StepKind::Cards if self.cards.is_empty() => {
+                bail!("step '{id}': a cards step needs at least one card")
+            }
+            StepKind::Grid if self.topics.is_empty() => {
+                bail!("step '{id}': a grid step needs at least one topic")
+            }
             StepKind::Grid if !(2..=10).contains(&self.scale_max) => {
                 bail!("step '{id}': scale_max must be between 2 and 10")
             }
@@ -405,6 +404,28 @@ impl Step {
     }
 }
 
+/// A TOML syntax or type error as one line naming the file and, where known, the line.
+fn toml_error(file: &str, source: &str, e: &toml::de::Error) -> anyhow::Error {
+    let message = e.message().replace('\n', " ");
+    match e
+        .span()
+        .map(|span| source[..span.start].lines().count().max(1))
+    {
+        Some(line) => anyhow::anyhow!("{file}, line {line}: {message}"),
+        None => anyhow::anyhow!("{file}: {message}"),
+    }
+}
+
+/// `, line N` for the first line of `source` quoting `value`; empty if none does.
+fn line_of_value(source: &str, value: &str) -> String {
+    let quoted = format!("\"{value}\"");
+    source
+        .lines()
+        .position(|line| line.contains(&quoted))
+        .map(|i| format!(", line {}", i + 1))
+        .unwrap_or_default()
+}
+
 /// The first line that sets `id = "<id>"` (any spacing), 1-based.
 fn line_of_id(source: &str, id: &str) -> Option<usize> {
     source
@@ -428,6 +449,23 @@ fn is_slug(id: &str) -> bool {
 #[derive(Clone, Debug, Default)]
 pub struct Library {
     programmes: Vec<Programme>,
+    series: Vec<Series>,
+}
+
+/// Meetings run as one series (e.g. the "tre-trins raket": Del 1 → Del 2 → Del 3). Each
+/// meeting's shared outcome is carried to the next.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Series {
+    /// Stable identifier, e.g. `tre-trins-raket`.
+    pub id: String,
+    /// Shown in lists.
+    pub title: Text,
+    /// Who the series is for.
+    #[serde(default)]
+    pub audience: Text,
+    /// Programme ids, in meeting order.
+    pub meetings: Vec<String>,
 }
 
 impl Library {
@@ -462,14 +500,60 @@ impl Library {
 
     fn from_sources(files: impl Iterator<Item = (String, String)>) -> anyhow::Result<Self> {
         let mut programmes: Vec<Programme> = Vec::new();
+        let mut series: Vec<(String, String, Series)> = Vec::new();
         for (file, source) in files {
+            // A file with `meetings` is a series; every other file is a programme.
+            let is_series = source
+                .lines()
+                .any(|l| l.trim_start().starts_with("meetings"));
+            if is_series {
+                let parsed: Series =
+                    toml::from_str(&source).map_err(|e| toml_error(&file, &source, &e))?;
+                series.push((file, source, parsed));
+                continue;
+            }
             let programme = Programme::from_toml(&file, &source)?;
             if programmes.iter().any(|p| p.id == programme.id) {
                 bail!("{file}: programme id '{}' is used twice", programme.id);
             }
             programmes.push(programme);
         }
-        Ok(Library { programmes })
+        for (file, source, s) in &series {
+            if !is_slug(&s.id) || programmes.iter().any(|p| p.id == s.id) {
+                bail!(
+                    "{file}: series id '{}' must be a valid id used by no programme",
+                    s.id
+                );
+            }
+            if s.meetings.len() < 2 {
+                bail!("{file}: a series needs at least two meetings");
+            }
+            if let Some(missing) = s
+                .meetings
+                .iter()
+                .find(|m| !programmes.iter().any(|p| &p.id == *m))
+            {
+                let line = line_of_value(source, missing);
+                bail!(
+                    "{file}{line}: series '{}' names programme '{missing}', which does not exist",
+                    s.id
+                );
+            }
+        }
+        Ok(Library {
+            programmes,
+            series: series.into_iter().map(|(_, _, s)| s).collect(),
+        })
+    }
+
+    /// All series.
+    pub fn series(&self) -> &[Series] {
+        &self.series
+    }
+
+    /// The series with this id.
+    pub fn get_series(&self, id: &str) -> Option<&Series> {
+        self.series.iter().find(|s| s.id == id)
     }
 
     /// All programmes.
@@ -494,6 +578,37 @@ mod tests {
         for programme in library.all() {
             assert!(!programme.title.da.is_empty() && !programme.title.en.is_empty());
         }
+    }
+
+    #[test]
+    fn a_series_names_existing_programmes() {
+        let library = Library::builtin().unwrap();
+        let programme = |id: &str| {
+            format!(
+                "id = \"{id}\"\ntitle = {{ da = \"A\", en = \"A\" }}\n[[steps]]\nid = \"s\"\nkind = \"end\"\ntitle = {{ da = \"S\", en = \"S\" }}\n"
+            )
+        };
+        let series = "id = \"serie\"\ntitle = { da = \"S\", en = \"S\" }\nmeetings = [\n  \"a\",\n  \"b\",\n]\n";
+        let files = [
+            ("a.toml", programme("a")),
+            ("b.toml", programme("b")),
+            ("serie.toml", series.to_owned()),
+        ];
+        let ok =
+            Library::from_sources(files.iter().map(|(f, s)| (f.to_string(), s.clone()))).unwrap();
+        assert_eq!(ok.get_series("serie").unwrap().meetings, ["a", "b"]);
+        let broken = [
+            ("a.toml", programme("a")),
+            ("serie.toml", series.to_owned()),
+        ];
+        let err = Library::from_sources(broken.iter().map(|(f, s)| (f.to_string(), s.clone())))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "serie.toml, line 5: series 'serie' names programme 'b', which does not exist"
+        );
+        assert!(library.all().len() >= 4);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::domain::{Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, Session, Token};
+use crate::domain::{
+    Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, SeriesLink, Session, Token,
+};
 use crate::protocol::{self, CreateSession, ErrorBody, ProgrammeSummary, SessionCreated};
 use crate::session::{PlanRequest, SessionHandle, join_url, now_ms};
 use crate::state::AppState;
@@ -80,6 +82,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
         .route("/api/sessions/{code}/export", get(export_session))
+        .route("/api/series", axum::routing::post(create_series))
+        .route("/api/series/{code}/export", get(export_series))
         .route("/api/sessions/{code}/invitation.ics", get(invitation))
         .route(
             "/api/sessions/{code}/personal-plan",
@@ -130,32 +134,26 @@ async fn security_headers(mut response: Response) -> Response {
 }
 
 async fn programmes(State(state): State<AppState>) -> axum::Json<Vec<ProgrammeSummary>> {
-    axum::Json(
-        state
-            .library()
-            .all()
-            .iter()
-            .map(ProgrammeSummary::of)
-            .collect(),
-    )
+    let library = state.library();
+    let programmes = library.all().iter().map(ProgrammeSummary::of);
+    let series = library.series().iter().map(ProgrammeSummary::of_series);
+    axum::Json(programmes.chain(series).collect())
 }
 
-async fn create_session(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, axum::Json<SessionCreated>), ApiError> {
-    if body.len() > MAX_BODY {
-        return Err(ApiError::BadRequest("the request body is too large".into()));
-    }
-    let request: CreateSession = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid request: {e}")))?;
-    let programme = state
-        .library()
-        .get(&request.programme)
-        .ok_or_else(|| ApiError::BadRequest(format!("unknown programme '{}'", request.programme)))?
-        .clone();
-    let min_group = request.min_group.unwrap_or(DEFAULT_MIN_GROUP);
+/// Language, group size and link base of a new session, checked.
+struct Settings {
+    lang: Lang,
+    min_group: u32,
+    base_url: String,
+}
+
+fn settings(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Option<Lang>,
+    min_group: Option<u32>,
+) -> Result<Settings, ApiError> {
+    let min_group = min_group.unwrap_or(DEFAULT_MIN_GROUP);
     if !(1..=MAX_MIN_GROUP).contains(&min_group) {
         return Err(ApiError::BadRequest(format!(
             "min_group must be between 1 and {MAX_MIN_GROUP}"
@@ -163,49 +161,223 @@ async fn create_session(
     }
     let base_url = match state.public_url() {
         Some(url) => url.to_owned(),
-        None => format!("http://{}", host_of(&headers)?),
+        None => format!("http://{}", host_of(headers)?),
     };
-    let (code, facilitator_token, projector_token) = {
-        let mut rng = rand::rng();
-        let mut code = JoinCode::random(&mut rng);
-        while state.contains(&code) {
-            code = JoinCode::random(&mut rng);
-        }
-        (code, Token::random(&mut rng), Token::random(&mut rng))
-    };
-    let created = Created {
-        code: code.clone(),
-        programme,
-        lang: request.lang.unwrap_or(Lang::Da),
+    Ok(Settings {
+        lang: lang.unwrap_or(Lang::Da),
         min_group,
-        created_at_ms: now_ms(),
-        base_url: base_url.clone(),
-        facilitator_token: facilitator_token.clone(),
-        projector_token: projector_token.clone(),
-    };
+        base_url,
+    })
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY {
+        return Err(ApiError::BadRequest("the request body is too large".into()));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid request: {e}")))
+}
+
+/// A programme from the library with the facilitator's changes to its cards, topics and actor
+/// categories applied and checked.
+fn customised(
+    state: &AppState,
+    id: &str,
+    changes: Option<&std::collections::BTreeMap<String, protocol::StepChanges>>,
+) -> Result<crate::content::Programme, ApiError> {
+    let mut programme = state
+        .library()
+        .get(id)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown programme '{id}'")))?
+        .clone();
+    if let Some(changes) = changes {
+        protocol::apply_changes(&mut programme, changes).map_err(ApiError::BadRequest)?;
+        programme
+            .validate()
+            .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+    }
+    Ok(programme)
+}
+
+/// A fresh join code that no live session uses and `taken` does not hold.
+fn fresh_code(state: &AppState, taken: &[JoinCode]) -> JoinCode {
+    let mut rng = rand::rng();
+    loop {
+        let code = JoinCode::random(&mut rng);
+        if !state.contains(&code) && !taken.contains(&code) {
+            return code;
+        }
+    }
+}
+
+/// Stores a new session and starts its actor.
+async fn start(state: &AppState, created: Created) -> Result<SessionCreated, ApiError> {
     state
         .store()
         .create(&created)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
+    let (code, base_url) = (created.code.clone(), created.base_url.clone());
+    let reply = SessionCreated {
+        join_url: join_url(&base_url, &code),
+        projector_url: format!(
+            "{base_url}/s/{code}/projector#{}",
+            created.projector_token.expose()
+        ),
+        facilitator_url: format!(
+            "{base_url}/s/{code}/facilitator#{}",
+            created.facilitator_token.expose()
+        ),
+        facilitator_token: created.facilitator_token.expose().to_owned(),
+        code: code.to_string(),
+    };
     state.insert(
         code.clone(),
         SessionHandle::spawn(Session::new(created), state.store().clone()),
     );
     tracing::info!(%code, "session created");
+    Ok(reply)
+}
+
+async fn create_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, axum::Json<SessionCreated>), ApiError> {
+    let request: CreateSession = parse_body(&body)?;
+    if state.library().get_series(&request.programme).is_some() {
+        return Err(ApiError::BadRequest(format!(
+            "'{}' is a series: create it with POST /api/series",
+            request.programme
+        )));
+    }
+    let programme = customised(&state, &request.programme, request.customise.as_ref())?;
+    let settings = settings(&state, &headers, request.lang, request.min_group)?;
+    let created = Created {
+        code: fresh_code(&state, &[]),
+        programme,
+        lang: settings.lang,
+        min_group: settings.min_group,
+        created_at_ms: now_ms(),
+        base_url: settings.base_url,
+        facilitator_token: Token::random(&mut rand::rng()),
+        projector_token: Token::random(&mut rand::rng()),
+        series: None,
+    };
     Ok((
         StatusCode::CREATED,
-        axum::Json(SessionCreated {
-            join_url: join_url(&base_url, &code),
-            projector_url: format!("{base_url}/s/{code}/projector#{}", projector_token.expose()),
-            facilitator_url: format!(
-                "{base_url}/s/{code}/facilitator#{}",
-                facilitator_token.expose()
-            ),
+        axum::Json(start(&state, created).await?),
+    ))
+}
+
+/// Creates every meeting of a series at once, with one facilitator token for all of them.
+async fn create_series(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, axum::Json<protocol::SeriesCreated>), ApiError> {
+    let request: protocol::CreateSeries = parse_body(&body)?;
+    let series = state
+        .library()
+        .get_series(&request.series)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown series '{}'", request.series)))?
+        .clone();
+    let settings = settings(&state, &headers, request.lang, request.min_group)?;
+    let programmes = series
+        .meetings
+        .iter()
+        .map(|id| {
+            customised(
+                &state,
+                id,
+                request.customise.as_ref().and_then(|c| c.get(id)),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut codes = Vec::new();
+    for _ in &programmes {
+        let code = fresh_code(&state, &codes);
+        codes.push(code);
+    }
+    let facilitator_token = Token::random(&mut rand::rng());
+    let mut meetings = Vec::new();
+    for (position, programme) in programmes.into_iter().enumerate() {
+        let created = Created {
+            code: codes[position].clone(),
+            programme,
+            lang: settings.lang,
+            min_group: settings.min_group,
+            created_at_ms: now_ms(),
+            base_url: settings.base_url.clone(),
+            facilitator_token: facilitator_token.clone(),
+            projector_token: Token::random(&mut rand::rng()),
+            series: Some(SeriesLink {
+                id: series.id.clone(),
+                title: series.title.clone(),
+                position,
+                codes: codes.clone(),
+            }),
+        };
+        meetings.push(start(&state, created).await?);
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(protocol::SeriesCreated {
+            series: series.id,
+            title: series.title,
             facilitator_token: facilitator_token.expose().to_owned(),
-            code: code.to_string(),
+            export_url: format!("{}/api/series/{}/export", settings.base_url, codes[0]),
+            meetings,
         }),
     ))
+}
+
+/// Brings what earlier meetings of a series produced into `handle`'s meeting. Cheap to call
+/// often: it runs at most every few seconds per session, and stores nothing when nothing changed.
+pub(crate) fn carry_into(state: &AppState, handle: &SessionHandle) {
+    let Some(link) = handle.series().cloned() else {
+        return;
+    };
+    if link.position == 0 || !handle.carry_due() {
+        return;
+    }
+    let (state, handle) = (state.clone(), handle.clone());
+    tokio::spawn(async move {
+        let mut items = Vec::new();
+        for code in &link.codes[..link.position] {
+            if let Some(earlier) = state.session(code)
+                && let Some(outcome) = earlier.outcome().await
+            {
+                items.extend(crate::domain::report::carried_from(&outcome));
+            }
+        }
+        items.truncate(crate::domain::MAX_CARRIED);
+        handle.carry(items).await;
+    });
+}
+
+/// The combined export of every meeting of a series.
+async fn export_series(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<ExportQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (_, handle) = lookup(&state, &code)?;
+    authorize(&handle, &headers)?;
+    let link = handle.series().cloned().ok_or(ApiError::NotFound)?;
+    let format = format_of(&query, &["md", "html", "docx", "csv", "json"])?;
+    let mut outcomes = Vec::new();
+    for code in &link.codes {
+        if let Some(outcome) = state
+            .session(code)
+            .map(|h| async move { h.outcome().await })
+        {
+            outcomes.extend(outcome.await);
+        }
+    }
+    let combined = crate::outcome::combine(&link.title, &outcomes).ok_or(ApiError::NotFound)?;
+    let name = format!("trivsel-serie-{}-{}", link.codes[0], combined.date);
+    download(move || export::session(&combined, format), name).await
 }
 
 /// The Host header, if it is a plain host[:port] that is safe to put into a link.
@@ -466,5 +638,8 @@ async fn socket(
     let handle = JoinCode::parse(&code)
         .ok()
         .and_then(|code| state.session(&code));
+    if let Some(handle) = &handle {
+        carry_into(&state, handle);
+    }
     ws::upgrade(upgrade, handle)
 }

@@ -206,3 +206,48 @@ pub struct PersonalArea {
     /// The first step.
     pub first_step: String,
 }
+
+/// One outcome for a whole series: every meeting's sections in order, each titled with its
+/// meeting, and every meeting's action plan. `None` when there are no outcomes.
+pub fn combine(title: &crate::content::Text, outcomes: &[Outcome]) -> Option<Outcome> {
+    let first = outcomes.first()?;
+    let prefixed = |meeting: &Bilingual, section: &Bilingual| Bilingual {
+        da: format!("{}: {}", meeting.da, section.da),
+        en: format!("{}: {}", meeting.en, section.en),
+    };
+    let mut sections = Vec::new();
+    for outcome in outcomes {
+        for section in &outcome.sections {
+            let mut section = section.clone();
+            let title = match &mut section {
+                Section::Reflection { title, .. }
+                | Section::Cards { title, .. }
+                | Section::Grid { title, .. }
+                | Section::Map { title, .. } => title,
+            };
+            *title = prefixed(&outcome.programme, title);
+            sections.push(section);
+        }
+    }
+    Some(Outcome {
+        code: outcomes
+            .iter()
+            .map(|o| o.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        programme_id: first.programme_id.clone(),
+        programme: Bilingual {
+            da: title.da.clone(),
+            en: title.en.clone(),
+        },
+        lang: first.lang.clone(),
+        date: first.date.clone(),
+        min_group: first.min_group,
+        participants: outcomes.iter().map(|o| o.participants).max().unwrap_or(0),
+        sections,
+        action_plan: outcomes
+            .iter()
+            .flat_map(|o| o.action_plan.iter().cloned())
+            .collect(),
+    })
+}

@@ -41,8 +41,17 @@ pub struct ProgrammeSummary {
     pub id: String,
     /// Title in both languages.
     pub title: Text,
-    /// The steps.
+    /// The steps (empty for a series).
     pub steps: Vec<StepSummary>,
+    /// Who it is for.
+    #[serde(default)]
+    pub audience: Text,
+    /// Suggested meeting length.
+    #[serde(default)]
+    pub minutes: Option<u32>,
+    /// For a series: the programme ids of its meetings, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Vec<String>>,
 }
 
 /// A step in a [`ProgrammeSummary`] or a session's step list.
@@ -73,6 +82,21 @@ impl ProgrammeSummary {
             id: programme.id.clone(),
             title: programme.title.clone(),
             steps: programme.steps.iter().map(StepSummary::of).collect(),
+            audience: programme.audience.clone(),
+            minutes: programme.minutes,
+            series: None,
+        }
+    }
+
+    /// The summary of a series.
+    pub fn of_series(series: &crate::content::Series) -> Self {
+        ProgrammeSummary {
+            id: series.id.clone(),
+            title: series.title.clone(),
+            steps: Vec::new(),
+            audience: series.audience.clone(),
+            minutes: None,
+            series: Some(series.meetings.clone()),
         }
     }
 }
@@ -88,6 +112,151 @@ pub struct CreateSession {
     /// Minimum group size for aggregates (default 3).
     #[serde(default)]
     pub min_group: Option<u32>,
+    /// The facilitator's own cards, topics or actor categories, by step id.
+    #[serde(default)]
+    pub customise: Option<BTreeMap<String, StepChanges>>,
+}
+
+/// Replacements for a step's cards, topics or actor categories. Each entry is a text, or
+/// `{da, en}`.
+#[derive(Deserialize, Serialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepChanges {
+    /// The deck of a cards step.
+    #[serde(default)]
+    pub cards: Option<Vec<TextInput>>,
+    /// The topics of a grid step.
+    #[serde(default)]
+    pub topics: Option<Vec<TextInput>>,
+    /// The suggested actor roles of a map step.
+    #[serde(default)]
+    pub categories: Option<Vec<TextInput>>,
+}
+
+/// A text typed in one language (used for both) or given in both.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(untagged)]
+pub enum TextInput {
+    /// The same text in Danish and English.
+    One(String),
+    /// Both languages.
+    Both(Text),
+}
+
+impl TextInput {
+    fn into_text(self) -> Result<Text, String> {
+        let text = match self {
+            TextInput::One(t) => Text {
+                da: t.trim().to_owned(),
+                en: t.trim().to_owned(),
+            },
+            TextInput::Both(t) => Text {
+                da: t.da.trim().to_owned(),
+                en: t.en.trim().to_owned(),
+            },
+        };
+        let fits =
+            |s: &str| !s.is_empty() && s.chars().count() <= 300 && !s.chars().any(char::is_control);
+        if fits(&text.da) && fits(&text.en) {
+            Ok(text)
+        } else {
+            Err("each card, topic or category is 1–300 characters".into())
+        }
+    }
+}
+
+/// Applies a facilitator's changes to a programme; the caller validates the result.
+pub fn apply_changes(
+    programme: &mut Programme,
+    changes: &BTreeMap<String, StepChanges>,
+) -> Result<(), String> {
+    for (step_id, change) in changes {
+        let step = programme
+            .steps
+            .iter_mut()
+            .find(|s| &s.id == step_id)
+            .ok_or_else(|| format!("the programme has no step '{step_id}'"))?;
+        let texts =
+            |list: &Option<Vec<TextInput>>, max: usize| -> Result<Option<Vec<Text>>, String> {
+                match list {
+                    None => Ok(None),
+                    Some(list) if list.len() > max => {
+                        Err(format!("step '{step_id}': at most {max} entries"))
+                    }
+                    Some(list) => list
+                        .iter()
+                        .cloned()
+                        .map(TextInput::into_text)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(Some),
+                }
+            };
+        let wrong = |what: &str| Err(format!("step '{step_id}' has no {what} to change"));
+        if let Some(cards) = texts(&change.cards, 100)? {
+            if step.kind != StepKind::Cards {
+                return wrong("cards");
+            }
+            step.cards = cards
+                .into_iter()
+                .enumerate()
+                .map(|(i, text)| crate::content::Card {
+                    id: format!("kort-{}", i + 1),
+                    text,
+                })
+                .collect();
+        }
+        if let Some(topics) = texts(&change.topics, 50)? {
+            if step.kind != StepKind::Grid {
+                return wrong("topics");
+            }
+            step.topics = topics
+                .into_iter()
+                .enumerate()
+                .map(|(i, text)| crate::content::Topic {
+                    id: format!("emne-{}", i + 1),
+                    text,
+                })
+                .collect();
+        }
+        if let Some(categories) = texts(&change.categories, 50)? {
+            if step.kind != StepKind::Map {
+                return wrong("actor categories");
+            }
+            step.categories = categories;
+        }
+    }
+    Ok(())
+}
+
+/// Body of `POST /api/series`.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct CreateSeries {
+    /// Series id.
+    pub series: String,
+    /// Interface language.
+    #[serde(default)]
+    pub lang: Option<Lang>,
+    /// Minimum group size.
+    #[serde(default)]
+    pub min_group: Option<u32>,
+    /// Changes per meeting: programme id → step id → changes.
+    #[serde(default)]
+    pub customise: Option<BTreeMap<String, BTreeMap<String, StepChanges>>>,
+}
+
+/// Reply to `POST /api/series`.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct SeriesCreated {
+    /// Series id.
+    pub series: String,
+    /// Its title.
+    pub title: Text,
+    /// One facilitator token for every meeting.
+    pub facilitator_token: String,
+    /// The combined export of all meetings.
+    pub export_url: String,
+    /// Each meeting, in order, with its own join link.
+    pub meetings: Vec<SessionCreated>,
 }
 
 /// Reply to `POST /api/sessions`.
@@ -834,6 +1003,10 @@ pub struct SessionView<'a> {
     preparation: Option<&'a Text>,
     /// Facilitator only: the invitation text (`{link}`, `{code}` filled in by the page).
     invitation: Option<&'a crate::content::Invitation>,
+    /// The series this meeting belongs to: `{id, title, position, codes}`.
+    series: Option<&'a crate::domain::SeriesLink>,
+    /// What earlier meetings of the series produced: `[{from, kind, text}]`.
+    carried: &'a [crate::domain::Carried],
 }
 
 #[derive(Serialize, Debug)]
@@ -866,6 +1039,8 @@ impl<'a> SessionView<'a> {
                 .is_some()
                 .then_some(&created.programme.preparation),
             invitation: projector_url.and(created.programme.invitation.as_ref()),
+            series: created.series.as_ref(),
+            carried: session.carried(),
         }
     }
 }

@@ -87,6 +87,9 @@ enum ToActor {
     Outcome {
         reply: oneshot::Sender<crate::outcome::Outcome>,
     },
+    Carry {
+        items: Vec<crate::domain::Carried>,
+    },
     PersonalPlan {
         request: PlanRequest,
         reply: oneshot::Sender<Option<crate::outcome::PersonalPlan>>,
@@ -115,6 +118,9 @@ pub struct SessionHandle {
     base_url: std::sync::Arc<str>,
     programme: std::sync::Arc<crate::content::Programme>,
     lang: crate::domain::Lang,
+    series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
+    /// When items were last carried in from earlier meetings (ms since the epoch).
+    last_carry: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for ToActor {
@@ -131,6 +137,7 @@ impl SessionHandle {
         let base_url = session.created().base_url.as_str().into();
         let programme = std::sync::Arc::new(session.programme().clone());
         let lang = session.created().lang;
+        let series = session.created().series.clone().map(std::sync::Arc::new);
         let actor = SessionActor {
             projector_url: format!(
                 "{}/s/{}/projector#{}",
@@ -154,7 +161,32 @@ impl SessionHandle {
             base_url,
             programme,
             lang,
+            series,
+            last_carry: Default::default(),
         }
+    }
+
+    /// The series this meeting belongs to.
+    pub fn series(&self) -> Option<&crate::domain::SeriesLink> {
+        self.series.as_deref()
+    }
+
+    /// Whether it is time to carry items in from earlier meetings again (at most every five
+    /// seconds); claims the turn when it is.
+    pub fn carry_due(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = now_ms();
+        let last = self.last_carry.load(Ordering::Relaxed);
+        now - last >= 5_000
+            && self
+                .last_carry
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// Replaces what was carried in from earlier meetings (stored only if it changed).
+    pub async fn carry(&self, items: Vec<crate::domain::Carried>) {
+        let _ = self.tx.send(ToActor::Carry { items }).await;
     }
 
     /// The programme as the session was created with it.
@@ -264,6 +296,8 @@ struct Owed {
     activity: bool,
     /// The current step's activity changed in a way only facilitator and projector see.
     activity_staff: bool,
+    /// Items from earlier meetings changed: every screen gets a fresh snapshot.
+    carried: bool,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
 }
 
@@ -378,6 +412,9 @@ impl SessionActor {
                     },
                 });
             }
+            ToActor::Carry { items } => {
+                let _ = self.command(Actor::Facilitator, Command::Carry { items }, events, owed);
+            }
             ToActor::Outcome { reply } => {
                 let _ = reply.send(self.session.outcome());
             }
@@ -458,6 +495,7 @@ impl SessionActor {
             Ok(Outcome::Applied(new)) => {
                 for event in &new {
                     match event {
+                        Event::Carried { .. } => owed.carried = true,
                         Event::StepChanged { .. } => {
                             owed.step = true;
                             owed.progress = true;
@@ -533,9 +571,13 @@ impl SessionActor {
     }
 
     /// Sends what the turn owes, now that its events are durable.
-    fn deliver(&mut self, owed: Owed) {
+    fn deliver(&mut self, mut owed: Owed) {
         let seq = self.session.seq();
         let mut slow = Vec::new();
+        if owed.carried {
+            // Rare (a meeting of a series opens): everyone gets a fresh snapshot.
+            owed.snapshots = self.conns.keys().copied().collect();
+        }
         for conn in owed.snapshots {
             if let Some(text) = self.snapshot_for(conn) {
                 self.send(conn, text, &mut slow);

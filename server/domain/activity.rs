@@ -199,6 +199,9 @@ pub struct ActorStats {
     pub effect: Option<Stat>,
 }
 
+/// Actors merged under one label: the label shown, who named it, influence and effect ratings.
+type Cluster = (String, Vec<ParticipantId>, Vec<f64>, Vec<f64>);
+
 /// A label as compared for merging: trimmed, lower case, inner spaces folded.
 pub fn normalise(label: &str) -> String {
     label
@@ -380,8 +383,7 @@ impl Session {
     pub fn actor_stats(&self, index: usize) -> Vec<ActorStats> {
         let state = &self.steps[index];
         // canonical key → (display label, participants, influence values, effect values)
-        let mut clusters: BTreeMap<String, (String, Vec<ParticipantId>, Vec<f64>, Vec<f64>)> =
-            BTreeMap::new();
+        let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
         for (participant, answers) in self.answers_in(index) {
             for answer in answers.values() {
                 let Answer::Actor(actor) = answer else {

@@ -16,6 +16,7 @@ fn session(programme: &str, min_group: u32) -> Session {
         base_url: "http://127.0.0.1:8080".into(),
         facilitator_token: Token::random(&mut rng),
         projector_token: Token::random(&mut rng),
+        series: None,
     })
 }
 
@@ -1195,4 +1196,37 @@ fn activity_state_survives_replay_and_snapshots() {
     assert_eq!(restored.step_state(index), r.s.step_state(index));
     let stored: Vec<Event> = serde_json::from_str(&serde_json::to_string(&log).unwrap()).unwrap();
     assert_eq!(stored, log, "events round-trip through their stored form");
+}
+
+#[test]
+fn only_the_server_side_facilitator_carries_items_in_and_an_unchanged_list_stores_nothing() {
+    let mut r = Room::new("del3", 3);
+    let a = r.join(None);
+    let item = Carried {
+        from: crate::content::Text {
+            da: "Del 2".into(),
+            en: "Part 2".into(),
+        },
+        kind: CarriedKind::Priority,
+        text: "Tillid i ledergruppen".into(),
+    };
+    let carry = |items: Vec<Carried>| Command::Carry { items };
+    assert_eq!(
+        r.run(a, carry(vec![item.clone()])),
+        Err(RuleError::NotAllowed)
+    );
+    assert!(
+        matches!(r.run(Actor::Facilitator, carry(vec![item.clone()])), Ok(Outcome::Applied(e)) if e.len() == 1)
+    );
+    assert_eq!(r.s.carried(), std::slice::from_ref(&item));
+    assert_eq!(
+        r.run(Actor::Facilitator, carry(vec![item.clone()])),
+        Ok(Outcome::Applied(vec![])),
+        "nothing new"
+    );
+    let too_many = vec![item; MAX_CARRIED + 1];
+    assert_eq!(
+        r.run(Actor::Facilitator, carry(too_many)),
+        Err(RuleError::Invalid)
+    );
 }

@@ -231,14 +231,12 @@ impl Session {
                 staff_only()?;
                 need(&[StepKind::Reflection])?;
                 let label = label.map(|l| required(&l, MAX_LIVE_TEXT)).transpose()?;
-                if shares.is_empty()
-                    || shares.iter().any(|id| {
-                        !self
-                            .shares
-                            .get(*id as usize)
-                            .is_some_and(|s| s.step == index)
-                    })
-                {
+                let in_step = |id: &u32| {
+                    self.shares
+                        .get(*id as usize)
+                        .is_some_and(|s| s.step == index)
+                };
+                if shares.is_empty() || !shares.iter().all(in_step) {
                     return Err(RuleError::Invalid);
                 }
                 Ok(Change::Grouped { shares, label })

@@ -26,6 +26,8 @@ pub const MAX_PARTICIPANTS: usize = 20_000;
 pub const MAX_OPS_PER_ACTOR: usize = 10_000;
 /// Longest countdown, in seconds (four hours).
 pub const MAX_TIMER_SECONDS: u32 = 4 * 60 * 60;
+/// Most items carried into a meeting from earlier ones.
+pub const MAX_CARRIED: usize = 500;
 /// Largest minimum group size a session may ask for before aggregates show.
 pub const MAX_MIN_GROUP: u32 = 1_000;
 
@@ -59,6 +61,49 @@ pub struct Created {
     pub facilitator_token: Token,
     /// Shows the session, read-only.
     pub projector_token: Token,
+    /// The series this meeting belongs to, if any.
+    #[serde(default)]
+    pub series: Option<SeriesLink>,
+}
+
+/// A meeting's place in a series.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesLink {
+    /// The series definition's id.
+    pub id: String,
+    /// The series' title.
+    pub title: crate::content::Text,
+    /// This meeting's position, from 0.
+    pub position: usize,
+    /// Every meeting's join code, in order.
+    pub codes: Vec<JoinCode>,
+}
+
+/// Something an earlier meeting of the series produced, carried into this one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Carried {
+    /// The meeting it comes from (its programme title).
+    pub from: crate::content::Text,
+    /// What it is.
+    pub kind: CarriedKind,
+    /// The text.
+    pub text: String,
+}
+
+/// Kinds of carried items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarriedKind {
+    /// An item a participant shared.
+    Shared,
+    /// A note on a dialogue card.
+    Note,
+    /// A prioritised grid topic.
+    Priority,
+    /// An actor many named on the map.
+    Actor,
+    /// An accepted action-plan row.
+    Row,
 }
 
 /// Who gives a command.
@@ -126,6 +171,11 @@ pub enum Command {
         step: String,
         /// Done or not.
         ready: bool,
+    },
+    /// The server brings in what earlier meetings of the series produced (replaces the list).
+    Carry {
+        /// The items.
+        items: Vec<Carried>,
     },
     /// A command on a step's activity (sharing, dealing, rating, planning…).
     Activity {
@@ -264,7 +314,7 @@ impl Command {
     /// The client operation id, if the command carries one.
     pub fn op(&self) -> Option<&OpId> {
         match self {
-            Command::Join { .. } => None,
+            Command::Join { .. } | Command::Carry { .. } => None,
             Command::Goto { op, .. }
             | Command::StartTimer { op, .. }
             | Command::StopTimer { op }
@@ -324,6 +374,11 @@ pub enum Event {
         /// The checked value; `None` removes the answer.
         #[serde(default)]
         value: Option<Answer>,
+    },
+    /// Items carried in from earlier meetings of the series.
+    Carried {
+        /// The items (replacing earlier ones).
+        items: Vec<Carried>,
     },
     /// An activity changed.
     Changed {
@@ -597,6 +652,9 @@ pub struct Session {
     /// Everything ever shared from reflections.
     #[serde(default)]
     shares: Vec<activity::ShareRecord>,
+    /// What earlier meetings of the series produced.
+    #[serde(default)]
+    carried: Vec<Carried>,
 }
 
 impl Session {
@@ -612,6 +670,7 @@ impl Session {
             seq: 0,
             steps,
             shares: Vec::new(),
+            carried: Vec::new(),
         }
     }
 
@@ -653,6 +712,11 @@ impl Session {
     /// One participant.
     pub fn participant(&self, id: ParticipantId) -> Option<&Participant> {
         self.participants.get(id.index())
+    }
+
+    /// What earlier meetings of the series produced.
+    pub fn carried(&self) -> &[Carried] {
+        &self.carried
     }
 
     /// Which role a presented token gives, if any.
@@ -801,6 +865,15 @@ impl Session {
                     ready,
                 }
             }
+            (Actor::Facilitator, Command::Carry { items }) => {
+                if items.len() > MAX_CARRIED {
+                    return Err(RuleError::Invalid);
+                }
+                if items == self.carried {
+                    return Ok(Vec::new());
+                }
+                Event::Carried { items }
+            }
             (
                 Actor::Facilitator | Actor::Participant(_),
                 Command::Activity { op, step, action },
@@ -897,6 +970,7 @@ impl Session {
                     }
                 }
             }
+            Event::Carried { items } => self.carried = items.clone(),
             Event::Changed {
                 by,
                 op,

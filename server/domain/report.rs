@@ -232,6 +232,72 @@ impl Session {
     }
 }
 
+/// What a meeting hands on to the later meetings of its series: the items its participants
+/// shared, the notes on its cards, its priorities, the actors many named, its accepted plan.
+pub fn carried_from(outcome: &Outcome) -> Vec<super::Carried> {
+    use super::{Carried, CarriedKind};
+    let from = Text {
+        da: outcome.programme.da.clone(),
+        en: outcome.programme.en.clone(),
+    };
+    let pick = |t: &Bilingual| {
+        if outcome.lang == "en" {
+            t.en.clone()
+        } else {
+            t.da.clone()
+        }
+    };
+    let item = |kind, text: String| Carried {
+        from: from.clone(),
+        kind,
+        text,
+    };
+    let mut items = Vec::new();
+    for section in &outcome.sections {
+        match section {
+            Section::Reflection { shared, .. } => {
+                items.extend(
+                    shared
+                        .iter()
+                        .map(|s| item(CarriedKind::Shared, s.text.clone())),
+                );
+            }
+            Section::Cards { cards, .. } => {
+                for card in cards {
+                    items.extend(
+                        card.notes
+                            .iter()
+                            .map(|n| item(CarriedKind::Note, n.clone())),
+                    );
+                }
+            }
+            Section::Grid { topics, .. } => {
+                let mut prioritised: Vec<_> = topics
+                    .iter()
+                    .filter_map(|t| Some((t.priority?, t)))
+                    .collect();
+                prioritised.sort_by_key(|(p, _)| *p);
+                items.extend(
+                    prioritised
+                        .into_iter()
+                        .map(|(_, t)| item(CarriedKind::Priority, pick(&t.text))),
+                );
+            }
+            Section::Map { actors, .. } => {
+                let shown = actors.iter().filter(|a| a.influence.is_some()).take(5);
+                items.extend(shown.map(|a| item(CarriedKind::Actor, a.label.clone())));
+            }
+        }
+    }
+    items.extend(
+        outcome
+            .action_plan
+            .iter()
+            .map(|r| item(CarriedKind::Row, r.action.clone())),
+    );
+    items
+}
+
 #[cfg(test)]
 mod tests {
     use super::iso_date;

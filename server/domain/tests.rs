@@ -15,6 +15,7 @@ fn session() -> Session {
         base_url: "http://127.0.0.1:8080".into(),
         facilitator_token: Token::random(&mut rng),
         projector_token: Token::random(&mut rng),
+        series: None,
     })
 }
 

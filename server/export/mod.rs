@@ -1,5 +1,28 @@
 //! Exports: the session's shareable [`Outcome`] (and a participant's own [`PersonalPlan`]) as
 //! Markdown, printable HTML, Word, CSV or JSON. Pure functions from data to bytes.
+//!
+//! Every export is written in the outcome's language. `document` decides what an export says
+//! (headings, notes, tables, pictures) once; `markdown`, `html` and `docx` only lay that out.
+//! - `text` — the exports' own words in Danish and English, numbers and dates.
+//! - `document` — outcome or personal plan → a format-free document.
+//! - `charts` — the pictures as SVG: distributions, the prioritisation grid, the stakeholder map.
+//! - `markdown`, `html`, `docx` — a document as a file.
+//! - `raster` — SVG → PNG with the built-in font, for Word.
+//! - `csv` — the action plan rows.
+//! - `xml` — escaping.
+
+mod charts;
+mod csv;
+mod document;
+mod docx;
+mod html;
+mod markdown;
+mod raster;
+mod text;
+mod xml;
+
+#[cfg(test)]
+mod tests;
 
 use crate::outcome::{Outcome, PersonalPlan};
 
@@ -30,6 +53,30 @@ impl Format {
             _ => None,
         }
     }
+
+    /// The MIME type of files in this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Markdown => "text/markdown; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Json => "application/json",
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Docx => "docx",
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
 }
 
 /// A rendered export.
@@ -43,14 +90,36 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
 }
 
+impl Rendered {
+    fn new(format: Format, bytes: Vec<u8>) -> Rendered {
+        Rendered {
+            content_type: format.content_type(),
+            extension: format.extension(),
+            bytes,
+        }
+    }
+}
+
 /// Renders a session's outcome.
 pub fn session(outcome: &Outcome, format: Format) -> anyhow::Result<Rendered> {
-    let _ = (outcome, format);
-    anyhow::bail!("exports are not written yet")
+    let bytes = match format {
+        Format::Markdown => markdown::render(&document::session(outcome)).into_bytes(),
+        Format::Html => html::render(&document::session(outcome)).into_bytes(),
+        Format::Docx => docx::render(&document::session(outcome))?,
+        Format::Csv => csv::plan(outcome)?,
+        Format::Json => serde_json::to_vec_pretty(outcome)?,
+    };
+    Ok(Rendered::new(format, bytes))
 }
 
 /// Renders a participant's personal plan (HTML or Word only).
 pub fn personal(plan: &PersonalPlan, format: Format) -> anyhow::Result<Rendered> {
-    let _ = (plan, format);
-    anyhow::bail!("exports are not written yet")
+    let bytes = match format {
+        Format::Html => html::render(&document::personal(plan)).into_bytes(),
+        Format::Docx => docx::render(&document::personal(plan))?,
+        Format::Markdown | Format::Csv | Format::Json => {
+            anyhow::bail!("a personal plan is exported as HTML or Word only")
+        }
+    };
+    Ok(Rendered::new(format, bytes))
 }

@@ -47,10 +47,16 @@ async fn thirty_leaders_run_del1_from_join_to_end() {
             let seen = phone.expect("step").await;
             assert_eq!(seen["step"]["index"], index);
             for prompt in seen["step"]["prompts"].as_array().unwrap() {
-                let value = if prompt["kind"] == "scale" {
-                    json!(i % 10 + 1)
-                } else {
-                    json!(format!("tanke {i} om {}", prompt["id"]))
+                let text = format!("tanke {i} om {}", prompt["id"]);
+                let value = match prompt["kind"].as_str().unwrap() {
+                    "scale" => json!(i % 10 + 1),
+                    "text" => json!(text),
+                    "list" => json!([{ "id": "i1", "text": text }]),
+                    "circles" => json!({
+                        "now": { "work": 70, "private": 30 + i, "overlap": 10 },
+                        "wanted": { "work": 50, "private": 50, "overlap": i }
+                    }),
+                    other => panic!("a prompt kind this test does not know: {other}"),
                 };
                 phone.ok(json!({ "type": "answer", "step": seen["step"]["id"], "prompt": prompt["id"], "value": value })).await;
             }

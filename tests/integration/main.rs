@@ -1,7 +1,9 @@
 //! Integration tests: the real server on 127.0.0.1 port 0, driven over real sockets.
 
+mod activities;
 mod api;
 mod common;
 mod durability;
 mod full_session;
 mod live;
+mod series;

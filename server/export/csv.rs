@@ -1,0 +1,51 @@
+//! The action plan as CSV: a header row in the export's language, then the accepted rows.
+//! RFC 4180 (commas, quotes where needed, CRLF), UTF-8 with a byte-order mark so Excel reads
+//! Danish letters right, and cells that a spreadsheet would run as a formula defused.
+
+use super::document::{plan_cells, plan_header};
+use super::text::Text;
+use super::xml::clean;
+use crate::outcome::Outcome;
+
+/// The byte-order mark that tells Excel the file is UTF-8.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The CSV file.
+pub(crate) fn plan(outcome: &Outcome) -> anyhow::Result<Vec<u8>> {
+    let t = Text::for_lang(&outcome.lang);
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(BOM.to_vec());
+    writer.write_record(plan_header(t))?;
+    for row in &outcome.action_plan {
+        writer.write_record(plan_cells(row).iter().map(|cell| defuse(cell)))?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+/// `cell` with a leading `'` when a spreadsheet would read it as a formula (it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return), so it shows as the text it is.
+fn defuse(cell: &str) -> String {
+    let cell = clean(cell);
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_plain_text_left_alone() {
+        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("+45 12 34"), "'+45 12 34");
+        assert_eq!(defuse("-1"), "'-1");
+        assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse("\t=1"), "'\t=1");
+        assert_eq!(defuse("2025-04-01"), "2025-04-01");
+        assert_eq!(defuse("Møde = aftale"), "Møde = aftale");
+    }
+}

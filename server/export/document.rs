@@ -1,0 +1,458 @@
+//! What an export says, independent of the file format: an outcome (or a personal plan) turned
+//! into a plain sequence of headings, paragraphs, lists, tables and pictures in the export's
+//! language. The Markdown, HTML and Word writers only lay this out.
+
+use super::charts::{self, Chart};
+use super::text::Text;
+use crate::outcome::{
+    ActorResult, CardResult, Outcome, PersonalPlan, PlanRow, ScaleResult, Section, SharedItem,
+    TopicResult,
+};
+
+/// A whole export: its title and what follows it.
+#[derive(Debug)]
+pub(crate) struct Document {
+    /// The texts of the document's language.
+    pub text: &'static Text,
+    /// The document's title (the first heading).
+    pub title: String,
+    /// Everything after the title.
+    pub blocks: Vec<Block>,
+}
+
+/// One piece of a document.
+#[derive(Debug)]
+pub(crate) enum Block {
+    /// A heading below the title: 2 for a section, 3 within it, 4 within that.
+    Heading(u8, String),
+    /// Facts about the document, such as the date, as label and value.
+    Facts(Vec<(String, String)>),
+    /// Ordinary text; line breaks in it are kept.
+    Paragraph(String),
+    /// A paragraph that starts with a bold lead, e.g. "Første skridt:".
+    Lead(String, String),
+    /// A short remark in a quieter voice, e.g. that too few answered.
+    Note(String),
+    /// A bulleted list.
+    List(Vec<Item>),
+    /// A table with a header row.
+    Table(Table),
+    /// A picture.
+    Figure(Chart),
+}
+
+/// A list item, with the name of who wrote it when they chose to show it.
+#[derive(Debug)]
+pub(crate) struct Item {
+    /// The text.
+    pub text: String,
+    /// The author, if shown.
+    pub by: Option<String>,
+}
+
+/// What a table column holds, which decides its alignment and wrapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Running text: left-aligned, wraps.
+    Text,
+    /// Numbers: right-aligned, kept on one line.
+    Number,
+    /// Short values such as dates: left-aligned, kept on one line.
+    Short,
+}
+
+/// A table: a header row, then rows of the same length.
+#[derive(Debug)]
+pub(crate) struct Table {
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Relative column widths, one per column.
+    pub widths: Vec<u32>,
+    /// What each column holds.
+    pub kinds: Vec<Kind>,
+    /// The rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Hands out ids for pictures, unique within one document.
+struct Ids(usize);
+
+impl Ids {
+    fn next(&mut self) -> String {
+        self.0 += 1;
+        format!("figur-{}", self.0)
+    }
+}
+
+/// The session export.
+pub(crate) fn session(outcome: &Outcome) -> Document {
+    let t = Text::for_lang(&outcome.lang);
+    let mut blocks = vec![
+        Block::Facts(vec![
+            (t.date.to_owned(), t.date(&outcome.date)),
+            (t.code.to_owned(), outcome.code.clone()),
+            (t.participants.to_owned(), outcome.participants.to_string()),
+        ]),
+        Block::Note((t.min_group_note)(outcome.min_group)),
+    ];
+    if outcome.sections.is_empty() {
+        blocks.push(Block::Paragraph(t.no_sections.to_owned()));
+    }
+    let mut ids = Ids(0);
+    for section in &outcome.sections {
+        match section {
+            Section::Reflection {
+                title,
+                scales,
+                shared,
+            } => {
+                blocks.push(section_heading(t.reflection, t.pick(title)));
+                for scale in scales {
+                    reflection_scale(&mut blocks, t, scale, outcome.min_group, &mut ids);
+                }
+                shared_items(&mut blocks, t, shared);
+            }
+            Section::Cards { title, cards } => {
+                blocks.push(section_heading(t.cards, t.pick(title)));
+                dealt_cards(&mut blocks, t, cards);
+            }
+            Section::Grid {
+                title,
+                scale_max,
+                topics,
+            } => {
+                let heading = section_heading_text(t.grid, t.pick(title));
+                blocks.push(Block::Heading(2, heading.clone()));
+                grid(
+                    &mut blocks,
+                    t,
+                    &heading,
+                    *scale_max,
+                    topics,
+                    outcome.min_group,
+                    &mut ids,
+                );
+            }
+            Section::Map { title, actors } => {
+                let heading = section_heading_text(t.map, t.pick(title));
+                blocks.push(Block::Heading(2, heading.clone()));
+                map(&mut blocks, t, &heading, actors, &mut ids);
+            }
+        }
+    }
+    blocks.push(Block::Heading(2, t.plan.to_owned()));
+    if outcome.action_plan.is_empty() {
+        blocks.push(Block::Note(t.no_plan.to_owned()));
+    } else {
+        blocks.push(Block::Table(plan_table(t, &outcome.action_plan)));
+    }
+    Document {
+        text: t,
+        title: t.pick(&outcome.programme).to_owned(),
+        blocks,
+    }
+}
+
+/// A heading; line breaks and runs of spaces in `text` become single spaces.
+fn heading(level: u8, text: &str) -> Block {
+    Block::Heading(level, text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// "Prioriteringskort – Vores emner", or just the step's title when it already names the kind.
+fn section_heading_text(kind: &str, title: &str) -> String {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title = title.as_str();
+    if title.is_empty() {
+        kind.to_owned()
+    } else if title.to_lowercase().contains(&kind.to_lowercase()) {
+        title.to_owned()
+    } else {
+        format!("{kind} – {title}")
+    }
+}
+
+fn section_heading(kind: &str, title: &str) -> Block {
+    Block::Heading(2, section_heading_text(kind, title))
+}
+
+/// A scale: its question, then its distribution or why it is not shown.
+fn reflection_scale(
+    blocks: &mut Vec<Block>,
+    t: &Text,
+    scale: &ScaleResult,
+    min_group: u32,
+    ids: &mut Ids,
+) {
+    blocks.push(heading(3, t.pick(&scale.label)));
+    match &scale.counts {
+        Some(counts) => {
+            blocks.push(Block::Figure(charts::distribution(
+                &ids.next(),
+                t,
+                scale,
+                counts,
+            )));
+            blocks.push(Block::Note((t.answered)(scale.n)));
+        }
+        None => blocks.push(Block::Note((t.too_few_answered)(min_group))),
+    }
+}
+
+/// The shared items, by group in the order the groups first appear, ungrouped last.
+fn shared_items(blocks: &mut Vec<Block>, t: &Text, shared: &[SharedItem]) {
+    blocks.push(Block::Heading(3, t.shared.to_owned()));
+    if shared.is_empty() {
+        blocks.push(Block::Note(t.no_shared.to_owned()));
+        return;
+    }
+    let mut groups: Vec<&str> = Vec::new();
+    for item in shared {
+        if let Some(group) = item.group.as_deref()
+            && !groups.contains(&group)
+        {
+            groups.push(group);
+        }
+    }
+    let items = |group: Option<&str>| -> Vec<Item> {
+        shared
+            .iter()
+            .filter(|item| item.group.as_deref() == group)
+            .map(|item| Item {
+                text: item.text.clone(),
+                by: item.author.clone().filter(|name| !name.trim().is_empty()),
+            })
+            .collect()
+    };
+    for group in &groups {
+        blocks.push(heading(4, group));
+        blocks.push(Block::List(items(Some(group))));
+    }
+    let ungrouped = items(None);
+    if !ungrouped.is_empty() {
+        if !groups.is_empty() {
+            blocks.push(Block::Heading(4, t.ungrouped.to_owned()));
+        }
+        blocks.push(Block::List(ungrouped));
+    }
+}
+
+/// Each dealt card: its question, whether it was skipped, the group's notes.
+fn dealt_cards(blocks: &mut Vec<Block>, t: &Text, cards: &[CardResult]) {
+    if cards.is_empty() {
+        blocks.push(Block::Note(t.no_cards.to_owned()));
+    }
+    for card in cards {
+        blocks.push(heading(3, t.pick(&card.text)));
+        if card.passed {
+            blocks.push(Block::Note(t.passed.to_owned()));
+        }
+        let notes: Vec<Item> = card
+            .notes
+            .iter()
+            .filter(|note| !note.trim().is_empty())
+            .map(|note| Item {
+                text: note.clone(),
+                by: None,
+            })
+            .collect();
+        if !notes.is_empty() {
+            blocks.push(Block::List(notes));
+        } else if !card.passed {
+            blocks.push(Block::Note(t.no_notes.to_owned()));
+        }
+    }
+}
+
+/// The grid picture and the table of topics.
+fn grid(
+    blocks: &mut Vec<Block>,
+    t: &Text,
+    heading: &str,
+    scale_max: u8,
+    topics: &[TopicResult],
+    min_group: u32,
+    ids: &mut Ids,
+) {
+    if topics.is_empty() {
+        blocks.push(Block::Note(t.no_topics.to_owned()));
+        return;
+    }
+    blocks.push(Block::Figure(charts::grid(
+        &ids.next(),
+        t,
+        heading,
+        scale_max,
+        topics,
+        min_group,
+    )));
+    let mut number = 0;
+    let rows = topics
+        .iter()
+        .map(|topic| {
+            let stats = topic.importance.zip(topic.success);
+            let label = match stats {
+                Some(_) => {
+                    number += 1;
+                    number.to_string()
+                }
+                None => "–".to_owned(),
+            };
+            let (importance, success) = match stats {
+                Some((importance, success)) => (t.stat(&importance), t.stat(&success)),
+                None => (t.too_few_short.to_owned(), t.too_few_short.to_owned()),
+            };
+            vec![
+                label,
+                t.pick(&topic.text).to_owned(),
+                importance,
+                success,
+                topic.raters.to_string(),
+                topic
+                    .agreed
+                    .map(|(i, s)| (t.agreed_cell)(i, s))
+                    .unwrap_or_default(),
+                topic.priority.map(|p| p.to_string()).unwrap_or_default(),
+                topic.dots.to_string(),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        header: [
+            t.col_number,
+            t.col_topic,
+            t.col_importance,
+            t.col_success,
+            t.col_raters,
+            t.col_agreed,
+            t.col_priority,
+            t.col_dots,
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        widths: vec![6, 26, 13, 13, 10, 14, 10, 8],
+        kinds: vec![
+            Kind::Number,
+            Kind::Text,
+            Kind::Number,
+            Kind::Number,
+            Kind::Number,
+            Kind::Text,
+            Kind::Number,
+            Kind::Number,
+        ],
+        rows,
+    }));
+}
+
+/// The map picture and the table of actors.
+fn map(blocks: &mut Vec<Block>, t: &Text, heading: &str, actors: &[ActorResult], ids: &mut Ids) {
+    if actors.is_empty() {
+        blocks.push(Block::Note(t.no_actors.to_owned()));
+        return;
+    }
+    blocks.push(Block::Figure(charts::map(&ids.next(), t, heading, actors)));
+    let rows = actors
+        .iter()
+        .map(|actor| {
+            let (influence, effect) = match actor.influence.zip(actor.effect) {
+                Some((influence, effect)) => (t.stat(&influence), t.stat(&effect)),
+                None => (t.too_few_short.to_owned(), t.too_few_short.to_owned()),
+            };
+            vec![
+                actor.label.clone(),
+                actor.named_by.to_string(),
+                influence,
+                effect,
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        header: [t.col_actor, t.col_named_by, t.col_influence, t.col_effect]
+            .map(str::to_owned)
+            .to_vec(),
+        widths: vec![40, 15, 20, 25],
+        kinds: vec![Kind::Text, Kind::Number, Kind::Number, Kind::Number],
+        rows,
+    }));
+}
+
+/// The action plan's column headings, in the export language.
+pub(crate) fn plan_header(t: &Text) -> Vec<String> {
+    [
+        t.col_area,
+        t.col_action,
+        t.col_first_step,
+        t.col_owner,
+        t.col_deadline,
+        t.col_follow_up,
+        t.col_answers,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// One action plan row's cells, in the order of [`plan_header`].
+pub(crate) fn plan_cells(row: &PlanRow) -> Vec<String> {
+    vec![
+        row.area.clone(),
+        row.action.clone(),
+        row.first_step.clone(),
+        row.owner.clone(),
+        row.deadline.clone(),
+        row.follow_up.clone(),
+        row.answers.clone().unwrap_or_default(),
+    ]
+}
+
+fn plan_table(t: &Text, rows: &[PlanRow]) -> Table {
+    Table {
+        header: plan_header(t),
+        widths: vec![14, 19, 19, 12, 11, 13, 12],
+        kinds: vec![
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
+            Kind::Short,
+            Kind::Short,
+            Kind::Text,
+        ],
+        rows: rows.iter().map(plan_cells).collect(),
+    }
+}
+
+/// A leader's own "Min trivsel som leder" plan.
+pub(crate) fn personal(plan: &PersonalPlan) -> Document {
+    let t = Text::for_lang(&plan.lang);
+    let mut facts = vec![
+        (t.programme.to_owned(), t.pick(&plan.programme).to_owned()),
+        (t.date.to_owned(), t.date(&plan.date)),
+    ];
+    if let Some(name) = plan.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        facts.push((t.name.to_owned(), name.to_owned()));
+    }
+    let mut blocks = vec![Block::Facts(facts)];
+    for area in &plan.areas {
+        blocks.push(heading(2, t.pick(&area.title)));
+        let prompt = t.pick(&area.prompt);
+        if !prompt.trim().is_empty() {
+            blocks.push(Block::Note(prompt.to_owned()));
+        }
+        if area.work.trim().is_empty() {
+            blocks.push(Block::Paragraph(t.not_filled_in.to_owned()));
+        } else {
+            blocks.push(Block::Paragraph(area.work.clone()));
+        }
+        let first_step = if area.first_step.trim().is_empty() {
+            t.not_filled_in.to_owned()
+        } else {
+            area.first_step.clone()
+        };
+        blocks.push(Block::Lead(t.first_step_lead.to_owned(), first_step));
+    }
+    Document {
+        text: t,
+        title: t.personal_title.to_owned(),
+        blocks,
+    }
+}

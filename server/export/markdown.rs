@@ -1,0 +1,165 @@
+//! A document as Markdown (CommonMark with GitHub-style tables). Pictures are `<img>` tags
+//! whose source is the SVG as a base64 `data:` URI: VS Code, Obsidian, Typora, pandoc and most
+//! other viewers show them; viewers that strip data URIs (github.com) show the `alt` text, which
+//! says in words what the picture shows. All text is escaped so it stays text.
+
+use std::fmt::Write;
+
+use base64::Engine;
+
+use super::document::{Block, Document, Item, Kind, Table};
+use super::xml::{clean, escape};
+
+/// The whole file.
+pub(crate) fn render(document: &Document) -> String {
+    let mut out = format!("# {}\n", inline(&document.title));
+    for block in &document.blocks {
+        out.push('\n');
+        write_block(&mut out, block);
+    }
+    out
+}
+
+fn write_block(out: &mut String, block: &Block) {
+    match block {
+        Block::Heading(level, text) => {
+            let hashes = "#".repeat(usize::from((*level).clamp(2, 6)));
+            let _ = writeln!(out, "{hashes} {}", inline(text));
+        }
+        Block::Facts(facts) => {
+            let lines: Vec<String> = facts
+                .iter()
+                .map(|(label, value)| format!("**{}:** {}", inline(label), inline(value)))
+                .collect();
+            let _ = writeln!(out, "{}", lines.join("\\\n"));
+        }
+        Block::Paragraph(text) => {
+            let _ = writeln!(out, "{}", paragraph(text, ""));
+        }
+        Block::Lead(lead, text) => {
+            let _ = writeln!(out, "**{}** {}", inline(lead), paragraph(text, ""));
+        }
+        Block::Note(text) => {
+            let _ = writeln!(out, "*{}*", inline(text));
+        }
+        Block::List(items) => write_list(out, items),
+        Block::Table(table) => write_table(out, table),
+        Block::Figure(chart) => {
+            let data = base64::engine::general_purpose::STANDARD.encode(&chart.svg);
+            let _ = writeln!(
+                out,
+                r#"<img alt="{}" width="{}" height="{}" src="data:image/svg+xml;base64,{data}">"#,
+                escape(&one_line(&chart.alt)),
+                chart.width,
+                chart.height,
+            );
+        }
+    }
+}
+
+fn write_list(out: &mut String, items: &[Item]) {
+    for item in items {
+        let _ = write!(out, "- {}", paragraph(&item.text, "  "));
+        if let Some(by) = &item.by {
+            let _ = write!(out, " — *{}*", inline(by));
+        }
+        out.push('\n');
+    }
+}
+
+fn write_table(out: &mut String, table: &Table) {
+    let header: Vec<String> = table.header.iter().map(|h| cell(h)).collect();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let rule: Vec<&str> = (0..table.header.len())
+        .map(|i| {
+            if table.kinds.get(i) == Some(&Kind::Number) {
+                "--:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "| {} |", rule.join(" | "));
+    for row in &table.rows {
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}
+
+/// `text` on one line, whitespace runs collapsed.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Text that must stay on one line and does not start a line (headings, notes, labels),
+/// escaped.
+fn inline(text: &str) -> String {
+    escape_md(&one_line(text), false)
+}
+
+/// A table cell: escaped, with `|` escaped and line breaks as `<br>`.
+fn cell(text: &str) -> String {
+    let lines: Vec<String> = clean(text)
+        .lines()
+        .map(|line| escape_md(line.trim(), false))
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join("<br>")
+}
+
+/// Text whose line breaks are kept as hard breaks; continuation lines get `indent`.
+fn paragraph(text: &str, indent: &str) -> String {
+    let lines: Vec<String> = clean(text)
+        .lines()
+        .map(|line| escape_md(line.trim(), true))
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join(&format!("\\\n{indent}"))
+}
+
+/// One line of text escaped so Markdown shows it as written: no emphasis, links or HTML, and,
+/// when it starts a line, no list, heading or quote started by its first characters.
+fn escape_md(line: &str, starts_line: bool) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    if !starts_line {
+        return out;
+    }
+    // Characters that only mean something at the start of a line.
+    let first = out.chars().next();
+    if matches!(first, Some('#' | '-' | '+' | '=' | '!')) {
+        out.insert(0, '\\');
+    } else if let Some(end) = out.find(|c: char| !c.is_ascii_digit())
+        && end > 0
+        && matches!(out[end..].chars().next(), Some('.' | ')'))
+    {
+        out.insert(end, '\\');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_syntax_in_text_is_escaped() {
+        assert_eq!(escape_md("<b>*fed*</b>", false), r"\<b\>\*fed\*\</b\>");
+        assert_eq!(
+            escape_md("# ikke en overskrift", true),
+            r"\# ikke en overskrift"
+        );
+        assert_eq!(escape_md("1. ikke en liste", true), r"1\. ikke en liste");
+        assert_eq!(escape_md("12. marts", false), "12. marts");
+        assert_eq!(escape_md("- ikke et punkt", true), r"\- ikke et punkt");
+        assert_eq!(cell("a|b\nc"), r"a\|b<br>c");
+    }
+}

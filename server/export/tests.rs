@@ -1,0 +1,1002 @@
+//! Tests of the exports: each format is read back with a real reader (Word with `docx-rs` and
+//! an XML parser, CSV with the `csv` crate, HTML and SVG as XML) and checked for content,
+//! escaping, the "too few answered" rule, language, and the empty case.
+
+use std::io::Read;
+
+use resvg::usvg::roxmltree;
+
+use super::*;
+use crate::outcome::{
+    ActorResult, Bilingual, CardResult, PersonalArea, PlanRow, ScaleResult, Section, SharedItem,
+    Stat, TopicResult,
+};
+
+const XSS: &str = "<script>alert(1)</script>";
+const FORMULA: &str = "=HYPERLINK(\"x\")";
+
+fn both(da: &str, en: &str) -> Bilingual {
+    Bilingual {
+        da: da.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+fn stat(mean: f64, sd: f64, n: u32) -> Option<Stat> {
+    Some(Stat { mean, sd, n })
+}
+
+fn topic(
+    text: Bilingual,
+    raters: u32,
+    importance: (f64, f64),
+    success: (f64, f64),
+    agreed: Option<(u8, u8)>,
+    priority: Option<u8>,
+    dots: u32,
+) -> TopicResult {
+    TopicResult {
+        text,
+        raters,
+        importance: stat(importance.0, importance.1, raters),
+        success: stat(success.0, success.1, raters),
+        agreed,
+        priority,
+        dots,
+    }
+}
+
+fn actor(label: &str, named_by: u32, influence: (f64, f64), effect: (f64, f64)) -> ActorResult {
+    ActorResult {
+        label: label.to_owned(),
+        named_by,
+        influence: stat(influence.0, influence.1, named_by),
+        effect: stat(effect.0, effect.1, named_by),
+    }
+}
+
+fn shared(text: &str, author: Option<&str>, group: Option<&str>) -> SharedItem {
+    SharedItem {
+        text: text.to_owned(),
+        author: author.map(str::to_owned),
+        group: group.map(str::to_owned),
+    }
+}
+
+/// A Danish session with every kind of section, payloads in participant text, a topic and an
+/// actor below the group minimum, a scale too few answered, and three plan rows.
+fn fixture() -> Outcome {
+    Outcome {
+        code: "KX7P2Q".to_owned(),
+        programme_id: "del2".to_owned(),
+        programme: both(
+            "Del 2 — Trivsel i ledergruppen",
+            "Part 2 — Well-being in the leader group",
+        ),
+        lang: "da".to_owned(),
+        date: "2025-03-12".to_owned(),
+        min_group: 3,
+        participants: 9,
+        sections: vec![
+            Section::Reflection {
+                title: both(
+                    "Det, der giver energi og arbejdsglæde",
+                    "What gives energy and joy at work",
+                ),
+                scales: vec![
+                    ScaleResult {
+                        label: both(
+                            "Hvor meget energi har du i dit arbejde lige nu?",
+                            "How much energy do you have in your work right now?",
+                        ),
+                        min: 1,
+                        max: 10,
+                        min_label: both("Slet ikke", "Not at all"),
+                        max_label: both("Helt i top", "Couldn't be better"),
+                        n: 9,
+                        counts: Some(vec![0, 0, 1, 1, 2, 1, 2, 1, 1, 0]),
+                    },
+                    ScaleResult {
+                        label: both(
+                            "Hvor godt når du at komme dig efter en travl uge?",
+                            "How well do you recover after a busy week?",
+                        ),
+                        min: 1,
+                        max: 10,
+                        min_label: both("Slet ikke", "Not at all"),
+                        max_label: both("Helt i top", "Couldn't be better"),
+                        n: 2,
+                        counts: None,
+                    },
+                ],
+                shared: vec![
+                    shared(
+                        "Når mine medarbejdere lykkes med noget svært",
+                        Some("Mette"),
+                        Some("Det giver energi"),
+                    ),
+                    shared("Mails sent om aftenen", None, Some("Det tager energi")),
+                    shared(
+                        "Sparring med kolleger i ledergruppen",
+                        None,
+                        Some("Det giver energi"),
+                    ),
+                    shared(XSS, None, Some("Det tager energi")),
+                    shared(
+                        "Jeg vil gerne have mere tid til faglig ledelse | ikke kun drift",
+                        Some("Jonas"),
+                        None,
+                    ),
+                ],
+            },
+            Section::Cards {
+                title: both("Samarbejde på tværs", "Cooperation across units"),
+                cards: vec![
+                    CardResult {
+                        text: both(
+                            "Hvordan hjælper vi hinanden på tværs af vores enheder?",
+                            "How do we help each other across our units?",
+                        ),
+                        passed: false,
+                        notes: vec![
+                            "Fælles morgenmøde hver anden uge".to_owned(),
+                            "Del kalendere, så vi ved, hvornår man må forstyrre".to_owned(),
+                        ],
+                    },
+                    CardResult {
+                        text: both(
+                            "Hvad skal der til, for at du tør sige højt, at du er presset?",
+                            "What would it take for you to say out loud that you are under pressure?",
+                        ),
+                        passed: false,
+                        notes: vec!["Tillid tager tid – vi starter i det små".to_owned()],
+                    },
+                    CardResult {
+                        text: both(
+                            "Hvordan skaber vi frirum i en travl hverdag?",
+                            "How do we create free room in a busy day?",
+                        ),
+                        passed: true,
+                        notes: vec![],
+                    },
+                ],
+            },
+            Section::Grid {
+                title: both("Prioriteringskort", "Prioritisation grid"),
+                scale_max: 5,
+                topics: vec![
+                    topic(
+                        both(
+                            "Tillid og åbenhed i ledergruppen",
+                            "Trust and openness in the leader group",
+                        ),
+                        7,
+                        (4.6, 0.5),
+                        (2.4, 0.9),
+                        Some((5, 2)),
+                        Some(1),
+                        6,
+                    ),
+                    topic(
+                        both(
+                            "Frirum til faglig fordybelse",
+                            "Room for professional focus",
+                        ),
+                        7,
+                        (4.1, 0.7),
+                        (1.9, 0.6),
+                        Some((4, 2)),
+                        Some(2),
+                        4,
+                    ),
+                    topic(
+                        both("Sparring på tværs af enheder", "Sparring across units"),
+                        6,
+                        (3.7, 1.1),
+                        (3.8, 0.8),
+                        None,
+                        Some(3),
+                        2,
+                    ),
+                    topic(
+                        both(
+                            "Møder, der starter og slutter til tiden",
+                            "Meetings that start and end on time",
+                        ),
+                        7,
+                        (2.1, 0.8),
+                        (4.3, 0.5),
+                        None,
+                        None,
+                        0,
+                    ),
+                    topic(
+                        both("Fælles sociale arrangementer", "Social events together"),
+                        7,
+                        (2.0, 1.2),
+                        (1.8, 0.7),
+                        None,
+                        None,
+                        1,
+                    ),
+                    TopicResult {
+                        text: both(
+                            "Ledelsesinformation, der giver mening",
+                            "Management information that makes sense",
+                        ),
+                        raters: 2,
+                        importance: None,
+                        success: None,
+                        agreed: None,
+                        priority: None,
+                        dots: 0,
+                    },
+                ],
+            },
+            Section::Map {
+                title: both(
+                    "Hvem påvirker vores trivsel?",
+                    "Who affects our well-being?",
+                ),
+                actors: vec![
+                    actor("Medarbejdere", 8, (4.6, 0.5), (1.2, 0.8)),
+                    actor("Borgere og brugere", 7, (4.0, 0.9), (0.4, 1.1)),
+                    actor("Pårørende", 5, (3.1, 1.0), (-0.8, 0.9)),
+                    actor("Direktionen", 6, (4.2, 0.7), (-0.3, 1.2)),
+                    actor("Politikerne", 4, (3.5, 1.1), (-1.2, 0.6)),
+                    ActorResult {
+                        label: "Fagforeningen".to_owned(),
+                        named_by: 2,
+                        influence: None,
+                        effect: None,
+                    },
+                ],
+            },
+        ],
+        action_plan: vec![
+            PlanRow {
+                area: "Ledergruppen".to_owned(),
+                action: "Vi laver en fast tjek-ind på hvert ledermøde".to_owned(),
+                first_step: "Første tjek-ind på mødet den 2. april".to_owned(),
+                owner: "Chefen".to_owned(),
+                deadline: "2025-04-02".to_owned(),
+                follow_up: "2025-06-01".to_owned(),
+                answers: Some("Tillid og åbenhed i ledergruppen".to_owned()),
+            },
+            PlanRow {
+                area: "Selvledelse".to_owned(),
+                action: FORMULA.to_owned(),
+                first_step: "Bloker to timer om ugen til fordybelse\nog fortæl det til teamet"
+                    .to_owned(),
+                owner: "Hver leder".to_owned(),
+                deadline: "2025-04-15".to_owned(),
+                follow_up: String::new(),
+                answers: Some("Frirum til faglig fordybelse".to_owned()),
+            },
+            PlanRow {
+                area: "Omverdenen".to_owned(),
+                action: "Afklar forventninger til svartider med direktionen, \"hurtigst muligt\""
+                    .to_owned(),
+                first_step: XSS.to_owned(),
+                owner: "Anne, HR".to_owned(),
+                deadline: String::new(),
+                follow_up: "2025-05-01".to_owned(),
+                answers: None,
+            },
+        ],
+    }
+}
+
+fn english() -> Outcome {
+    Outcome {
+        lang: "en".to_owned(),
+        ..fixture()
+    }
+}
+
+fn empty() -> Outcome {
+    Outcome {
+        sections: vec![],
+        action_plan: vec![],
+        ..fixture()
+    }
+}
+
+fn personal_plan() -> PersonalPlan {
+    let area = |da: &str, en: &str, work: &str, first_step: &str| PersonalArea {
+        title: both(da, en),
+        prompt: both(
+            "Følgende arbejder jeg selv videre med",
+            "This is what I will work on myself",
+        ),
+        work: work.to_owned(),
+        first_step: first_step.to_owned(),
+    };
+    PersonalPlan {
+        programme: both(
+            "Fokus på den enkelte leder",
+            "Focus on the individual leader",
+        ),
+        lang: "da".to_owned(),
+        date: "2025-03-12".to_owned(),
+        name: Some("Mette Sørensen".to_owned()),
+        areas: vec![
+            area(
+                "Selvledelse",
+                "Self-leadership",
+                "Holde fri om aftenen\nog sige nej oftere",
+                "Slukke for mails kl. 18",
+            ),
+            area("Ledergruppen", "The leader group", XSS, "Tale med chefen"),
+            area("Min chef", "My boss", "", ""),
+            area(
+                "Medarbejderne",
+                "The employees",
+                "Mere tid på gulvet",
+                "Gå en runde hver mandag",
+            ),
+        ],
+    }
+}
+
+fn text(rendered: &Rendered) -> &str {
+    std::str::from_utf8(&rendered.bytes).expect("text exports are UTF-8")
+}
+
+/// Every `<svg>…</svg>` in `markup`.
+fn svgs(markup: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = markup;
+    while let Some(start) = rest.find("<svg") {
+        let end = rest[start..].find("</svg>").expect("every svg is closed") + start + 6;
+        found.push(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    found
+}
+
+/// Checks a picture is well-formed, accessible SVG; returns all its text.
+fn check_svg(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).expect("an SVG parses as XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("role"), Some("img"));
+    assert!(root.attribute("viewBox").is_some());
+    let child = |name: &str| {
+        root.children()
+            .find(|n| n.has_tag_name(name))
+            .and_then(|n| n.text())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(!child("title").is_empty(), "an SVG has a title");
+    assert!(!child("desc").is_empty(), "an SVG has a description");
+    assert!(!svg.contains("<script"));
+    doc.descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The files of a `.docx`.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a docx is a zip");
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            file.read_to_end(&mut content).unwrap();
+            (file.name().to_owned(), content)
+        })
+        .collect()
+}
+
+#[test]
+fn formats_have_their_content_types_and_extensions() {
+    let outcome = fixture();
+    for (format, extension, content_type) in [
+        (Format::Markdown, "md", "text/markdown; charset=utf-8"),
+        (Format::Html, "html", "text/html; charset=utf-8"),
+        (
+            Format::Docx,
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (Format::Csv, "csv", "text/csv; charset=utf-8"),
+        (Format::Json, "json", "application/json"),
+    ] {
+        let rendered = session(&outcome, format).unwrap();
+        assert_eq!(rendered.extension, extension);
+        assert_eq!(rendered.content_type, content_type);
+        assert_eq!(Format::parse(extension), Some(format));
+    }
+}
+
+#[test]
+fn the_word_file_reads_back_with_headings_plan_texts_and_sharp_pictures() {
+    let rendered = session(&fixture(), Format::Docx).unwrap();
+    docx_rs::read_docx(&rendered.bytes).expect("docx-rs reads the file back");
+
+    let files = unzip(&rendered.bytes);
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, bytes)| String::from_utf8(bytes.clone()).unwrap())
+            .unwrap_or_else(|| panic!("{name} is in the docx"))
+    };
+    let document = file("word/document.xml");
+    let xml = roxmltree::Document::parse(&document).expect("document.xml parses");
+    let texts: String = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("t"))
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for expected in [
+        "Del 2 — Trivsel i ledergruppen",
+        "12. marts 2025",
+        "KX7P2Q",
+        "Handleplan",
+        "Prioriteringskort",
+        "Interessentkort – Hvem påvirker vores trivsel?",
+        "Vi laver en fast tjek-ind på hvert ledermøde",
+        "Bloker to timer om ugen til fordybelse",
+        "og fortæl det til teamet",
+        FORMULA,
+        XSS,
+        "Færre end 3 har svaret – derfor vises resultatet ikke.",
+        "Sprunget over.",
+        "Mette",
+    ] {
+        assert!(texts.contains(expected), "the docx says {expected:?}");
+    }
+    let styles: Vec<&str> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("pStyle"))
+        .filter_map(|n| {
+            n.attributes()
+                .find(|a| a.name() == "val")
+                .map(|a| a.value())
+        })
+        .collect();
+    for style in ["Title", "Heading1", "Heading2", "Heading3"] {
+        assert!(styles.contains(&style), "the docx uses {style}");
+    }
+    assert!(file("word/styles.xml").contains(r#"w:val="heading 1""#));
+
+    // Each picture has its own drawing id and its text alternative as alt text.
+    let pictures: Vec<(&str, &str)> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("docPr"))
+        .map(|n| {
+            (
+                n.attribute("id").unwrap_or_default(),
+                n.attribute("descr").unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pictures.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        ["1", "2", "3"]
+    );
+    assert!(
+        pictures[0]
+            .1
+            .starts_with("Hvor meget energi har du i dit arbejde lige nu? ")
+    );
+    assert!(pictures[1].1.contains("»Sæt ind her«"));
+
+    // One shown scale, the grid and the map: three PNG pictures at twice the SVG width.
+    let pictures: Vec<&Vec<u8>> = files
+        .iter()
+        .filter(|(name, _)| name.starts_with("word/media/"))
+        .filter(|(_, bytes)| !bytes.is_empty())
+        .map(|(_, bytes)| bytes)
+        .collect();
+    assert_eq!(pictures.len(), 3);
+    for png in pictures {
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        let pixmap = resvg::tiny_skia::Pixmap::decode_png(png).expect("the PNG decodes");
+        assert_eq!(pixmap.width(), 1360);
+        assert!(pixmap.height() > 300);
+        // Not blank: some pixels are dark (text and lines were drawn).
+        let dark = pixmap
+            .pixels()
+            .iter()
+            .filter(|p| p.red() < 80 && p.green() < 80 && p.blue() < 80)
+            .count();
+        assert!(dark > 1000, "the picture has text and lines");
+    }
+}
+
+#[test]
+fn the_csv_reads_back_as_the_plan_with_formulas_defused() {
+    let outcome = fixture();
+    let rendered = session(&outcome, Format::Csv).unwrap();
+    let body = rendered
+        .bytes
+        .strip_prefix(csv::BOM)
+        .expect("the CSV starts with a byte-order mark");
+    let mut reader = ::csv::Reader::from_reader(body);
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "Område",
+            "Handling",
+            "Første skridt",
+            "Ansvarlig",
+            "Deadline",
+            "Opfølgning",
+            "Svarer på"
+        ]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let mut expected: Vec<Vec<String>> = outcome
+        .action_plan
+        .iter()
+        .map(document::plan_cells)
+        .collect();
+    expected[1][1] = format!("'{FORMULA}");
+    assert_eq!(rows, expected);
+    assert!(
+        rows.iter().flatten().all(|cell| !cell.starts_with('=')),
+        "no cell starts a formula"
+    );
+    assert!(text(&rendered).contains("\r\n"), "lines end in CRLF");
+}
+
+#[test]
+fn the_html_page_escapes_participant_text_and_has_valid_accessible_pictures() {
+    let rendered = session(&fixture(), Format::Html).unwrap();
+    let html = text(&rendered);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(r#"<html lang="da">"#));
+    assert!(html.contains(r#"<meta charset="utf-8"/>"#));
+    assert!(html.contains("@page { size: A4; margin: 18mm; }"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!html.to_lowercase().contains("<script"));
+    for external in ["<link", "src=\"http", "href=\"http", "url(http", "@import"] {
+        assert!(!html.contains(external), "nothing external: {external}");
+    }
+
+    // The page is well-formed XML with no script element anywhere.
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("the page parses as XML");
+    assert!(!doc.descendants().any(|n| n.has_tag_name("script")));
+    let page_text: String = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(page_text.contains(XSS), "the payload shows as text");
+
+    let pictures = svgs(html);
+    assert_eq!(pictures.len(), 3, "one scale, the grid and the map");
+    let grid = check_svg(pictures[1]);
+    for expected in [
+        "Hvor godt lykkes vi?",
+        "Vigtighed",
+        "Sæt ind her",
+        "Hold fast i det gode",
+        "Lav prioritet",
+        "Måske for meget",
+        "Ledelsesinformation, der giver mening – færre end 3 har vurderet – vises ikke",
+    ] {
+        assert!(grid.contains(expected), "the grid shows {expected:?}");
+    }
+    assert!(
+        grid.contains("4,6\u{a0}±\u{a0}0,5"),
+        "means and spreads in Danish"
+    );
+    let map = check_svg(pictures[2]);
+    for expected in [
+        "Dræner energi",
+        "Giver energi",
+        "Indflydelse på vores hverdag",
+        "Pårørende",
+    ] {
+        assert!(map.contains(expected), "the map shows {expected:?}");
+    }
+    assert!(map.contains("Nævnt af for få til at blive vist: Fagforeningen."));
+    let bars = check_svg(pictures[0]);
+    assert!(bars.contains("Slet ikke") && bars.contains("Helt i top"));
+    // Ids are unique across the page's pictures.
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("id"))
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len());
+}
+
+#[test]
+fn a_scale_too_few_answered_says_so_and_draws_no_chart() {
+    let mut outcome = empty();
+    let Section::Reflection { scales, .. } = &fixture().sections[0] else {
+        unreachable!()
+    };
+    outcome.sections = vec![Section::Reflection {
+        title: both("Restitution", "Recovery"),
+        scales: vec![scales[1].clone()],
+        shared: vec![],
+    }];
+    let sentence = "Færre end 3 har svaret – derfor vises resultatet ikke.";
+    let html = session(&outcome, Format::Html).unwrap();
+    assert!(text(&html).contains(sentence));
+    assert!(!text(&html).contains("<svg"));
+    assert!(text(&html).contains("Ingen delte punkter."));
+    let markdown = session(&outcome, Format::Markdown).unwrap();
+    assert!(text(&markdown).contains(sentence));
+    assert!(!text(&markdown).contains("<img"));
+    let docx = session(&outcome, Format::Docx).unwrap();
+    assert!(
+        !unzip(&docx.bytes)
+            .iter()
+            .any(|(name, bytes)| name.starts_with("word/media/") && !bytes.is_empty())
+    );
+}
+
+#[test]
+fn english_sessions_get_english_headings() {
+    let outcome = english();
+    for format in [Format::Markdown, Format::Html] {
+        let rendered = session(&outcome, format).unwrap();
+        let page = text(&rendered);
+        for heading in [
+            "Part 2 — Well-being in the leader group",
+            "Action plan",
+            "Prioritisation grid",
+            "Stakeholder map – Who affects our well-being?",
+            "Dialogue cards – Cooperation across units",
+            "Reflection – What gives energy and joy at work",
+            "Fewer than 3 answered – so the result is not shown.",
+        ] {
+            assert!(page.contains(heading), "{format:?} has {heading:?}");
+        }
+        for danish in ["Handleplan", "Prioriteringskort", "Sæt ind her", "Dato"] {
+            assert!(!page.contains(danish), "{format:?} has no {danish:?}");
+        }
+    }
+    let html = session(&outcome, Format::Html).unwrap();
+    assert!(text(&html).contains(r#"<html lang="en">"#));
+    let grid = check_svg(svgs(text(&html))[1]);
+    for quadrant in [
+        "Concentrate here",
+        "Keep up the good work",
+        "Low priority",
+        "Possible overkill",
+    ] {
+        assert!(grid.contains(quadrant));
+    }
+    let csv = session(&outcome, Format::Csv).unwrap();
+    assert!(text(&csv).contains("Area,Action,First step,Owner,Deadline,Follow-up,Answers"));
+}
+
+#[test]
+fn the_markdown_escapes_text_and_embeds_pictures_as_data_uris() {
+    use base64::Engine;
+
+    let rendered = session(&fixture(), Format::Markdown).unwrap();
+    let markdown = text(&rendered);
+    assert!(markdown.starts_with("# Del 2 — Trivsel i ledergruppen\n"));
+    assert!(markdown.contains("## Handleplan"));
+    assert!(markdown.contains(r"\<script\>alert(1)\</script\>"));
+    assert!(
+        !markdown.replace(r"\<", "").contains("<script"),
+        "no unescaped tag"
+    );
+    assert!(markdown.contains(r"faglig ledelse \| ikke kun drift — *Jonas*"));
+    assert!(
+        markdown.contains("Bloker to timer om ugen til fordybelse<br>og fortæl det til teamet")
+    );
+    let prefix = "src=\"data:image/svg+xml;base64,";
+    let images: Vec<&str> = markdown
+        .match_indices(prefix)
+        .map(|(at, _)| {
+            let rest = &markdown[at + prefix.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(images.len(), 3);
+    for image in images {
+        let svg = base64::engine::general_purpose::STANDARD
+            .decode(image)
+            .unwrap();
+        check_svg(std::str::from_utf8(&svg).unwrap());
+    }
+    // Every table row has as many cells as its header.
+    for table in markdown.split("\n\n").filter(|b| b.starts_with('|')) {
+        let counts: Vec<usize> = table
+            .lines()
+            .map(|line| line.replace(r"\|", "").matches('|').count())
+            .collect();
+        assert!(counts.windows(2).all(|w| w[0] == w[1]), "{table}");
+    }
+}
+
+#[test]
+fn shared_items_are_grouped_and_named_only_when_the_author_chose_to() {
+    let rendered = session(&fixture(), Format::Markdown).unwrap();
+    let markdown = text(&rendered);
+    let gives = markdown.find("#### Det giver energi").unwrap();
+    let takes = markdown.find("#### Det tager energi").unwrap();
+    let ungrouped = markdown.find("#### Uden gruppe").unwrap();
+    assert!(gives < takes && takes < ungrouped);
+    assert!(markdown.contains("- Når mine medarbejdere lykkes med noget svært — *Mette*\n"));
+    assert!(markdown.contains("- Sparring med kolleger i ledergruppen\n"));
+    assert!(markdown.contains("- Mails sent om aftenen\n"));
+}
+
+#[test]
+fn the_json_export_is_the_outcome() {
+    let outcome = fixture();
+    let rendered = session(&outcome, Format::Json).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&rendered.bytes).unwrap();
+    assert_eq!(value, serde_json::to_value(&outcome).unwrap());
+}
+
+#[test]
+fn an_empty_session_renders_in_every_format() {
+    let outcome = empty();
+    for format in [
+        Format::Markdown,
+        Format::Html,
+        Format::Docx,
+        Format::Csv,
+        Format::Json,
+    ] {
+        let rendered = session(&outcome, format).unwrap();
+        assert!(!rendered.bytes.is_empty(), "{format:?}");
+    }
+    let html = session(&outcome, Format::Html).unwrap();
+    assert!(text(&html).contains("Der er endnu ingen resultater fra sessionen."));
+    assert!(text(&html).contains("Der er ingen punkter i handleplanen."));
+    let docx = session(&outcome, Format::Docx).unwrap();
+    docx_rs::read_docx(&docx.bytes).unwrap();
+    let csv = session(&outcome, Format::Csv).unwrap();
+    assert_eq!(
+        text(&csv),
+        "\u{feff}Område,Handling,Første skridt,Ansvarlig,Deadline,Opfølgning,Svarer på\r\n"
+    );
+}
+
+#[test]
+fn empty_sections_say_so() {
+    let mut outcome = empty();
+    outcome.sections = vec![
+        Section::Reflection {
+            title: both("Refleksion", "Reflection"),
+            scales: vec![],
+            shared: vec![],
+        },
+        Section::Cards {
+            title: both("Dialogkort", "Dialogue cards"),
+            cards: vec![],
+        },
+        Section::Grid {
+            title: both("Prioriteringskort", "Prioritisation grid"),
+            scale_max: 5,
+            topics: vec![],
+        },
+        Section::Map {
+            title: both("Interessentkort", "Stakeholder map"),
+            actors: vec![],
+        },
+    ];
+    for format in [Format::Markdown, Format::Html, Format::Docx] {
+        session(&outcome, format).unwrap();
+    }
+    let html = session(&outcome, Format::Html).unwrap();
+    for sentence in [
+        "Ingen delte punkter.",
+        "Der blev ikke trukket nogen kort.",
+        "Der er ingen emner på kortet.",
+        "Der blev ikke nævnt nogen aktører.",
+    ] {
+        assert!(text(&html).contains(sentence), "{sentence}");
+    }
+}
+
+#[test]
+fn exports_are_deterministic() {
+    let outcome = fixture();
+    for format in [Format::Markdown, Format::Html, Format::Docx, Format::Csv] {
+        let first = session(&outcome, format).unwrap().bytes;
+        let second = session(&outcome, format).unwrap().bytes;
+        assert!(first == second, "{format:?} is the same twice");
+    }
+}
+
+#[test]
+fn a_personal_plan_prints_as_html_or_word_only() {
+    let plan = personal_plan();
+    let html = personal(&plan, Format::Html).unwrap();
+    assert_eq!(html.content_type, "text/html; charset=utf-8");
+    let page = text(&html);
+    for expected in [
+        "<h1>Min trivsel som leder</h1>",
+        "Fokus på den enkelte leder",
+        "12. marts 2025",
+        "Mette Sørensen",
+        "<h2>Selvledelse</h2>",
+        "Følgende arbejder jeg selv videre med",
+        "<strong>Første skridt:</strong> Slukke for mails kl. 18",
+        "&lt;script&gt;",
+        "Ikke udfyldt.",
+    ] {
+        assert!(page.contains(expected), "{expected}");
+    }
+    assert!(!page.contains("<script"));
+    roxmltree::Document::parse_with_options(
+        page,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+
+    let docx = personal(&plan, Format::Docx).unwrap();
+    docx_rs::read_docx(&docx.bytes).unwrap();
+    let document = unzip(&docx.bytes)
+        .into_iter()
+        .find(|(name, _)| name == "word/document.xml")
+        .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
+        .unwrap();
+    assert!(document.contains("Min trivsel som leder"));
+    assert!(document.contains("Gå en runde hver mandag"));
+
+    for format in [Format::Markdown, Format::Csv, Format::Json] {
+        assert!(personal(&plan, format).is_err());
+    }
+    let english = PersonalPlan {
+        lang: "en".to_owned(),
+        ..plan
+    };
+    let page = personal(&english, Format::Html).unwrap();
+    assert!(text(&page).contains("<h1>My well-being as a leader</h1>"));
+    assert!(text(&page).contains("<strong>First step:</strong>"));
+}
+
+/// Long texts with line breaks, markup and a control character; a scale below zero; 30 topics
+/// and 25 actors piled on top of each other; a plan row of would-be formulas.
+fn crowded() -> Outcome {
+    let long = "Et meget langt emne, som nogen har skrevet uden at fatte sig i korthed, \
+                og som fortsætter\nover flere linjer med ÆØÅ & <b>tegn</b> \u{1}";
+    let mut outcome = empty();
+    outcome.sections = vec![
+        Section::Reflection {
+            title: both("Skala med minus", "Scale with minus"),
+            scales: vec![ScaleResult {
+                label: both(long, long),
+                min: -2,
+                max: 2,
+                min_label: both(long, long),
+                max_label: both(long, long),
+                n: 40,
+                counts: Some(vec![0, 40, 0, 0, 0]),
+            }],
+            shared: vec![shared(long, Some(""), Some(long))],
+        },
+        Section::Grid {
+            title: both(long, long),
+            scale_max: 10,
+            topics: (0..30)
+                .map(|i| {
+                    topic(
+                        both(long, long),
+                        5,
+                        (10.0 - f64::from(i % 3), if i % 2 == 0 { 0.0 } else { 4.0 }),
+                        (1.0, 0.0),
+                        Some((10, 1)),
+                        Some((i % 3 + 1) as u8),
+                        i,
+                    )
+                })
+                .collect(),
+        },
+        Section::Map {
+            title: both(long, long),
+            actors: (0..25)
+                .map(|i| actor(long, i, (5.0, 0.0), (2.0 * f64::from(i % 2) - 1.0, 3.0)))
+                .collect(),
+        },
+    ];
+    outcome.action_plan = vec![PlanRow {
+        area: long.to_owned(),
+        action: "-1+1".to_owned(),
+        first_step: "@SUM(A1:A2)".to_owned(),
+        owner: "\t=1".to_owned(),
+        deadline: "+45".to_owned(),
+        follow_up: "\r=2".to_owned(),
+        answers: Some(long.to_owned()),
+    }];
+    outcome
+}
+
+#[test]
+fn crowded_and_odd_inputs_still_give_well_formed_pictures() {
+    let outcome = crowded();
+    let html = session(&outcome, Format::Html).unwrap();
+    let pictures = svgs(text(&html));
+    assert_eq!(pictures.len(), 3);
+    for svg in pictures {
+        check_svg(svg);
+    }
+    assert!(!text(&html).contains('\u{1}'));
+    session(&outcome, Format::Markdown).unwrap();
+    let docx = session(&outcome, Format::Docx).unwrap();
+    docx_rs::read_docx(&docx.bytes).unwrap();
+    let csv = session(&outcome, Format::Csv).unwrap();
+    let mut reader = ::csv::Reader::from_reader(csv.bytes.strip_prefix(csv::BOM).unwrap());
+    let row = reader.records().next().unwrap().unwrap();
+    for cell in row.iter().skip(1).take(5) {
+        assert!(cell.starts_with('\''), "{cell:?} is defused");
+    }
+}
+
+/// Writes every export of the fixture to `/tmp/export-samples/` to look at by hand:
+/// `cargo test --lib export::tests::write_samples -- --ignored`.
+#[test]
+#[ignore]
+fn write_samples() {
+    let dir = std::path::Path::new("/tmp/export-samples");
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, outcome) in [
+        ("session", fixture()),
+        ("session-en", english()),
+        ("empty", empty()),
+        ("crowded", crowded()),
+    ] {
+        for format in [
+            Format::Markdown,
+            Format::Html,
+            Format::Docx,
+            Format::Csv,
+            Format::Json,
+        ] {
+            let rendered = session(&outcome, format).unwrap();
+            std::fs::write(
+                dir.join(format!("{name}.{}", rendered.extension)),
+                rendered.bytes,
+            )
+            .unwrap();
+        }
+    }
+    for format in [Format::Html, Format::Docx] {
+        let rendered = personal(&personal_plan(), format).unwrap();
+        std::fs::write(
+            dir.join(format!("personal.{}", rendered.extension)),
+            rendered.bytes,
+        )
+        .unwrap();
+    }
+    let document = document::session(&fixture());
+    let mut figure = 0;
+    for block in &document.blocks {
+        if let document::Block::Figure(chart) = block {
+            figure += 1;
+            std::fs::write(dir.join(format!("figure-{figure}.svg")), &chart.svg).unwrap();
+            let png = raster::png(&chart.svg, 2.0).unwrap();
+            std::fs::write(dir.join(format!("figure-{figure}.png")), png.bytes).unwrap();
+        }
+    }
+}
