@@ -75,6 +75,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/programmes", get(programmes))
+        .route("/api/programmes/{id}/print", get(print_programme))
         .route("/api/sessions", axum::routing::post(create_session))
         .route(
             "/api/sessions/{code}",
@@ -236,6 +237,29 @@ async fn start(state: &AppState, created: Created) -> Result<SessionCreated, Api
     );
     tracing::info!(%code, "session created");
     Ok(reply)
+}
+
+#[derive(serde::Deserialize)]
+struct PrintQuery {
+    lang: Option<Lang>,
+}
+
+/// A programme on paper: its questions, blank templates and cards, printable on A4.
+async fn print_programme(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PrintQuery>,
+) -> Result<Response, ApiError> {
+    let programme = state.library().get(&id).ok_or(ApiError::NotFound)?;
+    let html = crate::print::programme(programme, query.lang.unwrap_or(Lang::Da));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, EXPORT_CSP),
+        ],
+        html,
+    )
+        .into_response())
 }
 
 async fn create_session(

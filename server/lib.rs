@@ -4,6 +4,7 @@
 //! - [`domain`] — the pure session core: state, commands, events, rules, invariants.
 //! - [`content`] — programmes (workshop scripts) loaded from TOML.
 //! - [`export`] — Markdown, HTML, Word, CSV and JSON exports of an [`outcome::Outcome`].
+//! - [`print`] — printable paper versions of programmes (questions, templates, cards).
 //! - [`protocol`] — every JSON shape on the wire (HTTP API and WebSocket).
 //! - [`outcome`] — what a session may share, the input of every export.
 //! - [`session`] — one actor per live session: applies commands, stores, fans out.
@@ -28,6 +29,7 @@ pub mod export;
 pub mod http;
 pub mod ics;
 pub mod outcome;
+pub mod print;
 pub mod protocol;
 pub mod qr;
 pub mod session;

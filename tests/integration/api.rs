@@ -448,3 +448,63 @@ async fn a_meeting_invitation_downloads_as_a_calendar_file_with_the_join_link() 
         .unwrap();
     assert_eq!(response.status(), 400);
 }
+
+#[tokio::test]
+async fn every_programme_prints_on_paper_with_its_cards() {
+    let server = TestServer::start().await;
+    let list: Vec<Value> = server
+        .http
+        .get(server.url("/api/programmes"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for programme in list.iter().filter(|p| p["series"].is_null()) {
+        let id = programme["id"].as_str().unwrap();
+        for lang in ["da", "en"] {
+            let response = server
+                .http
+                .get(server.url(&format!("/api/programmes/{id}/print?lang={lang}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{id}");
+            let csp = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(csp.contains("default-src 'none'"), "{csp}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("@page { size: A4"));
+            assert!(
+                html.contains(programme["title"][lang].as_str().unwrap()),
+                "{id} {lang}"
+            );
+        }
+    }
+    let del2 = server
+        .http
+        .get(server.url("/api/programmes/del2/print"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        del2.matches("<div class=\"card\">").count() >= 9,
+        "the deck prints as cards"
+    );
+    assert_eq!(
+        server
+            .http
+            .get(server.url("/api/programmes/nope/print"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
