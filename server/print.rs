@@ -140,11 +140,11 @@ fn lines(out: &mut String, n: usize) {
 /// Two circles drawn blank, to sketch sizes and overlap on paper.
 fn circles(out: &mut String, w: &Words) {
     for label in [w.now, w.wanted] {
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<h3>{label}</h3><svg width=\"160mm\" height=\"45mm\" viewBox=\"0 0 320 90\" role=\"img\" aria-label=\"{label}\">\
              <rect x=\"1\" y=\"1\" width=\"318\" height=\"88\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
-             <text x=\"10\" y=\"18\" font-size=\"10\">{} · {}</text></svg>\n",
+             <text x=\"10\" y=\"18\" font-size=\"10\">{} · {}</text></svg>",
             w.work, w.private
         );
     }
@@ -152,13 +152,13 @@ fn circles(out: &mut String, w: &Words) {
 
 /// A blank 2×2 grid for placing topics by hand.
 fn blank_grid(out: &mut String, w: &Words) {
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<svg width=\"120mm\" height=\"120mm\" viewBox=\"0 0 240 240\" role=\"img\" aria-label=\"{imp} × {suc}\">\
          <rect x=\"30\" y=\"10\" width=\"200\" height=\"200\" fill=\"none\" stroke=\"#333\"/>\
          <line x1=\"130\" y1=\"10\" x2=\"130\" y2=\"210\" stroke=\"#333\"/><line x1=\"30\" y1=\"110\" x2=\"230\" y2=\"110\" stroke=\"#333\"/>\
          <text x=\"130\" y=\"230\" font-size=\"10\" text-anchor=\"middle\">{suc}</text>\
-         <text x=\"12\" y=\"110\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 12 110)\">{imp}</text></svg>\n",
+         <text x=\"12\" y=\"110\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 12 110)\">{imp}</text></svg>",
         imp = esc(w.importance),
         suc = esc(w.success)
     );
