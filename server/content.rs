@@ -262,13 +262,23 @@ impl Programme {
             toml::from_str(source).map_err(|e| toml_error(file, source, &e))?;
         if let Err(e) = programme.validate() {
             let text = format!("{e:#}");
-            // Point at the line of the first id the message names, e.g. step 'x'.
-            let line = text
-                .split('\'')
-                .nth(1)
-                .and_then(|id| line_of_id(source, id))
-                .map(|line| format!(", line {line}"))
-                .unwrap_or_default();
+            // The message names ids from the outside in ("step 'x': prompt 'y' …"): find each
+            // one after the line of the one before; a duplicate is pointed at its second copy.
+            let ids = text.split('\'').skip(1).step_by(2);
+            let mut line = None;
+            for id in ids {
+                match line_of_id(source, id, line.unwrap_or(0)) {
+                    Some(found) => line = Some(found),
+                    None => break,
+                }
+            }
+            if text.contains("appears twice")
+                && let Some(first) = line
+            {
+                let last_id = text.split('\'').skip(1).step_by(2).last().unwrap_or_default();
+                line = line_of_id(source, last_id, first).or(line);
+            }
+            let line = line.map(|l| format!(", line {l}")).unwrap_or_default();
             bail!("{file}{line}: {text}");
         }
         Ok(programme)
@@ -346,7 +356,7 @@ impl Step {
         let kind = self.kind;
         let uses = |field: &str, present: bool, allowed: &[StepKind]| -> anyhow::Result<()> {
             if present && !allowed.contains(&kind) {
-                bail!("step '{id}': a {} step has no {field}", kind.as_str());
+                bail!("step '{id}': a step of kind {} has no {field}", kind.as_str());
             }
             Ok(())
         };
@@ -359,6 +369,9 @@ impl Step {
             !self.areas.is_empty(),
             &[StepKind::Reflection, StepKind::Plan, StepKind::PersonalPlan],
         )?;
+        if kind != StepKind::Grid && (self.scale_max != default_scale_max() || self.participant_topics) {
+            bail!("step '{id}': scale_max and participant_topics belong to grid steps");
+        }
         match kind {
             StepKind::Reflection if self.prompts.is_empty() => {
                 bail!("step '{id}': a reflection step needs at least one prompt")
@@ -426,15 +439,17 @@ fn line_of_value(source: &str, value: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The first line that sets `id = "<id>"` (any spacing), 1-based.
-fn line_of_id(source: &str, id: &str) -> Option<usize> {
+/// The first line after line `after` that sets `id = "<id>"` (any spacing), 1-based.
+fn line_of_id(source: &str, id: &str, after: usize) -> Option<usize> {
     source
         .lines()
-        .position(|line| {
+        .enumerate()
+        .skip(after)
+        .find(|(_, line)| {
             let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
             compact.contains(&format!("id=\"{id}\""))
         })
-        .map(|i| i + 1)
+        .map(|(i, _)| i + 1)
 }
 
 fn is_slug(id: &str) -> bool {
@@ -503,9 +518,8 @@ impl Library {
         let mut series: Vec<(String, String, Series)> = Vec::new();
         for (file, source) in files {
             // A file with `meetings` is a series; every other file is a programme.
-            let is_series = source
-                .lines()
-                .any(|l| l.trim_start().starts_with("meetings"));
+            let is_series = toml::from_str::<toml::Table>(&source)
+                .is_ok_and(|table| table.contains_key("meetings"));
             if is_series {
                 let parsed: Series =
                     toml::from_str(&source).map_err(|e| toml_error(&file, &source, &e))?;

@@ -182,8 +182,8 @@ pub struct TopicStats {
     pub importance: Option<Stat>,
     /// Success (`None` below `min_group` raters).
     pub success: Option<Stat>,
-    /// Dots from the vote.
-    pub dots: u32,
+    /// Dots from the vote; `None` while fewer than `min_group` participants voted.
+    pub dots: Option<u32>,
 }
 
 /// A map actor after merging.
@@ -347,12 +347,11 @@ impl Session {
                 }
                 let raters = importance.len() as u32;
                 let shown = raters >= self.min_group();
-                let dots = state
-                    .votes
-                    .values()
-                    .flatten()
-                    .filter(|t| **t == topic.id)
-                    .count() as u32;
+                // One person's dots are their private vote: totals show from min_group voters.
+                let voters = state.votes.values().filter(|v| !v.is_empty()).count() as u32;
+                let dots = (voters >= self.min_group()).then(|| {
+                    state.votes.values().flatten().filter(|t| **t == topic.id).count() as u32
+                });
                 TopicStats {
                     topic: topic.id.clone(),
                     raters,

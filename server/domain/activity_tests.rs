@@ -732,11 +732,17 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
             .unwrap()
             .dots
     };
-    assert_eq!((dots(&r, "frirum"), dots(&r, "tillid")), (2, 1));
+    assert_eq!(dots(&r, "frirum"), None, "one person's dots stay private");
+    let b = r.join(None);
+    let c = r.join(None);
+    r.act(b, "prioritering", vote(&["tillid"])).unwrap();
+    assert_eq!(dots(&r, "frirum"), None, "two voters are below min_group");
+    r.act(c, "prioritering", vote(&["frirum"])).unwrap();
+    assert_eq!((dots(&r, "frirum"), dots(&r, "tillid")), (Some(3), Some(2)));
     r.act(a, "prioritering", vote(&["moeder"])).unwrap();
     assert_eq!(
         (dots(&r, "frirum"), dots(&r, "moeder")),
-        (0, 1),
+        (Some(1), Some(1)),
         "a new vote replaces the old"
     );
 }

@@ -130,7 +130,7 @@ impl Session {
                                     .iter()
                                     .position(|p| *p == s.topic)
                                     .map(|i| i as u8 + 1),
-                                dots: s.dots,
+                                dots: s.dots.unwrap_or(0),
                             })
                         })
                         .collect();
