@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Real-browser smoke test: install what is missing (Chromium from apt,
-# playwright-core from npm), build the server, run tests/browser/.
-# Exits non-zero when a test fails. Screenshots and the server log end up in
-# tests/browser/artifacts/.
+# Real-browser tests (tests/browser/*.test.mjs: the smoke test and the activity
+# steps): install what is missing (Chromium from apt, playwright-core from
+# npm), build the server, run them one file at a time. Exits non-zero when a
+# test fails. Screenshots and server logs end up in tests/browser/artifacts/,
+# prefixed by the test file (smoke-*, activities-*).
 #
 # Environment: CHROMIUM_PATH (default /usr/bin/chromium), CARGO_TARGET_DIR.
 set -euo pipefail
@@ -49,4 +50,5 @@ if [ "${#tests[@]}" -eq 0 ]; then
   echo "browser-test: no tests/browser/*.test.mjs" >&2
   exit 1
 fi
-exec node --test "${tests[@]}"
+# One file at a time: each starts its own server and browser.
+exec node --test --test-concurrency=1 "${tests[@]}"

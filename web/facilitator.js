@@ -1,22 +1,45 @@
 // Facilitator console (/s/{CODE}/facilitator#{token}): move the group
-// through the steps, run the shared countdown, watch progress. Usable on a
+// through the steps, run the shared countdown, watch progress, steer the
+// step's activity (activity-*.js) and download the exports. Usable on a
 // phone. The page only sends commands; the server's messages drive the view.
+// A command that is not acknowledged within a few seconds is reported.
+//
+// Stable ids: #prev, #next, #status, #timer-*, #joined, #connected, #ready,
+// #count-{prompt}, #activity-panel, #activity, #activity-status,
+// #export-{docx,html,md,csv,json}, #export-status.
 
 import {
-  ui, t, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText,
+  ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText,
   renderParagraphs, showOnly, pathCode, hashToken, newOpId, syncClock, runCountdown,
   SessionSocket, errorText,
 } from './common.js';
+import { views } from './activities.js';
+import { downloadFile } from './activity-kit.js';
 
 const CODE = pathCode();
 const TOKEN = hashToken();
 const VIEWS = ['view-loading', 'view-message', 'view-console'];
 
-/** {session, step, timer, progress} from the last snapshot and later messages. */
+/** How long a command may go unacknowledged before the console says so. */
+const ACK_TIMEOUT_MS = 6000;
+const EXPORTS = [
+  { format: 'docx', ext: 'docx' },
+  { format: 'html', ext: 'html' },
+  { format: 'md', ext: 'md' },
+  { format: 'csv', ext: 'csv' },
+  { format: 'json', ext: 'json' },
+];
+
+/** {session, step, timer, progress, activity} from the last snapshot and later messages. */
 let state = null;
 /** 'invalid' | 'not_found' | 'deleted' once the page cannot go on. */
 let fatal = null;
 let minutesForStep = null;
+/** Commands sent and not yet answered: op id -> {timer, onAck, where}. */
+const pending = new Map();
+/** The current step's activity view and the step it belongs to. */
+let view = null;
+let viewKey = null;
 
 const socket = new SessionSocket(CODE, {
   first: () => {
@@ -36,14 +59,23 @@ function handleMessage(msg) {
   switch (msg.type) {
     case 'snapshot':
       syncClock(msg.server_time);
-      state = { session: msg.session, step: msg.step, timer: msg.timer, progress: msg.progress };
+      state = {
+        session: msg.session, step: msg.step, timer: msg.timer, progress: msg.progress, activity: msg.activity ?? null,
+      };
       if (msg.session) adoptSessionLang(msg.session.lang);
       render();
       break;
     case 'step':
       if (!state) return;
       state.step = msg.step;
+      state.activity = msg.activity ?? null;
       render();
+      break;
+    case 'activity':
+      if (!state || msg.index !== state.step.index) return;
+      state.activity = msg.activity ?? null;
+      if (view) view.update();
+      renderProgress();
       break;
     case 'timer':
       if (!state) return;
@@ -56,12 +88,27 @@ function handleMessage(msg) {
       state.progress = msg;
       renderProgress();
       break;
-    case 'ack':
-      setText(byId('status'), '');
+    case 'ack': {
+      const done = pending.get(msg.op);
+      if (done) {
+        pending.delete(msg.op);
+        window.clearTimeout(done.timer);
+        setText(byId(done.where), '');
+        if (done.onAck) done.onAck();
+      } else {
+        setText(byId('status'), '');
+      }
       break;
-    case 'error':
-      setText(byId('status'), errorText(msg));
+    }
+    case 'error': {
+      const failed = msg.op ? pending.get(msg.op) : null;
+      if (failed) {
+        pending.delete(msg.op);
+        window.clearTimeout(failed.timer);
+      }
+      setText(byId(failed ? failed.where : 'status'), errorText(msg));
       break;
+    }
     case 'deleted':
       stop('deleted');
       break;
@@ -76,10 +123,24 @@ function stop(reason) {
   render();
 }
 
-/** Send a command; say so when there is no connection to send it on. */
-function command(fields) {
-  const sent = socket.send({ ...fields, op: newOpId() });
-  setText(byId('status'), sent ? '' : ui('waiting'));
+/**
+ * Send a command; say so when there is no connection to send it on, when the
+ * server refuses it, or when no acknowledgement comes. `onAck` runs once it
+ * is stored; `where` is the id of the line that reports trouble.
+ */
+function command(fields, onAck = null, where = 'status') {
+  const op = newOpId();
+  const sent = socket.send({ ...fields, op });
+  if (!sent) {
+    setText(byId(where), ui('not_sent'));
+    return;
+  }
+  setText(byId(where), '');
+  const timer = window.setTimeout(() => {
+    if (!pending.delete(op)) return;
+    setText(byId(where), ui('not_acked'));
+  }, ACK_TIMEOUT_MS);
+  pending.set(op, { timer, onAck, where });
 }
 
 // ---------------------------------------------------------------------------
@@ -137,8 +198,52 @@ function render() {
     if (typeof step.minutes === 'number' && step.minutes > 0) minutes.value = String(step.minutes);
   }
 
+  renderActivity();
   renderControls();
   renderProgress();
+}
+
+/** (Re)build the activity panel when the step or language changed; else update it. */
+function renderActivity() {
+  const { step } = state;
+  const key = `${step.id}|${step.index}|${getLang()}`;
+  if (key !== viewKey) {
+    viewKey = key;
+    const module = views[step.kind];
+    const root = byId('activity');
+    root.replaceChildren();
+    setText(byId('activity-status'), '');
+    byId('activity-panel').hidden = !module;
+    byId('activity-panel').dataset.kind = step.kind;
+    setText(byId('activity-heading'), ui(`kind_${step.kind}`));
+    view = module ? module.facilitator(root, {
+      step,
+      code: state.session.code,
+      token: TOKEN,
+      session: () => state.session,
+      activity: () => (state.step.index === step.index ? state.activity : null),
+      command: (fields, onAck) => command(fields, onAck, 'activity-status'),
+    }) : null;
+  }
+  if (view) view.update();
+}
+
+async function exportAs({ format, ext }, button) {
+  const status = byId('export-status');
+  button.disabled = true;
+  status.classList.remove('error');
+  setText(status, ui('download_preparing'));
+  try {
+    const code = state?.session?.code || CODE;
+    const file = await downloadFile(`/api/sessions/${encodeURIComponent(code)}/export?format=${format}`,
+      `Bearer ${TOKEN}`, `trivsel-${code}.${ext}`);
+    setText(status, ui('download_done', { name: file.name }));
+  } catch (error) {
+    status.classList.add('error');
+    setText(status, ui('download_failed', { msg: error.message }));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function renderControls() {
@@ -159,6 +264,18 @@ function renderProgress() {
   setText(byId('ready'), ui('ready_of', { n: p.ready ?? 0, m: p.joined ?? 0 }));
   const prompts = state.step.prompts || [];
   const list = byId('answer-counts');
+  const a = state.activity || {};
+  const summary = {
+    grid: () => ui('grid_raters', { n: a.raters ?? 0 }),
+    map: () => ui('map_contributors', { n: a.contributors ?? 0 }),
+    cards: () => (a.deck_size ? ui('cards_count', { n: a.dealt_count ?? 0, m: a.deck_size }) : ''),
+    plan: () => ui('plan_rows_count', { n: (a.rows || []).length }),
+    personal_plan: () => ui('personal_shared_count', { n: (a.shared || []).length }),
+  }[state.step.kind];
+  if (summary) {
+    list.replaceChildren(el('li', { id: 'activity-count', text: summary() }));
+    return;
+  }
   if (prompts.length === 0) {
     list.replaceChildren(el('li', { class: 'muted', text: ui('no_prompts') }));
     return;
@@ -195,6 +312,11 @@ function init() {
     if (valid) command({ type: 'timer_start', seconds: Math.round(minutes * 60) });
   });
   byId('timer-stop').addEventListener('click', () => command({ type: 'timer_stop' }));
+  byId('export-buttons').replaceChildren(...EXPORTS.map((spec) => {
+    const button = el('button', { type: 'button', id: `export-${spec.format}`, 'data-i18n': `export_${spec.format}`, text: ui(`export_${spec.format}`) });
+    button.addEventListener('click', () => exportAs(spec, button));
+    return button;
+  }));
 
   runCountdown(byId('timer'), () => state?.timer ?? null, (left) => {
     byId('timer-none').hidden = left !== null;

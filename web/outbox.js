@@ -1,11 +1,17 @@
 // The participant's outbox: every operation is stored here before it is sent
-// and stays until the server acknowledges (or refuses) it. Pure logic over a
-// small storage interface ({get, set}) so it can be tested without a browser.
+// and stays until the server acknowledges (or refuses) it — answers and the
+// participant's `act` messages alike. Pure logic over a small storage
+// interface ({get, set}) so it can be tested without a browser.
+
+/** Acts where only the newest one counts (the server replaces, never adds). */
+const LAST_WINS = new Set(['vote', 'share_plan']);
 
 /** Two ops target the same thing if a newer one makes the older one moot. */
 function sameTarget(a, b) {
   if (a.type !== b.type || a.step !== b.step) return false;
   if (a.type === 'answer') return a.prompt === b.prompt;
+  if (a.type === 'act') return a.action === b.action && LAST_WINS.has(a.action);
+  // Shares, passes, proposals and topics are never merged: each must arrive.
   return a.type === 'ready';
 }
 
@@ -74,38 +80,53 @@ export class Outbox {
   }
 }
 
-/**
- * The answers and ready flags to display: the server's (from the snapshot,
- * `me.answers` / `me.ready`) with queued ops applied on top, in order.
- * Returns fresh objects; inputs are not modified.
- */
-export function overlay(answers, ready, ops) {
-  const shown = {};
-  for (const [step, prompts] of Object.entries(answers || {})) shown[step] = { ...prompts };
-  const readySet = new Set(ready || []);
-  for (const op of ops) {
-    if (op.type === 'answer') {
-      shown[op.step] = shown[op.step] || {};
-      shown[op.step][op.prompt] = op.value;
-    } else if (op.type === 'ready') {
-      if (op.ready) readySet.add(op.step);
-      else readySet.delete(op.step);
-    }
+/** Fold one op into a view of `me` ({answers, ready:Set, shares, votes, planShared:Set}). */
+function fold(view, op) {
+  if (op.type === 'answer') {
+    view.answers[op.step] = { ...(view.answers[op.step] || {}) };
+    if (op.value === null) delete view.answers[op.step][op.prompt];
+    else view.answers[op.step][op.prompt] = op.value;
+  } else if (op.type === 'ready') {
+    if (op.ready) view.ready.add(op.step);
+    else view.ready.delete(op.step);
+  } else if (op.type === 'act' && op.action === 'share') {
+    const item = op.item ?? null;
+    view.shares = view.shares.filter((s) => !(s.step === op.step && s.prompt === op.prompt && (s.item ?? null) === item));
+    if (op.share) view.shares.push({ step: op.step, prompt: op.prompt, item, named: Boolean(op.named) });
+  } else if (op.type === 'act' && op.action === 'vote') {
+    view.votes = { ...view.votes, [op.step]: op.topics.slice() };
+  } else if (op.type === 'act' && op.action === 'share_plan') {
+    if (op.share) view.planShared.add(op.step);
+    else view.planShared.delete(op.step);
   }
-  return { answers: shown, ready: readySet };
+}
+
+/**
+ * What to display of the participant's own inputs: the server's (from the
+ * snapshot's `me`) with queued ops applied on top, in order. Returns
+ * {answers, ready: Set, shares: [], votes: {}, planShared: Set}; `me` is not
+ * modified.
+ */
+export function overlay(me, ops) {
+  const view = {
+    answers: {},
+    ready: new Set(me?.ready || []),
+    shares: Array.isArray(me?.shares) ? me.shares.slice() : [],
+    votes: { ...(me?.votes || {}) },
+    planShared: new Set(me?.plan_shared || []),
+  };
+  for (const [step, prompts] of Object.entries(me?.answers || {})) view.answers[step] = { ...prompts };
+  for (const op of ops) fold(view, op);
+  return view;
 }
 
 /** Fold an acknowledged op into `me` (mutates it) so the display keeps it. */
 export function applyToMe(me, op) {
   if (!me) return;
-  if (op.type === 'answer') {
-    me.answers = me.answers || {};
-    me.answers[op.step] = me.answers[op.step] || {};
-    me.answers[op.step][op.prompt] = op.value;
-  } else if (op.type === 'ready') {
-    const set = new Set(me.ready || []);
-    if (op.ready) set.add(op.step);
-    else set.delete(op.step);
-    me.ready = [...set];
-  }
+  const view = overlay(me, [op]);
+  me.answers = view.answers;
+  me.ready = [...view.ready];
+  me.shares = view.shares;
+  me.votes = view.votes;
+  me.plan_shared = [...view.planShared];
 }

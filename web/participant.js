@@ -1,5 +1,6 @@
 // Participant page (/j/{CODE}): join, follow the facilitator's steps, answer
-// prompts. Every answer goes through the outbox (localStorage) first, so
+// prompts and take part in the step's activity (activity-*.js). Every answer
+// and every activity action goes through the outbox (localStorage) first, so
 // nothing typed is lost to a reload, a sleeping phone or a dead connection.
 
 import {
@@ -8,7 +9,7 @@ import {
   SessionSocket, errorText,
 } from './common.js';
 import { Outbox, overlay, applyToMe } from './outbox.js';
-import { buildPrompt } from './prompts.js';
+import { views } from './activities.js';
 
 const CODE = pathCode();
 const ME_KEY = `trivsel:${CODE}:me`;
@@ -23,7 +24,7 @@ let me = validMe(store.get(ME_KEY));
 /** Last snapshot with later step/timer messages and acks folded in. */
 let state = me ? store.get(SNAPSHOT_KEY) : null;
 const outbox = new Outbox(OUTBOX_KEY, store, newOpId);
-/** Pending (debounced) text: key "step/prompt" -> {step, prompt, value, timer}. */
+/** Pending (debounced) answers: key "step/prompt" -> {step, prompt, value, timer}. */
 const drafts = new Map();
 /** Refusals to show near inputs: key "step/prompt" or "step/ready" -> text. */
 const errors = new Map();
@@ -31,6 +32,8 @@ const errors = new Map();
 let ended = null;
 let joinName = null;
 let renderedKey = null;
+/** The current step's activity view ({update}) or null. */
+let view = null;
 
 const socket = new SessionSocket(CODE, {
   first: () => (me
@@ -70,7 +73,9 @@ function handleMessage(msg) {
         me = { id: msg.me.id, secret: msg.me.secret, name: msg.me.name ?? null };
         store.set(ME_KEY, me);
       }
-      state = { seq: msg.seq, session: msg.session, step: msg.step, timer: msg.timer, me: msg.me };
+      state = {
+        seq: msg.seq, session: msg.session, step: msg.step, timer: msg.timer, me: msg.me, activity: msg.activity ?? null,
+      };
       if (msg.session) adoptSessionLang(msg.session.lang);
       persist();
       flushOutbox();
@@ -81,8 +86,16 @@ function handleMessage(msg) {
       commitAllDrafts();
       state.seq = msg.seq;
       state.step = msg.step;
+      state.activity = msg.activity ?? null;
       persist();
       render();
+      break;
+    case 'activity':
+      if (!state || !state.step || msg.index !== state.step.index) return;
+      state.seq = msg.seq;
+      state.activity = msg.activity ?? null;
+      persist();
+      syncInputs();
       break;
     case 'timer':
       if (!state) return;
@@ -114,7 +127,11 @@ function handleMessage(msg) {
 }
 
 function errorKey(op) {
-  return op.type === 'ready' ? key(op.step, 'ready') : key(op.step, op.prompt);
+  if (op.type === 'ready') return key(op.step, 'ready');
+  // A refused share belongs to its text or list item; other acts to the action.
+  if (op.type === 'act' && op.action === 'share') return key(op.step, `act:share:${op.prompt}:${op.item ?? ''}`);
+  if (op.type === 'act') return key(op.step, `act:${op.action}`);
+  return key(op.step, op.prompt);
 }
 
 function handleError(msg) {
@@ -180,17 +197,23 @@ function queue(fields) {
 }
 
 function shown() {
-  return overlay(state?.me?.answers, state?.me?.ready, outbox.list());
+  return overlay(state?.me, outbox.list());
 }
 
-function onText(step, prompt, value) {
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Keep a typed value for a moment and send it when typing pauses. */
+function onDraft(step, prompt, value) {
   const k = key(step, prompt);
   const old = drafts.get(k);
   if (old) window.clearTimeout(old.timer);
-  const timer = window.setTimeout(() => commitDraft(k), TEXT_DEBOUNCE_MS);
+  const timer = window.setTimeout(() => {
+    commitDraft(k);
+    syncInputs();
+  }, TEXT_DEBOUNCE_MS);
   drafts.set(k, { step, prompt, value, timer });
   errors.delete(k);
-  updateSaveState(step, prompt);
+  syncInputs();
 }
 
 function commitDraft(k) {
@@ -199,11 +222,66 @@ function commitDraft(k) {
   window.clearTimeout(draft.timer);
   drafts.delete(k);
   const current = shown().answers[draft.step]?.[draft.prompt];
-  if (current === draft.value) {
-    updateSaveState(draft.step, draft.prompt);
+  if (same(current, draft.value)) {
+    syncInputs();
     return;
   }
   queue({ type: 'answer', step: draft.step, prompt: draft.prompt, value: draft.value });
+}
+
+/** An answer sent at once (a tap); a pending draft for the same prompt is dropped. */
+function answerNow(step, prompt, value) {
+  const k = key(step, prompt);
+  const old = drafts.get(k);
+  if (old) {
+    window.clearTimeout(old.timer);
+    drafts.delete(k);
+  }
+  queue({ type: 'answer', step, prompt, value });
+}
+
+/** Send what is typed and wait (at most `ms`) until the outbox is empty. */
+function settle(ms = 5000) {
+  commitAllDrafts();
+  const deadline = Date.now() + ms;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (outbox.list().length === 0 || Date.now() > deadline) resolve();
+      else window.setTimeout(check, 100);
+    };
+    check();
+  });
+}
+
+/** What an activity view may use: the current step, its activity and my inputs. */
+function phoneContext(step) {
+  const mine = () => shown();
+  return {
+    step,
+    code: CODE,
+    me: () => me || {},
+    session: () => state?.session || {},
+    activity: () => (state?.step?.index === step.index ? state.activity : null),
+    answers: () => mine().answers[step.id] || {},
+    value(prompt) {
+      const draft = drafts.get(key(step.id, prompt));
+      return draft ? draft.value : mine().answers[step.id]?.[prompt];
+    },
+    drafting: (prompt) => drafts.has(key(step.id, prompt)),
+    answer: (prompt, value) => answerNow(step.id, prompt, value),
+    draft: (prompt, value) => onDraft(step.id, prompt, value),
+    commit: (prompt) => commitDraft(key(step.id, prompt)),
+    commitAll: commitAllDrafts,
+    settle,
+    act: (fields) => queue({ type: 'act', step: step.id, ...fields }),
+    shares: () => mine().shares.filter((s) => s.step === step.id),
+    votes: () => mine().votes[step.id] || [],
+    planShared: () => mine().planShared.has(step.id),
+    pendingAct: (action) => outbox.list().some((op) => op.type === 'act' && op.step === step.id && op.action === action),
+    pendingActs: (action) => outbox.list().filter((op) => op.type === 'act' && op.step === step.id && op.action === action),
+    saveState: (prompt) => saveState(step.id, prompt),
+    error: (name) => errors.get(key(step.id, name)) || '',
+  };
 }
 
 function commitAllDrafts() {
@@ -244,13 +322,17 @@ function renderStep() {
     setText(byId('step-count'), total ? ui('step_of', { n: step.index + 1, m: total }) : '');
     setText(byId('step-title'), t(step.title));
     renderParagraphs(byId('step-body'), t(step.body));
-    const prompts = Array.isArray(step.prompts) ? step.prompts : [];
-    byId('prompts').replaceChildren(...prompts.map((p) => buildPrompt(p, {
-      onScale: (value) => queue({ type: 'answer', step: step.id, prompt: p.id, value }),
-      onText: (value) => onText(step.id, p.id, value),
-      onBlur: () => commitDraft(key(step.id, p.id)),
-    })));
-    byId('private-note').hidden = prompts.length === 0;
+    const module = views[step.kind];
+    const prompts = byId('prompts');
+    const activity = byId('activity');
+    prompts.replaceChildren();
+    activity.replaceChildren();
+    view = module ? module.phone(step.kind === 'reflection' ? prompts : activity, phoneContext(step)) : null;
+    const note = byId('private-note');
+    const group = step.kind === 'grid' || step.kind === 'map';
+    const own = step.kind === 'personal_plan' || (step.kind === 'reflection' && (step.prompts || []).length > 0);
+    note.hidden = !group && !own;
+    setText(note, ui(group ? 'private_note_group' : 'private_note'));
     byId('thanks').hidden = step.kind !== 'end';
     byId('ready-box').hidden = step.kind === 'end';
   }
@@ -261,21 +343,8 @@ function renderStep() {
 function syncInputs() {
   if (!state || !state.step || ended || !me) return;
   const step = state.step;
-  const view = shown();
-  for (const prompt of step.prompts || []) {
-    const value = view.answers[step.id]?.[prompt.id];
-    if (prompt.kind === 'scale') {
-      for (const radio of document.getElementsByName(`prompt-${prompt.id}`)) {
-        radio.checked = Number(radio.value) === value;
-      }
-    } else {
-      const area = byId(`prompt-${prompt.id}`);
-      const editing = document.activeElement === area || drafts.has(key(step.id, prompt.id));
-      if (area && !editing) area.value = typeof value === 'string' ? value : '';
-    }
-    updateSaveState(step.id, prompt.id);
-  }
-  const ready = view.ready.has(step.id);
+  if (view) view.update();
+  const ready = shown().ready.has(step.id);
   const button = byId('ready-button');
   button.setAttribute('aria-pressed', String(ready));
   setText(button, ui(ready ? 'ready_done' : 'ready_button'));
@@ -284,16 +353,12 @@ function syncInputs() {
   setText(byId('error-ready'), errors.get(key(step.id, 'ready')) || '');
 }
 
-function updateSaveState(step, prompt) {
-  const saved = byId(`saved-${prompt}`);
-  if (!saved || state?.step?.id !== step) return;
+/** 'saving' while typed or queued, 'saved' once the server has it, else 'none'. */
+function saveState(step, prompt) {
   const k = key(step, prompt);
-  let text = '';
-  if (drafts.has(k) || outbox.pendingFor(step, prompt)) text = ui('saving');
-  else if (state.me?.answers?.[step]?.[prompt] !== undefined) text = ui('saved');
-  setText(saved, text);
-  saved.dataset.state = text === '' ? 'none' : (text === ui('saved') ? 'saved' : 'saving');
-  setText(byId(`error-${prompt}`), errors.get(k) || '');
+  if (drafts.has(k) || outbox.pendingFor(step, prompt)) return 'saving';
+  if (state?.me?.answers?.[step]?.[prompt] !== undefined) return 'saved';
+  return 'none';
 }
 
 function resetJoinForm() {

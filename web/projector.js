@@ -1,20 +1,27 @@
 // Projector view (/s/{CODE}/projector#{token}): read-only big screen. Shows
 // the join screen (QR, code, count) on the first step or while nobody has
 // joined; otherwise the current step, countdown and "N af M er klar", with a
-// small QR and code in a corner for latecomers. It never receives answers.
+// small QR and code in a corner for latecomers. The step's activity view
+// (activity-*.js) shows the card in play, the accepted plan, and the group's
+// results once the facilitator reveals them. It never receives one person's
+// private answer.
 
 import {
-  ui, t, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, setText,
+  ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, setText,
   renderParagraphs, showOnly, pathCode, hashToken, syncClock, runCountdown, SessionSocket,
 } from './common.js';
+import { views } from './activities.js';
 
 const CODE = pathCode();
 const TOKEN = hashToken();
 const VIEWS = ['view-message', 'view-screen'];
 
-/** {session, step, timer, progress} */
+/** {session, step, timer, progress, activity} */
 let state = null;
 let fatal = null;
+/** The current step's activity view and the step it belongs to. */
+let view = null;
+let viewKey = null;
 
 const socket = new SessionSocket(CODE, {
   first: () => {
@@ -31,12 +38,19 @@ function handleMessage(msg) {
   switch (msg.type) {
     case 'snapshot':
       syncClock(msg.server_time);
-      state = { session: msg.session, step: msg.step, timer: msg.timer, progress: msg.progress };
+      state = {
+        session: msg.session, step: msg.step, timer: msg.timer, progress: msg.progress, activity: msg.activity ?? null,
+      };
       if (msg.session) adoptSessionLang(msg.session.lang);
       break;
     case 'step':
       if (!state) return;
       state.step = msg.step;
+      state.activity = msg.activity ?? null;
+      break;
+    case 'activity':
+      if (!state || msg.index !== state.step.index) return;
+      state.activity = msg.activity ?? null;
       break;
     case 'timer':
       if (!state) return;
@@ -98,11 +112,28 @@ function render() {
   const total = (session.steps || []).length;
   setText(byId('step-count'), total ? ui('step_of', { n: step.index + 1, m: total }) : '');
   setText(byId('step-title'), t(step.title));
-  renderParagraphs(byId('step-body'), t(step.body));
+  const key = `${step.id}|${step.index}|${getLang()}`;
+  if (key !== viewKey) {
+    viewKey = key;
+    renderParagraphs(byId('step-body'), t(step.body));
+    screen.dataset.kind = step.kind;
+    screen.classList.remove('has-results');
+    const module = views[step.kind];
+    const root = byId('activity');
+    root.replaceChildren();
+    view = module ? module.projector(root, {
+      step,
+      session: () => state.session,
+      activity: () => (state.step.index === step.index ? state.activity : null),
+      setResults: (on) => screen.classList.toggle('has-results', on),
+    }) : null;
+  }
   byId('step-body').hidden = joining;
+  byId('activity').hidden = joining;
+  if (view && !joining) view.update();
 
   const ready = byId('ready');
-  ready.hidden = joining || step.kind === 'end';
+  ready.hidden = joining || step.kind === 'end' || step.kind === 'cards';
   setText(ready, ui('ready_of', { n: progress?.ready ?? 0, m: joined }));
 }
 

@@ -13,7 +13,8 @@ async function loadProgrammes() {
     const response = await fetch('/api/programmes', { headers: { Accept: 'application/json' } });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const data = await response.json();
-    programmes = Array.isArray(data) ? data : [];
+    // A series (several meetings at once) is created elsewhere; this form makes one session.
+    programmes = Array.isArray(data) ? data.filter((p) => !Array.isArray(p.series)) : [];
     renderProgrammes();
   } catch {
     programmes = null;

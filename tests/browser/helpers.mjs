@@ -1,0 +1,471 @@
+// Shared machinery of the real-browser tests: the server under test, waiting
+// for conditions, devices (browser contexts) that report every console error,
+// failed request and foreign request, screenshots, and the privacy check.
+//
+// Each test file makes one `Harness`, which starts target/debug/trivsel itself
+// (fresh data dir, free port) and Debian's Chromium through playwright-core,
+// and stops both at the end. Environment: CARGO_TARGET_DIR (where the server
+// binary is), CHROMIUM_PATH (default /usr/bin/chromium). Screenshots and the
+// server log go to tests/browser/artifacts/, each file's under its own prefix.
+
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export { delay };
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+// Cargo resolves a relative CARGO_TARGET_DIR against its working directory;
+// scripts/browser-test.sh runs cargo from the repository root.
+const TARGET_DIR = process.env.CARGO_TARGET_DIR
+  ? path.resolve(REPO, process.env.CARGO_TARGET_DIR)
+  : path.join(REPO, 'target');
+const SERVER_BIN = path.join(TARGET_DIR, 'debug', process.platform === 'win32' ? 'trivsel.exe' : 'trivsel');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+export const ARTIFACTS = path.join(HERE, 'artifacts');
+
+/** How long one expectation may take to come true. */
+export const WAIT_MS = 15_000;
+/** How often a condition is looked at again while waiting. */
+export const POLL_MS = 100;
+
+/** A phone: 360 px wide, touch. */
+export const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+// ---------------------------------------------------------------------------
+// The server
+
+/** A port that was free a moment ago: bind port 0, read it, close. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export class Server {
+  constructor() {
+    this.proc = null;
+    this.log = '';
+    this.exited = null;
+    this.dataDir = null;
+    this.port = null;
+  }
+
+  get host() {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get base() {
+    return `http://${this.host}`;
+  }
+
+  async start() {
+    if (!fs.existsSync(SERVER_BIN)) {
+      throw new Error(`no server binary at ${SERVER_BIN}: run \`cargo build --bin trivsel\` first`);
+    }
+    // The port is free when picked but could be taken before the server binds
+    // it; try a few times rather than fail on that race.
+    for (let attempt = 1; ; attempt += 1) {
+      this.port = await freePort();
+      this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trivsel-browser-'));
+      this.spawn();
+      try {
+        await this.waitHealthy();
+        return;
+      } catch (error) {
+        const portTaken = this.exited !== null && /cannot listen/.test(this.log);
+        await this.stop();
+        if (!portTaken || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  spawn() {
+    // Only our flags: a TRIVSEL_* variable in the caller's environment (e.g.
+    // TRIVSEL_PUBLIC_URL) would change the links the pages show.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRIVSEL_')));
+    this.exited = null;
+    this.proc = spawn(SERVER_BIN, ['--addr', this.host, '--data', this.dataDir], {
+      cwd: this.dataDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const append = (chunk) => {
+      this.log += chunk.toString();
+    };
+    this.proc.stdout.on('data', append);
+    this.proc.stderr.on('data', append);
+    this.proc.on('exit', (code, signal) => {
+      this.exited = { code, signal };
+    });
+    this.proc.on('error', (error) => {
+      this.log += `spawn error: ${error.message}\n`;
+      this.exited = { code: null, signal: null };
+    });
+  }
+
+  async waitHealthy() {
+    const deadline = Date.now() + WAIT_MS;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (this.exited) {
+        throw new Error(`the server exited (${JSON.stringify(this.exited)}) before /healthz answered:\n${this.log}`);
+      }
+      try {
+        const response = await fetch(`${this.base}/healthz`, { signal: AbortSignal.timeout(1000) });
+        if (response.ok) return;
+        last = `HTTP ${response.status}`;
+      } catch (error) {
+        last = error.cause?.code || error.message;
+      }
+      await delay(POLL_MS);
+    }
+    throw new Error(`the server did not answer /healthz within ${WAIT_MS} ms (last: ${last}):\n${this.log}`);
+  }
+
+  async api(method, url, { token, body } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`${this.base}${url}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await response.text();
+    assert.ok(response.ok, `${method} ${url} → HTTP ${response.status}: ${text}`);
+    return text === '' ? null : JSON.parse(text);
+  }
+
+  /** SIGTERM, then SIGKILL if it does not exit within 5 s; remove the data dir. */
+  async stop() {
+    const proc = this.proc;
+    this.proc = null;
+    if (proc && this.exited === null) {
+      const gone = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGTERM');
+      const timedOut = await Promise.race([gone.then(() => false), delay(5000, undefined, { ref: false }).then(() => true)]);
+      if (timedOut) {
+        this.log += '(did not stop within 5 s of SIGTERM; killed)\n';
+        proc.kill('SIGKILL');
+        await gone;
+      }
+    }
+    if (this.dataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
+    this.dataDir = null;
+  }
+
+  /** Synchronous last resort when the test process exits abnormally. */
+  killNow() {
+    if (this.proc && this.exited === null) this.proc.kill('SIGKILL');
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Waiting for conditions
+
+/**
+ * Poll `probe` until `accept(value)` holds; fail after `timeout` with what was
+ * last seen. Probe errors (element missing, page navigating) count as "not yet".
+ */
+export async function until(what, probe, accept, timeout = WAIT_MS) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    let seen;
+    let error = null;
+    try {
+      seen = await probe();
+      if (accept(seen)) return seen;
+    } catch (e) {
+      error = e;
+    }
+    if (Date.now() >= deadline) {
+      const last = error ? `error: ${error.message.split('\n')[0]}` : JSON.stringify(seen);
+      throw new assert.AssertionError({ message: `${what} (not within ${timeout} ms; last seen: ${last})` });
+    }
+    await delay(POLL_MS);
+  }
+}
+
+export const matches = (expected) => (value) => (expected instanceof RegExp
+  ? typeof value === 'string' && expected.test(value)
+  : value === expected);
+
+/** Trimmed textContent of the first element matching `selector`, or null. */
+export function textOf(page, selector) {
+  return page.evaluate((sel) => {
+    const node = document.querySelector(sel);
+    return node ? node.textContent.trim() : null;
+  }, selector);
+}
+
+export function attrOf(page, selector, name) {
+  return page.evaluate(([sel, attr]) => document.querySelector(sel)?.getAttribute(attr) ?? null, [selector, name]);
+}
+
+/** How many elements match `selector`. */
+export function countOf(page, selector) {
+  return page.evaluate((sel) => document.querySelectorAll(sel).length, selector);
+}
+
+export function expectText(who, selector, expected, timeout) {
+  return until(`${who.name}: ${selector} should show ${expected}`, () => textOf(who.page, selector), matches(expected), timeout);
+}
+
+export function expectAttr(who, selector, name, expected, timeout) {
+  return until(`${who.name}: ${selector} [${name}] should be ${expected}`,
+    () => attrOf(who.page, selector, name), matches(expected), timeout);
+}
+
+export function expectVisible(who, selector, visible = true) {
+  return until(`${who.name}: ${selector} should be ${visible ? 'visible' : 'hidden'}`,
+    () => who.page.locator(selector).first().isVisible(), (v) => v === visible);
+}
+
+export function expectValue(who, selector, expected) {
+  return until(`${who.name}: ${selector} should hold ${JSON.stringify(expected)}`,
+    () => who.page.evaluate((sel) => document.querySelector(sel)?.value ?? null, selector), matches(expected));
+}
+
+export function expectCount(who, selector, expected) {
+  const accept = typeof expected === 'function' ? expected : (n) => n === expected;
+  return until(`${who.name}: ${selector} count should be ${typeof expected === 'function' ? 'acceptable' : expected}`,
+    () => countOf(who.page, selector), accept);
+}
+
+// ---------------------------------------------------------------------------
+// The harness: server, browser, devices, and what they must never do
+
+const STAFF = new Set(['facilitator', 'projector']);
+
+export class Harness {
+  /** @param prefix  file-name prefix of this test file's artifacts */
+  constructor(prefix) {
+    this.prefix = prefix;
+    this.server = new Server();
+    this.browser = null;
+    /** name -> {name, context, page} */
+    this.devices = new Map();
+    /** Console errors, page errors, CSP violations, failed requests. */
+    this.problems = [];
+    /** Requests or sockets to anywhere but the server. */
+    this.foreign = [];
+    /** Noise that is expected while a phone is offline (logged, not failed). */
+    this.tolerated = [];
+    /** Phones currently offline: their WebSocket failures are expected. */
+    this.offline = new Set();
+    /** Everything staff pages received over their WebSockets. */
+    this.staffFrames = [];
+    /** Texts typed on phones that must never reach the projector or facilitator. */
+    this.secrets = [];
+    this.requestCount = 0;
+    /** The name of the scenario step that failed; later steps are skipped. */
+    this.broken = null;
+    process.on('exit', () => this.server.killNow());
+  }
+
+  /** Register before/after hooks in the current describe(). */
+  hooks() {
+    before(() => this.start());
+    after(() => this.stop());
+  }
+
+  artifact(file) {
+    return path.join(ARTIFACTS, `${this.prefix}-${file}`);
+  }
+
+  async start() {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const file of fs.readdirSync(ARTIFACTS)) {
+      if (file.startsWith(`${this.prefix}-`)) fs.rmSync(path.join(ARTIFACTS, file), { force: true });
+    }
+    await this.server.start();
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  }
+
+  async stop() {
+    // Close the browser before the server, so no page sees the server vanish.
+    if (this.browser) await Promise.race([this.browser.close(), delay(10_000, undefined, { ref: false })]).catch(() => {});
+    await this.server.stop();
+    fs.writeFileSync(this.artifact('server.log'), this.server.log);
+    if (this.tolerated.length > 0) fs.writeFileSync(this.artifact('tolerated.log'), `${this.tolerated.join('\n')}\n`);
+    if (this.broken) {
+      const seen = [...this.problems, ...this.foreign];
+      if (seen.length > 0) process.stderr.write(`\n--- browser problems so far ---\n${seen.join('\n')}\n`);
+      process.stderr.write(`\n--- server log (also in ${this.artifact('server.log')}) ---\n${this.server.log}\n`);
+    }
+  }
+
+  checkUrl(name, url, kind) {
+    let parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      this.foreign.push(`${name}: unparsable ${kind} URL ${url}`);
+      return;
+    }
+    if (parsed.protocol === 'data:' || parsed.protocol === 'blob:' || url === 'about:blank') return;
+    const ok = (parsed.protocol === 'http:' || parsed.protocol === 'ws:') && parsed.host === this.server.host;
+    if (!ok) this.foreign.push(`${name}: ${kind} to ${url}`);
+  }
+
+  /** A WebSocket failure of an offline phone is the point of the exercise. */
+  expectedOfflineNoise(name, text) {
+    return this.offline.has(name) && /^WebSocket connection to 'ws:\/\/[^']+\/api\/sessions\/[^']+\/ws' failed/.test(text);
+  }
+
+  watchPage(name, page) {
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const text = msg.text();
+      const where = msg.location()?.url ? ` (${msg.location().url}:${msg.location().lineNumber})` : '';
+      if (this.expectedOfflineNoise(name, text)) this.tolerated.push(`${name}: ${text}`);
+      else this.problems.push(`${name}: console error: ${text}${where}`);
+    });
+    page.on('pageerror', (error) => this.problems.push(`${name}: uncaught: ${error.stack || error}`));
+    page.on('crash', () => this.problems.push(`${name}: the page crashed`));
+    page.on('request', (request) => {
+      this.requestCount += 1;
+      this.checkUrl(name, request.url(), `${request.method()} request`);
+    });
+    page.on('requestfailed', (request) => {
+      const failure = request.failure()?.errorText ?? 'failed';
+      const line = `${name}: request failed: ${request.method()} ${request.url()}: ${failure}`;
+      if (this.offline.has(name)) this.tolerated.push(line);
+      else this.problems.push(line);
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) this.problems.push(`${name}: HTTP ${response.status()} for ${response.url()}`);
+    });
+    // Playwright reports WebSockets here, not as requests.
+    page.on('websocket', (ws) => {
+      this.checkUrl(name, ws.url(), 'WebSocket');
+      if (STAFF.has(name)) {
+        ws.on('framereceived', ({ payload }) => this.staffFrames.push({ name, payload: payload.toString() }));
+      }
+    });
+  }
+
+  async newDevice(name, options) {
+    const context = await this.browser.newContext({ locale: 'da-DK', timezoneId: 'Europe/Copenhagen', acceptDownloads: true, ...options });
+    // A CSP violation also shows as a console error in Chromium; this makes
+    // sure it is caught even where Chromium only fires the DOM event.
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || '(inline)'} `
+          + `in ${event.sourceFile || document.URL}:${event.lineNumber}`);
+      });
+    });
+    const page = await context.newPage();
+    this.watchPage(name, page);
+    // Pages the context opens later by itself (e.g. a target=_blank link) are watched too.
+    context.on('page', (popup) => this.watchPage(`${name}(popup)`, popup));
+    page.setDefaultTimeout(WAIT_MS);
+    page.setDefaultNavigationTimeout(WAIT_MS);
+    const device = { name, context, page };
+    this.devices.set(name, device);
+    return device;
+  }
+
+  device(name) {
+    return this.devices.get(name);
+  }
+
+  /** A screenshot; the projector's is what the room sees, the others' the whole page. */
+  async screenshot(device, file) {
+    await device.page.screenshot({ path: this.artifact(`${file}.png`), fullPage: device.name !== 'projector' });
+  }
+
+  /**
+   * Close the page's open WebSockets from the browser side, as a lost network
+   * would; returns how many there were. Uses the DevTools protocol so the page's
+   * own code stays untouched.
+   */
+  async dropWebSockets(device) {
+    const cdp = await device.context.newCDPSession(device.page);
+    try {
+      const proto = await cdp.send('Runtime.evaluate', { expression: 'WebSocket.prototype' });
+      const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId });
+      const { result } = await cdp.send('Runtime.callFunctionOn', {
+        objectId: objects.objectId,
+        functionDeclaration: `function () {
+          const open = this.filter((ws) => ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN);
+          for (const ws of open) ws.close();
+          return open.length;
+        }`,
+        returnByValue: true,
+      });
+      return result.value;
+    } finally {
+      await cdp.detach().catch(() => {});
+    }
+  }
+
+  /** The secret texts must not be anywhere on the staff pages or in what they received. */
+  async assertPrivate(moment) {
+    assert.ok(this.secrets.length > 0, 'nothing typed yet');
+    for (const name of STAFF) {
+      const device = this.devices.get(name);
+      if (!device) continue;
+      const { inner, all } = await device.page.evaluate(() => ({
+        inner: document.body.innerText,
+        all: document.documentElement.textContent,
+      }));
+      for (const secret of this.secrets) {
+        assert.ok(!inner.includes(secret), `${moment}: the ${name} page shows a participant's text "${secret}"`);
+        assert.ok(!all.includes(secret), `${moment}: the ${name} page holds a participant's text "${secret}" (hidden)`);
+      }
+    }
+    for (const frame of this.staffFrames) {
+      for (const secret of this.secrets) {
+        assert.ok(!frame.payload.includes(secret), `${moment}: the ${frame.name} page received "${secret}" over its WebSocket`);
+      }
+    }
+  }
+
+  /** No console errors, page errors, CSP violations, failed or foreign requests so far. */
+  assertClean() {
+    assert.ok(this.requestCount > 0, 'requests were observed');
+    assert.deepEqual(this.problems, [], 'console errors, page errors, CSP violations or failed requests');
+    assert.deepEqual(this.foreign, [], 'requests to hosts other than the server');
+  }
+
+  /** A scenario step; once one fails the rest are skipped (they depend on it). */
+  step(name, fn) {
+    it(name, async (t) => {
+      if (this.broken) {
+        t.skip(`"${this.broken}" failed`);
+        return;
+      }
+      try {
+        await fn(t);
+      } catch (error) {
+        this.broken = name;
+        for (const device of this.devices.values()) {
+          await this.screenshot(device, `failed-${device.name}`).catch(() => {});
+        }
+        throw error;
+      }
+    });
+  }
+}

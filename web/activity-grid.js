@@ -1,0 +1,496 @@
+// The prioritisation grid (importance × how well we succeed) on all three screens.
+//
+// Phone: per topic two radio scales 1..scale_max (tap, no dragging), saved per
+// topic; "Tilføj emne" when participants may add topics; a three-dot vote when
+// it is open. Projector (once revealed): an SVG 2×2 grid with each topic at
+// (success mean, importance mean), a spread ellipse (sd on each axis), a
+// numbered marker keyed to a legend, agreed positions as diamonds, priorities
+// ringed, plus a visually hidden table. Facilitator: the same grid with a
+// visible table, reveal, allow topics, add topic, agreed positions,
+// priorities, and the dot vote switch.
+//
+// Stable ids and test ids:
+//   phone        section[data-testid=grid-topic][data-topic={t}], radios
+//                #imp-{t}-{v} / #suc-{t}-{v} (names imp-{t} / suc-{t}), #saved-{t},
+//                #grid-progress, #topic-new + #topic-add, #vote-box, #dots-left,
+//                #vote-plus-{t}, #vote-minus-{t}, #vote-count-{t}
+//   staff        #grid-chart [data-testid=grid-chart], g.topic-marker[data-topic={t}],
+//                g.agreed-marker[data-topic={t}], #grid-legend li[data-topic={t}],
+//                #grid-table
+//   facilitator  #reveal-toggle, #allow-topics, #fac-topic-new + #fac-topic-add,
+//                #vote-toggle, #agreed-imp-{t}, #agreed-suc-{t}, #agreed-set-{t},
+//                #agreed-clear-{t}, #priority-1..3, #priorities-save
+
+import { el, setText, t, ui } from './common.js';
+import { svg, setAttr, reconcile, fmt, showSaveState, fillOptions, checkbox } from './activity-kit.js';
+import { revealButton } from './activity-reflection.js';
+
+const DOTS = 3;
+
+const topicsOf = (activity) => (Array.isArray(activity?.topics) ? activity.topics : []);
+const resultOf = (activity, id) => (activity?.results || []).find((r) => r.topic === id) || null;
+
+// ---------------------------------------------------------------------------
+// Phone
+
+export function phone(root, ctx) {
+  const progress = el('p', { class: 'muted', id: 'grid-progress', 'aria-live': 'polite' });
+  const topicsBox = el('div', { class: 'grid-topics' });
+  const addInput = el('input', { type: 'text', id: 'topic-new', maxlength: 300, autocomplete: 'off' });
+  const addForm = el('form', { class: 'add-item', id: 'topic-form', novalidate: true },
+    el('label', { for: addInput.id, text: ui('grid_add_topic_label') }),
+    el('div', { class: 'add-row' }, addInput, el('button', { type: 'submit', id: 'topic-add', text: ui('grid_add_topic') })),
+    el('p', { class: 'error', id: 'topic-error', 'aria-live': 'polite' }));
+  addForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = addInput.value.trim();
+    if (!text) return;
+    ctx.act({ action: 'add_topic', text });
+    addInput.value = '';
+  });
+  const dotsLeft = el('p', { id: 'dots-left', class: 'dots-left', 'aria-live': 'polite' });
+  const voteList = el('ul', { class: 'vote-list' });
+  const voteBox = el('section', { id: 'vote-box', class: 'vote-box', 'aria-labelledby': 'vote-heading' },
+    el('h2', { id: 'vote-heading', text: ui('vote_heading') }),
+    el('p', { class: 'muted small', text: ui('vote_help', { n: DOTS }) }), dotsLeft, voteList,
+    el('p', { class: 'error', id: 'vote-error', 'aria-live': 'polite' }));
+  root.replaceChildren(progress, voteBox, topicsBox, addForm);
+
+  const rating = (id) => {
+    const value = ctx.value(id);
+    return value && typeof value === 'object' ? value : {};
+  };
+  const rate = (id, axis, v) => {
+    const next = { ...rating(id), [axis]: v };
+    const clean = {};
+    if (Number.isInteger(next.importance)) clean.importance = next.importance;
+    if (Number.isInteger(next.success)) clean.success = next.success;
+    ctx.answer(id, clean);
+  };
+  const vote = (topics) => ctx.act({ action: 'vote', topics });
+
+  const createTopic = (topic) => {
+    const max = ctx.activity()?.scale_max || ctx.step.scale_max || 5;
+    const heading = el('h2', { class: 'topic-title', id: `topic-title-${topic.id}` });
+    const node = el('section', { class: 'grid-topic', 'data-testid': 'grid-topic', 'data-topic': topic.id, 'aria-labelledby': heading.id },
+      heading,
+      radioScale(`imp-${topic.id}`, ui('grid_importance'), max, ui('grid_importance_low'), ui('grid_importance_high'), (v) => rate(topic.id, 'importance', v)),
+      radioScale(`suc-${topic.id}`, ui('grid_success'), max, ui('grid_success_low'), ui('grid_success_high'), (v) => rate(topic.id, 'success', v)),
+      el('p', { class: 'save-state', id: `saved-${topic.id}`, 'aria-live': 'polite' }),
+      el('p', { class: 'error', id: `error-${topic.id}`, 'aria-live': 'polite' }));
+    return node;
+  };
+  const updateTopic = (node, topic) => {
+    setText(node.querySelector('.topic-title'), t(topic.text));
+    for (const sr of node.querySelectorAll('.legend-topic-sr')) setText(sr, `: ${t(topic.text)}`);
+    const value = rating(topic.id);
+    for (const radio of node.querySelectorAll(`input[name="imp-${topic.id}"]`)) radio.checked = Number(radio.value) === value.importance;
+    for (const radio of node.querySelectorAll(`input[name="suc-${topic.id}"]`)) radio.checked = Number(radio.value) === value.success;
+    showSaveState(node.querySelector(`#saved-${CSS.escape(topic.id)}`), ctx.saveState(topic.id));
+    setText(node.querySelector(`#error-${CSS.escape(topic.id)}`), ctx.error(topic.id));
+  };
+
+  const createVote = (topic) => {
+    const name = el('span', { class: 'vote-topic', id: `vote-name-${topic.id}` });
+    const minus = el('button', { type: 'button', class: 'dot-button', id: `vote-minus-${topic.id}`, text: '−' });
+    const count = el('span', { class: 'dot-count', id: `vote-count-${topic.id}`, 'data-testid': 'dot-count' });
+    const dots = el('span', { class: 'dot-marks', 'aria-hidden': 'true' });
+    const plus = el('button', { type: 'button', class: 'dot-button', id: `vote-plus-${topic.id}`, text: '+' });
+    minus.addEventListener('click', () => {
+      const mine = ctx.votes();
+      const at = mine.lastIndexOf(topic.id);
+      if (at >= 0) vote(mine.filter((_, i) => i !== at));
+    });
+    plus.addEventListener('click', () => {
+      const mine = ctx.votes();
+      if (mine.length < DOTS) vote([...mine, topic.id]);
+    });
+    return el('li', { class: 'vote-row' }, name, el('span', { class: 'vote-controls' }, minus, count, dots, plus));
+  };
+  const updateVote = (li, topic) => {
+    const mine = ctx.votes();
+    const n = mine.filter((x) => x === topic.id).length;
+    const text = t(topic.text);
+    setText(li.querySelector('.vote-topic'), text);
+    setText(li.querySelector('.dot-count'), String(n));
+    setText(li.querySelector('.dot-marks'), '●'.repeat(n));
+    const [minus, plus] = li.querySelectorAll('button');
+    minus.disabled = n === 0;
+    plus.disabled = mine.length >= DOTS;
+    setAttr(minus, 'aria-label', ui('vote_minus', { topic: text }));
+    setAttr(plus, 'aria-label', ui('vote_plus', { topic: text }));
+  };
+
+  return {
+    update() {
+      const activity = ctx.activity();
+      const topics = topicsOf(activity);
+      reconcile(topicsBox, topics, (tp) => tp.id, createTopic, updateTopic);
+      const done = topics.filter((tp) => {
+        const r = rating(tp.id);
+        return Number.isInteger(r.importance) && Number.isInteger(r.success);
+      }).length;
+      setText(progress, ui('grid_progress', { n: done, m: topics.length }));
+      addForm.hidden = !activity?.participant_topics;
+      setText(addForm.querySelector('.error'), ctx.error('act:add_topic'));
+      voteBox.hidden = !activity?.voting;
+      if (activity?.voting) {
+        const left = DOTS - ctx.votes().length;
+        setText(dotsLeft, ui('dots_left', { n: left }));
+        reconcile(voteList, topics, (tp) => tp.id, createVote, updateVote);
+        setText(voteBox.querySelector('#vote-error'), ctx.error('act:vote'));
+      }
+    },
+  };
+}
+
+/** A radio scale 1..max under a legend, with end labels (like prompts.js). */
+function radioScale(name, legend, max, low, high, onPick) {
+  const endsId = `ends-${name}`;
+  // The legend names the topic too, for screen readers that announce only the group.
+  const fieldset = el('fieldset', { class: 'prompt scale', 'aria-describedby': endsId },
+    el('legend', {}, legend, el('span', { class: 'visually-hidden legend-topic-sr' })));
+  const row = el('div', { class: 'scale-options' });
+  for (let v = 1; v <= max; v += 1) {
+    const id = `${name}-${v}`;
+    const input = el('input', { type: 'radio', class: 'visually-hidden', id, name, value: v });
+    input.addEventListener('change', () => {
+      if (input.checked) onPick(v);
+    });
+    row.append(el('label', { class: 'scale-option', for: id }, input, el('span', { text: String(v) })));
+  }
+  fieldset.append(el('div', { class: 'scale-ends', id: endsId },
+    el('span', { class: 'scale-min', text: `1 = ${low}` }),
+    el('span', { class: 'scale-max', text: `${max} = ${high}` })), row);
+  return fieldset;
+}
+
+// ---------------------------------------------------------------------------
+// The grid chart (projector and facilitator)
+
+const BOX = { x0: 150, x1: 970, y0: 30, y1: 850 };
+
+/** Builds the SVG grid and its legend and table; `update(activity)` redraws in place. */
+export function gridChart({ tableVisible = false } = {}) {
+  const w = BOX.x1 - BOX.x0;
+  const h = BOX.y1 - BOX.y0;
+  const mx = BOX.x0 + w / 2;
+  const my = BOX.y0 + h / 2;
+  const quadrant = (x, y, cls, key, anchor, tx, ty) => [
+    svg('rect', { x, y, width: w / 2, height: h / 2, class: `quadrant ${cls}` }),
+    svg('text', { x: tx, y: ty, class: 'quadrant-label', 'text-anchor': anchor, 'data-i18n-key': key }),
+  ];
+  const ticks = svg('g', { class: 'ticks' });
+  const spreads = svg('g', { class: 'spreads' });
+  const links = svg('g', { class: 'links' });
+  const agreedLayer = svg('g', { class: 'agreed' });
+  const markers = svg('g', { class: 'markers' });
+  const xTitle = svg('text', { x: mx, y: 985, class: 'axis-title', 'text-anchor': 'middle' });
+  const yTitle = svg('text', { x: 0, y: 0, class: 'axis-title', 'text-anchor': 'middle', transform: `translate(40 ${my}) rotate(-90)` });
+  const chart = svg('svg', {
+    id: 'grid-chart', class: 'grid-chart', 'data-testid': 'grid-chart', viewBox: '0 0 1000 1000',
+    role: 'img', preserveAspectRatio: 'xMinYMid meet',
+  },
+  ...quadrant(BOX.x0, BOX.y0, 'q-focus', 'grid_q_focus', 'start', BOX.x0 + 18, BOX.y0 + 46),
+  ...quadrant(mx, BOX.y0, 'q-keep', 'grid_q_keep', 'end', BOX.x1 - 18, BOX.y0 + 46),
+  ...quadrant(BOX.x0, my, 'q-low', 'grid_q_low', 'start', BOX.x0 + 18, BOX.y1 - 22),
+  ...quadrant(mx, my, 'q-over', 'grid_q_over', 'end', BOX.x1 - 18, BOX.y1 - 22),
+  svg('rect', { x: BOX.x0, y: BOX.y0, width: w, height: h, class: 'plot-frame' }),
+  ticks, xTitle, yTitle, spreads, links, agreedLayer, markers);
+  const legend = el('ol', { class: 'grid-legend', id: 'grid-legend' });
+  const few = el('p', { class: 'grid-few', id: 'grid-few' });
+  const table = el('table', { class: 'data-table', id: 'grid-table' });
+  const node = el('div', { class: 'grid-result' },
+    el('div', { class: 'chart-box' }, chart),
+    el('div', { class: 'legend-box' }, legend, few),
+    el('div', { class: tableVisible ? 'table-scroll' : 'visually-hidden' }, table));
+  let drawnMax = null;
+
+  const drawAxes = (max) => {
+    if (drawnMax === max) return;
+    drawnMax = max;
+    const parts = [];
+    for (let v = 1; v <= max; v += 1) {
+      const x = BOX.x0 + ((v - 1) / (max - 1)) * w;
+      const y = BOX.y1 - ((v - 1) / (max - 1)) * h;
+      parts.push(svg('text', { x, y: BOX.y1 + 42, class: 'tick', 'text-anchor': 'middle' }, String(v)));
+      parts.push(svg('text', { x: BOX.x0 - 16, y: y + 12, class: 'tick', 'text-anchor': 'end' }, String(v)));
+    }
+    ticks.replaceChildren(...parts);
+  };
+
+  return {
+    node,
+    update(activity) {
+      const max = activity?.scale_max || 5;
+      drawAxes(max);
+      for (const label of chart.querySelectorAll('[data-i18n-key]')) quadrantLabel(label, ui(label.dataset.i18nKey));
+      setText(xTitle, ui('grid_x_axis'));
+      setText(yTitle, ui('grid_y_axis'));
+      const px = (v) => BOX.x0 + ((v - 1) / (max - 1)) * w;
+      const py = (v) => BOX.y1 - ((v - 1) / (max - 1)) * h;
+      const topics = topicsOf(activity);
+      const number = new Map(topics.map((tp, i) => [tp.id, i + 1]));
+      const priorities = activity?.priorities || [];
+      const agreed = activity?.agreed || {};
+      const placed = [];
+      const shown = [];
+      for (const tp of topics) {
+        const r = resultOf(activity, tp.id);
+        if (!r || !r.importance || !r.success) continue;
+        let x = px(r.success.mean);
+        let y = py(r.importance.mean);
+        // Markers that would sit on top of each other are nudged apart.
+        for (let tries = 0; tries < 8 && placed.some((p) => Math.hypot(p.x - x, p.y - y) < 62); tries += 1) {
+          const angle = (placed.length + tries) * 1.3;
+          x += Math.cos(angle) * 46;
+          y += Math.sin(angle) * 46;
+        }
+        placed.push({ x, y });
+        shown.push({ tp, r, x, y, rank: priorities.indexOf(tp.id) + 1 });
+      }
+      reconcile(spreads, shown, (s) => s.tp.id, () => svg('ellipse', { class: 'spread' }), (e, s) => {
+        setAttr(e, 'cx', s.x.toFixed(1));
+        setAttr(e, 'cy', s.y.toFixed(1));
+        setAttr(e, 'rx', Math.max(6, (s.r.success.sd / (max - 1)) * w).toFixed(1));
+        setAttr(e, 'ry', Math.max(6, (s.r.importance.sd / (max - 1)) * h).toFixed(1));
+      });
+      reconcile(markers, shown, (s) => s.tp.id, (s) => svg('g', { class: 'topic-marker', 'data-topic': s.tp.id },
+        svg('circle', { class: 'priority-ring', r: 50 }),
+        svg('circle', { class: 'marker-dot', r: 34 }),
+        svg('text', { class: 'marker-number', 'text-anchor': 'middle', y: 13 })), (g, s) => {
+        setAttr(g, 'transform', `translate(${s.x.toFixed(1)} ${s.y.toFixed(1)})`);
+        g.classList.toggle('priority', s.rank > 0);
+        setText(g.querySelector('text'), String(number.get(s.tp.id)));
+      });
+      const agreedList = topics.filter((tp) => Array.isArray(agreed[tp.id]));
+      reconcile(agreedLayer, agreedList, (tp) => tp.id, (tp) => svg('g', { class: 'agreed-marker', 'data-topic': tp.id },
+        svg('rect', { x: -30, y: -30, width: 60, height: 60, transform: 'rotate(45)', class: 'agreed-shape' }),
+        svg('text', { class: 'marker-number', 'text-anchor': 'middle', y: 13 })), (g, tp) => {
+        const [imp, suc] = agreed[tp.id];
+        setAttr(g, 'transform', `translate(${px(suc).toFixed(1)} ${py(imp).toFixed(1)})`);
+        setText(g.querySelector('text'), String(number.get(tp.id)));
+      });
+      const linked = agreedList.map((tp) => ({ tp, from: shown.find((s) => s.tp.id === tp.id) })).filter((l) => l.from);
+      reconcile(links, linked, (l) => l.tp.id, () => svg('line', { class: 'agreed-link' }), (line, l) => {
+        const [imp, suc] = agreed[l.tp.id];
+        setAttr(line, 'x1', l.from.x.toFixed(1));
+        setAttr(line, 'y1', l.from.y.toFixed(1));
+        setAttr(line, 'x2', px(suc).toFixed(1));
+        setAttr(line, 'y2', py(imp).toFixed(1));
+      });
+
+      legend.classList.toggle('many', topics.length > 7);
+      reconcile(legend, topics, (tp) => tp.id, (tp) => el('li', { 'data-topic': tp.id },
+        el('span', { class: 'legend-number', 'aria-hidden': 'true' }),
+        el('span', { class: 'legend-text' }, el('span', { class: 'legend-topic' }), el('span', { class: 'legend-meta' }))), (li, tp) => {
+        const r = resultOf(activity, tp.id);
+        const rank = priorities.indexOf(tp.id) + 1;
+        const meta = [ui('raters_count', { n: r?.raters ?? 0 })];
+        if (r && r.dots > 0) meta.push(ui('dots_count', { n: r.dots }));
+        if (!r || !r.importance) meta.push(ui('too_few_short'));
+        if (Array.isArray(agreed[tp.id])) meta.push(ui('agreed_short', { i: agreed[tp.id][0], s: agreed[tp.id][1] }));
+        if (rank > 0) meta.unshift(ui('priority_n', { n: rank }));
+        setText(li.querySelector('.legend-number'), String(number.get(tp.id)));
+        setText(li.querySelector('.legend-topic'), t(tp.text));
+        setText(li.querySelector('.legend-meta'), meta.join(' · '));
+        li.classList.toggle('priority', rank > 0);
+        li.classList.toggle('few', !r || !r.importance);
+      });
+      const fewCount = topics.filter((tp) => !resultOf(activity, tp.id)?.importance).length;
+      setText(few, fewCount > 0 ? ui('grid_few_note', { n: fewCount }) : '');
+      few.hidden = fewCount === 0;
+
+      setAttr(chart, 'aria-label', ui('grid_chart_label'));
+      renderTable(table, topics, activity, number, agreed, priorities);
+    },
+  };
+}
+
+/**
+ * A quadrant's name, on two lines when it would not fit half the grid; a label
+ * at the bottom grows upwards.
+ */
+function quadrantLabel(node, text) {
+  if (node.dataset.text === text) return;
+  node.dataset.text = text;
+  const words = text.split(' ');
+  let lines = [text];
+  if (text.length > 16 && words.length > 1) {
+    let best = 1;
+    for (let i = 1; i < words.length; i += 1) {
+      const a = words.slice(0, i).join(' ').length;
+      const b = words.slice(i).join(' ').length;
+      const bestA = words.slice(0, best).join(' ').length;
+      const bestB = words.slice(best).join(' ').length;
+      if (Math.max(a, b) < Math.max(bestA, bestB)) best = i;
+    }
+    lines = [words.slice(0, best).join(' '), words.slice(best).join(' ')];
+  }
+  const x = node.getAttribute('x');
+  const up = Number(node.getAttribute('y')) > 500 ? -(lines.length - 1) * 44 : 0;
+  node.replaceChildren(...lines.map((line, i) => svg('tspan', { x, dy: i === 0 ? up : 44 }, line)));
+}
+
+function renderTable(table, topics, activity, number, agreed, priorities) {
+  if (!table.firstChild) {
+    table.append(el('caption'), el('thead', {}, el('tr')), el('tbody'));
+  }
+  setText(table.querySelector('caption'), ui('grid_table_caption'));
+  const heads = ['grid_col_nr', 'grid_col_topic', 'grid_col_importance', 'grid_col_success', 'grid_col_raters', 'grid_col_dots', 'grid_col_agreed', 'grid_col_priority'];
+  reconcile(table.querySelector('thead tr'), heads, (k) => k, () => el('th', { scope: 'col' }), (th, k) => setText(th, ui(k)));
+  reconcile(table.querySelector('tbody'), topics, (tp) => tp.id, () => el('tr', {}, el('th', { scope: 'row' }),
+    ...Array.from({ length: 7 }, () => el('td'))), (tr, tp) => {
+    const r = resultOf(activity, tp.id);
+    const stat = (s) => (s ? ui('mean_sd', { mean: fmt(s.mean), sd: fmt(s.sd) }) : ui('too_few_short'));
+    const a = agreed[tp.id];
+    const rank = priorities.indexOf(tp.id) + 1;
+    const cells = [String(number.get(tp.id)), t(tp.text), stat(r?.importance), stat(r?.success),
+      String(r?.raters ?? 0), String(r?.dots ?? 0), Array.isArray(a) ? `${a[0]} / ${a[1]}` : '–', rank > 0 ? String(rank) : '–'];
+    Array.from(tr.children).forEach((cell, i) => setText(cell, cells[i]));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Projector
+
+export function projector(root, ctx) {
+  const chart = gridChart();
+  const waiting = el('div', { class: 'grid-waiting', id: 'grid-waiting' },
+    el('p', { class: 'activity-note', id: 'grid-raters', 'aria-live': 'polite' }),
+    el('p', { class: 'activity-note', id: 'grid-voting', 'aria-live': 'polite' }),
+    el('ol', { class: 'topic-list', id: 'grid-topic-list' }));
+  root.replaceChildren(waiting, chart.node);
+  return {
+    update() {
+      const activity = ctx.activity();
+      const revealed = Boolean(activity?.revealed) && Array.isArray(activity?.results);
+      chart.node.hidden = !revealed;
+      waiting.hidden = revealed;
+      ctx.setResults(revealed);
+      if (revealed) {
+        chart.update(activity);
+        return;
+      }
+      setText(waiting.querySelector('#grid-raters'), ui('grid_raters', { n: activity?.raters ?? 0 }));
+      const voting = waiting.querySelector('#grid-voting');
+      voting.hidden = !activity?.voting;
+      setText(voting, ui('vote_open_room'));
+      reconcile(waiting.querySelector('ol'), topicsOf(activity), (tp) => tp.id, () => el('li'), (li, tp) => setText(li, t(tp.text)));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Facilitator
+
+export function facilitator(root, ctx) {
+  const step = ctx.step.id;
+  const act = (fields, done) => ctx.command({ type: 'act', step, ...fields }, done);
+  const reveal = revealButton(ctx);
+  const raters = el('p', { class: 'muted', id: 'grid-raters', 'aria-live': 'polite' });
+  const chart = gridChart({ tableVisible: true });
+
+  const allow = checkbox('allow-topics', ui('grid_allow_topics'));
+  allow.input.addEventListener('change', () => act({ action: 'allow_topics', allowed: allow.input.checked }));
+  const voteToggle = el('button', { type: 'button', id: 'vote-toggle' });
+  let voting = false;
+  voteToggle.addEventListener('click', () => act({ action: 'open_vote', open: !voting }));
+
+  const topicInput = el('input', { type: 'text', id: 'fac-topic-new', maxlength: 300, autocomplete: 'off' });
+  const topicForm = el('form', { class: 'inline-form', novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: topicInput.id, text: ui('grid_add_topic_label') }), topicInput),
+    el('button', { type: 'submit', id: 'fac-topic-add', text: ui('grid_add_topic') }));
+  topicForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = topicInput.value.trim();
+    if (text) act({ action: 'add_topic', text }, () => { topicInput.value = ''; });
+  });
+
+  const prioritySelects = [1, 2, 3].map((n) => selectBox(`priority-${n}`, ui('priority_n', { n })));
+  const prioritySave = el('button', { type: 'submit', id: 'priorities-save', class: 'primary', text: ui('priorities_save') });
+  const priorityForm = el('form', { class: 'inline-form priorities', novalidate: true },
+    ...prioritySelects.map((p) => p.field), prioritySave);
+  const priorityError = el('p', { class: 'error', 'aria-live': 'polite' });
+  priorityForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = prioritySelects.map((p) => p.select.value).filter((v) => v !== '');
+    const distinct = new Set(chosen).size === chosen.length;
+    setText(priorityError, distinct ? '' : ui('priorities_distinct'));
+    if (distinct) act({ action: 'prioritise', topics: chosen });
+  });
+
+  const agreedBox = el('div', { class: 'agreed-rows', id: 'agreed-rows' });
+
+  root.replaceChildren(
+    reveal.node, raters, chart.node,
+    el('div', { class: 'console-columns' },
+      el('section', {}, el('h3', { text: ui('grid_priorities_heading') }), priorityForm, priorityError),
+      el('section', {}, el('h3', { text: ui('vote_heading') }), el('p', { class: 'muted small', id: 'vote-state', 'aria-live': 'polite' }), voteToggle),
+      el('section', {}, el('h3', { text: ui('grid_topics_heading') }), allow.row, topicForm)),
+    el('h3', { text: ui('grid_agreed_heading') }),
+    el('p', { class: 'muted small', text: ui('grid_agreed_help') }),
+    agreedBox,
+  );
+
+  let priorityKey = null;
+  return {
+    update() {
+      const activity = ctx.activity() || {};
+      const topics = topicsOf(activity);
+      const max = activity.scale_max || 5;
+      reveal.update(activity.revealed);
+      setText(raters, ui('grid_raters', { n: activity.raters ?? 0 }));
+      chart.update(activity);
+      allow.input.checked = Boolean(activity.participant_topics);
+      voting = Boolean(activity.voting);
+      setText(voteToggle, ui(voting ? 'vote_close' : 'vote_open'));
+      voteToggle.className = voting ? '' : 'primary';
+      setText(root.querySelector('#vote-state'), ui(voting ? 'vote_state_open' : 'vote_state_closed'));
+
+      const options = [{ value: '', label: '–' }, ...topics.map((tp, i) => ({ value: tp.id, label: `${i + 1}. ${t(tp.text)}` }))];
+      const key = JSON.stringify(activity.priorities || []);
+      prioritySelects.forEach((p, i) => {
+        fillOptions(p.select, options);
+        if (priorityKey !== key && document.activeElement !== p.select) p.select.value = (activity.priorities || [])[i] || '';
+      });
+      priorityKey = key;
+
+      const levels = [{ value: '', label: '–' }, ...Array.from({ length: max }, (_, i) => ({ value: String(i + 1), label: String(i + 1) }))];
+      reconcile(agreedBox, topics, (tp) => tp.id, (tp) => {
+        const imp = selectBox(`agreed-imp-${tp.id}`, ui('grid_importance_short'));
+        const suc = selectBox(`agreed-suc-${tp.id}`, ui('grid_success_short'));
+        const set = el('button', { type: 'submit', id: `agreed-set-${tp.id}`, text: ui('agreed_set') });
+        const clear = el('button', { type: 'button', id: `agreed-clear-${tp.id}`, class: 'quiet', text: ui('agreed_clear') });
+        const form = el('form', { class: 'agreed-row inline-form', novalidate: true, 'data-topic': tp.id },
+          el('p', { class: 'agreed-topic' }), imp.field, suc.field, set, clear);
+        form.addEventListener('submit', (event) => {
+          event.preventDefault();
+          if (imp.select.value && suc.select.value) {
+            act({ action: 'place', topic: tp.id, position: [Number(imp.select.value), Number(suc.select.value)] });
+          }
+        });
+        clear.addEventListener('click', () => act({ action: 'place', topic: tp.id, position: null }));
+        return form;
+      }, (form, tp, i) => {
+        setText(form.querySelector('.agreed-topic'), `${i + 1}. ${t(tp.text)}`);
+        const [imp, suc] = form.querySelectorAll('select');
+        fillOptions(imp, levels);
+        fillOptions(suc, levels);
+        const a = (activity.agreed || {})[tp.id];
+        const stamp = JSON.stringify(a ?? null);
+        if (form.dataset.agreed !== stamp && !form.contains(document.activeElement)) {
+          imp.value = Array.isArray(a) ? String(a[0]) : '';
+          suc.value = Array.isArray(a) ? String(a[1]) : '';
+          form.dataset.agreed = stamp;
+        }
+        form.querySelector('button.quiet').disabled = !Array.isArray(a);
+      });
+    },
+  };
+}
+
+function selectBox(id, labelText) {
+  const select = el('select', { id });
+  return { select, field: el('div', { class: 'field' }, el('label', { for: id, text: labelText }), select) };
+}

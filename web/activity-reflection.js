@@ -1,0 +1,502 @@
+// Reflection steps on all three screens.
+//
+// Phone: scale and text prompts (prompts.js), list prompts (add / edit /
+// remove short items, optional area tag) and circles prompts (work life and
+// private life, now and wanted, with a decorative live drawing). Text answers
+// and list items can be shared with the group, optionally with the name.
+// Projector (once revealed): a bar chart per scale prompt and the shared items
+// by group. Facilitator: the same results always, a reveal toggle and grouping.
+//
+// Stable ids and test ids:
+//   phone   #prompt-{p} (text), input[name="prompt-{p}"] / #prompt-{p}-{v} (scale),
+//           #saved-{p}, #error-{p}, #share-{p} / #named-{p} (text share),
+//           #list-{p} [data-testid=list-prompt], #new-item-{p} + #add-item-{p},
+//           #items-{p} > li[data-key={item id}] [data-testid=list-item] with
+//           #item-{p}-{i}, #area-{p}-{i}, #share-{p}-{i}, #named-{p}-{i}, #remove-{p}-{i},
+//           #circles-{p}-{now|wanted}-{work|private|overlap} (range inputs)
+//   staff   #reflection-results, [data-testid=scale-chart][data-prompt={p}],
+//           #shared-list [data-testid=shared-item] (data-share={id}),
+//           facilitator: #reveal-toggle, #group-label, #group-apply, #group-clear,
+//           input.share-pick[value={share id}]
+
+import { el, setText, t, ui } from './common.js';
+import { buildPrompt } from './prompts.js';
+import {
+  svg, setAttr, reconcile, clientId, showSaveState, checkbox, fillOptions,
+} from './activity-kit.js';
+
+// ---------------------------------------------------------------------------
+// Phone
+
+/**
+ * @param root  container for the prompts (#prompts)
+ * @param ctx   the participant page's API (see participant.js `phoneContext`)
+ */
+export function phone(root, ctx) {
+  const parts = (ctx.step.prompts || []).map((prompt) => {
+    if (prompt.kind === 'list') return listPrompt(prompt, ctx);
+    if (prompt.kind === 'circles') return circlesPrompt(prompt, ctx);
+    return simplePrompt(prompt, ctx);
+  });
+  root.replaceChildren(...parts.map((p) => p.node));
+  return { update: () => parts.forEach((p) => p.update()) };
+}
+
+function simplePrompt(prompt, ctx) {
+  const node = buildPrompt(prompt, {
+    onScale: (value) => ctx.answer(prompt.id, value),
+    onText: (value) => ctx.draft(prompt.id, value),
+    onBlur: () => ctx.commit(prompt.id),
+  });
+  const share = prompt.kind === 'text' ? shareControls(ctx, prompt.id, null, prompt.id) : null;
+  if (share) node.append(share.node);
+  const update = () => {
+    const value = ctx.value(prompt.id);
+    if (prompt.kind === 'scale') {
+      for (const radio of document.getElementsByName(`prompt-${prompt.id}`)) {
+        radio.checked = Number(radio.value) === value;
+      }
+    } else if (prompt.kind === 'text') {
+      const area = document.getElementById(`prompt-${prompt.id}`);
+      if (area && document.activeElement !== area && !ctx.drafting(prompt.id)) {
+        area.value = typeof value === 'string' ? value : '';
+      }
+      share.update(typeof value === 'string' && value.trim() !== '');
+    }
+    showSaveState(document.getElementById(`saved-${prompt.id}`), ctx.saveState(prompt.id));
+    setText(document.getElementById(`error-${prompt.id}`), ctx.error(prompt.id));
+  };
+  return { node, update };
+}
+
+/** "Del med gruppen" and "med mit navn" for a text answer or one list item. */
+function shareControls(ctx, promptId, itemId, idBase) {
+  const share = checkbox(`share-${idBase}`, ui('share_toggle'), { 'data-testid': 'share-toggle' });
+  const named = checkbox(`named-${idBase}`, ui('share_named'), { 'data-testid': 'share-named' });
+  const hint = el('p', { class: 'muted small share-hint', id: `share-hint-${idBase}` });
+  const node = el('div', { class: 'share-box' }, share.row, named.row, hint);
+  const mine = () => ctx.shares().find((s) => s.prompt === promptId && (s.item ?? null) === itemId);
+  const send = (on) => {
+    ctx.commit(promptId);
+    const fields = { action: 'share', prompt: promptId, share: on, named: named.input.checked };
+    if (itemId !== null) fields.item = itemId;
+    ctx.act(fields);
+  };
+  share.input.addEventListener('change', () => send(share.input.checked));
+  named.input.addEventListener('change', () => {
+    if (mine()) send(true);
+  });
+  return {
+    node,
+    update(hasContent) {
+      const current = mine();
+      share.input.checked = Boolean(current);
+      share.input.disabled = !hasContent && !current;
+      if (current) named.input.checked = current.named;
+      named.row.hidden = !ctx.me().name;
+      const refused = ctx.error(`act:share:${promptId}:${itemId ?? ''}`);
+      hint.classList.toggle('error', Boolean(refused));
+      setText(hint, refused || (current ? ui(current.named ? 'shared_named_hint' : 'shared_hint') : ''));
+    },
+  };
+}
+
+function listPrompt(prompt, ctx) {
+  const pid = prompt.id;
+  const areas = ctx.step.areas || [];
+  const maxItems = prompt.max_items || 10;
+  const maxLen = prompt.max_len || 300;
+  const list = el('ul', { class: 'list-items', id: `items-${pid}` });
+  const newInput = el('input', { type: 'text', id: `new-item-${pid}`, maxlength: maxLen, autocomplete: 'off', enterkeyhint: 'done' });
+  const addButton = el('button', { type: 'submit', id: `add-item-${pid}`, text: ui('list_add') });
+  const form = el('form', { class: 'add-item', novalidate: true },
+    el('label', { for: newInput.id, text: ui('list_new_label') }),
+    el('div', { class: 'add-row' }, newInput, addButton));
+  const count = el('p', { class: 'muted small', id: `items-count-${pid}`, 'aria-live': 'polite' });
+  const node = el('fieldset', { class: 'prompt list', id: `list-${pid}`, 'data-testid': 'list-prompt' },
+    el('legend', { text: t(prompt.label) }), list, form, count,
+    el('p', { class: 'save-state', id: `saved-${pid}`, 'aria-live': 'polite' }),
+    el('p', { class: 'error', id: `error-${pid}`, 'aria-live': 'polite' }));
+
+  const items = () => (Array.isArray(ctx.value(pid)) ? ctx.value(pid) : []);
+  const withItems = (next, debounce) => (debounce ? ctx.draft(pid, next) : ctx.answer(pid, next));
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = newInput.value.trim();
+    if (text === '' || items().length >= maxItems) return;
+    const id = clientId('i', items().map((i) => i.id));
+    withItems([...items(), { id, text }], false);
+    newInput.value = '';
+    newInput.focus();
+  });
+
+  const createItem = (item) => {
+    const iid = item.id;
+    const number = el('span', { class: 'item-number', 'aria-hidden': 'true' });
+    const label = el('label', { for: `item-${pid}-${iid}`, class: 'visually-hidden' });
+    const text = el('textarea', { id: `item-${pid}-${iid}`, rows: 2, maxlength: maxLen, class: 'item-text', 'data-testid': 'list-item-text' });
+    text.addEventListener('input', () => {
+      withItems(items().map((i) => (i.id === iid ? { ...i, text: text.value } : i)), true);
+    });
+    text.addEventListener('blur', () => ctx.commit(pid));
+    const row = el('li', { class: 'list-item', 'data-testid': 'list-item' }, number, label, text);
+    if (areas.length > 0) {
+      const select = el('select', { id: `area-${pid}-${iid}` });
+      fillOptions(select, [{ value: '', label: ui('area_none') }, ...areas.map((a) => ({ value: a.id, label: t(a.title) }))]);
+      select.addEventListener('change', () => {
+        ctx.commit(pid);
+        withItems(items().map((i) => {
+          if (i.id !== iid) return i;
+          const next = { id: i.id, text: i.text };
+          if (select.value) next.area = select.value;
+          return next;
+        }), false);
+      });
+      row.append(el('div', { class: 'field inline' }, el('label', { for: select.id, text: ui('area_label') }), select));
+    }
+    const share = shareControls(ctx, pid, iid, `${pid}-${iid}`);
+    const remove = el('button', { type: 'button', class: 'quiet', id: `remove-${pid}-${iid}`, 'data-testid': 'list-item-remove' });
+    remove.addEventListener('click', () => {
+      ctx.commit(pid);
+      if (ctx.shares().some((s) => s.prompt === pid && s.item === iid)) {
+        ctx.act({ action: 'share', prompt: pid, item: iid, share: false, named: false });
+      }
+      withItems(items().filter((i) => i.id !== iid), false);
+      newInput.focus();
+    });
+    row.append(el('div', { class: 'item-actions' }, share.node, remove));
+    row.share = share;
+    return row;
+  };
+  const updateItem = (row, item, index) => {
+    const n = index + 1;
+    setText(row.querySelector('.item-number'), `${n}.`);
+    setText(row.querySelector('label.visually-hidden'), ui('list_item_label', { n }));
+    const text = row.querySelector('textarea');
+    if (document.activeElement !== text && text.value !== item.text) text.value = item.text;
+    const select = row.querySelector('select');
+    if (select && document.activeElement !== select) select.value = item.area || '';
+    const remove = row.querySelector('button.quiet');
+    setText(remove, ui('list_remove'));
+    setAttr(remove, 'aria-label', ui('list_remove_label', { n }));
+    row.share.update(item.text.trim() !== '');
+  };
+
+  const update = () => {
+    const current = items();
+    reconcile(list, current, (i) => i.id, createItem, updateItem);
+    const full = current.length >= maxItems;
+    addButton.disabled = full;
+    newInput.disabled = full;
+    setText(count, ui('list_count', { n: current.length, m: maxItems }));
+    showSaveState(document.getElementById(`saved-${pid}`), ctx.saveState(pid));
+    setText(document.getElementById(`error-${pid}`), ctx.error(pid));
+  };
+  return { node, update };
+}
+
+const CIRCLE_PHASES = ['now', 'wanted'];
+const CIRCLE_DIMS = ['work', 'private', 'overlap'];
+const CIRCLE_DEFAULT = { work: 50, private: 50, overlap: 20 };
+
+function circlesPrompt(prompt, ctx) {
+  const pid = prompt.id;
+  const node = el('fieldset', { class: 'prompt circles', id: `circles-${pid}`, 'data-testid': 'circles-prompt' },
+    el('legend', { text: t(prompt.label) }),
+    el('p', { class: 'muted small', text: ui('circles_help') }));
+  const inputs = {};
+  const drawings = {};
+  const outputs = {};
+  const current = () => {
+    const value = ctx.value(pid);
+    const pick = (phase) => ({ ...CIRCLE_DEFAULT, ...(value && value[phase]) });
+    return { now: pick('now'), wanted: pick('wanted') };
+  };
+  const fromInputs = () => {
+    const value = {};
+    for (const phase of CIRCLE_PHASES) {
+      value[phase] = {};
+      for (const dim of CIRCLE_DIMS) value[phase][dim] = Number(inputs[phase][dim].value);
+    }
+    return value;
+  };
+  for (const phase of CIRCLE_PHASES) {
+    inputs[phase] = {};
+    outputs[phase] = {};
+    drawings[phase] = circleDrawing();
+    const box = el('fieldset', { class: 'circles-phase' }, el('legend', { text: ui(`circles_${phase}`) }), drawings[phase].node);
+    for (const dim of CIRCLE_DIMS) {
+      const id = `circles-${pid}-${phase}-${dim}`;
+      const input = el('input', { type: 'range', id, min: 0, max: 100, step: 5, 'aria-describedby': `${id}-value` });
+      const output = el('output', { id: `${id}-value`, for: id, class: 'range-value' });
+      input.addEventListener('input', () => {
+        setText(output, input.value);
+        const value = fromInputs();
+        drawings[phase].draw(value[phase]);
+        ctx.draft(pid, value);
+      });
+      input.addEventListener('change', () => ctx.commit(pid));
+      inputs[phase][dim] = input;
+      outputs[phase][dim] = output;
+      box.append(el('div', { class: 'range-field' },
+        el('label', { for: id, text: ui(`circles_${dim}`) }), input, output));
+    }
+    node.append(box);
+  }
+  node.append(el('p', { class: 'save-state', id: `saved-${pid}`, 'aria-live': 'polite' }),
+    el('p', { class: 'error', id: `error-${pid}`, 'aria-live': 'polite' }));
+  const update = () => {
+    const value = current();
+    for (const phase of CIRCLE_PHASES) {
+      for (const dim of CIRCLE_DIMS) {
+        const input = inputs[phase][dim];
+        if (document.activeElement !== input && !ctx.drafting(pid)) input.value = String(value[phase][dim]);
+        setText(outputs[phase][dim], input.value);
+      }
+      drawings[phase].draw(fromInputs()[phase]);
+    }
+    showSaveState(document.getElementById(`saved-${pid}`), ctx.saveState(pid));
+    setText(document.getElementById(`error-${pid}`), ctx.error(pid));
+  };
+  return { node, update };
+}
+
+/** Two overlapping circles (work, private); decorative — the inputs carry the values. */
+function circleDrawing() {
+  const work = svg('circle', { class: 'circle-work', cy: 60 });
+  const priv = svg('circle', { class: 'circle-private', cy: 60 });
+  const workText = svg('text', { class: 'circle-text work', x: 6, y: 136, 'text-anchor': 'start' });
+  const privText = svg('text', { class: 'circle-text private', x: 234, y: 136, 'text-anchor': 'end' });
+  const node = svg('svg', { class: 'circle-drawing', viewBox: '0 0 240 142', 'aria-hidden': 'true', focusable: 'false' },
+    work, priv, workText, privText);
+  return {
+    node,
+    draw({ work: w, private: p, overlap: o }) {
+      const r1 = 12 + 40 * Math.sqrt(w / 100);
+      const r2 = 12 + 40 * Math.sqrt(p / 100);
+      const far = r1 + r2;
+      const near = Math.abs(r1 - r2);
+      const distance = far - (o / 100) * (far - near);
+      setAttr(work, 'cx', (120 - distance / 2).toFixed(1));
+      setAttr(work, 'r', r1.toFixed(1));
+      setAttr(priv, 'cx', (120 + distance / 2).toFixed(1));
+      setAttr(priv, 'r', r2.toFixed(1));
+      setText(workText, `● ${ui('circles_work_short')}`);
+      setText(privText, `${ui('circles_private_short')} ●`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Results: bar charts and shared items (projector and facilitator)
+
+/**
+ * A bar chart of one scale prompt's `counts`, updated in place. Plain HTML, so
+ * its text keeps its size however small the bars get on a crowded screen.
+ */
+export function scaleChart(prompt) {
+  const values = Array.from({ length: prompt.max - prompt.min + 1 }, (_, i) => prompt.min + i);
+  const bars = el('div', { class: 'bars', role: 'img' });
+  const caption = el('span', { class: 'chart-caption' });
+  const foot = el('p', { class: 'chart-foot' },
+    el('span', { text: `${prompt.min} = ${t(prompt.min_label)}` }), caption,
+    el('span', { class: 'chart-max', text: `${prompt.max} = ${t(prompt.max_label)}` }));
+  const note = el('p', { class: 'chart-note' });
+  const node = el('figure', { class: 'scale-result', 'data-testid': 'scale-chart', 'data-prompt': prompt.id },
+    el('figcaption', { class: 'chart-title', text: t(prompt.label) }), bars, foot, note);
+  return {
+    node,
+    update(result, minGroup) {
+      const counts = result?.counts ?? null;
+      setText(caption, ui('answers_count', { n: result?.n ?? 0 }));
+      bars.hidden = counts === null;
+      note.hidden = counts !== null;
+      setText(note, counts === null ? ui('too_few', { n: minGroup }) : '');
+      if (counts === null) return;
+      const most = Math.max(1, ...counts);
+      reconcile(bars, values, (v) => v, () => el('div', { class: 'bar-col' },
+        el('div', { class: 'bar-area' }, el('span', { class: 'bar-count' }), el('span', { class: 'bar' })),
+        el('span', { class: 'bar-value' })),
+      (col, value, i) => {
+        const count = counts[i] ?? 0;
+        setText(col.querySelector('.bar-count'), String(count));
+        // CSSOM, not a style attribute: allowed under the page's CSP.
+        col.querySelector('.bar').style.height = `${((count / most) * 100).toFixed(1)}%`;
+        col.classList.toggle('zero', count === 0);
+        setText(col.querySelector('.bar-value'), String(value));
+      });
+      setAttr(bars, 'aria-label', ui('chart_label', {
+        list: values.map((v, i) => ui('chart_entry', { v, n: counts[i] ?? 0 })).join(', '),
+      }));
+    },
+  };
+}
+
+/**
+ * The shared items, grouped by label. `pick` (facilitator) adds a checkbox per
+ * item with class share-pick; ungrouped items come last.
+ */
+export function sharedList({ pick = false } = {}) {
+  const node = el('div', { class: 'shared-list', id: 'shared-list', 'aria-live': 'polite' });
+  const empty = el('p', { class: 'muted', text: '' });
+  const groupsBox = el('div', { class: 'shared-groups' });
+  node.append(empty, groupsBox);
+  return {
+    node,
+    selected: () => Array.from(node.querySelectorAll('input.share-pick:checked'), (i) => Number(i.value)),
+    clear: () => node.querySelectorAll('input.share-pick:checked').forEach((i) => { i.checked = false; }),
+    update(shared) {
+      const items = Array.isArray(shared) ? shared : [];
+      empty.hidden = items.length > 0;
+      setText(empty, ui('shared_none'));
+      const order = [];
+      const byGroup = new Map();
+      for (const item of items) {
+        const key = item.group ?? '';
+        if (!byGroup.has(key)) {
+          byGroup.set(key, []);
+          if (key !== '') order.push(key);
+        }
+        byGroup.get(key).push(item);
+      }
+      if (byGroup.has('')) order.push('');
+      reconcile(groupsBox, order, (g) => `g:${g}`, () => el('section', { class: 'shared-group' },
+        el('h3', { class: 'group-title' }), el('ul', { class: 'shared-items' })),
+      (section, group) => {
+        const heading = section.firstChild;
+        setText(heading, group === '' ? (order.length > 1 ? ui('shared_ungrouped') : '') : group);
+        heading.hidden = heading.textContent === '';
+        reconcile(section.lastChild, byGroup.get(group), (i) => i.id, (item) => {
+          const li = el('li', { class: 'shared-item', 'data-testid': 'shared-item', 'data-share': item.id });
+          const text = el('span', { class: 'shared-text' });
+          const author = el('span', { class: 'shared-author' });
+          if (pick) {
+            const id = `pick-${item.id}`;
+            li.append(el('input', { type: 'checkbox', class: 'share-pick', id, value: item.id }),
+              el('label', { for: id, class: 'shared-label' }, text, author));
+          } else {
+            li.append(text, author);
+          }
+          return li;
+        }, (li, item) => {
+          setText(li.querySelector('.shared-text'), item.text);
+          const author = li.querySelector('.shared-author');
+          setText(author, item.author ? ` — ${item.author}` : '');
+          author.hidden = !item.author;
+        });
+      });
+    },
+  };
+}
+
+/** Charts for every scale prompt of the step, keyed by prompt id. */
+function scaleCharts(step) {
+  const charts = (step.prompts || []).filter((p) => p.kind === 'scale').map((p) => ({ id: p.id, chart: scaleChart(p) }));
+  // With several charts on one screen, each question gets one line (the full text is in the DOM).
+  const node = el('div', { class: charts.length > 2 ? 'scale-results many' : 'scale-results' }, ...charts.map((c) => c.chart.node));
+  node.hidden = charts.length === 0;
+  return {
+    node,
+    update(scales, minGroup) {
+      for (const { id, chart } of charts) chart.update((scales || []).find((s) => s.prompt === id), minGroup);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Projector
+
+export function projector(root, ctx) {
+  const charts = scaleCharts(ctx.step);
+  const shared = sharedList();
+  const sharedBox = el('section', { class: 'shared-box' }, el('h2', { text: ui('shared_heading') }), shared.node);
+  const results = el('div', { id: 'reflection-results', class: 'reflection-results' }, charts.node, sharedBox);
+  const waiting = el('p', { class: 'activity-note', id: 'reflection-waiting' });
+  root.replaceChildren(results, waiting);
+  return {
+    update() {
+      const activity = ctx.activity();
+      const revealed = Boolean(activity?.revealed) && Array.isArray(activity?.scales);
+      results.hidden = !revealed;
+      const count = activity?.shared_count ?? 0;
+      waiting.hidden = revealed || count === 0;
+      setText(waiting, ui('shared_count', { n: count }));
+      ctx.setResults(revealed);
+      if (!revealed) return;
+      charts.update(activity.scales, ctx.session().min_group);
+      sharedBox.hidden = (activity.shared || []).length === 0;
+      shared.update(activity.shared);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Facilitator
+
+export function facilitator(root, ctx) {
+  const reveal = revealButton(ctx);
+  const charts = scaleCharts(ctx.step);
+  const shared = sharedList({ pick: true });
+  const label = el('input', { type: 'text', id: 'group-label', maxlength: 300, autocomplete: 'off' });
+  const apply = el('button', { type: 'submit', id: 'group-apply', text: ui('group_apply') });
+  const clear = el('button', { type: 'button', id: 'group-clear', text: ui('group_clear') });
+  const groupError = el('p', { class: 'error', id: 'group-error', 'aria-live': 'polite' });
+  const groupForm = el('form', { class: 'inline-form group-form', novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: label.id, text: ui('group_label') }), label), apply, clear);
+  const count = el('p', { class: 'muted', id: 'shared-count', 'aria-live': 'polite' });
+  root.replaceChildren(
+    reveal.node,
+    el('h3', { text: ui('results_heading') }),
+    el('p', { class: 'muted small', text: ui('results_private_note') }),
+    charts.node,
+    el('h3', { text: ui('shared_heading') }), count, shared.node, groupForm, groupError,
+  );
+  groupForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const shares = shared.selected();
+    const text = label.value.trim();
+    setText(groupError, shares.length === 0 ? ui('group_pick') : (text === '' ? ui('group_need_label') : ''));
+    if (shares.length === 0 || text === '') return;
+    ctx.command({ type: 'act', step: ctx.step.id, action: 'group', shares, label: text }, () => {
+      label.value = '';
+      shared.clear();
+    });
+  });
+  clear.addEventListener('click', () => {
+    const shares = shared.selected();
+    setText(groupError, shares.length === 0 ? ui('group_pick') : '');
+    if (shares.length === 0) return;
+    ctx.command({ type: 'act', step: ctx.step.id, action: 'group', shares, label: null }, () => shared.clear());
+  });
+  return {
+    update() {
+      const activity = ctx.activity() || {};
+      reveal.update(activity.revealed);
+      charts.update(activity.scales, ctx.session().min_group);
+      setText(count, ui('shared_count', { n: activity.shared_count ?? 0 }));
+      shared.update(activity.shared);
+      const any = (activity.shared || []).length > 0;
+      groupForm.hidden = !any;
+    },
+  };
+}
+
+/** The facilitator's "show on the projector" toggle (reflection, grid, map). */
+export function revealButton(ctx) {
+  const button = el('button', { type: 'button', id: 'reveal-toggle', class: 'primary reveal', 'data-state': 'hidden' });
+  const state = el('p', { class: 'muted small', id: 'reveal-state', 'aria-live': 'polite' });
+  let revealed = false;
+  button.addEventListener('click', () => {
+    ctx.command({ type: 'act', step: ctx.step.id, action: 'reveal', revealed: !revealed });
+  });
+  return {
+    node: el('div', { class: 'reveal-box' }, button, state),
+    update(value) {
+      revealed = Boolean(value);
+      setAttr(button, 'data-state', revealed ? 'shown' : 'hidden');
+      setText(button, ui(revealed ? 'reveal_hide' : 'reveal_show'));
+      setText(state, ui(revealed ? 'reveal_on' : 'reveal_off'));
+    },
+  };
+}
