@@ -6,4 +6,5 @@ mod common;
 mod durability;
 mod full_session;
 mod live;
+mod programmes;
 mod series;
