@@ -275,7 +275,12 @@ impl Programme {
             if text.contains("appears twice")
                 && let Some(first) = line
             {
-                let last_id = text.split('\'').skip(1).step_by(2).last().unwrap_or_default();
+                let last_id = text
+                    .split('\'')
+                    .skip(1)
+                    .step_by(2)
+                    .last()
+                    .unwrap_or_default();
                 line = line_of_id(source, last_id, first).or(line);
             }
             let line = line.map(|l| format!(", line {l}")).unwrap_or_default();
@@ -356,7 +361,10 @@ impl Step {
         let kind = self.kind;
         let uses = |field: &str, present: bool, allowed: &[StepKind]| -> anyhow::Result<()> {
             if present && !allowed.contains(&kind) {
-                bail!("step '{id}': a step of kind {} has no {field}", kind.as_str());
+                bail!(
+                    "step '{id}': a step of kind {} has no {field}",
+                    kind.as_str()
+                );
             }
             Ok(())
         };
@@ -369,7 +377,9 @@ impl Step {
             !self.areas.is_empty(),
             &[StepKind::Reflection, StepKind::Plan, StepKind::PersonalPlan],
         )?;
-        if kind != StepKind::Grid && (self.scale_max != default_scale_max() || self.participant_topics) {
+        if kind != StepKind::Grid
+            && (self.scale_max != default_scale_max() || self.participant_topics)
+        {
             bail!("step '{id}': scale_max and participant_topics belong to grid steps");
         }
         match kind {

@@ -350,7 +350,12 @@ impl Session {
                 // One person's dots are their private vote: totals show from min_group voters.
                 let voters = state.votes.values().filter(|v| !v.is_empty()).count() as u32;
                 let dots = (voters >= self.min_group()).then(|| {
-                    state.votes.values().flatten().filter(|t| **t == topic.id).count() as u32
+                    state
+                        .votes
+                        .values()
+                        .flatten()
+                        .filter(|t| **t == topic.id)
+                        .count() as u32
                 });
                 TopicStats {
                     topic: topic.id.clone(),
