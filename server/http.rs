@@ -18,6 +18,8 @@ use crate::{export, ics, qr, web, ws};
 
 /// Default minimum group size before aggregates show.
 const DEFAULT_MIN_GROUP: u32 = 3;
+/// Formats a session or series exports in.
+const SESSION_FORMATS: &[&str] = &["md", "html", "docx", "csv", "json"];
 /// Largest JSON body the API reads.
 const MAX_BODY: usize = 64 * 1024;
 
@@ -389,7 +391,7 @@ async fn export_series(
     let (_, handle) = lookup(&state, &code)?;
     authorize(&handle, &headers)?;
     let link = handle.series().cloned().ok_or(ApiError::NotFound)?;
-    let format = format_of(&query, &["md", "html", "docx", "csv", "json"])?;
+    let format = format_of(&query, SESSION_FORMATS)?;
     let mut outcomes = Vec::new();
     for code in &link.codes {
         if let Some(outcome) = state
@@ -545,7 +547,7 @@ async fn export_session(
 ) -> Result<Response, ApiError> {
     let (code, handle) = lookup(&state, &code)?;
     authorize(&handle, &headers)?;
-    let format = format_of(&query, &["md", "html", "docx", "csv", "json"])?;
+    let format = format_of(&query, SESSION_FORMATS)?;
     let outcome = handle.outcome().await.ok_or(ApiError::NotFound)?;
     let name = format!("trivsel-{code}-{}", outcome.date);
     download(move || export::session(&outcome, format), name).await

@@ -19,15 +19,7 @@ async fn health_answers_ok() {
 #[tokio::test]
 async fn programmes_are_listed_with_both_languages_and_their_steps() {
     let server = TestServer::start().await;
-    let list: Vec<Value> = server
-        .http
-        .get(server.url("/api/programmes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = server.programmes().await;
     let del1 = list
         .iter()
         .find(|p| p["id"] == "del1")
@@ -452,15 +444,7 @@ async fn a_meeting_invitation_downloads_as_a_calendar_file_with_the_join_link() 
 #[tokio::test]
 async fn every_programme_prints_on_paper_with_its_cards() {
     let server = TestServer::start().await;
-    let list: Vec<Value> = server
-        .http
-        .get(server.url("/api/programmes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = server.programmes().await;
     for programme in list.iter().filter(|p| p["series"].is_null()) {
         let id = programme["id"].as_str().unwrap();
         for lang in ["da", "en"] {

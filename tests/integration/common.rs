@@ -60,6 +60,17 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
+    /// `GET /api/programmes`.
+    pub async fn programmes(&self) -> Vec<serde_json::Value> {
+        let response = self
+            .http
+            .get(self.url("/api/programmes"))
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+
     pub async fn create(&self, programme: &str) -> Created {
         create(&self.http, &self.url(""), programme).await
     }

@@ -157,15 +157,7 @@ async fn run_programme(server: &TestServer, id: &str) {
 #[tokio::test]
 async fn every_builtin_programme_runs_end_to_end() {
     let server = TestServer::start().await;
-    let list: Vec<Value> = server
-        .http
-        .get(server.url("/api/programmes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = server.programmes().await;
     let ids: Vec<String> = list
         .iter()
         .filter(|p| p["series"].is_null())

@@ -7,15 +7,7 @@ use crate::common::{Client, TestServer};
 #[tokio::test]
 async fn the_series_is_listed_and_created_once_with_a_join_link_per_meeting() {
     let server = TestServer::start().await;
-    let list: Vec<Value> = server
-        .http
-        .get(server.url("/api/programmes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = server.programmes().await;
     let series = list
         .iter()
         .find(|p| p["id"] == "tre-trins-raket")
