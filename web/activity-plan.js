@@ -13,7 +13,8 @@
 //   projector    #plan-table, tr[data-testid=plan-row][data-row={id}], #plan-empty
 //   facilitator  form.plan-row[data-row={id}] with #row-{id}-{field}, #save-{id},
 //                #accept-{id}, #up-{id}, #down-{id}, #delete-{id}, #confirm-delete-{id};
-//                #new-row-form with #new-row-{field} and #new-row-submit
+//                #new-row-form with #new-row-{field}, #new-row-submit and #new-row-status;
+//                the view's prefill({action, answers}) fills the new row (from carried items)
 
 import { el, setText, t, ui, getLang } from './common.js';
 import { reconcile, fillOptions, setAttr } from './activity-kit.js';
@@ -222,8 +223,9 @@ export function facilitator(root, ctx) {
   const empty = el('p', { class: 'muted', text: ui('plan_empty') });
   const add = rowInputs(step, 'new-row');
   const addError = el('p', { class: 'error', 'aria-live': 'polite' });
+  const addStatus = el('p', { class: 'status ok', id: 'new-row-status', role: 'status' });
   const addForm = el('form', { id: 'new-row-form', class: 'row-form', novalidate: true },
-    el('fieldset', {}, el('legend', { text: ui('plan_add_row') }), el('div', { class: 'row-grid' }, ...add.nodes),
+    el('fieldset', {}, el('legend', { text: ui('plan_add_row') }), addStatus, el('div', { class: 'row-grid' }, ...add.nodes),
       el('button', { type: 'submit', id: 'new-row-submit', class: 'primary', text: ui('plan_add_row') }), addError));
   add.inputs.area.value = (step.areas || [])[0]?.id || '';
   addForm.addEventListener('submit', (event) => {
@@ -231,6 +233,7 @@ export function facilitator(root, ctx) {
     const row = add.read();
     setText(addError, row.action === '' ? ui('plan_need_action') : '');
     if (row.action === '') return;
+    setText(addStatus, '');
     act({ action: 'add_row', row }, () => {
       const area = add.inputs.area.value;
       addForm.reset();
@@ -240,6 +243,15 @@ export function facilitator(root, ctx) {
   root.replaceChildren(el('p', { class: 'muted small', text: ui('plan_fac_help') }), empty, list, addForm);
 
   return {
+    /** Fill the new row with a suggestion (e.g. from an earlier meeting) and bring it into view. */
+    prefill({ action = '', answers = '' }) {
+      add.inputs.action.value = action;
+      add.inputs.answers.value = answers || '';
+      setText(addError, '');
+      setText(addStatus, ui('carried_prefilled'));
+      addForm.scrollIntoView({ block: 'center', behavior: 'auto' });
+      add.inputs.action.focus({ preventScroll: true });
+    },
     update() {
       const rows = rowsOf(ctx.activity());
       empty.hidden = rows.length > 0;

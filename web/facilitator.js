@@ -7,6 +7,13 @@
 // Stable ids: #prev, #next, #status, #timer-*, #joined, #connected, #ready,
 // #count-{prompt}, #activity-panel, #activity, #activity-status,
 // #export-{docx,html,md,csv,json}, #export-status.
+// Preparation (collapsed <details>): #prep-panel, #prep-text, #invitation-subject,
+// #invitation-body, #invitation-copy, #invitation-status, #ics-start, #ics-minutes,
+// #ics-download, #ics-status, #print-link.
+// Series: #series-panel, #series-position, #series-meetings li[data-code] a,
+// #series-export-{docx,html}, #series-export-status.
+// Carried items: #carried-panel, #carried-groups section[data-kind] li[data-testid=carried-item]
+// (.carried-text, button.carried-suggest on plan steps).
 
 import {
   ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText,
@@ -15,6 +22,7 @@ import {
 } from './common.js';
 import { views } from './activities.js';
 import { downloadFile } from './activity-kit.js';
+import { carriedOf, groupByKind } from './carried.js';
 
 const CODE = pathCode();
 const TOKEN = hashToken();
@@ -40,6 +48,16 @@ const pending = new Map();
 /** The current step's activity view and the step it belongs to. */
 let view = null;
 let viewKey = null;
+/** Every programme and series (GET /api/programmes), or null until loaded. */
+let catalog = null;
+/** What the preparation, series and carried panels last showed. */
+let prepKey = null;
+let seriesKey = null;
+let carriedKey = null;
+/** The step the carried panel was last opened or closed for. */
+let carriedStep = null;
+/** Whether the facilitator changed the calendar invitation's length by hand. */
+let icsMinutesTouched = false;
 
 const socket = new SessionSocket(CODE, {
   first: () => {
@@ -201,6 +219,9 @@ function render() {
   renderActivity();
   renderControls();
   renderProgress();
+  renderPreparation();
+  renderSeries();
+  renderCarried();
 }
 
 /** (Re)build the activity panel when the step or language changed; else update it. */
@@ -226,6 +247,234 @@ function renderActivity() {
     }) : null;
   }
   if (view) view.update();
+}
+
+// ---------------------------------------------------------------------------
+// Preparation, invitation, calendar file and print
+
+/** The programme's entry in the catalogue, or null. */
+function catalogEntry(id) {
+  return (catalog || []).find((p) => p.id === id && !Array.isArray(p.series)) || null;
+}
+
+/** Fill {link} and {code} in an invitation text. */
+function fillInvitation(text, session) {
+  return String(text || '').replaceAll('{link}', session.join_url || '').replaceAll('{code}', session.code || '');
+}
+
+function renderPreparation() {
+  const { session } = state;
+  const key = JSON.stringify([getLang(), session.code, session.join_url, session.lang, session.programme?.id,
+    session.preparation, session.invitation, Boolean(catalog)]);
+  if (key === prepKey) return;
+  prepKey = key;
+
+  const preparation = t(session.preparation);
+  renderParagraphs(byId('prep-text'), preparation || ui('prep_none'));
+  byId('prep-text').classList.toggle('muted', !preparation);
+
+  const invitation = session.invitation;
+  const has = Boolean(invitation && (t(invitation.subject) || t(invitation.body)));
+  byId('invitation').hidden = !has;
+  byId('invitation-none').hidden = has;
+  byId('invitation-copy').disabled = !has;
+  setText(byId('invitation-subject'), has ? fillInvitation(t(invitation.subject), session) : '');
+  renderParagraphs(byId('invitation-body'), has ? fillInvitation(t(invitation.body), session) : '');
+
+  const id = session.programme?.id;
+  const print = byId('print-link');
+  print.hidden = !id;
+  if (id) print.href = `/api/programmes/${encodeURIComponent(id)}/print?lang=${session.lang === 'en' ? 'en' : 'da'}`;
+
+  // The programme's suggested length, unless the facilitator typed another.
+  const minutes = catalogEntry(id)?.minutes;
+  if (!icsMinutesTouched && typeof minutes === 'number' && minutes > 0) byId('ics-minutes').value = String(minutes);
+}
+
+/** The invitation as plain text: subject, blank line, body. */
+function invitationText() {
+  const { session } = state;
+  const invitation = session.invitation || {};
+  return `${fillInvitation(t(invitation.subject), session)}\n\n${fillInvitation(t(invitation.body), session)}`;
+}
+
+async function copyInvitation() {
+  const status = byId('invitation-status');
+  if (!state?.session?.invitation) return;
+  try {
+    if (!navigator.clipboard || !window.isSecureContext) throw new Error('no clipboard');
+    await navigator.clipboard.writeText(invitationText());
+    setText(status, ui('invitation_copied'));
+  } catch {
+    // No clipboard (plain http on a LAN address, or refused): select the text so
+    // Ctrl+C copies it, and try the old copy command on the selection.
+    const selection = window.getSelection();
+    selection.selectAllChildren(byId('invitation'));
+    let copied = false;
+    try {
+      copied = document.execCommand('copy');
+    } catch {
+      copied = false;
+    }
+    setText(status, ui(copied ? 'invitation_copied' : 'invitation_selected'));
+  }
+}
+
+/** Tomorrow at 09:00 in the browser's time zone, as a datetime-local value. */
+function tomorrowMorning() {
+  const d = new Date();
+  d.setDate(d.getDate() + 1);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T09:00`;
+}
+
+async function downloadCalendar(event) {
+  event.preventDefault();
+  const status = byId('ics-status');
+  const start = byId('ics-start').value.slice(0, 16);
+  const minutes = Number(byId('ics-minutes').value);
+  status.classList.add('error');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(start)) {
+    setText(status, ui('ics_need_start'));
+    byId('ics-start').focus();
+    return;
+  }
+  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) {
+    setText(status, ui('ics_minutes_invalid'));
+    byId('ics-minutes').focus();
+    return;
+  }
+  const button = byId('ics-download');
+  button.disabled = true;
+  status.classList.remove('error');
+  setText(status, ui('download_preparing'));
+  try {
+    const code = state?.session?.code || CODE;
+    const query = `start=${encodeURIComponent(start)}&minutes=${minutes}`;
+    const file = await downloadFile(`/api/sessions/${encodeURIComponent(code)}/invitation.ics?${query}`,
+      `Bearer ${TOKEN}`, `trivsel-${code}.ics`);
+    setText(status, ui('download_done', { name: file.name }));
+  } catch (error) {
+    status.classList.add('error');
+    setText(status, ui('download_failed', { msg: error.message }));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The series this meeting belongs to
+
+function renderSeries() {
+  const series = state.session.series;
+  const panel = byId('series-panel');
+  panel.hidden = !series;
+  if (!series) return;
+  const key = JSON.stringify([getLang(), series, Boolean(catalog)]);
+  if (key === seriesKey) return;
+  seriesKey = key;
+  const codes = Array.isArray(series.codes) ? series.codes : [];
+  setText(byId('series-position'), ui('series_position', {
+    n: series.position + 1, m: codes.length, title: t(series.title),
+  }));
+  const meetings = (catalog || []).find((p) => p.id === series.id && Array.isArray(p.series))?.series || [];
+  byId('series-meetings').replaceChildren(...codes.map((code, i) => {
+    const title = t(catalogEntry(meetings[i])?.title);
+    const n = i + 1;
+    const name = title ? ui('meeting_n', { n, title }) : ui('meeting_plain', { n });
+    const here = i === series.position;
+    return el('li', { 'data-code': code, class: here ? 'current' : null, 'aria-current': here ? 'true' : null },
+      el('span', { text: name }), ' ',
+      here
+        ? el('span', { class: 'muted', text: ui('series_this') })
+        : el('a', {
+          href: `/s/${encodeURIComponent(code)}/facilitator#${TOKEN}`, 'aria-label': ui('open_console_label', { n }),
+          text: ui('series_open_console'),
+        }));
+  }));
+}
+
+async function exportSeries(format, button) {
+  const status = byId('series-export-status');
+  button.disabled = true;
+  status.classList.remove('error');
+  setText(status, ui('download_preparing'));
+  try {
+    const code = state?.session?.code || CODE;
+    const file = await downloadFile(`/api/series/${encodeURIComponent(code)}/export?format=${format}`,
+      `Bearer ${TOKEN}`, `trivsel-serie-${code}.${format}`);
+    setText(status, ui('download_done', { name: file.name }));
+  } catch (error) {
+    status.classList.add('error');
+    setText(status, ui('download_failed', { msg: error.message }));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// What earlier meetings of the series handed on
+
+/** What "Foreslå som række" puts into the new row: priorities and actors are what it answers to. */
+function suggestedRow(item) {
+  const answers = item.kind === 'priority' || item.kind === 'actor' ? item.text.slice(0, 100) : '';
+  return { action: item.text.slice(0, 500), answers };
+}
+
+function renderCarried() {
+  const { session, step } = state;
+  const carried = carriedOf(session);
+  const panel = byId('carried-panel');
+  panel.hidden = carried.length === 0;
+  const plan = step.kind === 'plan';
+  // Open where the group looks back (the first step) or plans; closed, out of the way, elsewhere.
+  // Within a step, the facilitator's own choice stands.
+  if (carriedStep !== step.index) {
+    carriedStep = step.index;
+    panel.open = step.index === 0 || plan;
+  }
+  const key = JSON.stringify([getLang(), carried, plan]);
+  if (key === carriedKey) return;
+  carriedKey = key;
+  setText(byId('carried-help'), plan ? `${ui('carried_help')} ${ui('carried_help_plan')}` : ui('carried_help'));
+  byId('carried-groups').replaceChildren(...groupByKind(carried).map((group) => {
+    const label = group.kind === 'other' ? ui('carried_heading') : ui(`carried_kind_${group.kind}`);
+    const heading = el('h3', { id: `carried-kind-${group.kind}`, text: label });
+    return el('section', { class: 'carried-group', 'data-kind': group.kind, 'aria-labelledby': heading.id },
+      heading,
+      ...group.parts.flatMap((part) => [
+        part.from ? el('p', { class: 'carried-from small', text: ui('carried_from', { title: t(part.from) }) }) : null,
+        el('ul', { class: 'carried-items' }, ...part.items.map(({ item }) => {
+          const li = el('li', { 'data-testid': 'carried-item', 'data-kind': item.kind },
+            el('span', { class: 'carried-text', text: item.text }));
+          if (plan) {
+            const short = item.text.length > 60 ? `${item.text.slice(0, 58)}…` : item.text;
+            const button = el('button', {
+              type: 'button', class: 'quiet carried-suggest', text: ui('carried_suggest'),
+              'aria-label': ui('carried_suggest_label', { text: short }),
+            });
+            button.addEventListener('click', () => {
+              if (view && typeof view.prefill === 'function') view.prefill(suggestedRow(item));
+            });
+            li.append(button);
+          }
+          return li;
+        })),
+      ].filter(Boolean)));
+  }));
+}
+
+async function loadCatalog() {
+  try {
+    const response = await fetch('/api/programmes', { headers: { Accept: 'application/json' } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const data = await response.json();
+    catalog = Array.isArray(data) ? data : [];
+  } catch {
+    // Without it the panels use plain "Møde N" and a default length.
+    catalog = [];
+  }
+  if (state && !fatal) render();
 }
 
 async function exportAs({ format, ext }, button) {
@@ -318,6 +567,13 @@ function init() {
     return button;
   }));
 
+  byId('invitation-copy').addEventListener('click', copyInvitation);
+  byId('ics-form').addEventListener('submit', downloadCalendar);
+  byId('ics-minutes').addEventListener('input', () => { icsMinutesTouched = true; });
+  byId('ics-start').value = tomorrowMorning();
+  byId('series-export-docx').addEventListener('click', (event) => exportSeries('docx', event.currentTarget));
+  byId('series-export-html').addEventListener('click', (event) => exportSeries('html', event.currentTarget));
+
   runCountdown(byId('timer'), () => state?.timer ?? null, (left) => {
     byId('timer-none').hidden = left !== null;
     byId('timer').classList.toggle('done', left === 0);
@@ -329,6 +585,7 @@ function init() {
   }
   render();
   socket.start();
+  loadCatalog();
 }
 
 init();

@@ -10,6 +10,7 @@ import {
 } from './common.js';
 import { Outbox, overlay, applyToMe } from './outbox.js';
 import { views } from './activities.js';
+import { roomCarried, roomShowsCarried } from './carried.js';
 
 const CODE = pathCode();
 const ME_KEY = `trivsel:${CODE}:me`;
@@ -34,6 +35,10 @@ let joinName = null;
 let renderedKey = null;
 /** The current step's activity view ({update}) or null. */
 let view = null;
+/** "Det tog vi med fra sidst": what earlier meetings of a series handed on. */
+let carriedView = null;
+/** Most carried items a phone shows. */
+const CARRIED_MAX = 6;
 
 const socket = new SessionSocket(CODE, {
   first: () => (me
@@ -336,6 +341,7 @@ function renderStep() {
     byId('thanks').hidden = step.kind !== 'end';
     byId('ready-box').hidden = step.kind === 'end';
   }
+  carriedView.update(state.session, roomShowsCarried(state.session, step));
   syncInputs();
 }
 
@@ -375,6 +381,7 @@ function init() {
   if (state?.session) adoptSessionLang(state.session.lang);
   applyStatic();
   mountLangToggle(byId('lang-toggle'));
+  carriedView = roomCarried(byId('carried'), { max: CARRIED_MAX });
   onLangChange(() => {
     renderedKey = null;
     render();

@@ -4,13 +4,16 @@
 // small QR and code in a corner for latecomers. The step's activity view
 // (activity-*.js) shows the card in play, the accepted plan, and the group's
 // results once the facilitator reveals them. It never receives one person's
-// private answer.
+// private answer. In a series, the first step and plan steps also show what
+// earlier meetings handed on ("Det tog vi med fra sidst", #carried), beside
+// the QR code on the join screen.
 
 import {
   ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, setText,
   renderParagraphs, showOnly, pathCode, hashToken, syncClock, runCountdown, SessionSocket,
 } from './common.js';
 import { views } from './activities.js';
+import { roomCarried, roomShowsCarried } from './carried.js';
 
 const CODE = pathCode();
 const TOKEN = hashToken();
@@ -22,6 +25,10 @@ let fatal = null;
 /** The current step's activity view and the step it belongs to. */
 let view = null;
 let viewKey = null;
+/** The "Det tog vi med fra sidst" list. */
+let carriedView = null;
+/** Most carried items the room sees at once. */
+const CARRIED_MAX = 8;
 
 const socket = new SessionSocket(CODE, {
   first: () => {
@@ -128,6 +135,8 @@ function render() {
       setResults: (on) => screen.classList.toggle('has-results', on),
     }) : null;
   }
+  const showCarried = roomShowsCarried(session, step);
+  screen.classList.toggle('with-carried', showCarried);
   byId('step-body').hidden = joining;
   byId('activity').hidden = joining;
   if (view && !joining) view.update();
@@ -135,12 +144,29 @@ function render() {
   const ready = byId('ready');
   ready.hidden = joining || step.kind === 'end' || step.kind === 'cards';
   setText(ready, ui('ready_of', { n: progress?.ready ?? 0, m: joined }));
+
+  // Last, once everything else is laid out: the list takes the room that is left.
+  carriedView.update(session, showCarried, `${window.innerWidth}x${window.innerHeight}|${screen.className}`);
+}
+
+/** Whether the carried list is whole on the screen: not cut off, not past the stage or the screen. */
+function carriedFits() {
+  const section = byId('carried');
+  const stage = section.closest('.stage');
+  const bottom = Math.min(window.innerHeight, stage ? stage.getBoundingClientRect().bottom : window.innerHeight);
+  const clipped = section.scrollHeight > section.clientHeight + 1;
+  const stageClipped = stage ? stage.scrollHeight > stage.clientHeight + 1 : false;
+  return !clipped && !stageClipped && section.getBoundingClientRect().bottom <= bottom + 1;
 }
 
 function init() {
   applyStatic();
   mountLangToggle(byId('lang-toggle'));
   onLangChange(render);
+  carriedView = roomCarried(byId('carried'), { max: CARRIED_MAX, fits: carriedFits });
+  window.addEventListener('resize', () => {
+    if (state && !fatal) render();
+  });
   runCountdown(byId('timer'), () => state?.timer ?? null);
   if (!TOKEN) {
     stop('invalid');

@@ -1,10 +1,52 @@
-// Start page (/): list the programmes, create a session and go to its
-// facilitator console; or jump to a session by its join code.
+// Start page (/): list the programmes and series (with audience, length and a
+// printable paper version), optionally customise the chosen programme's cards,
+// topics and actor types, then create a session (and go to its facilitator
+// console) or a series (and show every meeting's links); or jump to a session
+// by its join code.
+//
+// Stable ids: input[name=programme][value={id}] (data-series on a series),
+// .programme-entry[data-id={id}] with a.print-link, #customise (details),
+// #customise-fields textarea#custom-{programme}-{step} (for a series
+// #custom-{series}-{programme}-{step}), #create-button, #create-status,
+// #series-result with #series-meetings li[data-code] (a.join-link,
+// a.facilitator-link, a.projector-link), #series-export-{docx,html}.
 
 import { ui, t, getLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText } from './common.js';
+import { downloadFile } from './activity-kit.js';
 
-/** Programmes from the server, or null until loaded. */
+/** Which step kinds can be customised, with the field the server expects and its limit. */
+const CUSTOMISABLE = {
+  cards: { field: 'cards', hint: 'customise_cards', max: 100 },
+  grid: { field: 'topics', hint: 'customise_topics', max: 50 },
+  map: { field: 'categories', hint: 'customise_categories', max: 50 },
+};
+const MAX_TEXT = 300;
+
+/** Programmes and series from the server, or null until loaded. */
 let programmes = null;
+/** Textareas made so far, by "{selection}/{programme}/{step}": typed text survives a change of mind. */
+const textareas = new Map();
+/** The series just created (the reply of POST /api/series), or null. */
+let createdSeries = null;
+
+const isSeries = (p) => Array.isArray(p?.series);
+const byProgrammeId = (id) => (programmes || []).find((p) => p.id === id && !isSeries(p)) || null;
+
+function selectedId() {
+  return new FormData(byId('create-form')).get('programme');
+}
+
+function selectedEntry() {
+  const id = selectedId();
+  return (programmes || []).find((p) => p.id === id) || null;
+}
+
+/** The session language chosen in the form. */
+function sessionLang() {
+  return new FormData(byId('create-form')).get('lang') === 'en' ? 'en' : 'da';
+}
+
+const printHref = (id) => `/api/programmes/${encodeURIComponent(id)}/print?lang=${sessionLang()}`;
 
 async function loadProgrammes() {
   const box = byId('programmes');
@@ -13,8 +55,7 @@ async function loadProgrammes() {
     const response = await fetch('/api/programmes', { headers: { Accept: 'application/json' } });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const data = await response.json();
-    // A series (several meetings at once) is created elsewhere; this form makes one session.
-    programmes = Array.isArray(data) ? data.filter((p) => !Array.isArray(p.series)) : [];
+    programmes = Array.isArray(data) ? data : [];
     renderProgrammes();
   } catch {
     programmes = null;
@@ -24,33 +65,177 @@ async function loadProgrammes() {
   }
 }
 
+/** "5 trin · ca. 75 min." or "Forløb med 3 møder". */
+function metaLine(p) {
+  if (isSeries(p)) return ui('series_badge', { n: p.series.length });
+  const parts = [ui('steps_count', { n: Array.isArray(p.steps) ? p.steps.length : 0 })];
+  if (typeof p.minutes === 'number' && p.minutes > 0) parts.push(ui('minutes_count', { n: p.minutes }));
+  return parts.join(' · ');
+}
+
+function printLink(id, text, title) {
+  return el('a', {
+    class: 'print-link', href: printHref(id), 'data-programme': id, target: '_blank', rel: 'noopener',
+    'aria-label': ui('print_link_label', { title }), text,
+  });
+}
+
 function renderProgrammes() {
   if (programmes === null) return;
   const box = byId('programmes');
-  const selected = new FormData(byId('create-form')).get('programme');
+  const selected = selectedId();
   if (programmes.length === 0) {
     box.replaceChildren(el('p', { text: ui('no_programmes') }));
+    renderCustomise();
     return;
   }
   box.replaceChildren(...programmes.map((p, i) => {
     const checked = selected ? selected === p.id : i === 0;
-    const steps = Array.isArray(p.steps) ? p.steps.length : 0;
-    return el('label', { class: 'choice programme' },
-      el('input', { type: 'radio', name: 'programme', value: p.id, checked }),
-      el('span', { class: 'choice-text' },
-        el('span', { class: 'choice-title', text: t(p.title) }),
-        el('span', { class: 'muted', text: ui('steps_count', { n: steps }) })));
+    const title = t(p.title);
+    const described = [];
+    const extra = [];
+    const audience = t(p.audience);
+    if (isSeries(p)) {
+      const meetings = el('ol', { class: 'series-list', id: `meetings-${p.id}`, 'aria-label': ui('series_meetings_label') },
+        ...p.series.map((id) => el('li', { text: t(byProgrammeId(id)?.title) || id })));
+      described.push(meetings.id);
+      extra.push(meetings);
+    }
+    if (audience) {
+      const node = el('p', { class: 'audience small', id: `audience-${p.id}`, text: audience });
+      described.push(node.id);
+      extra.push(node);
+    }
+    // A series prints meeting by meeting.
+    const prints = isSeries(p)
+      ? p.series.map((id, n) => printLink(id, ui('print_meeting', { n: n + 1 }), t(byProgrammeId(id)?.title) || id))
+      : [printLink(p.id, ui('print_link'), title)];
+    const links = isSeries(p)
+      ? el('p', { class: 'entry-links small' }, el('span', { text: `${ui('print_link')}:` }), ...prints)
+      : el('p', { class: 'entry-links small' }, ...prints);
+    return el('div', { class: `programme-entry${isSeries(p) ? ' series' : ''}`, 'data-id': p.id },
+      el('label', { class: 'choice programme' },
+        el('input', {
+          type: 'radio', name: 'programme', value: p.id, checked, 'data-series': isSeries(p) ? 'true' : null,
+          'aria-describedby': described.join(' ') || null,
+        }),
+        el('span', { class: 'choice-text' },
+          el('span', { class: 'choice-title', text: title }),
+          el('span', { class: 'muted small', text: metaLine(p) }))),
+      ...extra,
+      links);
   }));
+  renderCustomise();
 }
 
-async function createSession(event) {
+/** Keep the print links in the session's language. */
+function updatePrintLinks() {
+  for (const link of document.querySelectorAll('a.print-link')) {
+    link.href = printHref(link.dataset.programme);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Customising cards, topics and actor types
+
+/** The customisable steps of programme `id`: [{step, spec}]. */
+function customisableSteps(id) {
+  const programme = byProgrammeId(id);
+  return (programme?.steps || []).filter((s) => CUSTOMISABLE[s.kind]).map((step) => ({ step, spec: CUSTOMISABLE[step.kind] }));
+}
+
+/** "Dialogkort om samarbejde (Dialogkort)", or just the title when it already says the kind. */
+function fieldLabel(step) {
+  const title = t(step.title);
+  const kind = ui(`kind_${step.kind}`);
+  return title.toLowerCase() === kind.toLowerCase() ? title : ui('customise_field', { step: title, kind });
+}
+
+/** One textarea per customisable step of `programmeId`, remembered under `prefix`. */
+function customiseFields(prefix, programmeId) {
+  const steps = customisableSteps(programmeId);
+  if (steps.length === 0) return [el('p', { class: 'muted small', text: ui('customise_none') })];
+  return steps.map(({ step, spec }) => {
+    const key = `${prefix}/${programmeId}/${step.id}`;
+    let area = textareas.get(key);
+    if (!area) {
+      const id = `custom-${prefix === programmeId ? '' : `${prefix}-`}${programmeId}-${step.id}`;
+      area = el('textarea', {
+        id, rows: 4, 'data-programme': programmeId, 'data-step': step.id, 'data-field': spec.field,
+        'aria-describedby': `${id}-hint`, spellcheck: 'true',
+      });
+      area.addEventListener('input', updateCustomiseCount);
+      textareas.set(key, area);
+    }
+    area.dataset.label = t(step.title);
+    return el('div', { class: 'field' },
+      el('label', { for: area.id, text: fieldLabel(step) }),
+      el('p', { class: 'muted small hint', id: `${area.id}-hint`, text: ui(spec.hint) }),
+      area);
+  });
+}
+
+function renderCustomise() {
+  const box = byId('customise-fields');
+  const entry = selectedEntry();
+  if (!entry) {
+    box.replaceChildren(el('p', { class: 'muted small', text: ui('customise_pick') }));
+  } else if (isSeries(entry)) {
+    box.replaceChildren(...entry.series.map((id, n) => el('fieldset', { class: 'customise-meeting' },
+      el('legend', { text: ui('meeting_n', { n: n + 1, title: t(byProgrammeId(id)?.title) || id }) }),
+      ...customiseFields(entry.id, id))));
+  } else {
+    box.replaceChildren(...customiseFields(entry.id, entry.id));
+  }
+  const button = byId('create-button');
+  button.dataset.i18n = entry && isSeries(entry) ? 'create_series_button' : 'create_button';
+  setText(button, ui(button.dataset.i18n));
+  updateCustomiseCount();
+}
+
+/** The textareas in the form now (for the chosen programme or series). */
+const visibleAreas = () => Array.from(byId('customise-fields').querySelectorAll('textarea'));
+
+const linesOf = (area) => area.value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+
+function updateCustomiseCount() {
+  const n = visibleAreas().filter((area) => linesOf(area).length > 0).length;
+  const badge = byId('customise-count');
+  setText(badge, n > 0 ? ui('customise_active', { n }) : '');
+}
+
+/**
+ * The `customise` object for the request, or {error, area} when a line is too
+ * long or a list too long. `series` nests it by programme id.
+ */
+function collectCustomise(series) {
+  const result = {};
+  for (const area of visibleAreas()) {
+    const lines = linesOf(area);
+    if (lines.length === 0) continue;
+    const { programme, step, field } = area.dataset;
+    const max = Object.values(CUSTOMISABLE).find((s) => s.field === field)?.max ?? 50;
+    const label = area.dataset.label || step;
+    if (lines.length > max) return { error: ui('customise_too_many', { step: label, max }), area };
+    const long = lines.findIndex((line) => line.length > MAX_TEXT);
+    if (long >= 0) return { error: ui('customise_too_long', { step: label, n: long + 1 }), area };
+    const target = series ? (result[programme] ??= {}) : result;
+    target[step] = { [field]: lines };
+  }
+  return { customise: Object.keys(result).length > 0 ? result : null };
+}
+
+// ---------------------------------------------------------------------------
+// Creating
+
+async function create(event) {
   event.preventDefault();
   const form = byId('create-form');
   const status = byId('create-status');
   const data = new FormData(form);
-  const programme = data.get('programme');
+  const entry = selectedEntry();
   const minGroup = Number(data.get('min_group'));
-  if (!programme) {
+  if (!entry) {
     setText(status, ui('create_error', { msg: ui('programme_legend') }));
     return;
   }
@@ -59,22 +244,41 @@ async function createSession(event) {
     byId('min-group').focus();
     return;
   }
+  const series = isSeries(entry);
+  const custom = collectCustomise(series);
+  if (custom.error) {
+    setText(status, ui('create_error', { msg: custom.error }));
+    byId('customise').open = true;
+    custom.area.focus();
+    return;
+  }
+
+  const body = series
+    ? { series: entry.id, lang: sessionLang(), min_group: minGroup }
+    : { programme: entry.id, lang: sessionLang(), min_group: minGroup };
+  if (custom.customise) body.customise = custom.customise;
 
   const button = byId('create-button');
   button.disabled = true;
-  setText(status, ui('creating'));
+  setText(status, ui(series ? 'creating_series' : 'creating'));
   try {
-    const response = await fetch('/api/sessions', {
+    const response = await fetch(series ? '/api/series' : '/api/sessions', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ programme, lang: data.get('lang') || 'da', min_group: minGroup }),
+      body: JSON.stringify(body),
     });
-    const body = await response.json().catch(() => ({}));
-    if (response.status === 201 || response.ok) {
-      window.location.assign(facilitatorUrl(body));
-      return;
+    const reply = await response.json().catch(() => ({}));
+    if (response.ok) {
+      if (series) {
+        setText(status, '');
+        showSeries(reply);
+      } else {
+        window.location.assign(facilitatorUrl(reply));
+        return;
+      }
+    } else {
+      setText(status, ui('create_error', { msg: reply.error || `HTTP ${response.status}` }));
     }
-    setText(status, ui('create_error', { msg: body.error || `HTTP ${response.status}` }));
   } catch {
     setText(status, ui('network_error'));
   }
@@ -85,6 +289,64 @@ async function createSession(event) {
 function facilitatorUrl(body) {
   const url = body.facilitator_url || `/s/${encodeURIComponent(body.code)}/facilitator`;
   return url.includes('#') ? url : `${url}#${body.facilitator_token}`;
+}
+
+// ---------------------------------------------------------------------------
+// The series just created
+
+function showSeries(reply) {
+  createdSeries = reply;
+  renderSeries();
+  byId('series-result').hidden = false;
+  byId('create-card').hidden = true;
+  setText(byId('series-export-status'), '');
+  byId('series-result').focus();
+}
+
+function renderSeries() {
+  if (!createdSeries) return;
+  const reply = createdSeries;
+  const entry = (programmes || []).find((p) => p.id === reply.series);
+  setText(byId('series-result-heading'), ui('series_created_heading', { title: t(reply.title) || reply.series }));
+  const meetings = Array.isArray(reply.meetings) ? reply.meetings : [];
+  byId('series-meetings').replaceChildren(...meetings.map((m, i) => {
+    const programmeId = entry?.series?.[i];
+    const title = t(byProgrammeId(programmeId)?.title);
+    const n = i + 1;
+    return el('li', { class: 'meeting-result', 'data-code': m.code },
+      el('h3', { text: title ? ui('meeting_n', { n, title }) : ui('meeting_plain', { n }) }),
+      el('p', {}, el('span', { text: `${ui('code_label')}: ` }), el('strong', { class: 'code', text: m.code })),
+      el('p', {}, el('span', { text: `${ui('join_link_label')}: ` }),
+        el('a', { class: 'join-link break', href: m.join_url, text: m.join_url })),
+      el('p', { class: 'button-row' },
+        el('a', {
+          class: 'button-link facilitator-link', href: facilitatorUrl(m), target: '_blank', rel: 'noopener',
+          'aria-label': ui('open_console_label', { n }), text: ui('open_console'),
+        }),
+        el('a', {
+          class: 'projector-link', href: m.projector_url, target: '_blank', rel: 'noopener',
+          'aria-label': ui('open_projector_label', { n }), text: ui('open_projector'),
+        })));
+  }));
+}
+
+async function exportSeries(format, button) {
+  if (!createdSeries) return;
+  const status = byId('series-export-status');
+  const code = createdSeries.meetings?.[0]?.code;
+  button.disabled = true;
+  status.classList.remove('error');
+  setText(status, ui('download_preparing'));
+  try {
+    const file = await downloadFile(`/api/series/${encodeURIComponent(code)}/export?format=${format}`,
+      `Bearer ${createdSeries.facilitator_token}`, `trivsel-serie-${code}.${format}`);
+    setText(status, ui('download_done', { name: file.name }));
+  } catch (error) {
+    status.classList.add('error');
+    setText(status, ui('download_failed', { msg: error.message }));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function goToCode(event) {
@@ -99,13 +361,25 @@ function init() {
   onLangChange(() => {
     if (programmes === null) loadProgrammes();
     else renderProgrammes();
+    renderSeries();
   });
   // The new session's language follows the UI language by default.
   for (const radio of document.querySelectorAll('input[name="lang"]')) {
     radio.checked = radio.value === getLang();
   }
-  byId('create-form').addEventListener('submit', createSession);
+  const form = byId('create-form');
+  form.addEventListener('submit', create);
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'programme') renderCustomise();
+    if (event.target.name === 'lang') updatePrintLinks();
+  });
   byId('code-form').addEventListener('submit', goToCode);
+  byId('series-export-docx').addEventListener('click', (event) => exportSeries('docx', event.currentTarget));
+  byId('series-export-html').addEventListener('click', (event) => exportSeries('html', event.currentTarget));
+  byId('create-another').addEventListener('click', () => {
+    byId('create-card').hidden = false;
+    byId('create-heading').focus();
+  });
   loadProgrammes();
 }
 
