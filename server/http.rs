@@ -393,13 +393,8 @@ async fn export_series(
     let link = handle.series().cloned().ok_or(ApiError::NotFound)?;
     let format = format_of(&query, SESSION_FORMATS)?;
     let mut outcomes = Vec::new();
-    for code in &link.codes {
-        if let Some(outcome) = state
-            .session(code)
-            .map(|h| async move { h.outcome().await })
-        {
-            outcomes.extend(outcome.await);
-        }
+    for meeting in link.codes.iter().filter_map(|code| state.session(code)) {
+        outcomes.extend(meeting.outcome().await);
     }
     let combined = crate::outcome::combine(&link.title, &outcomes).ok_or(ApiError::NotFound)?;
     let name = format!("trivsel-serie-{}-{}", link.codes[0], combined.date);

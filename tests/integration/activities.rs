@@ -609,6 +609,11 @@ async fn a_leader_keeps_a_personal_plan_and_shares_it_only_on_purpose() {
         json!({ "work": "Sige nej til flere møder", "first_step": "Gennemgå kalenderen fredag" });
     phone.ok(json!({ "type": "answer", "step": "min-trivsel", "prompt": "selvledelse", "value": entry })).await;
     let me = phone.frames[0]["me"].clone();
+    let owner = format!(
+        "Bearer {}:{}",
+        me["id"].as_str().unwrap(),
+        me["secret"].as_str().unwrap()
+    );
     let url = server.url(&format!(
         "/api/sessions/{}/personal-plan?format=html",
         session.code
@@ -616,14 +621,7 @@ async fn a_leader_keeps_a_personal_plan_and_shares_it_only_on_purpose() {
     let mine = server
         .http
         .get(&url)
-        .header(
-            "authorization",
-            format!(
-                "Bearer {}:{}",
-                me["id"].as_str().unwrap(),
-                me["secret"].as_str().unwrap()
-            ),
-        )
+        .header("authorization", &owner)
         .send()
         .await
         .unwrap();
@@ -637,14 +635,7 @@ async fn a_leader_keeps_a_personal_plan_and_shares_it_only_on_purpose() {
     let docx = server
         .http
         .get(url.replace("format=html", "format=docx"))
-        .header(
-            "authorization",
-            format!(
-                "Bearer {}:{}",
-                me["id"].as_str().unwrap(),
-                me["secret"].as_str().unwrap()
-            ),
-        )
+        .header("authorization", &owner)
         .send()
         .await
         .unwrap();
