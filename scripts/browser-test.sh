@@ -30,8 +30,8 @@ if [ ! -x "$chromium" ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 fi
 
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  echo "browser-test: installing playwright-core (npm)" >&2
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
+  echo "browser-test: installing playwright-core and axe-core (npm)" >&2
   if [ -f tests/browser/package-lock.json ]; then
     npm ci --prefix tests/browser --no-audit --no-fund
   else

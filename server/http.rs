@@ -104,6 +104,14 @@ pub fn app(state: AppState) -> Router {
             get(|| async { web::file("projector.html") }),
         )
         .route(
+            "/s/{code}/preview",
+            get(|| async { web::file("participant.html") }),
+        )
+        .route(
+            "/tilgaengelighed",
+            get(|| async { web::file("accessibility.html") }),
+        )
+        .route(
             "/static/{file}",
             get(|Path(file): Path<String>| async move { web::file(&file) }),
         )

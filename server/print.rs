@@ -47,6 +47,7 @@ struct Words {
     private: &'static str,
     notes: &'static str,
     paper_note: &'static str,
+    accessibility: &'static str,
 }
 
 const DA: Words = Words {
@@ -73,6 +74,7 @@ const DA: Words = Words {
     private: "Privatliv",
     notes: "Til facilitator",
     paper_note: "Papirudgave: udfyld for dig selv først. Del kun det, du har lyst til.",
+    accessibility: "Tilgængelighedserklæring",
 };
 
 const EN: Words = Words {
@@ -99,6 +101,7 @@ const EN: Words = Words {
     private: "Private life",
     notes: "For the facilitator",
     paper_note: "Paper version: fill in on your own first. Share only what you want to.",
+    accessibility: "Accessibility statement",
 };
 
 const STYLE: &str = "@page { size: A4; margin: 16mm; }
@@ -116,6 +119,8 @@ td.blank { height: 12mm; } tr { break-inside: avoid; }
 .cards { display: grid; grid-template-columns: 1fr 1fr; gap: 0; break-before: page; }
 .card { border: 1px dashed #555; min-height: 60mm; padding: 8mm; display: flex; align-items: center; justify-content: center; text-align: center; font-size: 14pt; break-inside: avoid; }
 svg { display: block; margin: 2mm 0; }
+footer { margin-top: 10mm; font-size: 9.5pt; }
+@media print { footer { display: none; } }
 @media screen { body { margin: 2rem auto; padding: 0 1rem; } }";
 
 fn pick(text: &Text, lang: Lang) -> &str {
@@ -362,6 +367,11 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
         }
         out.push_str("</div>\n");
     }
+    let _ = writeln!(
+        out,
+        "<footer><a href=\"/tilgaengelighed\">{}</a></footer>",
+        esc(w.accessibility)
+    );
     out.push_str("</body></html>\n");
     out
 }

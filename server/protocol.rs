@@ -305,6 +305,20 @@ pub struct ParticipantCounts {
     pub joined: usize,
     /// Participants with at least one open connection.
     pub connected: usize,
+    /// Those who gave a name, in the order they joined (nobody without a name is listed).
+    #[serde(default)]
+    pub named: Vec<NamedParticipant>,
+}
+
+/// A participant who gave a name: whether they are here and done with the current step.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct NamedParticipant {
+    /// The name they gave.
+    pub name: String,
+    /// They have an open connection.
+    pub connected: bool,
+    /// They marked the current step done.
+    pub ready: bool,
 }
 
 /// Body of every HTTP error.
@@ -328,6 +342,9 @@ pub enum ClientMsg {
         /// Highest sequence number seen, when resuming.
         #[serde(default)]
         last_seq: Option<u64>,
+        /// See the session as a participant does, read-only ("preview as participant").
+        #[serde(default)]
+        preview: bool,
     },
     /// A new participant joins.
     Join {
@@ -678,6 +695,8 @@ pub enum Opening {
     Staff {
         /// The presented token.
         token: Token,
+        /// Wants the participants' view, read-only.
+        preview: bool,
     },
     /// A new participant.
     Join {
@@ -748,8 +767,9 @@ impl ClientMsg {
             message: format!("invalid {what}"),
         };
         match self {
-            ClientMsg::Hello { token, .. } => Ok(Opening::Staff {
+            ClientMsg::Hello { token, preview, .. } => Ok(Opening::Staff {
                 token: Token::parse(&token).map_err(|_| invalid("token"))?,
+                preview,
             }),
             ClientMsg::Join { name } => {
                 let name = match name.as_deref().map(str::trim) {

@@ -391,6 +391,11 @@ impl SessionActor {
                 let command = msg.and_then(|m| m.into_command(now_ms()));
                 let reply = match command {
                     Err(e) => Reply::Error(e),
+                    // Only a preview stays a newcomer after opening: it may look, not act.
+                    Ok(command) if actor == Actor::Newcomer => Reply::Error(WireError::rule(
+                        command.op(),
+                        &crate::domain::RuleError::NotAllowed,
+                    )),
                     Ok(command) => self.command(actor, command, events, owed),
                 };
                 owed.replies.push((conn, reply));
@@ -409,6 +414,18 @@ impl SessionActor {
                     participants: ParticipantCounts {
                         joined: self.session.participants().len(),
                         connected: self.connected.len(),
+                        named: self
+                            .session
+                            .participants()
+                            .iter()
+                            .filter_map(|p| {
+                                Some(protocol::NamedParticipant {
+                                    name: p.name.as_ref()?.as_str().to_owned(),
+                                    connected: self.connected.contains_key(&p.id),
+                                    ready: p.ready.contains(&step.id),
+                                })
+                            })
+                            .collect(),
                     },
                 });
             }
@@ -433,10 +450,15 @@ impl SessionActor {
         owed: &mut Owed,
     ) -> Result<ConnId, OpenError> {
         let actor = match opening {
-            Opening::Staff { token } => self
-                .session
-                .role_of(&token)
-                .ok_or(OpenError::Unauthorized)?,
+            Opening::Staff { token, preview } => {
+                let role = self
+                    .session
+                    .role_of(&token)
+                    .ok_or(OpenError::Unauthorized)?;
+                // A preview sees what a phone sees before joining: participant views, no
+                // answers of anyone, and it may do nothing (see `ToActor::Message`).
+                if preview { Actor::Newcomer } else { role }
+            }
             Opening::Resume {
                 participant,
                 secret,

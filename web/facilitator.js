@@ -4,7 +4,8 @@
 // phone. The page only sends commands; the server's messages drive the view.
 // A command that is not acknowledged within a few seconds is reported.
 //
-// Stable ids: #prev, #next, #status, #timer-*, #joined, #connected, #ready,
+// Stable ids: #prev, #next, #preview-link, #status, #timer-*, #joined, #connected, #ready,
+// #people li[data-testid=person] (.person-name, .person-state), #people-anonymous,
 // #count-{prompt}, #activity-panel, #activity, #activity-status,
 // #export-{docx,html,md,csv,json}, #export-status.
 // Preparation (collapsed <details>): #prep-panel, #prep-text, #invitation-subject,
@@ -82,12 +83,14 @@ function handleMessage(msg) {
       };
       if (msg.session) adoptSessionLang(msg.session.lang);
       render();
+      refreshPeople();
       break;
     case 'step':
       if (!state) return;
       state.step = msg.step;
       state.activity = msg.activity ?? null;
       render();
+      refreshPeople();
       break;
     case 'activity':
       if (!state || msg.index !== state.step.index) return;
@@ -105,6 +108,7 @@ function handleMessage(msg) {
       if (!state) return;
       state.progress = msg;
       renderProgress();
+      refreshPeople();
       break;
     case 'ack': {
       const done = pending.get(msg.op);
@@ -208,6 +212,10 @@ function render() {
   const projector = byId('projector-link');
   projector.hidden = !session.projector_url;
   if (session.projector_url) projector.href = session.projector_url;
+  // The preview reads with the projector's token: it never needs to steer.
+  const preview = byId('preview-link');
+  preview.hidden = !session.projector_url;
+  if (session.projector_url) preview.href = session.projector_url.replace(/\/projector#/, '/preview#');
 
   // Suggest the step's planned minutes once per step, unless being edited.
   const minutes = byId('timer-minutes');
@@ -388,7 +396,7 @@ function renderSeries() {
       here
         ? el('span', { class: 'muted', text: ui('series_this') })
         : el('a', {
-          href: `/s/${encodeURIComponent(code)}/facilitator#${TOKEN}`, 'aria-label': ui('open_console_label', { n }),
+          href: `/s/${encodeURIComponent(code)}/facilitator#${TOKEN}`, 'aria-label': ui('series_open_console_label', { n }),
           text: ui('series_open_console'),
         }));
   }));
@@ -536,6 +544,51 @@ function renderProgress() {
   }));
 }
 
+/**
+ * Who is here: the named participants from GET /api/sessions/{code} (the
+ * socket only carries counts). Asked again at most every PEOPLE_EVERY_MS
+ * while counts change, so a big room costs one request now and then.
+ */
+let people = null;
+let peopleAsked = 0;
+let peopleTimer = null;
+const PEOPLE_EVERY_MS = 2000;
+
+function refreshPeople() {
+  if (peopleTimer !== null) return;
+  const wait = Math.max(0, peopleAsked + PEOPLE_EVERY_MS - Date.now());
+  peopleTimer = window.setTimeout(async () => {
+    peopleAsked = Date.now();
+    try {
+      const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}`, {
+        headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' },
+      });
+      if (response.ok) {
+        people = (await response.json()).participants;
+        renderPeople();
+      }
+    } catch {
+      // Offline: the socket reports it; the list is refreshed on the next change.
+    } finally {
+      peopleTimer = null;
+    }
+  }, wait);
+}
+
+function renderPeople() {
+  if (!people) return;
+  const named = people.named || [];
+  byId('people').replaceChildren(...named.map((person) => {
+    const here = person.connected ? 'people_online' : 'people_offline';
+    return el('li', { class: person.connected ? 'person online' : 'person offline', 'data-testid': 'person' },
+      el('span', { class: 'person-name', text: person.name }), ' ',
+      el('span', { class: 'person-state', text: `(${ui(here)}${person.ready ? `, ${ui('people_ready')}` : ''})` }));
+  }));
+  const anonymous = people.joined - named.length;
+  const anonymousHere = people.connected - named.filter((p) => p.connected).length;
+  setText(byId('people-anonymous'), anonymous > 0 ? ui('people_anonymous', { n: anonymous, m: anonymousHere }) : '');
+}
+
 // ---------------------------------------------------------------------------
 // Wiring
 
@@ -544,6 +597,7 @@ function init() {
   mountLangToggle(byId('lang-toggle'));
   onLangChange(() => {
     render();
+    renderPeople();
     if (!socket.stopped) showConnection(socket.live ? 'live' : 'waiting');
   });
 

@@ -2,10 +2,15 @@
 // prompts and take part in the step's activity (activity-*.js). Every answer
 // and every activity action goes through the outbox (localStorage) first, so
 // nothing typed is lost to a reload, a sleeping phone or a dead connection.
+//
+// The same page is the facilitator's "preview as participant"
+// (/s/{CODE}/preview#{staff token}): it opens with a read-only hello, shows
+// exactly what a phone shows, and keeps whatever is tried on it in memory only
+// — nothing is stored or sent.
 
 import {
   store, ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange,
-  byId, setText, renderParagraphs, showOnly, pathCode, newOpId, syncClock, runCountdown,
+  byId, setText, renderParagraphs, showOnly, pathCode, hashToken, newOpId, syncClock, runCountdown,
   SessionSocket, errorText,
 } from './common.js';
 import { Outbox, overlay, applyToMe } from './outbox.js';
@@ -13,6 +18,15 @@ import { views } from './activities.js';
 import { roomCarried, roomShowsCarried } from './carried.js';
 
 const CODE = pathCode();
+const PREVIEW = /\/preview\/?$/.test(window.location.pathname);
+const TOKEN = PREVIEW ? hashToken() : null;
+/** A preview keeps nothing: its storage lives as long as the page. */
+const memory = new Map();
+const local = PREVIEW ? {
+  get: (k, fallback = null) => (memory.has(k) ? memory.get(k) : fallback),
+  set: (k, v) => { memory.set(k, v); return true; },
+  remove: (k) => { memory.delete(k); },
+} : store;
 const ME_KEY = `trivsel:${CODE}:me`;
 const SNAPSHOT_KEY = `trivsel:${CODE}:snapshot`;
 const OUTBOX_KEY = `trivsel:${CODE}:outbox`;
@@ -21,10 +35,10 @@ const TEXT_DEBOUNCE_MS = 600;
 const RATE_LIMIT_RETRY_MS = 3000;
 
 /** Identity {id, secret, name} or null. */
-let me = validMe(store.get(ME_KEY));
+let me = PREVIEW ? { id: 'preview', secret: '', name: null } : validMe(store.get(ME_KEY));
 /** Last snapshot with later step/timer messages and acks folded in. */
-let state = me ? store.get(SNAPSHOT_KEY) : null;
-const outbox = new Outbox(OUTBOX_KEY, store, newOpId);
+let state = me ? local.get(SNAPSHOT_KEY) : null;
+const outbox = new Outbox(OUTBOX_KEY, local, newOpId);
 /** Pending (debounced) answers: key "step/prompt" -> {step, prompt, value, timer}. */
 const drafts = new Map();
 /** Refusals to show near inputs: key "step/prompt" or "step/ready" -> text. */
@@ -41,7 +55,7 @@ let carriedView = null;
 const CARRIED_MAX = 6;
 
 const socket = new SessionSocket(CODE, {
-  first: () => (me
+  first: () => (PREVIEW ? { type: 'hello', token: TOKEN, preview: true } : me
     ? { type: 'resume', participant: me.id, secret: me.secret, last_seq: socket.lastSeq ?? 0 }
     : { type: 'join', name: joinName }),
   onMessage: handleMessage,
@@ -58,12 +72,12 @@ function validMe(value) {
 }
 
 function persist() {
-  if (state) store.set(SNAPSHOT_KEY, state);
+  if (state) local.set(SNAPSHOT_KEY, state);
 }
 
 function clearLocal() {
-  store.remove(ME_KEY);
-  store.remove(SNAPSHOT_KEY);
+  local.remove(ME_KEY);
+  local.remove(SNAPSHOT_KEY);
   outbox.clear();
 }
 
@@ -74,7 +88,7 @@ function handleMessage(msg) {
   switch (msg.type) {
     case 'snapshot':
       syncClock(msg.server_time);
-      if (msg.me && msg.me.id) {
+      if (msg.me && msg.me.id && !PREVIEW) {
         me = { id: msg.me.id, secret: msg.me.secret, name: msg.me.name ?? null };
         store.set(ME_KEY, me);
       }
@@ -157,8 +171,8 @@ function handleError(msg) {
 }
 
 function handleFatal(reason, error) {
-  if (reason === 'not_found') {
-    endSession('not_found');
+  if (reason === 'not_found' || PREVIEW) {
+    endSession(reason === 'not_found' ? 'not_found' : 'preview_refused');
     return;
   }
   if (reason === 'refused' && !me) {
@@ -189,6 +203,7 @@ function endSession(reason) {
 // Outbox
 
 function flushOutbox() {
+  if (PREVIEW) return;
   for (const op of outbox.list()) {
     if (!socket.send(op)) break;
   }
@@ -197,7 +212,7 @@ function flushOutbox() {
 function queue(fields) {
   const op = outbox.add(fields);
   errors.delete(errorKey(op));
-  socket.send(op);
+  if (!PREVIEW) socket.send(op);
   syncInputs();
 }
 
@@ -248,6 +263,7 @@ function answerNow(step, prompt, value) {
 /** Send what is typed and wait (at most `ms`) until the outbox is empty. */
 function settle(ms = 5000) {
   commitAllDrafts();
+  if (PREVIEW) return Promise.resolve();
   const deadline = Date.now() + ms;
   return new Promise((resolve) => {
     const check = () => {
@@ -306,8 +322,13 @@ function showConnection(status) {
 function render() {
   if (ended) {
     showOnly('view-message', VIEWS);
-    setText(byId('message-title'), ui(ended === 'deleted' ? 'session_deleted' : 'session_unknown'));
-    setText(byId('message-body'), ended === 'deleted' ? '' : ui('session_unknown_help'));
+    const [title, body] = {
+      deleted: ['session_deleted', null],
+      not_found: ['session_unknown', 'session_unknown_help'],
+      preview_refused: ['preview_refused', 'preview_refused_help'],
+    }[ended];
+    setText(byId('message-title'), ui(title));
+    setText(byId('message-body'), body ? ui(body) : '');
   } else if (!me) {
     showOnly('view-join', VIEWS);
   } else if (!state || !state.step) {
@@ -362,6 +383,7 @@ function syncInputs() {
 /** 'saving' while typed or queued, 'saved' once the server has it, else 'none'. */
 function saveState(step, prompt) {
   const k = key(step, prompt);
+  if (PREVIEW) return 'none';
   if (drafts.has(k) || outbox.pendingFor(step, prompt)) return 'saving';
   if (state?.me?.answers?.[step]?.[prompt] !== undefined) return 'saved';
   return 'none';
@@ -379,6 +401,10 @@ function resetJoinForm() {
 
 function init() {
   if (state?.session) adoptSessionLang(state.session.lang);
+  if (PREVIEW) {
+    byId('preview-banner').hidden = false;
+    document.body.classList.add('preview');
+  }
   applyStatic();
   mountLangToggle(byId('lang-toggle'));
   carriedView = roomCarried(byId('carried'), { max: CARRIED_MAX });

@@ -145,8 +145,28 @@ function render() {
   ready.hidden = joining || step.kind === 'end' || step.kind === 'cards';
   setText(ready, ui('ready_of', { n: progress?.ready ?? 0, m: joined }));
 
+  fitToScreen();
   // Last, once everything else is laid out: the list takes the room that is left.
   carriedView.update(session, showCarried, `${window.innerWidth}x${window.innerHeight}|${screen.className}`);
+}
+
+/** Smallest share of its full size the step's text may shrink to. */
+const FIT_MIN = 0.5;
+
+/**
+ * A long instruction must not push the screen into scrolling, on 16:9 or 4:3:
+ * the title, instruction, timer and count shrink together (CSS --fit) in 5 %
+ * steps until the page fits. All in one task, so the room never sees the steps.
+ */
+function fitToScreen() {
+  const root = document.documentElement;
+  const overflows = () => root.scrollHeight > window.innerHeight + 1 || root.scrollWidth > window.innerWidth + 1;
+  let fit = 1;
+  root.style.setProperty('--fit', '1');
+  while (fit > FIT_MIN && overflows()) {
+    fit = Math.round((fit - 0.05) * 100) / 100;
+    root.style.setProperty('--fit', String(fit));
+  }
 }
 
 /** Whether the carried list is whole on the screen: not cut off, not past the stage or the screen. */

@@ -73,10 +73,11 @@ function metaLine(p) {
   return parts.join(' · ');
 }
 
-function printLink(id, text, title) {
+/** A print link; its accessible name starts with its visible text (WCAG 2.5.3). */
+function printLink(id, text, title, labelKey = 'print_link_label') {
   return el('a', {
     class: 'print-link', href: printHref(id), 'data-programme': id, target: '_blank', rel: 'noopener',
-    'aria-label': ui('print_link_label', { title }), text,
+    'aria-label': ui(labelKey, { text, title }), text,
   });
 }
 
@@ -108,7 +109,7 @@ function renderProgrammes() {
     }
     // A series prints meeting by meeting.
     const prints = isSeries(p)
-      ? p.series.map((id, n) => printLink(id, ui('print_meeting', { n: n + 1 }), t(byProgrammeId(id)?.title) || id))
+      ? p.series.map((id, n) => printLink(id, ui('print_meeting', { n: n + 1 }), t(byProgrammeId(id)?.title) || id, 'print_meeting_label'))
       : [printLink(p.id, ui('print_link'), title)];
     const links = isSeries(p)
       ? el('p', { class: 'entry-links small' }, el('span', { text: `${ui('print_link')}:` }), ...prints)

@@ -46,22 +46,11 @@ const proj = () => h.device('projector');
 const phones = () => ['phone1', 'phone2', 'phone3'].map((name) => h.device(name));
 
 /**
- * Screenshots of the projector and the first phone for one step; the
- * projector must fit its screen and the phone its 360 px width.
+ * Every open page at one moment: screenshots, axe-core WCAG 2.1 A/AA with
+ * zero violations, a projector that fits its screen and phones their 360 px.
  */
 async function shots(tag) {
-  await h.screenshot(proj(), `${tag}-projector`);
-  await h.screenshot(h.device('phone1'), `${tag}-phone`);
-  const fits = await proj().page.evaluate(() => {
-    const root = document.documentElement;
-    return { scroll: [root.scrollWidth, root.scrollHeight], view: [window.innerWidth, window.innerHeight] };
-  });
-  assert.ok(fits.scroll[0] <= fits.view[0] && fits.scroll[1] <= fits.view[1],
-    `${tag}: the projector scrolls (${fits.scroll} in ${fits.view})`);
-  for (const phone of phones()) {
-    const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(width <= 360, `${tag}: ${phone.name} is ${width} px wide`);
-  }
+  await h.checkPages(tag);
 }
 
 async function tap(device, selector) {
@@ -246,9 +235,7 @@ describe('activity steps in a real browser', { timeout: 300_000 }, () => {
     await tap(phones()[2], '#vote-minus-fejl');
     await expectText(phones()[2], '#dots-left', UI.dotsLeft(1));
     await expectText(proj(), '#grid-legend li[data-topic="fejl"] .legend-meta', /2 prikker/);
-    await h.screenshot(phones()[0], 'del2-06-grid-vote-phone');
-    await h.screenshot(proj(), 'del2-06-grid-vote-projector');
-    await h.screenshot(fac(), 'del2-06-grid-facilitator');
+    await shots('del2-06-grid-vote');
   });
 
   h.step('del2 e: plan — a phone proposes a row; the facilitator accepts and edits it; the projector shows it', async () => {
@@ -289,16 +276,12 @@ describe('activity steps in a real browser', { timeout: 300_000 }, () => {
     await expectCount(proj(), '#plan-table tr[data-row]', 2);
     await expectCount(phones()[0], '#plan-rows li[data-accepted="true"]', 2);
     await shots('del2-08-plan-accepted');
-    await h.screenshot(fac(), 'del2-08-plan-facilitator');
   });
 
   h.step('del2 f: plan — a proposal made offline waits in the outbox and arrives once back online', async () => {
     const phone = phones()[2];
     const action = `Frokost på tværs hver fredag ${RUN}`;
-    h.offline.add(phone.name);
-    await phone.context.setOffline(true);
-    assert.ok(await h.dropWebSockets(phone) <= 1, 'the phone had at most one open WebSocket');
-    await expectAttr(phone, '#connection', 'data-status', 'waiting');
+    await h.goOffline(phone);
     await phone.page.locator('#row-area').selectOption('ledergruppen');
     await phone.page.locator('#row-action').fill(action);
     await tap(phone, '#row-submit');
@@ -308,10 +291,9 @@ describe('activity steps in a real browser', { timeout: 300_000 }, () => {
       () => phone.page.evaluate((key) => window.localStorage.getItem(key) ?? '', `trivsel:${session.code}:outbox`),
       (outbox) => outbox.includes(action));
     await h.screenshot(phone, 'del2-09-plan-offline-phone');
+    await h.axe(phone, 'del2-09-plan-offline');
 
-    await phone.context.setOffline(false);
-    await expectAttr(phone, '#connection', 'data-status', 'live');
-    h.offline.delete(phone.name);
+    await h.backOnline(phone);
     await expectCount(phone, '#plan-rows li[data-key^="pending-"]', 0);
     await expectText(phone, '#row-status', 'Tak – dit forslag er sendt.');
     await until('facilitator: the offline proposal arrived', async () => {
@@ -391,7 +373,6 @@ describe('activity steps in a real browser', { timeout: 300_000 }, () => {
     await expectCount(proj(), '#map-chart g.actor-marker[data-label="Borgere og brugere"]', 1);
     await expectVisible(proj(), '#map-few', false);
     await shots('del3-02-map-merged');
-    await h.screenshot(fac(), 'del3-02-map-facilitator');
   });
 
   h.step('del3 c: reflection — list items stay private unless shared; shared ones show, grouped', async () => {

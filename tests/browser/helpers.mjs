@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -35,6 +36,10 @@ const CHROMIUM_ARGS = [
   '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 export const ARTIFACTS = path.join(HERE, 'artifacts');
+/** axe-core, read once; it is evaluated into a page through DevTools, which the page's CSP does not govern. */
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** What the accessibility checks hold every page to: WCAG 2.0 and 2.1, levels A and AA. */
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 /** How long one expectation may take to come true. */
 export const WAIT_MS = 15_000;
@@ -61,7 +66,9 @@ function freePort() {
 }
 
 export class Server {
-  constructor() {
+  /** @param args  flags for the server besides --addr and --data */
+  constructor(args = []) {
+    this.args = args;
     this.proc = null;
     this.log = '';
     this.exited = null;
@@ -103,7 +110,7 @@ export class Server {
     // TRIVSEL_PUBLIC_URL) would change the links the pages show.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRIVSEL_')));
     this.exited = null;
-    this.proc = spawn(SERVER_BIN, ['--addr', this.host, '--data', this.dataDir], {
+    this.proc = spawn(SERVER_BIN, ['--addr', this.host, '--data', this.dataDir, ...this.args], {
       cwd: this.dataDir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -255,13 +262,21 @@ export function expectCount(who, selector, expected) {
 // ---------------------------------------------------------------------------
 // The harness: server, browser, devices, and what they must never do
 
-const STAFF = new Set(['facilitator', 'projector']);
+/** Screens of the facilitator: no participant's private text may reach them. */
+const STAFF = new Set(['facilitator', 'projector', 'projector-4x3']);
+/** Devices named so show a room screen: a screenshot is what the room sees, and it must not scroll. */
+const isProjector = (name) => name.startsWith('projector');
 
 export class Harness {
-  /** @param prefix  file-name prefix of this test file's artifacts */
-  constructor(prefix) {
+  /**
+   * @param prefix      file-name prefix of this test file's artifacts
+   * @param serverArgs  extra flags for the server (e.g. --content)
+   */
+  constructor(prefix, serverArgs = []) {
     this.prefix = prefix;
-    this.server = new Server();
+    this.server = new Server(serverArgs);
+    /** Every axe run: {moment, device, url, violations}. */
+    this.axeRuns = [];
     this.browser = null;
     /** name -> {name, context, page} */
     this.devices = new Map();
@@ -308,6 +323,7 @@ export class Harness {
     if (this.browser) await Promise.race([this.browser.close(), delay(10_000, undefined, { ref: false })]).catch(() => {});
     await this.server.stop();
     fs.writeFileSync(this.artifact('server.log'), this.server.log);
+    fs.writeFileSync(this.artifact('axe.json'), `${JSON.stringify(this.axeRuns, null, 1)}\n`);
     if (this.tolerated.length > 0) fs.writeFileSync(this.artifact('tolerated.log'), `${this.tolerated.join('\n')}\n`);
     if (this.broken) {
       const seen = [...this.problems, ...this.foreign];
@@ -393,7 +409,48 @@ export class Harness {
 
   /** A screenshot; the projector's is what the room sees, the others' the whole page. */
   async screenshot(device, file) {
-    await device.page.screenshot({ path: this.artifact(`${file}.png`), fullPage: device.name !== 'projector' });
+    await device.page.screenshot({ path: this.artifact(`${file}.png`), fullPage: !isProjector(device.name) });
+  }
+
+  /**
+   * axe-core's WCAG 2.1 A and AA rules on one page as it is now; fails with
+   * every violation (rule, what it means, which elements) when there is one.
+   */
+  async axe(device, moment) {
+    const { page } = device;
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(async (tags) => {
+      const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+      return result.violations.map((v) => ({
+        rule: v.id,
+        help: v.help,
+        nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+      }));
+    }, AXE_TAGS);
+    this.axeRuns.push({ moment, device: device.name, url: page.url().replace(/#.*/, '#…'), violations });
+    const report = violations.map((v) => `${v.rule} (${v.help}):\n    ${v.nodes.join('\n    ')}`).join('\n  ');
+    assert.equal(violations.length, 0, `${moment}: axe found WCAG 2.1 A/AA violations on ${device.name}:\n  ${report}`);
+  }
+
+  /**
+   * Every open page at one moment of the meeting: a screenshot named after the
+   * moment, axe with zero violations, no room screen that scrolls, no phone
+   * wider than its screen.
+   */
+  async checkPages(moment) {
+    for (const device of this.devices.values()) {
+      if (device.page.isClosed() || device.page.url() === 'about:blank') continue;
+      await this.screenshot(device, `${moment}-${device.name}`);
+      await this.axe(device, moment);
+      const fit = await device.page.evaluate(() => {
+        const root = document.documentElement;
+        return { scroll: [root.scrollWidth, root.scrollHeight], view: [window.innerWidth, window.innerHeight] };
+      });
+      assert.ok(fit.scroll[0] <= fit.view[0], `${moment}: ${device.name} scrolls sideways (${fit.scroll} in ${fit.view})`);
+      if (isProjector(device.name)) {
+        assert.ok(fit.scroll[1] <= fit.view[1], `${moment}: ${device.name} scrolls (${fit.scroll} in ${fit.view})`);
+      }
+    }
   }
 
   /**
@@ -419,6 +476,26 @@ export class Harness {
     } finally {
       await cdp.detach().catch(() => {});
     }
+  }
+
+  /**
+   * The phone loses its network: the browser goes offline and its open
+   * WebSocket is closed (Chromium's offline emulation leaves an open socket
+   * alone, a phone that loses its network does not); the page must say it is
+   * waiting. Its failing reconnects are tolerated until `backOnline`.
+   */
+  async goOffline(device) {
+    this.offline.add(device.name);
+    await device.context.setOffline(true);
+    assert.ok(await this.dropWebSockets(device) <= 1, `${device.name} had at most one open WebSocket`);
+    await expectAttr(device, '#connection', 'data-status', 'waiting');
+  }
+
+  /** The network is back: the page must find the server again by itself. */
+  async backOnline(device) {
+    await device.context.setOffline(false);
+    await expectAttr(device, '#connection', 'data-status', 'live');
+    this.offline.delete(device.name);
   }
 
   /** The secret texts must not be anywhere on the staff pages or in what they received. */

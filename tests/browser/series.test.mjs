@@ -119,7 +119,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await fac().page.locator('#customise > summary').click();
     await expectVisible(fac(), '#custom-del2-dialogkort');
     await expectVisible(fac(), '#custom-del2-prioritering');
-    await h.screenshot(fac(), 'a-start-customise');
+    await h.checkPages('a-start-customise');
 
     await phone().page.goto(`${server.base}/`);
     await phone().page.locator('input[name="programme"][value="del2"]').check();
@@ -127,7 +127,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectVisible(phone(), '#custom-del2-dialogkort');
     const width = await phone().page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `the start page is ${width} px wide on a phone`);
-    await h.screenshot(phone(), 'a-start-phone');
+    await h.checkPages('a-start-phone-joined');
   });
 
   h.step('b: the series is created from the start page; every meeting gets its links', async () => {
@@ -158,7 +158,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     }
     series.token = new URL(series.meetings[0].facilitator).hash.slice(1);
     assert.ok(series.meetings.every((m) => new URL(m.facilitator).hash.slice(1) === series.token), 'one token for every meeting');
-    await h.screenshot(fac(), 'b-series-created');
+    await h.checkPages('b-series-created');
 
     const combined = await download(fac(), '#series-export-docx');
     assert.equal(combined.bytes.subarray(0, 2).toString(), 'PK', 'the combined export is a Word file');
@@ -208,7 +208,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     const page = await fetchText(print);
     assert.equal(page.status, 200);
     assert.ok(page.text.includes('@page'), 'the printable page has an @page rule');
-    await h.screenshot(fac(), 'c-meeting2-preparation');
+    await h.checkPages('c-meeting2-preparation');
   });
 
   h.step('d: meeting 2: the console prioritises a topic and adds an accepted plan row', async () => {
@@ -246,7 +246,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectText(fac(), '#carried-groups section[data-kind="row"] .carried-text', series.action);
     // "Foreslå som række" only on a plan step.
     await expectCount(fac(), '#carried-groups button.carried-suggest', 0);
-    await h.screenshot(fac(), 'e-meeting3-console');
+    await h.checkPages('e-meeting3-console');
   });
 
   h.step('f: meeting 3: projector and phone show "Det tog vi med fra sidst" on the first step; the QR stays whole', async () => {
@@ -276,8 +276,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectText(phone(), '#carried-list li:nth-child(1) .carried-text', series.topic);
     await expectText(fac(), '#joined', '1');
     await fits('first step');
-    await h.screenshot(proj(), 'f-meeting3-projector-join');
-    await h.screenshot(phone(), 'f-meeting3-phone-welcome');
+    await h.checkPages('f-meeting3-joined');
 
     // The next step (the map) shows no list.
     await next('del3', 'kortet');
@@ -298,14 +297,13 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectValue(fac(), '#new-row-answers', series.topic);
     await expectText(fac(), '#new-row-status', UI.prefilled);
     assert.equal(await fac().page.evaluate(() => document.activeElement?.id), 'new-row-action');
-    await h.screenshot(fac(), 'g-meeting3-plan-console');
+    await h.checkPages('g-meeting3-plan-console');
     await fac().page.locator('#new-row-submit').click();
     await expectCount(fac(), '#plan-editor form.plan-row[data-accepted="true"]', 1);
     await expectCount(proj(), '#plan-table tr[data-testid="plan-row"]', 1);
     await expectVisible(proj(), '#carried');
     await fits('plan step');
-    await h.screenshot(proj(), 'g-meeting3-projector-plan');
-    await h.screenshot(phone(), 'g-meeting3-phone-plan');
+    await h.checkPages('g-meeting3-plan-shown');
   });
 
   h.step('h: del2 with its own dialogue cards: a too long line is refused; the deck holds the cards', async () => {

@@ -100,7 +100,7 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     assert.equal(info.code, code);
     assert.equal(info.programme, PROGRAMME);
     assert.deepEqual(info.step, { index: 0, id: 'velkommen', kind: 'info' });
-    await screenshot(fac, '00-facilitator');
+    await h.checkPages('00-facilitator');
   });
 
   step('b: the projector shows the join code and a QR image', async () => {
@@ -138,9 +138,13 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     await expectText(fac, '#joined', '3');
     await expectText(fac, '#connected', '3');
     const info = await server.api('GET', `/api/sessions/${code}`, { token: facilitatorToken });
-    assert.deepEqual(info.participants, { joined: 3, connected: 3 });
-    await screenshot(proj, '01-velkommen-projector');
-    await screenshot(devices.get('phone1'), '01-velkommen-phone');
+    assert.deepEqual(info.participants, {
+      joined: 3, connected: 3, named: [{ name: 'Mette Testesen', connected: true, ready: false }],
+    });
+    // Who is here: names only where given; the two anonymous phones are counted, not listed.
+    await expectText(fac, '#people li[data-testid=person] .person-name', 'Mette Testesen');
+    await expectText(fac, '#people-anonymous', '2 anonyme deltagere, heraf 2 forbundet');
+    await h.checkPages('01-velkommen');
   });
 
   step('d: step arbejde-privat — every phone answers and sees it saved', async () => {
@@ -174,8 +178,7 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     await expectText(fac, '#count-balance-hvorfor', UI.answers(3));
     await expectText(fac, '#ready', UI.readyOf(3, 3));
     await expectText(proj, '#ready', UI.readyOf(3, 3));
-    await screenshot(proj, '02-arbejde-privat-projector');
-    await screenshot(devices.get('phone1'), '02-arbejde-privat-phone');
+    await h.checkPages('02-arbejde-privat');
   });
 
   step('e: no typed text reaches the projector or the facilitator', async () => {
@@ -189,13 +192,7 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     const text = `Skrevet uden net — privat ${RUN}-offline`;
     h.secrets.push(`${RUN}-offline`);
 
-    h.offline.add(phone.name);
-    await phone.context.setOffline(true);
-    // The page drops its socket when the browser reports `offline`. Chromium's
-    // offline emulation would otherwise leave an open WebSocket alone, so close
-    // any that is left, as a phone that loses its network loses it too.
-    assert.ok(await h.dropWebSockets(phone) <= 1, 'the phone had at most one open WebSocket');
-    await expectAttr(phone, '#connection', 'data-status', 'waiting');
+    await h.goOffline(phone);
     await expectText(phone, '#connection', UI.waiting);
     await expectText(fac, '#connected', '2');
 
@@ -211,10 +208,9 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     await expectText(phone, '#saved-balance-hvorfor', UI.saving);
     assert.equal(await textOf(phone.page, '#connection'), UI.waiting, 'still offline');
     await screenshot(phone, '03-offline-phone');
+    await h.axe(phone, '03-offline');
 
-    await phone.context.setOffline(false);
-    await expectAttr(phone, '#connection', 'data-status', 'live');
-    h.offline.delete(phone.name);
+    await h.backOnline(phone);
     await expectText(phone, '#connection', UI.connected);
     await expectAttr(phone, '#saved-balance-hvorfor', 'data-state', 'saved');
     await expectText(phone, '#saved-balance-hvorfor', UI.saved);
@@ -243,8 +239,7 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     await expectText(proj, '#step-title', title('energi'));
     await expectText(proj, '#ready', UI.readyOf(0, 3));
     for (const phone of phones()) await expectText(phone, '#step-title', title('energi'));
-    await screenshot(proj, '04-energi-projector');
-    await screenshot(devices.get('phone1'), '04-energi-phone');
+    await h.checkPages('04-energi');
 
     await facilitatorGoesTo('tak');
     assert.equal(await fac.page.locator('#next').isDisabled(), true, '#next on the last step');
@@ -255,8 +250,7 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
       await expectVisible(phone, '#thanks');
       await expectVisible(phone, '#ready-box', false);
     }
-    await screenshot(proj, '05-tak-projector');
-    await screenshot(devices.get('phone1'), '05-tak-phone');
+    await h.checkPages('05-tak');
     await h.assertPrivate('at the end');
   });
 

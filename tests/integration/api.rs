@@ -118,7 +118,7 @@ async fn session_info_needs_the_facilitator_token() {
             "code": session.code,
             "programme": "del1",
             "step": { "index": 0, "id": "velkommen", "kind": "info" },
-            "participants": { "joined": 0, "connected": 0 }
+            "participants": { "joined": 0, "connected": 0, "named": [] }
         })
     );
     assert_eq!(server.http.get(&url).send().await.unwrap().status(), 401);
@@ -175,6 +175,11 @@ async fn info_counts_joined_and_connected_participants() {
         assert_eq!(info["participants"]["joined"], 2);
         connected = info["participants"]["connected"].as_u64().unwrap();
         if connected == 1 {
+            // Only the one who gave a name is listed, and she is the one who left.
+            assert_eq!(
+                info["participants"]["named"],
+                json!([{ "name": "Anna", "connected": false, "ready": false }])
+            );
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

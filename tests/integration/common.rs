@@ -223,6 +223,16 @@ impl Client {
         client
     }
 
+    /// Opens a read-only participant preview with a staff token and waits for the snapshot.
+    pub async fn preview(addr: &str, code: &str, token: &str) -> Self {
+        let mut client = Self::connect(addr, code, "preview").await;
+        client
+            .send(json!({ "type": "hello", "token": token, "preview": true }))
+            .await;
+        client.expect("snapshot").await;
+        client
+    }
+
     /// Joins as a new participant and waits for the snapshot.
     pub async fn join(addr: &str, code: &str, name: Option<&str>) -> Self {
         let mut client = Self::connect(addr, code, name.unwrap_or("anonymous")).await;

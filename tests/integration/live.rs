@@ -76,6 +76,51 @@ async fn commands_from_the_wrong_role_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_preview_sees_the_phones_view_and_may_do_nothing() {
+    let server = TestServer::start().await;
+    let session = server.create("del3").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut phone = Client::join(&server.addr, &session.code, Some("Anna")).await;
+    for token in [session.projector_token(), &session.facilitator_token] {
+        let preview = Client::preview(&server.addr, &session.code, token).await;
+        let snapshot = &preview.frames[0];
+        assert_eq!(snapshot["role"], "participant");
+        assert!(snapshot["me"].is_null(), "a preview is nobody: {snapshot}");
+        assert!(snapshot["progress"].is_null(), "counts are for staff");
+        assert!(
+            snapshot["step"]["notes"].is_null(),
+            "notes are the facilitator's"
+        );
+        assert!(snapshot["session"]["projector_url"].is_null());
+    }
+    let mut preview = Client::preview(&server.addr, &session.code, session.projector_token()).await;
+    let mut bad = Client::connect(&server.addr, &session.code, "bad preview").await;
+    bad.send(json!({ "type": "hello", "token": "0".repeat(40), "preview": true }))
+        .await;
+    assert_eq!(bad.closed().await, 4401, "a preview needs a staff token");
+
+    // The map step: participants add actors; its shared view has no results before the reveal.
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    let step = preview.expect("step").await;
+    assert_eq!(step["step"]["kind"], "map");
+    assert!(step["activity"].get("contributors").is_none(), "{step}");
+    phone.expect("step").await;
+    for msg in [
+        json!({ "type": "answer", "step": "kortet", "prompt": "x", "value": 1 }),
+        json!({ "type": "ready", "step": "kortet", "ready": true }),
+        json!({ "type": "goto", "index": 2 }),
+    ] {
+        let error = preview.refused(msg).await;
+        assert_eq!(error["code"], "not_allowed");
+    }
+    let info = crate::common::session_info(&server.http, &server.url(""), &session).await;
+    assert_eq!(info["participants"]["joined"], 1, "a preview does not join");
+    assert_eq!(info["participants"]["connected"], 1);
+    assert_eq!(info["step"]["index"], 1, "the preview moved nothing");
+}
+
+#[tokio::test]
 async fn bad_messages_get_typed_errors_and_the_connection_stays() {
     let server = TestServer::start().await;
     let session = server.create("del1").await;
@@ -173,14 +218,16 @@ async fn private_answers_reach_no_other_screen() {
             .ok(json!({ "type": "ready", "step": "arbejde-privat", "ready": true }))
             .await;
     }
+    let mut preview = Client::preview(&server.addr, &session.code, session.projector_token()).await;
     facilitator.ok(json!({ "type": "goto", "index": 2 })).await;
     projector.expect("step").await;
+    preview.expect("step").await;
     let resumed_staff =
         Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
 
     for screen in others
         .iter()
-        .chain([&facilitator, &projector, &resumed_staff])
+        .chain([&facilitator, &projector, &resumed_staff, &preview])
     {
         assert!(!screen.raw.is_empty());
         for frame in &screen.raw {
