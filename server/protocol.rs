@@ -1169,7 +1169,8 @@ pub fn activity_view(session: &Session, actor: Actor) -> Value {
             .map(|n| n.as_str().to_owned())
     };
     match step.kind {
-        StepKind::Info | StepKind::End => Value::Null,
+        StepKind::Info => Value::Null,
+        StepKind::End => agreed_plan(session),
         StepKind::Reflection => {
             let mut view = json!({ "kind": "reflection", "revealed": state.revealed });
             if staff {
@@ -1279,23 +1280,7 @@ pub fn activity_view(session: &Session, actor: Actor) -> Value {
             view
         }
         StepKind::Plan => {
-            let rows: Vec<Value> = state
-                .rows
-                .iter()
-                .map(|r| {
-                    json!({
-                        "id": r.id,
-                        "area": r.fields.area,
-                        "action": r.fields.action,
-                        "first_step": r.fields.first_step,
-                        "owner": r.fields.owner,
-                        "deadline": r.fields.deadline,
-                        "follow_up": r.fields.follow_up,
-                        "answers": r.fields.answers,
-                        "accepted": r.accepted,
-                    })
-                })
-                .collect();
+            let rows: Vec<Value> = state.rows.iter().map(|r| plan_row(&r.id, r)).collect();
             json!({ "kind": "plan", "rows": rows })
         }
         StepKind::PersonalPlan => {
@@ -1313,6 +1298,51 @@ pub fn activity_view(session: &Session, actor: Actor) -> Value {
             view
         }
     }
+}
+
+/// One action-plan row as every screen sees it, under the id `id`.
+fn plan_row(id: &str, r: &crate::domain::activity::PlanRow) -> Value {
+    json!({
+        "id": id,
+        "area": r.fields.area,
+        "action": r.fields.action,
+        "first_step": r.fields.first_step,
+        "owner": r.fields.owner,
+        "deadline": r.fields.deadline,
+        "follow_up": r.fields.follow_up,
+        "answers": r.fields.answers,
+        "accepted": r.accepted,
+    })
+}
+
+/// What the end of a meeting shows everyone: the accepted rows of every plan step, with the
+/// areas they belong to (first title wins when two plan steps share an area id). Row ids are
+/// prefixed by their step's id, so rows of two plan steps stay apart. Null without rows.
+fn agreed_plan(session: &Session) -> Value {
+    let mut areas: Vec<&crate::content::Area> = Vec::new();
+    let mut rows = Vec::new();
+    for (index, step) in session.programme().steps.iter().enumerate() {
+        if step.kind != StepKind::Plan {
+            continue;
+        }
+        for area in &step.areas {
+            if !areas.iter().any(|a| a.id == area.id) {
+                areas.push(area);
+            }
+        }
+        rows.extend(
+            session
+                .step_state(index)
+                .rows
+                .iter()
+                .filter(|r| r.accepted)
+                .map(|r| plan_row(&format!("{}:{}", step.id, r.id), r)),
+        );
+    }
+    if rows.is_empty() {
+        return Value::Null;
+    }
+    json!({ "kind": "end", "areas": areas, "rows": rows })
 }
 
 /// The role name a screen is told.

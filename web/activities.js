@@ -1,8 +1,8 @@
 // Which views show which step kind. Every module exports `phone`, `projector`
 // and `facilitator`; each takes (root element, page context) and returns
 // {update()}, which the page calls whenever something it shows may have changed.
-// Step kinds without an entry (info, end, and kinds added later) show their
-// title and body only.
+// Step kinds without an entry (info, and kinds added later) show their title
+// and body only.
 
 import * as reflection from './activity-reflection.js';
 import * as cards from './activity-cards.js';
@@ -10,6 +10,7 @@ import * as grid from './activity-grid.js';
 import * as map from './activity-map.js';
 import * as plan from './activity-plan.js';
 import * as personal from './activity-personal.js';
+import * as end from './activity-end.js';
 
 export const views = {
   reflection,
@@ -18,4 +19,5 @@ export const views = {
   map,
   plan,
   personal_plan: personal,
+  end,
 };

@@ -22,7 +22,7 @@
 //                #agreed-clear-{t}, #priority-1..3, #priorities-save
 
 import { el, setText, t, ui } from './common.js';
-import { svg, setAttr, reconcile, fmt, showSaveState, fillOptions, checkbox } from './activity-kit.js';
+import { svg, setAttr, reconcile, fmt, showSaveState, fillOptions, checkbox, scrollBox } from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
 const DOTS = 3;
@@ -203,7 +203,7 @@ export function gridChart({ tableVisible = false } = {}) {
   const node = el('div', { class: 'grid-result' },
     el('div', { class: 'chart-box' }, chart),
     el('div', { class: 'legend-box' }, legend, few),
-    el('div', { class: tableVisible ? 'table-scroll' : 'visually-hidden' }, table));
+    scrollBox(tableVisible, table, 'grid-table-caption'));
   let drawnMax = null;
 
   const drawAxes = (max) => {
@@ -334,7 +334,7 @@ function quadrantLabel(node, text) {
 
 function renderTable(table, topics, activity, number, agreed, priorities) {
   if (!table.firstChild) {
-    table.append(el('caption'), el('thead', {}, el('tr')), el('tbody'));
+    table.append(el('caption', { id: 'grid-table-caption' }), el('thead', {}, el('tr')), el('tbody'));
   }
   setText(table.querySelector('caption'), ui('grid_table_caption'));
   const heads = ['grid_col_nr', 'grid_col_topic', 'grid_col_importance', 'grid_col_success', 'grid_col_raters', 'grid_col_dots', 'grid_col_agreed', 'grid_col_priority'];

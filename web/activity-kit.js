@@ -63,6 +63,16 @@ export function reconcile(container, items, keyOf, create, update = () => {}) {
 }
 
 /** A number for people: at most one decimal, Danish decimal comma. */
+/**
+ * The box around a data table: scrolls sideways on a narrow screen, so it can
+ * take keyboard focus (WCAG 2.1.1) and is a region named by the table's
+ * caption. `visible` false hides the table from the eye, not from screen readers.
+ */
+export function scrollBox(visible, table, captionId) {
+  if (!visible) return el('div', { class: 'visually-hidden' }, table);
+  return el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': captionId }, table);
+}
+
 export function fmt(value, decimals = 1) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
   return new Intl.NumberFormat(getLang() === 'da' ? 'da-DK' : 'en-GB', {

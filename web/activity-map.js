@@ -17,7 +17,7 @@
 //   facilitator  #reveal-toggle, input.actor-pick[value={label}], #merge-label, #merge-apply
 
 import { el, setText, t, ui } from './common.js';
-import { svg, setAttr, reconcile, fmt, clientId } from './activity-kit.js';
+import { svg, setAttr, reconcile, fmt, clientId, scrollBox } from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
 const MAX_ACTORS = 30;
@@ -221,9 +221,9 @@ export function mapChart({ tableVisible = false } = {}) {
   ...ticks, drainText, giveText, xTitle, yTitle, markers);
   const few = el('p', { class: 'map-few', id: 'map-few' });
   const table = el('table', { class: 'data-table', id: 'map-table' },
-    el('caption'), el('thead', {}, el('tr')), el('tbody'));
+    el('caption', { id: 'map-table-caption' }), el('thead', {}, el('tr')), el('tbody'));
   const node = el('div', { class: 'map-result' }, el('div', { class: 'chart-box' }, chart), few,
-    el('div', { class: tableVisible ? 'table-scroll' : 'visually-hidden' }, table));
+    scrollBox(tableVisible, table, 'map-table-caption'));
 
   return {
     node,

@@ -73,7 +73,7 @@ function rowInputs(step, prefix, idOf = (key) => `${prefix}-${SHORT[key] || key}
 }
 
 /** A row as read-only text: area, action, details (filled by `fillCard`). */
-function rowCard() {
+export function rowCard() {
   const li = el('li', { class: 'plan-card', 'data-testid': 'plan-row' },
     el('p', { class: 'plan-area' }, el('span', { class: 'area-name' }), el('span', { class: 'badge' })),
     el('p', { class: 'plan-action' }),
@@ -81,7 +81,7 @@ function rowCard() {
   return li;
 }
 
-function fillCard(step, li, row, badge) {
+export function fillCard(step, li, row, badge) {
   setText(li.querySelector('.area-name'), areaTitle(step, row.area));
   const b = li.querySelector('.badge');
   setText(b, badge);

@@ -146,6 +146,8 @@ export const strings = {
     kind_grid: 'Prioriteringskort',
     kind_map: 'Aktørkort',
     kind_plan: 'Handleplan',
+    kind_end: 'Det har vi aftalt',
+    agreed_heading: 'Det har vi aftalt',
     kind_personal_plan: 'Personlig plan',
 
     // Reflection
@@ -612,6 +614,8 @@ export const strings = {
     kind_grid: 'Prioritisation card',
     kind_map: 'Stakeholder map',
     kind_plan: 'Action plan',
+    kind_end: 'What we agreed',
+    agreed_heading: 'What we agreed',
     kind_personal_plan: 'Personal plan',
 
     // Reflection

@@ -263,7 +263,7 @@ export function expectCount(who, selector, expected) {
 // The harness: server, browser, devices, and what they must never do
 
 /** Screens of the facilitator: no participant's private text may reach them. */
-const STAFF = new Set(['facilitator', 'projector', 'projector-4x3']);
+const STAFF = new Set(['facilitator', 'facilitator-phone', 'projector', 'projector-4x3']);
 /** Devices named so show a room screen: a screenshot is what the room sees, and it must not scroll. */
 const isProjector = (name) => name.startsWith('projector');
 
@@ -442,11 +442,20 @@ export class Harness {
       if (device.page.isClosed() || device.page.url() === 'about:blank') continue;
       await this.screenshot(device, `${moment}-${device.name}`);
       await this.axe(device, moment);
-      const fit = await device.page.evaluate(() => {
+      // The screen's own width: a mobile browser widens its layout viewport to fit content that
+      // is too wide, so window.innerWidth alone would hide the overflow.
+      const screenWidth = device.page.viewportSize()?.width ?? Infinity;
+      const fit = await device.page.evaluate((width) => {
         const root = document.documentElement;
-        return { scroll: [root.scrollWidth, root.scrollHeight], view: [window.innerWidth, window.innerHeight] };
-      });
-      assert.ok(fit.scroll[0] <= fit.view[0], `${moment}: ${device.name} scrolls sideways (${fit.scroll} in ${fit.view})`);
+        const wide = [...document.body.querySelectorAll('*')]
+          .filter((n) => n.getBoundingClientRect().right > width + 1 && n.getClientRects().length > 0)
+          .filter((n) => !n.closest('.table-scroll, .visually-hidden') || n.matches('.table-scroll'))
+          .slice(0, 5)
+          .map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}.${[...n.classList].join('.')}`);
+        return { scroll: [root.scrollWidth, root.scrollHeight], view: [window.innerWidth, window.innerHeight], wide };
+      }, screenWidth);
+      assert.ok(fit.scroll[0] <= Math.min(fit.view[0], screenWidth),
+        `${moment}: ${device.name} scrolls sideways (${fit.scroll} in ${fit.view}, screen ${screenWidth}): ${fit.wide.join(', ')}`);
       if (isProjector(device.name)) {
         assert.ok(fit.scroll[1] <= fit.view[1], `${moment}: ${device.name} scrolls (${fit.scroll} in ${fit.view})`);
       }

@@ -115,6 +115,10 @@ describe('one whole meeting in a real browser', { timeout: 420_000 }, () => {
       await expectText(phone, '#step-title', title('velkommen'));
     }
     for (const device of projectors()) await expectText(device, '#joined', '3 deltagere');
+    // The console also works on a phone, beside the laptop.
+    const facPhone = await h.newDevice('facilitator-phone', PHONE);
+    await facPhone.page.goto(fac().page.url());
+    await expectText(facPhone, '#joined', '3');
     await expectText(fac(), '#joined', '3');
     await expectText(fac(), '#people li[data-testid=person] .person-name', NAMED);
     await expectText(fac(), '#people-anonymous', '2 anonyme deltagere, heraf 2 forbundet');
@@ -182,7 +186,14 @@ describe('one whole meeting in a real browser', { timeout: 420_000 }, () => {
   });
 
   h.step('f: grid — every phone rates every topic by tapping; the reveal draws the grid on both projectors', async () => {
-    await next('prioritering');
+    // The facilitator moves on by keyboard; the focused button shows it has focus.
+    await fac().page.locator('#prev').focus();
+    await fac().page.keyboard.press('Tab');
+    assert.equal(await fac().page.evaluate(() => document.activeElement?.id), 'next');
+    const outline = await fac().page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', 'focus is visible');
+    await fac().page.keyboard.press('Enter');
+    for (const device of [fac(), ...projectors(), ...phones()]) await expectText(device, '#step-title', title('prioritering'));
     const topics = await until('phone1: the topics',
       () => phones()[0].page.$$eval('[data-testid=grid-topic]', (nodes) => nodes.map((n) => n.dataset.topic)),
       (list) => list.length === 3);
@@ -270,7 +281,13 @@ describe('one whole meeting in a real browser', { timeout: 420_000 }, () => {
 
   h.step('j: the end; the statement is linked from every page, in Danish and English', async () => {
     await next('tak');
-    for (const phone of phones()) await expectVisible(phone, '#thanks');
+    // The end shows what was agreed: the plan table in the room, a list to take away on phones.
+    for (const phone of phones()) {
+      await expectVisible(phone, '#thanks');
+      await expectCount(phone, '#agreed-rows li[data-testid=plan-row]', 2);
+    }
+    for (const device of projectors()) await expectCount(device, '#plan-table tr[data-row]', 2);
+    await expectText(projectors()[0], '#plan-table tr[data-row="handleplan:r1"] td', `Fast sparringsmakker ${RUN}`);
     await h.checkPages('12-tak');
     for (const device of [fac(), ...projectors(), ...phones()]) {
       assert.equal(await device.page.locator('footer.site-footer a').getAttribute('href'), '/tilgaengelighed',

@@ -425,6 +425,40 @@ async fn a_whole_del2_meeting_runs_from_cards_to_an_exported_action_plan() {
     assert_eq!(frirum["priority"], 1);
     assert_eq!(frirum["agreed"], json!([5, 2]));
     assert_eq!(frirum["dots"], 10);
+
+    // The end: every screen shows what was agreed, in the agreed order, and only that.
+    goto(&mut fac, &mut proj, &mut phones, 4).await;
+    for screen in phones.iter().chain([&proj, &fac]) {
+        let end = screen
+            .frames
+            .iter()
+            .rev()
+            .find(|m| m["type"] == "step")
+            .unwrap();
+        assert_eq!(end["step"]["kind"], "end");
+        let agreed = &end["activity"];
+        assert_eq!(agreed["kind"], "end");
+        let rows: Vec<(&str, &str)> = agreed["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap(), r["action"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("handleplan:r3", "Månedlig 1:1 om trivsel"),
+                ("handleplan:r1", "Sparring hver anden uge")
+            ]
+        );
+        assert!(
+            agreed["areas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["id"] == "min-chef" && a["title"]["da"] == "Vores chef")
+        );
+    }
 }
 
 #[tokio::test]
