@@ -227,6 +227,17 @@ describe('one whole meeting in a real browser', { timeout: 420_000 }, () => {
       await until(`${phone.name}: actor saved`, () => countOf(phone.page, '#my-actors .save-state:not(:empty)'), (c) => c === 0);
     }));
     await h.checkPages('08-map-adding');
+
+    // One leader reads English: the switch turns the step and the UI, and is checked too.
+    const english = phones()[2];
+    await tap(english, '#lang-toggle');
+    await expectText(english, '#step-title', session.steps.find((s) => s.id === 'omverden').title.en);
+    await expectText(english, '#ready-button', 'I am ready');
+    assert.equal(await english.page.evaluate(() => document.documentElement.lang), 'en');
+    await h.axe(english, '08-map-english');
+    await h.screenshot(english, '08-map-adding-phone3-english');
+    await tap(english, '#lang-toggle');
+    await expectText(english, '#step-title', title('omverden'));
     await fac().page.locator('#reveal-toggle').click();
     for (const device of projectors()) await expectCount(device, '#map-chart g.actor-marker', 1);
     await h.checkPages('09-map-revealed');
