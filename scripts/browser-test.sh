@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Real-browser tests (tests/browser/*.test.mjs: the smoke test and the activity
-# steps): install what is missing (Chromium from apt, playwright-core from
-# npm), build the server, run them one file at a time. Exits non-zero when a
+# Real-browser tests (tests/browser/*.test.mjs: a whole meeting, the smoke
+# test, the activity steps, the series, hostile input): install what is
+# missing (Chromium from apt, playwright-core and axe-core from npm), build the
+# server, run them one file at a time. Exits non-zero when a
 # test fails. Screenshots and server logs end up in tests/browser/artifacts/,
-# prefixed by the test file (smoke-*, activities-*).
+# prefixed by the test file (meeting-*, smoke-*, activities-*, …), and each
+# file's axe-core results in <prefix>-axe.json.
 #
 # Environment: CHROMIUM_PATH (default /usr/bin/chromium), CARGO_TARGET_DIR.
 set -euo pipefail

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+/// Days a session is kept after its last activity, unless `--retention-days` says otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
 /// trivsel — live workshops for leader well-being.
 #[derive(Parser, Debug, Clone)]
 #[command(name = "trivsel", version, about)]
@@ -21,6 +24,39 @@ pub struct Config {
     /// Load programmes from this folder instead of the built-in ones.
     #[arg(long, env = "TRIVSEL_CONTENT")]
     pub content: Option<PathBuf>,
+    /// Only requests with `Authorization: Bearer TOKEN` may create sessions (16 characters or
+    /// more). Without it, anyone who reaches the server may.
+    #[arg(long, env = "TRIVSEL_CREATE_TOKEN", value_parser = parse_create_token)]
+    pub create_token: Option<String>,
+    /// Delete a session and everything in it this many days after its last activity (0: at
+    /// the next hourly sweep).
+    #[arg(long, env = "TRIVSEL_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub retention_days: u32,
+}
+
+impl Config {
+    /// The defaults of every flag (not reading the environment), with the data directory
+    /// `data`: for tests and tools.
+    pub fn with_data(data: impl Into<PathBuf>) -> Self {
+        Config {
+            addr: "127.0.0.1:8080".into(),
+            data: data.into(),
+            public_url: None,
+            content: None,
+            create_token: None,
+            retention_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
+}
+
+fn parse_create_token(input: &str) -> Result<String, String> {
+    let printable = input.chars().all(|c| c.is_ascii_graphic());
+    if input.len() >= 16 && input.len() <= 200 && printable {
+        Ok(input.to_owned())
+    } else {
+        Err("must be 16 to 200 printable characters without spaces".into())
+    }
 }
 
 fn parse_public_url(input: &str) -> Result<String, String> {

@@ -40,6 +40,15 @@ pub enum ApiError {
     /// No such session.
     #[error("no such session")]
     NotFound,
+    /// `--create-token` is set and the request did not carry it.
+    #[error("creating sessions needs the server's create token")]
+    CreateToken,
+    /// Too many wrong join codes from this address.
+    #[error("too many attempts; try again in a minute")]
+    TooMany,
+    /// A WebSocket opened from a page of another site.
+    #[error("this origin may not connect")]
+    ForeignOrigin,
     /// Something failed on our side; logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -51,6 +60,9 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::CreateToken => StatusCode::UNAUTHORIZED,
+            ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -115,8 +127,118 @@ pub fn app(state: AppState) -> Router {
             "/static/{file}",
             get(|Path(file): Path<String>| async move { web::file(&file) }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_guesses,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Whether a path names a session or series by its code: those answers tell whether a code
+/// exists, so wrong codes are counted.
+fn names_a_code(path: &str) -> bool {
+    let mut parts = path.trim_start_matches('/').split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some("api"), Some("sessions" | "series"), Some(code)) if !code.is_empty()
+    )
+}
+
+/// The client's address: the TCP peer (behind a reverse proxy, the proxy's).
+fn client_ip(request: &axum::extract::Request) -> Option<std::net::IpAddr> {
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+/// Lookups of a code from an address that tried too many wrong ones get `429`, whether the code
+/// exists or not; every `404` (and every WebSocket to an unknown session) costs that address a
+/// try. See `limits`.
+async fn limit_guesses(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let ip = client_ip(&request);
+    let counted = names_a_code(request.uri().path());
+    let now = std::time::Instant::now();
+    if counted
+        && let Some(ip) = ip
+        && !state.guesses().allowed(ip, now)
+    {
+        return ApiError::TooMany.into_response();
+    }
+    let unknown_socket = counted && request.uri().path().ends_with("/ws") && {
+        let code = request.uri().path().split('/').nth(3).unwrap_or_default();
+        JoinCode::parse(code)
+            .ok()
+            .and_then(|code| state.session(&code))
+            .is_none()
+    };
+    let response = next.run(request).await;
+    if counted
+        && let Some(ip) = ip
+        && (response.status() == StatusCode::NOT_FOUND || unknown_socket)
+    {
+        state.guesses().missed(ip, now);
+    }
+    response
+}
+
+/// Browsers send `Origin` with every WebSocket handshake. A page of another site must not
+/// open a socket to a session (it would act with the visitor's stored identity): only the
+/// server's own origin — as the browser reached it (`Host`) or as `--public-url` names it — may.
+/// Clients that are not browsers send no `Origin` and are let through; they hold no one else's
+/// credentials.
+fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let own = host_of(headers).ok().is_some_and(|host| {
+        origin == format!("http://{host}") || origin == format!("https://{host}")
+    });
+    let public = state.public_url().is_some_and(|url| {
+        // The origin is the scheme and authority of the public URL, without any path.
+        let authority_end = url
+            .find("://")
+            .map(|i| i + 3)
+            .and_then(|start| url[start..].find('/').map(|end| start + end))
+            .unwrap_or(url.len());
+        origin == &url[..authority_end]
+    });
+    own || public
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// With `--create-token`, creating needs `Authorization: Bearer <token>`.
+fn check_create_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = state.create_token() else {
+        return Ok(());
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if same_secret(given.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::CreateToken)
+    }
 }
 
 /// Content-Security-Policy of an exported document: its own inline styles and pictures, nothing
@@ -243,7 +365,7 @@ async fn start(state: &AppState, created: Created) -> Result<SessionCreated, Api
     };
     state.insert(
         code.clone(),
-        SessionHandle::spawn(Session::new(created), state.store().clone()),
+        SessionHandle::spawn(Session::new(created), state.store().clone(), now_ms()),
     );
     tracing::info!(%code, "session created");
     Ok(reply)
@@ -277,6 +399,7 @@ async fn create_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<SessionCreated>), ApiError> {
+    check_create_token(&state, &headers)?;
     let request: CreateSession = parse_body(&body)?;
     if state.library().get_series(&request.programme).is_some() {
         return Err(ApiError::BadRequest(format!(
@@ -309,6 +432,7 @@ async fn create_series(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<protocol::SeriesCreated>), ApiError> {
+    check_create_token(&state, &headers)?;
     let request: protocol::CreateSeries = parse_body(&body)?;
     let series = state
         .library()
@@ -662,8 +786,12 @@ async fn invitation(
 async fn socket(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    if !origin_allowed(&state, &headers) {
+        return ApiError::ForeignOrigin.into_response();
+    }
     let handle = JoinCode::parse(&code)
         .ok()
         .and_then(|code| state.session(&code));

@@ -28,6 +28,7 @@ pub mod domain;
 pub mod export;
 pub mod http;
 pub mod ics;
+pub mod limits;
 pub mod outcome;
 pub mod print;
 pub mod protocol;
@@ -59,12 +60,7 @@ pub fn open(config: &Config) -> anyhow::Result<AppState> {
         "restored from {}",
         config.data.display()
     );
-    Ok(AppState::new(
-        store,
-        sessions,
-        library,
-        config.public_url.clone(),
-    ))
+    Ok(AppState::new(store, sessions, library, config))
 }
 
 /// Serves `state` on an already bound `listener` until `shutdown` completes.
@@ -81,8 +77,22 @@ pub async fn run(
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app(state))
+    tokio::spawn(sweep_expired(state.clone()));
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("the server stopped")
+}
+
+/// How often sessions past their retention period are looked for.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Deletes expired sessions now and then every `SWEEP_EVERY`, for as long as the runtime runs.
+async fn sweep_expired(state: AppState) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        state.expire(session::now_ms()).await;
+    }
 }

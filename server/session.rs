@@ -121,6 +121,8 @@ pub struct SessionHandle {
     series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
     /// When items were last carried in from earlier meetings (ms since the epoch).
     last_carry: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// When the session last stored a change (ms since the epoch), for retention.
+    last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for ToActor {
@@ -130,8 +132,10 @@ impl std::fmt::Debug for ToActor {
 }
 
 impl SessionHandle {
-    /// Starts the actor for `session` (new or restored from the store).
-    pub fn spawn(session: Session, store: Store) -> Self {
+    /// Starts the actor for `session` (new or restored from the store), last active at
+    /// `last_active_ms`.
+    pub fn spawn(session: Session, store: Store, last_active_ms: i64) -> Self {
+        let last_active = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(last_active_ms));
         let (tx, rx) = mpsc::channel(MAILBOX);
         let facilitator_token = session.created().facilitator_token.clone();
         let base_url = session.created().base_url.as_str().into();
@@ -153,6 +157,7 @@ impl SessionHandle {
             conns: HashMap::new(),
             next_conn: 0,
             connected: HashMap::new(),
+            last_active: last_active.clone(),
         };
         tokio::spawn(actor.run());
         SessionHandle {
@@ -163,7 +168,13 @@ impl SessionHandle {
             lang,
             series,
             last_carry: Default::default(),
+            last_active,
         }
+    }
+
+    /// When the session last stored a change (ms since the epoch).
+    pub fn last_active_ms(&self) -> i64 {
+        self.last_active.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The series this meeting belongs to.
@@ -314,6 +325,7 @@ struct SessionActor {
     next_conn: ConnId,
     /// Open connections per participant; its length is the "connected" count.
     connected: HashMap<ParticipantId, usize>,
+    last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
     join_url: String,
     projector_url: String,
     since_snapshot: usize,
@@ -341,6 +353,8 @@ impl SessionActor {
                 if snapshot.is_some() {
                     self.since_snapshot = 0;
                 }
+                self.last_active
+                    .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
             }
             let delete = owed.delete.take();
             self.deliver(owed);

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 
+use crate::config::Config;
 use crate::content::Library;
 use crate::domain::JoinCode;
+use crate::limits::Guesses;
 use crate::session::SessionHandle;
-use crate::store::Store;
+use crate::store::{Restored, Store};
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -21,27 +23,34 @@ struct Inner {
     store: Store,
     library: Library,
     public_url: Option<String>,
+    create_token: Option<String>,
+    retention_days: u32,
+    guesses: Guesses,
 }
 
 impl AppState {
-    /// State over an opened store and the sessions it held (each gets its actor).
-    pub fn new(
-        store: Store,
-        restored: Vec<crate::domain::Session>,
-        library: Library,
-        public_url: Option<String>,
-    ) -> Self {
+    /// State over an opened store and the sessions it held (each gets its actor), with the
+    /// settings of `config`.
+    pub fn new(store: Store, restored: Vec<Restored>, library: Library, config: &Config) -> Self {
         let sessions = DashMap::new();
-        for session in restored {
+        for Restored {
+            session,
+            last_active_ms,
+        } in restored
+        {
             let code = session.created().code.clone();
-            sessions.insert(code, SessionHandle::spawn(session, store.clone()));
+            let handle = SessionHandle::spawn(session, store.clone(), last_active_ms);
+            sessions.insert(code, handle);
         }
         AppState {
             inner: Arc::new(Inner {
                 sessions,
                 store,
                 library,
-                public_url,
+                public_url: config.public_url.clone(),
+                create_token: config.create_token.clone(),
+                retention_days: config.retention_days,
+                guesses: Guesses::default(),
             }),
         }
     }
@@ -92,5 +101,41 @@ impl AppState {
     /// `--public-url`, if given (no trailing slash).
     pub fn public_url(&self) -> Option<&str> {
         self.inner.public_url.as_deref()
+    }
+
+    /// `--create-token`, if given.
+    pub fn create_token(&self) -> Option<&str> {
+        self.inner.create_token.as_deref()
+    }
+
+    /// Wrong join codes by client address.
+    pub fn guesses(&self) -> &Guesses {
+        &self.inner.guesses
+    }
+
+    /// Deletes every session whose last activity is more than `--retention-days` before
+    /// `now_ms`, as `DELETE /api/sessions/{code}` would (screens are told, the data is erased
+    /// from the files). Returns the codes deleted.
+    pub async fn expire(&self, now_ms: i64) -> Vec<JoinCode> {
+        let keep_ms = i64::from(self.inner.retention_days) * 24 * 60 * 60 * 1000;
+        let expired: Vec<(JoinCode, SessionHandle)> = self
+            .inner
+            .sessions
+            .iter()
+            .filter(|entry| entry.value().last_active_ms() + keep_ms <= now_ms)
+            .map(|entry| (entry.key().clone(), entry.value().clone()))
+            .collect();
+        let mut deleted = Vec::new();
+        for (code, handle) in expired {
+            match handle.delete().await {
+                Ok(()) => {
+                    self.remove(&code);
+                    tracing::info!(code = %code, "session deleted after the retention period");
+                    deleted.push(code);
+                }
+                Err(e) => tracing::error!(code = %code, error = %e, "retention: could not delete"),
+            }
+        }
+        deleted
     }
 }

@@ -6,7 +6,7 @@
 //! only after the commit returned: a reply of `Ok` means the data survives a crash.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -18,7 +18,7 @@ use crate::domain::{Created, Event, JoinCode, Session};
 pub const DB_FILE: &str = "trivsel.sqlite3";
 /// Most requests committed in one transaction.
 const MAX_BATCH: usize = 4096;
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// The store failed to write; whatever was asked was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -61,9 +61,25 @@ struct Request {
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
+/// A stored session, rebuilt, with the time of its last stored change.
+#[derive(Debug)]
+pub struct Restored {
+    /// The session as it was last acknowledged.
+    pub session: Session,
+    /// When it last changed (ms since the epoch): its creation or its latest events.
+    pub last_active_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 impl Store {
     /// Opens (or creates) the database in `dir` and returns every stored session, rebuilt.
-    pub fn open(dir: &Path) -> anyhow::Result<(Store, Vec<Session>)> {
+    pub fn open(dir: &Path) -> anyhow::Result<(Store, Vec<Restored>)> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create data directory {}", dir.display()))?;
         let path = dir.join(DB_FILE);
@@ -169,7 +185,14 @@ fn open_connection(path: &PathBuf) -> anyhow::Result<Connection> {
     .with_context(|| format!("cannot write to {}", path.display()))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     match version {
-        0 => conn.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))?,
+        // Version 2 records each session's last activity, for retention. Sessions from before
+        // count as active now: they get their full retention period from this start.
+        0 | 1 => conn.execute_batch(&format!(
+            "ALTER TABLE sessions ADD COLUMN last_active_ms INTEGER NOT NULL DEFAULT 0;
+             UPDATE sessions SET last_active_ms = {};
+             PRAGMA user_version={SCHEMA_VERSION};",
+            now_ms()
+        ))?,
         SCHEMA_VERSION => {}
         other => anyhow::bail!(
             "{} has schema version {other}; this trivsel knows {SCHEMA_VERSION}",
@@ -179,17 +202,25 @@ fn open_connection(path: &PathBuf) -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
-fn load_all(conn: &Connection) -> anyhow::Result<Vec<Session>> {
+fn load_all(conn: &Connection) -> anyhow::Result<Vec<Restored>> {
     let mut sessions = Vec::new();
-    let mut list = conn.prepare("SELECT code, created FROM sessions ORDER BY code")?;
+    let mut list =
+        conn.prepare("SELECT code, created, last_active_ms FROM sessions ORDER BY code")?;
     let rows = list.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
     })?;
     for row in rows {
-        let (code, created) = row?;
+        let (code, created, last_active_ms) = row?;
         let session = load_one(conn, &code, &created)
             .with_context(|| format!("session {code} is damaged"))?;
-        sessions.push(session);
+        sessions.push(Restored {
+            session,
+            last_active_ms,
+        });
     }
     Ok(sessions)
 }
@@ -286,8 +317,8 @@ fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
     match write {
         Write::Create { code, created } => {
             conn.execute(
-                "INSERT INTO sessions (code, created) VALUES (?1, ?2)",
-                params![code, created],
+                "INSERT INTO sessions (code, created, last_active_ms) VALUES (?1, ?2, ?3)",
+                params![code, created, now_ms()],
             )?;
         }
         Write::Append {
@@ -301,6 +332,8 @@ fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             for (i, body) in events.iter().enumerate() {
                 insert.execute(params![code, (*first_seq + i as u64) as i64, body])?;
             }
+            conn.prepare_cached("UPDATE sessions SET last_active_ms = ?2 WHERE code = ?1")?
+                .execute(params![code, now_ms()])?;
             if let Some((seq, body)) = snapshot {
                 conn.execute(
                     "INSERT INTO snapshots (code, seq, body) VALUES (?1, ?2, ?3)

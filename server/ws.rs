@@ -2,7 +2,7 @@
 //! idle timeout and forwards messages to the session actor; a writer task sends what the actor
 //! queued, pings, and closes with the code it is told. Neither holds session state.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::WebSocketUpgrade;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -11,6 +11,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::limits::MessageBudget;
 use crate::protocol::{self, ServerMsg, WireError, parse_client};
 use crate::session::{CONNECTION_QUEUE, ConnId, OpenError, Outgoing, Outlet, SessionHandle};
 
@@ -58,7 +59,10 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
             .await;
         }
     };
+    // Participants' messages are limited; staff hold the session's tokens and are not.
+    let limited = !matches!(opening, protocol::Opening::Staff { .. });
     let (messages, queue) = mpsc::channel(CONNECTION_QUEUE);
+    let refusals = limited.then(|| messages.clone());
     let (actor_close, closed_by_actor) = oneshot::channel();
     let conn = match handle
         .open(
@@ -92,7 +96,7 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
     // Whichever side ends first ends the connection: a dead writer means the peer stopped
     // reading, a dead reader means it went away.
     let (close_with, writer_done) = tokio::select! {
-        code = read_loop(&mut stream, &handle, conn) => (code, false),
+        code = read_loop(&mut stream, &handle, conn, refusals) => (code, false),
         _ = &mut writer => (None, true),
     };
     handle.closed(conn).await;
@@ -111,14 +115,35 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
 }
 
 /// Forwards messages until the socket ends, goes silent, or must be closed (returns the code).
+/// With `refusals` (participants), a message beyond the connection's allowance
+/// (`limits::MESSAGES`) is not forwarded: it gets a `rate_limited` error through `refusals` (the
+/// connection's queue), and the client sends it again later.
 async fn read_loop(
     stream: &mut SplitStream<WebSocket>,
     handle: &SessionHandle,
     conn: ConnId,
+    refusals: Option<mpsc::Sender<Outgoing>>,
 ) -> Option<u16> {
+    let mut budget = MessageBudget::new(Instant::now());
     loop {
         match tokio::time::timeout(IDLE_TIMEOUT, next_text(stream)).await {
             Ok(Ok(text)) => {
+                if let Some(refusals) = &refusals
+                    && !budget.take(Instant::now())
+                {
+                    let op = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|v| v.get("op")?.as_str().map(str::to_owned));
+                    let refusal = ServerMsg::Error {
+                        seq: 0,
+                        op: op.as_deref(),
+                        code: "rate_limited",
+                        message: "too many messages; send it again in a moment",
+                    };
+                    // A full queue means the peer is not reading: the refusal may go unsaid.
+                    let _ = refusals.try_send(Outgoing::Text(refusal.to_json().into()));
+                    continue;
+                }
                 if !handle.message(conn, parse_client(&text)).await {
                     return None;
                 }

@@ -262,10 +262,13 @@ async function create(event) {
   const button = byId('create-button');
   button.disabled = true;
   setText(status, ui(series ? 'creating_series' : 'creating'));
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  const token = byId('create-token').value.trim();
+  if (token) headers.Authorization = `Bearer ${token}`;
   try {
     const response = await fetch(series ? '/api/series' : '/api/sessions', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers,
       body: JSON.stringify(body),
     });
     const reply = await response.json().catch(() => ({}));
@@ -277,6 +280,11 @@ async function create(event) {
         window.location.assign(facilitatorUrl(reply));
         return;
       }
+    } else if (response.status === 401) {
+      // The server was started with --create-token: ask for it (again, if it was wrong).
+      byId('create-token-field').hidden = false;
+      setText(status, ui(token ? 'create_token_wrong' : 'create_token_needed'));
+      byId('create-token').focus();
     } else {
       setText(status, ui('create_error', { msg: reply.error || `HTTP ${response.status}` }));
     }

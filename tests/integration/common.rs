@@ -20,6 +20,8 @@ pub struct TestServer {
     pub addr: String,
     pub http: reqwest::Client,
     pub data: tempfile::TempDir,
+    /// The server's state, for what no request can do (e.g. `expire` at a later time).
+    pub state: trivsel::AppState,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -35,23 +37,31 @@ impl TestServer {
 
     /// A server whose links start with `public_url`.
     pub async fn start_with(data: tempfile::TempDir, public_url: Option<&str>) -> Self {
-        let config = trivsel::Config {
-            addr: "127.0.0.1:0".into(),
-            data: data.path().to_path_buf(),
-            public_url: public_url.map(str::to_owned),
-            content: None,
-        };
+        Self::start_configured(data, |config| {
+            config.public_url = public_url.map(str::to_owned)
+        })
+        .await
+    }
+
+    /// A server with the default flags as changed by `configure`.
+    pub async fn start_configured(
+        data: tempfile::TempDir,
+        configure: impl FnOnce(&mut trivsel::Config),
+    ) -> Self {
+        let mut config = trivsel::Config::with_data(data.path());
+        configure(&mut config);
         let state = trivsel::open(&config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(trivsel::run(listener, state, async {
+        tokio::spawn(trivsel::run(listener, state.clone(), async {
             let _ = stopped.await;
         }));
         TestServer {
             addr,
             http: reqwest::Client::new(),
             data,
+            state,
             stop: Some(stop),
         }
     }
@@ -93,13 +103,19 @@ pub struct ProcessServer {
 impl ProcessServer {
     /// Starts the binary on a free port over `data`, and waits until it answers.
     pub async fn start(data: &Path) -> Self {
+        Self::start_logging(data, Stdio::null(), "info").await
+    }
+
+    /// Like `start`, with the log (stderr, at `RUST_LOG=level`) going to `log`.
+    pub async fn start_logging(data: &Path, log: impl Into<Stdio>, level: &str) -> Self {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_trivsel"))
             .args(["--addr", &addr, "--data"])
             .arg(data)
+            .env("RUST_LOG", level)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("the trivsel binary starts");
         let server = ProcessServer { addr, child };

@@ -90,8 +90,9 @@ async fn a_long_session_restarts_from_its_snapshot_plus_the_events_after_it() {
     let mut phone = Client::join(&server.addr, &session.code, None).await;
     facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
     phone.expect("step").await;
-    // Enough operations to pass the snapshot interval (1000 events) and then some.
-    for i in 0..1_250 {
+    // A phone answers a hundred times (its burst allowance), then the facilitator moves back
+    // and forth until the log has passed the snapshot interval (1000 events) and then some.
+    for i in 0..100 {
         let value = i % 10 + 1;
         let op = format!("s{i}");
         phone.send(json!({ "type": "answer", "op": op, "step": "arbejde-privat", "prompt": "balance", "value": value })).await;
@@ -99,23 +100,30 @@ async fn a_long_session_restarts_from_its_snapshot_plus_the_events_after_it() {
             phone.reply_to(&op).await;
         }
     }
+    for i in 0..1_150 {
+        let index = if i % 2 == 0 { 2 } else { 1 };
+        facilitator
+            .ok(json!({ "type": "goto", "index": index }))
+            .await;
+    }
     let me = phone.frames[0]["me"].clone();
     server.kill();
     let server = ProcessServer::start(&data).await;
     let back = Client::resume(&server.addr, &session.code, &me, 0).await;
     assert_eq!(
         back.frames[0]["me"]["answers"]["arbejde-privat"]["balance"],
-        1249 % 10 + 1
+        99 % 10 + 1
     );
+    assert_eq!(back.frames[0]["step"]["index"], 1);
     assert_eq!(
         back.frames[0]["seq"],
-        1 + 1 + 1_250,
-        "join, goto and every answer"
+        1 + 1 + 100 + 1_150,
+        "join, goto, every answer and every step change"
     );
     // Operation ids from before the snapshot still dedupe.
     let mut back = back;
     back.send(json!({ "type": "answer", "op": "s3", "step": "arbejde-privat", "prompt": "balance", "value": 10 })).await;
-    assert_eq!(back.reply_to("s3").await["seq"], 1 + 1 + 1_250);
+    assert_eq!(back.reply_to("s3").await["seq"], 1 + 1 + 100 + 1_150);
 }
 
 #[tokio::test]

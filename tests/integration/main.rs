@@ -7,4 +7,5 @@ mod durability;
 mod full_session;
 mod live;
 mod programmes;
+mod security;
 mod series;

@@ -1,0 +1,163 @@
+//! Rate limits: token buckets that refill with time.
+//!
+//! Two limits protect the server and the sessions' codes. Per client address, looking up a join
+//! code that does not exist costs a token (`Guesses`); with none left, every lookup from that
+//! address is answered `429` until tokens come back — whether the code exists or not, so the
+//! limit cannot be used to test codes. Finding a session costs nothing: a town hall behind one
+//! NAT address joins freely. Per connection, every message after the opening costs a token
+//! (`MessageBudget`); with none left the message is answered with a `rate_limited` error and not
+//! applied (the client keeps it in its outbox and sends it again later).
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use dashmap::DashMap;
+
+/// A bucket of `capacity` tokens refilled at `per_second`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Capacity and refill rate of a kind of bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    /// Tokens a full bucket holds: the burst allowed.
+    pub capacity: f64,
+    /// Tokens added per second, up to `capacity`: the sustained rate.
+    pub per_second: f64,
+}
+
+impl Rate {
+    fn full(&self, now: Instant) -> Bucket {
+        Bucket {
+            tokens: self.capacity,
+            at: now,
+        }
+    }
+
+    fn refill(&self, bucket: &mut Bucket, now: Instant) {
+        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.capacity);
+        bucket.at = now;
+    }
+}
+
+/// Wrong join codes per client address: 60 at once, then one a second.
+pub const GUESSES: Rate = Rate {
+    capacity: 60.0,
+    per_second: 1.0,
+};
+
+/// Messages per connection: 100 at once (a phone flushing its outbox), then 20 a second.
+pub const MESSAGES: Rate = Rate {
+    capacity: 100.0,
+    per_second: 20.0,
+};
+
+/// Addresses that looked up codes that do not exist, and how many more they may try.
+#[derive(Debug, Default)]
+pub struct Guesses {
+    buckets: DashMap<IpAddr, Bucket>,
+}
+
+/// Past this many addresses, full buckets are forgotten (they hold nothing worth keeping).
+const FORGET_ABOVE: usize = 10_000;
+
+impl Guesses {
+    /// Whether `ip` may look up a code now.
+    pub fn allowed(&self, ip: IpAddr, now: Instant) -> bool {
+        match self.buckets.get_mut(&ip) {
+            Some(mut bucket) => {
+                GUESSES.refill(&mut bucket, now);
+                bucket.tokens >= 1.0
+            }
+            None => true,
+        }
+    }
+
+    /// `ip` looked up a code that does not exist.
+    pub fn missed(&self, ip: IpAddr, now: Instant) {
+        if self.buckets.len() > FORGET_ABOVE {
+            self.buckets.retain(|_, bucket| {
+                GUESSES.refill(bucket, now);
+                bucket.tokens < GUESSES.capacity
+            });
+        }
+        let mut bucket = self.buckets.entry(ip).or_insert_with(|| GUESSES.full(now));
+        GUESSES.refill(&mut bucket, now);
+        bucket.tokens = (bucket.tokens - 1.0).max(0.0);
+    }
+}
+
+/// One connection's message allowance.
+#[derive(Debug)]
+pub struct MessageBudget {
+    bucket: Bucket,
+}
+
+impl MessageBudget {
+    /// A full allowance.
+    pub fn new(now: Instant) -> Self {
+        MessageBudget {
+            bucket: MESSAGES.full(now),
+        }
+    }
+
+    /// Takes a token for one message; false when there is none.
+    pub fn take(&mut self, now: Instant) -> bool {
+        MESSAGES.refill(&mut self.bucket, now);
+        if self.bucket.tokens >= 1.0 {
+            self.bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn wrong_codes_run_out_and_come_back_with_time() {
+        let guesses = Guesses::default();
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..60 {
+            assert!(guesses.allowed(ip, t0));
+            guesses.missed(ip, t0);
+        }
+        assert!(
+            !guesses.allowed(ip, t0),
+            "the 61st guess at once is refused"
+        );
+        assert!(
+            guesses.allowed(other, t0),
+            "another address is not affected"
+        );
+        assert!(!guesses.allowed(ip, t0 + Duration::from_millis(500)));
+        assert!(
+            guesses.allowed(ip, t0 + Duration::from_secs(1)),
+            "one more a second"
+        );
+        assert!(guesses.allowed(ip, t0 + Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn messages_allow_a_burst_then_a_steady_rate() {
+        let t0 = Instant::now();
+        let mut budget = MessageBudget::new(t0);
+        let burst = (0..1000).take_while(|_| budget.take(t0)).count();
+        assert_eq!(burst, 100);
+        assert!(!budget.take(t0));
+        let later = t0 + Duration::from_secs(1);
+        let refilled = (0..1000).take_while(|_| budget.take(later)).count();
+        assert_eq!(refilled, 20, "twenty a second after the burst");
+    }
+}
