@@ -392,6 +392,11 @@ pub enum ClientMsg {
         /// A number (scale) or a string (text).
         value: serde_json::Value,
     },
+    /// Participant: delete all my answers, shares, dots and my name.
+    ForgetMe {
+        /// Operation id.
+        op: String,
+    },
     /// Participant: mark a step done or not.
     Ready {
         /// Operation id.
@@ -858,6 +863,7 @@ impl ClientMsg {
                 step,
                 ready,
             },
+            ClientMsg::ForgetMe { op } => Command::Forget { op: op_of(&op)? },
             ClientMsg::Hello { .. } | ClientMsg::Join { .. } | ClientMsg::Resume { .. } => {
                 return Err(WireError::bad(
                     None,

@@ -309,6 +309,9 @@ struct Owed {
     activity_staff: bool,
     /// Items from earlier meetings changed: every screen gets a fresh snapshot.
     carried: bool,
+    /// Someone deleted their answers: this turn is stored as a snapshot and the events before
+    /// it are erased from the files.
+    erase: bool,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
 }
 
@@ -343,9 +346,17 @@ impl SessionActor {
             }
             if !events.is_empty() {
                 self.since_snapshot += events.len();
-                let snapshot = (self.since_snapshot >= SNAPSHOT_EVERY).then_some(&self.session);
+                let snapshot =
+                    (self.since_snapshot >= SNAPSHOT_EVERY || owed.erase).then_some(&self.session);
                 let code = &self.session.created().code;
-                if let Err(e) = self.store.append(code, before + 1, &events, snapshot).await {
+                let stored = if owed.erase {
+                    self.store
+                        .append_erasing(code, before + 1, &events, &self.session)
+                        .await
+                } else {
+                    self.store.append(code, before + 1, &events, snapshot).await
+                };
+                if let Err(e) = stored {
                     tracing::error!(code = %code, error = %e, "could not store; the session stops until restart");
                     self.fail(owed);
                     return;
@@ -544,6 +555,11 @@ impl SessionActor {
                             owed.activity_staff |= *step == self.session.step().id;
                         }
                         Event::ReadyChanged { .. } | Event::Joined { .. } => owed.progress = true,
+                        Event::Forgot { .. } => {
+                            owed.progress = true;
+                            owed.activity = true;
+                            owed.erase = true;
+                        }
                         Event::Changed { step, change, .. } => {
                             if *step == self.session.step_index() {
                                 if change.seen_by_everyone() {

@@ -49,6 +49,8 @@ enum Write {
         first_seq: u64,
         events: Vec<String>,
         snapshot: Option<(u64, String)>,
+        /// Fold the WAL back and empty it after the commit (see `append_erasing`).
+        erase: bool,
     },
     Delete {
         code: String,
@@ -137,6 +139,30 @@ impl Store {
             first_seq,
             events,
             snapshot,
+            erase: false,
+        })
+        .await
+    }
+
+    /// Appends events and the snapshot after them, deleting every event it covers, then empties
+    /// the WAL: what those events held (a participant's deleted answers) cannot be read back
+    /// from either file.
+    pub async fn append_erasing(
+        &self,
+        code: &JoinCode,
+        first_seq: u64,
+        events: &[Event],
+        snapshot: &Session,
+    ) -> Result<(), StoreError> {
+        let encode = |e: &Event| serde_json::to_string(e).map_err(|e| StoreError(e.to_string()));
+        let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
+        let body = serde_json::to_string(snapshot).map_err(|e| StoreError(e.to_string()))?;
+        self.write(Write::Append {
+            code: code.to_string(),
+            first_seq,
+            events,
+            snapshot: Some((snapshot.seq(), body)),
+            erase: true,
         })
         .await
     }
@@ -297,10 +323,12 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>) {
                 .iter()
                 .map(|_| Err(StoreError(e.to_string())))
                 .collect();
-        } else if batch
-            .iter()
-            .any(|r| matches!(r.write, Write::Delete { .. }))
-        {
+        } else if batch.iter().any(|r| {
+            matches!(
+                r.write,
+                Write::Delete { .. } | Write::Append { erase: true, .. }
+            )
+        }) {
             // Deleted pages were overwritten in the WAL; fold the WAL back and empty it so no
             // copy of the deleted data stays behind in either file.
             if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
@@ -326,6 +354,7 @@ fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             first_seq,
             events,
             snapshot,
+            ..
         } => {
             let mut insert =
                 conn.prepare_cached("INSERT INTO events (code, seq, body) VALUES (?1, ?2, ?3)")?;

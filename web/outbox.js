@@ -98,6 +98,11 @@ function fold(view, op) {
   } else if (op.type === 'act' && op.action === 'share_plan') {
     if (op.share) view.planShared.add(op.step);
     else view.planShared.delete(op.step);
+  } else if (op.type === 'forget_me') {
+    view.answers = {};
+    view.shares = [];
+    view.votes = {};
+    view.planShared = new Set();
   }
 }
 
@@ -129,4 +134,5 @@ export function applyToMe(me, op) {
   me.shares = view.shares;
   me.votes = view.votes;
   me.plan_shared = [...view.planShared];
+  if (op.type === 'forget_me') me.name = null;
 }

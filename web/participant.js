@@ -128,6 +128,7 @@ function handleMessage(msg) {
       if (op && state) {
         applyToMe(state.me, op);
         errors.delete(errorKey(op));
+        if (op.type === 'forget_me') forgotten();
         persist();
       }
       syncInputs();
@@ -146,6 +147,7 @@ function handleMessage(msg) {
 }
 
 function errorKey(op) {
+  if (op.type === 'forget_me') return 'forget';
   if (op.type === 'ready') return key(op.step, 'ready');
   // A refused share belongs to its text or list item; other acts to the action.
   if (op.type === 'act' && op.action === 'share') return key(op.step, `act:share:${op.prompt}:${op.item ?? ''}`);
@@ -309,6 +311,27 @@ function commitAllDrafts() {
   for (const k of [...drafts.keys()]) commitDraft(k);
 }
 
+/** Delete everything I answered, shared and voted, and my name (after a second press). */
+function forgetMe() {
+  for (const draft of drafts.values()) window.clearTimeout(draft.timer);
+  drafts.clear();
+  queue({ type: 'forget_me' });
+  setText(byId('forget-status'), ui('forget_pending'));
+}
+
+/** The server deleted it: the page shows empty answers, and my name is gone here too. */
+function forgotten() {
+  if (me && !PREVIEW) {
+    me = { ...me, name: null };
+    store.set(ME_KEY, me);
+  }
+  renderedKey = null;
+  render();
+  setText(byId('forget-status'), ui('forget_done'));
+  byId('forget-confirm').hidden = true;
+  byId('forget-button').hidden = false;
+}
+
 // ---------------------------------------------------------------------------
 // Rendering
 
@@ -425,6 +448,18 @@ function init() {
     if (outbox.list().length > 0) outbox.renewIds();
     socket.start();
   });
+
+  byId('forget-button').addEventListener('click', () => {
+    byId('forget-button').hidden = true;
+    byId('forget-confirm').hidden = false;
+    byId('forget-yes').focus();
+  });
+  byId('forget-no').addEventListener('click', () => {
+    byId('forget-confirm').hidden = true;
+    byId('forget-button').hidden = false;
+    byId('forget-button').focus();
+  });
+  byId('forget-yes').addEventListener('click', forgetMe);
 
   byId('ready-button').addEventListener('click', () => {
     if (!state?.step) return;

@@ -172,6 +172,11 @@ pub enum Command {
         /// Done or not.
         ready: bool,
     },
+    /// A participant deletes everything they answered, shared and voted, and their name.
+    Forget {
+        /// Client operation id.
+        op: OpId,
+    },
     /// The server brings in what earlier meetings of the series produced (replaces the list).
     Carry {
         /// The items.
@@ -320,6 +325,7 @@ impl Command {
             | Command::StopTimer { op }
             | Command::Answer { op, .. }
             | Command::SetReady { op, .. }
+            | Command::Forget { op }
             | Command::Activity { op, .. } => Some(op),
         }
     }
@@ -401,6 +407,14 @@ pub enum Event {
         step: String,
         /// Done or not.
         ready: bool,
+    },
+    /// A participant deleted their answers, shares, dots and name. The events before it that
+    /// hold them are erased from storage (see `session`): only this record of the deletion stays.
+    Forgot {
+        /// Who.
+        participant: ParticipantId,
+        /// Their operation.
+        op: OpId,
     },
 }
 
@@ -865,6 +879,9 @@ impl Session {
                     ready,
                 }
             }
+            (Actor::Participant(participant), Command::Forget { op }) => {
+                Event::Forgot { participant, op }
+            }
             (Actor::Facilitator, Command::Carry { items }) => {
                 if items.len() > MAX_CARRIED {
                     return Err(RuleError::Invalid);
@@ -989,6 +1006,25 @@ impl Session {
                 }
                 if *step < self.steps.len() {
                     self.apply_change(*by, *step, change);
+                }
+            }
+            Event::Forgot { participant, op } => {
+                if let Some(p) = self.participants.get_mut(participant.index()) {
+                    p.ops.insert(op.clone());
+                    p.answers.clear();
+                    p.plan_shared.clear();
+                    p.name = None;
+                }
+                for share in self
+                    .shares
+                    .iter_mut()
+                    .filter(|s| s.participant == *participant)
+                {
+                    share.active = false;
+                    share.named = false;
+                }
+                for state in &mut self.steps {
+                    state.votes.remove(participant);
                 }
             }
             Event::ReadyChanged {

@@ -450,3 +450,67 @@ fn replaying_the_events_rebuilds_the_same_state() {
     restored.check_invariants().unwrap();
     assert_eq!(restored.seq(), s.seq());
 }
+
+#[test]
+fn a_participant_forgets_everything_they_gave_and_nothing_of_anyone_else() {
+    let mut s = session();
+    let anna = join(&mut s, Some("Anna"));
+    let bo = join(&mut s, Some("Bo"));
+    goto(&mut s, "g1", 1).unwrap();
+    for (who, id) in [(anna, "a"), (bo, "b")] {
+        let actor = Actor::Participant(who);
+        let text = AnswerInput::Text(format!("{id} skriver"));
+        apply(
+            &mut s,
+            actor,
+            answer("arbejde-privat", "balance-hvorfor", &format!("{id}1"), text),
+        )
+        .unwrap();
+        apply(
+            &mut s,
+            actor,
+            answer(
+                "arbejde-privat",
+                "balance",
+                &format!("{id}2"),
+                AnswerInput::Number(4),
+            ),
+        )
+        .unwrap();
+        let share = Command::Activity {
+            op: op(&format!("{id}3")),
+            step: "arbejde-privat".into(),
+            action: Action::Share {
+                prompt: "balance-hvorfor".into(),
+                item: None,
+                share: true,
+                named: true,
+            },
+        };
+        apply(&mut s, actor, share).unwrap();
+    }
+    assert_eq!(s.shared_items(1).len(), 2);
+
+    let forget = Command::Forget { op: op("a4") };
+    apply(&mut s, Actor::Participant(anna), forget.clone()).unwrap();
+    let a = s.participant(anna).unwrap();
+    assert!(a.answers.is_empty(), "every answer is gone");
+    assert!(a.name.is_none(), "and the name");
+    let shared = s.shared_items(1);
+    assert_eq!(shared.len(), 1, "only Bo's share is left");
+    assert_eq!(shared[0].1, "b skriver");
+    assert_eq!(
+        s.participant(bo).unwrap().answers["arbejde-privat"].len(),
+        2
+    );
+    // Sent again: a duplicate, nothing more happens.
+    assert_eq!(
+        apply(&mut s, Actor::Participant(anna), forget),
+        Ok(Outcome::Duplicate)
+    );
+    // Others may not forget on someone's behalf.
+    for actor in [Actor::Facilitator, Actor::Projector, Actor::Newcomer] {
+        let command = Command::Forget { op: op("x9") };
+        assert_eq!(apply(&mut s, actor, command), Err(RuleError::NotAllowed));
+    }
+}

@@ -300,6 +300,15 @@ describe('one whole meeting in a real browser', { timeout: 420_000 }, () => {
     for (const device of projectors()) await expectCount(device, '#plan-table tr[data-row]', 2);
     await expectText(projectors()[0], '#plan-table tr[data-row="handleplan:r1"] td', `Fast sparringsmakker ${RUN}`);
     await h.checkPages('12-tak');
+    // A leader deletes what they gave: two presses, then it is gone from their phone too.
+    const leaving = phones()[0];
+    await tap(leaving, '#forget-button');
+    await expectVisible(leaving, '#forget-confirm');
+    await h.axe(leaving, '12-tak-forget-confirm');
+    await tap(leaving, '#forget-yes');
+    await expectText(leaving, '#forget-status', 'Dine svar og dit navn er slettet.');
+    await until('facilitator: her name is no longer listed',
+      () => countOf(fac().page, '#people li[data-testid=person]'), (n) => n === 0);
     for (const device of [fac(), ...projectors(), ...phones()]) {
       assert.equal(await device.page.locator('footer.site-footer a').getAttribute('href'), '/tilgaengelighed',
         `${device.name}: the footer links the accessibility statement`);

@@ -349,3 +349,87 @@ async fn a_session_is_deleted_after_its_retention_period_and_leaves_nothing_behi
         }
     }
 }
+
+#[tokio::test]
+async fn a_participant_deletes_their_answers_from_every_screen_and_from_the_files() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut projector = Client::staff(&server.addr, &session.code, session.projector_token()).await;
+    let mut anna = Client::join(&server.addr, &session.code, Some("Anna-Glemmesen")).await;
+    let mut bo = Client::join(&server.addr, &session.code, None).await;
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    let secret = "SLET-MIG-IGEN-7331";
+    let kept = "BLIVER-STAAENDE-1177";
+    for (phone, text) in [(&mut anna, secret), (&mut bo, kept)] {
+        phone.expect("step").await;
+        phone.ok(json!({ "type": "answer", "step": "arbejde-privat", "prompt": "balance-hvorfor", "value": text })).await;
+        phone.ok(json!({ "type": "act", "step": "arbejde-privat", "action": "share", "prompt": "balance-hvorfor", "share": true, "named": true })).await;
+    }
+    facilitator
+        .ok(json!({ "type": "act", "step": "arbejde-privat", "action": "reveal", "revealed": true }))
+        .await;
+    projector
+        .until("both shares shown", |m| {
+            m["type"] == "activity"
+                && m["activity"]["shared"]
+                    .as_array()
+                    .is_some_and(|s| s.len() == 2)
+        })
+        .await;
+
+    anna.ok(json!({ "type": "forget_me" })).await;
+    let shown = projector
+        .until("one share left", |m| {
+            m["type"] == "activity"
+                && m["activity"]["shared"]
+                    .as_array()
+                    .is_some_and(|s| s.len() == 1)
+        })
+        .await;
+    assert_eq!(shown["activity"]["shared"][0]["text"], kept);
+    let me = anna.frames[0]["me"].clone();
+    let back = Client::resume(&server.addr, &session.code, &me, 0).await;
+    assert_eq!(
+        back.frames[0]["me"]["answers"],
+        json!({}),
+        "nothing of hers is left"
+    );
+    assert!(back.frames[0]["me"]["name"].is_null(), "nor her name");
+    let info = session_info(&server.http, &server.url(""), &session).await;
+    assert_eq!(
+        info["participants"]["joined"], 2,
+        "she is still in the room"
+    );
+    assert_eq!(info["participants"]["named"], json!([]));
+    let export = server
+        .http
+        .get(server.url(&format!(
+            "/api/sessions/{}/export?format=json",
+            session.code
+        )))
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(export.contains(kept) && !export.contains(secret));
+
+    // Not in the database file, not in its WAL: erased, not just hidden.
+    for entry in std::fs::read_dir(server.data.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let holds = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        assert!(!holds(secret), "{} still holds her answer", path.display());
+        // (The test client names its op ids after the participant; only the name itself counts.)
+        assert!(
+            !holds(r#""name":"Anna-Glemmesen""#),
+            "{} still holds her name",
+            path.display()
+        );
+    }
+    drop((facilitator, projector, anna, bo, back));
+}
