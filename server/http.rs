@@ -214,16 +214,6 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     own || public
 }
 
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-}
-
 /// With `--create-token`, creating needs `Authorization: Bearer <token>`.
 fn check_create_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = state.create_token() else {
@@ -234,7 +224,7 @@ fn check_create_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiEr
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if same_secret(given.as_bytes(), expected.as_bytes()) {
+    if crate::domain::ids::same_secret(given.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(ApiError::CreateToken)

@@ -7,7 +7,8 @@
 // Stable ids: #prev, #next, #preview-link, #status, #timer-*, #joined, #connected, #ready,
 // #people li[data-testid=person] (.person-name, .person-state), #people-anonymous,
 // #count-{prompt}, #activity-panel, #activity, #activity-status,
-// #export-{docx,html,md,csv,json}, #export-status.
+// #export-{docx,html,md,csv,json}, #export-status, #delete-session, #delete-yes, #delete-no,
+// #delete-status.
 // Preparation (collapsed <details>): #prep-panel, #prep-text, #invitation-subject,
 // #invitation-body, #invitation-copy, #invitation-status, #ics-start, #ics-minutes,
 // #ics-download, #ics-status, #print-link.
@@ -544,6 +545,27 @@ function renderProgress() {
   }));
 }
 
+/** Deletes the session and everything in it; every screen is told (the socket's `deleted`). */
+async function deleteSession() {
+  const button = byId('delete-yes');
+  button.disabled = true;
+  setText(byId('delete-status'), '');
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    if (response.ok || response.status === 404) {
+      stop('deleted');
+      return;
+    }
+    setText(byId('delete-status'), ui('delete_failed', { msg: `HTTP ${response.status}` }));
+  } catch {
+    setText(byId('delete-status'), ui('network_error'));
+  }
+  button.disabled = false;
+}
+
 /**
  * Who is here: the named participants from GET /api/sessions/{code} (the
  * socket only carries counts). Asked again at most every PEOPLE_EVERY_MS
@@ -620,6 +642,18 @@ function init() {
     button.addEventListener('click', () => exportAs(spec, button));
     return button;
   }));
+
+  byId('delete-session').addEventListener('click', () => {
+    byId('delete-session').hidden = true;
+    byId('delete-confirm').hidden = false;
+    byId('delete-no').focus();
+  });
+  byId('delete-no').addEventListener('click', () => {
+    byId('delete-confirm').hidden = true;
+    byId('delete-session').hidden = false;
+    byId('delete-session').focus();
+  });
+  byId('delete-yes').addEventListener('click', deleteSession);
 
   byId('invitation-copy').addEventListener('click', copyInvitation);
   byId('ics-form').addEventListener('submit', downloadCalendar);

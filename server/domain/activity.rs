@@ -2,7 +2,7 @@
 //! agreed positions, the action plan) and the aggregates computed from private answers.
 //! Aggregates are only ever handed out through functions here, which apply `min_group`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -130,6 +130,12 @@ pub struct StepState {
     pub rows: Vec<PlanRow>,
     /// Plan: rows ever created (for ids).
     pub rows_created: u32,
+    /// Reflection, grid, map: the answers the step's results are computed from — a copy taken
+    /// at the first reveal and renewed only once `min_group` different participants changed
+    /// their answers since (see `Session::publish`). `None` until the first reveal.
+    pub published: Option<BTreeMap<ParticipantId, BTreeMap<String, Answer>>>,
+    /// Who changed an answer of this step since the last publication.
+    pub pending: BTreeSet<ParticipantId>,
 }
 
 /// Mean and spread of ratings.
@@ -268,6 +274,44 @@ impl Session {
             .filter_map(move |p| p.answers.get(step_id).map(|a| (p.id, a)))
     }
 
+    /// The answers results are computed from: the last publication (nothing before the first
+    /// reveal). Two successive results therefore differ by the answers of at least `min_group`
+    /// people, never by one person's.
+    fn published_in(
+        &self,
+        index: usize,
+    ) -> impl Iterator<Item = (ParticipantId, &BTreeMap<String, Answer>)> {
+        self.steps[index]
+            .published
+            .iter()
+            .flat_map(|published| published.iter().map(|(p, a)| (*p, a)))
+    }
+
+    /// Takes a new copy of step `index`'s answers for its results.
+    pub(super) fn publish(&mut self, index: usize) {
+        let copy = self
+            .answers_in(index)
+            .map(|(p, a)| (p, a.clone()))
+            .collect();
+        let state = &mut self.steps[index];
+        state.published = Some(copy);
+        state.pending.clear();
+    }
+
+    /// `participant` changed an answer of step `index`: once `min_group` different people have
+    /// since the last publication, the results take in all their changes at once.
+    pub(super) fn note_change(&mut self, index: usize, participant: ParticipantId) {
+        let min_group = self.min_group() as usize;
+        let state = &mut self.steps[index];
+        if state.published.is_none() {
+            return;
+        }
+        state.pending.insert(participant);
+        if state.pending.len() >= min_group {
+            self.publish(index);
+        }
+    }
+
     /// Distribution of every scale prompt of reflection step `index`.
     pub fn scale_counts(&self, index: usize) -> Vec<ScaleCounts> {
         let step = &self.programme().steps[index];
@@ -277,7 +321,7 @@ impl Session {
                 Prompt::Scale { id, min, max, .. } => {
                     let mut counts = vec![0u32; (max - min + 1) as usize];
                     let mut n = 0;
-                    for (_, answers) in self.answers_in(index) {
+                    for (_, answers) in self.published_in(index) {
                         if let Some(Answer::Scale(v)) = answers.get(id) {
                             counts[(v - min) as usize] += 1;
                             n += 1;
@@ -337,7 +381,7 @@ impl Session {
             .into_iter()
             .map(|topic| {
                 let (mut importance, mut success) = (Vec::new(), Vec::new());
-                for (_, answers) in self.answers_in(index) {
+                for (_, answers) in self.published_in(index) {
                     if let Some(Answer::Rating(r)) = answers.get(&topic.id)
                         && let (Some(i), Some(s)) = (r.importance, r.success)
                     {
@@ -388,7 +432,7 @@ impl Session {
         let state = &self.steps[index];
         // canonical key → (display label, participants, influence values, effect values)
         let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
-        for (participant, answers) in self.answers_in(index) {
+        for (participant, answers) in self.published_in(index) {
             for answer in answers.values() {
                 let Answer::Actor(actor) = answer else {
                     continue;

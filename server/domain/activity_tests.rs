@@ -104,6 +104,12 @@ impl Room {
     fn index(&self, step: &str) -> usize {
         self.s.programme().step(step).unwrap().0
     }
+
+    /// The facilitator shows the step's results (the first time, every answer is published).
+    fn reveal(&mut self, step: &str) {
+        self.act(Actor::Facilitator, step, Action::Reveal { revealed: true })
+            .unwrap();
+    }
 }
 
 fn rating(i: i64, s: i64) -> In {
@@ -223,13 +229,24 @@ fn scale_distributions_show_only_from_min_group_answers() {
     let people: Vec<Actor> = (0..3).map(|_| r.join(None)).collect();
     r.goto("arbejde-privat");
     let index = r.index("arbejde-privat");
-    for (i, p) in people.iter().enumerate() {
-        let counts = &r.s.scale_counts(index)[0];
-        assert_eq!(counts.n as usize, i);
-        assert!(counts.counts.is_none(), "hidden with {i} answers");
+    for (i, p) in people.iter().enumerate().take(2) {
         r.answer(*p, "arbejde-privat", "balance", In::Number(2 + i as i64))
             .unwrap();
     }
+    assert_eq!(r.s.scale_counts(index)[0].n, 0, "nothing before the reveal");
+    r.reveal("arbejde-privat");
+    let counts = &r.s.scale_counts(index)[0];
+    assert_eq!(counts.n, 2);
+    assert!(counts.counts.is_none(), "hidden with 2 answers");
+    // A third answer alone does not move the results: one person's answer would show.
+    r.answer(people[2], "arbejde-privat", "balance", In::Number(4))
+        .unwrap();
+    assert_eq!(r.s.scale_counts(index)[0].n, 2);
+    // Two more people change theirs: three changes since, published together.
+    r.answer(people[0], "arbejde-privat", "balance", In::Number(2))
+        .unwrap();
+    r.answer(people[1], "arbejde-privat", "balance", In::Number(3))
+        .unwrap();
     let counts = &r.s.scale_counts(index)[0];
     assert_eq!(
         counts.counts.as_ref().unwrap(),
@@ -572,6 +589,7 @@ fn grid_means_and_spread_show_from_min_group_raters() {
         .unwrap();
     r.answer(people[1], "prioritering", "frirum", rating(5, 3))
         .unwrap();
+    r.reveal("prioritering");
     let stats = r.s.topic_stats(index);
     let frirum = stats.iter().find(|t| t.topic == "frirum").unwrap();
     assert_eq!(
@@ -580,6 +598,11 @@ fn grid_means_and_spread_show_from_min_group_raters() {
         "hidden below min_group"
     );
     r.answer(people[2], "prioritering", "frirum", rating(2, 2))
+        .unwrap();
+    // Results move once three people changed something since they were published.
+    r.answer(people[0], "prioritering", "frirum", rating(5, 1))
+        .unwrap();
+    r.answer(people[1], "prioritering", "frirum", rating(5, 3))
         .unwrap();
     let stats = r.s.topic_stats(index);
     let frirum = stats.iter().find(|t| t.topic == "frirum").unwrap();
@@ -780,6 +803,7 @@ fn actors_are_checked_merged_and_counted_per_person() {
         .unwrap();
     r.answer(b, "kortet", "b2", actor("Borgere", 4, 2)).unwrap();
     r.answer(a, "kortet", "a3", actor("Brugere", 2, 1)).unwrap();
+    r.reveal("kortet");
     let stats = r.s.actor_stats(index);
     assert_eq!(stats[0].label, "Pårørende");
     assert_eq!(stats[0].named_by, 2, "two people, three marks");
@@ -813,8 +837,9 @@ fn actors_are_checked_merged_and_counted_per_person() {
         merged.effect.is_some(),
         "merged, the actor reaches min_group"
     );
-    // Removing an actor is an answer of null.
+    // Removing an actor is an answer of null; it shows once two people (min_group) changed.
     r.answer(a, "kortet", "a3", In::Clear).unwrap();
+    r.answer(b, "kortet", "b2", actor("Borgere", 4, 2)).unwrap();
     assert_eq!(
         r.s.actor_stats(index)
             .iter()
@@ -1078,6 +1103,7 @@ fn the_outcome_holds_aggregates_shares_and_accepted_rows_but_no_private_answer()
     r.answer(a, "prioritering", "tillid", rating(5, 2)).unwrap();
     r.answer(b, "prioritering", "tillid", rating(4, 3)).unwrap();
     r.answer(a, "prioritering", "moeder", rating(1, 1)).unwrap();
+    r.reveal("prioritering");
     r.act(
         Actor::Facilitator,
         "prioritering",
@@ -1235,4 +1261,52 @@ fn only_the_server_side_facilitator_carries_items_in_and_an_unchanged_list_store
         r.run(Actor::Facilitator, carry(too_many)),
         Err(RuleError::Invalid)
     );
+}
+
+#[test]
+fn successive_results_never_differ_by_one_persons_answers() {
+    let mut r = Room::new("del2", 3);
+    let people: Vec<Actor> = (0..5).map(|_| r.join(None)).collect();
+    r.goto("prioritering");
+    let index = r.index("prioritering");
+    let mean = |r: &Room| {
+        r.s.topic_stats(index)
+            .into_iter()
+            .find(|t| t.topic == "tillid")
+            .and_then(|t| t.importance)
+            .map(|s| (s.n, (s.mean * 100.0).round() as i64))
+    };
+    for p in &people[..4] {
+        r.answer(*p, "prioritering", "tillid", rating(3, 3))
+            .unwrap();
+    }
+    assert_eq!(mean(&r), None, "nobody sees anything before the reveal");
+    r.reveal("prioritering");
+    assert_eq!(mean(&r), Some((4, 300)));
+    // One latecomer, then one person changing twice: still the same results.
+    r.answer(people[4], "prioritering", "tillid", rating(5, 5))
+        .unwrap();
+    assert_eq!(mean(&r), Some((4, 300)));
+    r.answer(people[0], "prioritering", "tillid", rating(1, 1))
+        .unwrap();
+    r.answer(people[0], "prioritering", "tillid", rating(2, 2))
+        .unwrap();
+    assert_eq!(mean(&r), Some((4, 300)), "two people are not enough");
+    // Hiding and showing again publishes nothing new.
+    r.act(
+        Actor::Facilitator,
+        "prioritering",
+        Action::Reveal { revealed: false },
+    )
+    .unwrap();
+    r.reveal("prioritering");
+    assert_eq!(mean(&r), Some((4, 300)));
+    // A third person: the three changes show at once.
+    r.answer(people[1], "prioritering", "tillid", rating(4, 4))
+        .unwrap();
+    assert_eq!(mean(&r), Some((5, 340)), "(2 + 4 + 3 + 3 + 5) / 5");
+    // Someone who deletes their answers leaves the results at once: deleting wins.
+    let op = r.op();
+    r.run(people[4], Command::Forget { op }).unwrap();
+    assert_eq!(mean(&r), Some((4, 300)), "(2 + 4 + 3 + 3) / 4");
 }

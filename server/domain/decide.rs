@@ -513,7 +513,14 @@ impl Session {
                     }
                 }
             }
-            Change::Revealed { revealed } => state.revealed = revealed,
+            Change::Revealed { revealed } => {
+                state.revealed = revealed;
+                // The first reveal publishes every answer at once; later ones show what is
+                // published (see `note_change`), so hiding and showing again reveals no one.
+                if revealed && state.published.is_none() {
+                    self.publish(index);
+                }
+            }
             Change::Grouped { shares, label } => {
                 for id in shares {
                     if let Some(share) = self.shares.get_mut(id as usize) {

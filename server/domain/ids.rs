@@ -95,8 +95,7 @@ impl Token {
 
     /// Compares in time independent of where the inputs differ.
     pub fn matches(&self, other: &Token) -> bool {
-        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        same_secret(self.0.as_bytes(), other.0.as_bytes())
     }
 
     /// The token as text (to hand to its owner, never to log).
@@ -256,6 +255,11 @@ impl From<Name> for String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {0}")]
 pub struct InvalidId(pub &'static str);
+
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 #[cfg(test)]
 mod tests {

@@ -986,6 +986,9 @@ impl Session {
                         }
                     }
                 }
+                if let Some((index, _)) = self.programme().step(step) {
+                    self.note_change(index, *participant);
+                }
             }
             Event::Carried { items } => self.carried = items.clone(),
             Event::Changed {
@@ -1023,8 +1026,13 @@ impl Session {
                     share.active = false;
                     share.named = false;
                 }
+                // Deleting wins over batching: their answers leave the results at once.
                 for state in &mut self.steps {
                     state.votes.remove(participant);
+                    state.pending.remove(participant);
+                    if let Some(published) = &mut state.published {
+                        published.remove(participant);
+                    }
                 }
             }
             Event::ReadyChanged {

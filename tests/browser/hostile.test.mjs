@@ -218,10 +218,28 @@ describe('hostile input and a create token in a real browser', { timeout: 300_00
     assert.ok(csv.includes(PAYLOADS.action), 'CSV keeps the text');
   });
 
-  h.step('h: no payload ran anywhere; no errors, no foreign requests', async () => {
+  h.step('h: no payload ran anywhere', async () => {
     await assertInert('at the end');
     assert.ok(await countOf(proj().page, '#plan-table tr[data-row]') >= 1);
     assert.equal(await textOf(proj().page, '#step-title'), title('tak'));
+  });
+
+  h.step('i: the facilitator deletes the session; every screen says so and the server forgot it', async () => {
+    await fac().page.locator('#delete-session').click();
+    await expectVisible(fac(), '#delete-confirm');
+    await h.axe(fac(), '08-delete-confirm');
+    await fac().page.locator('#delete-yes').click();
+    for (const device of [fac(), proj(), ...phones()]) {
+      await expectText(device, '#message-title', 'Sessionen er slettet');
+    }
+    await h.checkPages('08-deleted');
+    const response = await fetch(`${server.base}/api/sessions/${session.code}`, {
+      headers: { Authorization: `Bearer ${session.token}` },
+    });
+    assert.equal(response.status, 404);
+  });
+
+  h.step('j: no errors, no foreign requests', async () => {
     h.assertClean();
   });
 });
