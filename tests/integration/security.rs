@@ -433,3 +433,98 @@ async fn a_participant_deletes_their_answers_from_every_screen_and_from_the_file
     }
     drop((facilitator, projector, anna, bo, back));
 }
+
+/// Every text a participant types privately, in every kind of private input, is listened for on
+/// every other connection of the session — staff, preview and the other participants — from
+/// the first frame to the last. None may ever carry it.
+#[tokio::test]
+async fn no_private_text_reaches_any_other_connection() {
+    let server = TestServer::start().await;
+    let session = server.create("enkelte-leder").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut projector = Client::staff(&server.addr, &session.code, session.projector_token()).await;
+    let mut preview = Client::preview(&server.addr, &session.code, session.projector_token()).await;
+    let mut author = Client::join(&server.addr, &session.code, None).await;
+    let mut others = Vec::new();
+    for i in 0..4 {
+        others.push(Client::join(&server.addr, &session.code, Some(&format!("Anden {i}"))).await);
+    }
+    let mut secrets = Vec::new();
+    let mut secret = |what: &str| {
+        let text = format!("PRIVAT-{what}-{}", secrets.len() + 9100);
+        secrets.push(text.clone());
+        text
+    };
+
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    author.expect("step").await;
+    for prompt in ["bidrager", "udfordrer", "styrke"] {
+        let text = secret(prompt);
+        author
+            .ok(json!({ "type": "answer", "step": "trivsel", "prompt": prompt, "value": text }))
+            .await;
+    }
+    author
+        .ok(json!({ "type": "answer", "step": "trivsel", "prompt": "skala", "value": 3 }))
+        .await;
+    facilitator
+        .ok(json!({ "type": "act", "step": "trivsel", "action": "reveal", "revealed": true }))
+        .await;
+    facilitator.ok(json!({ "type": "goto", "index": 2 })).await;
+    author.expect("step").await;
+    for area in ["selvledelse", "ledergruppen", "min-chef", "medarbejderne"] {
+        let plan = json!({ "work": secret(area), "first_step": secret("skridt") });
+        author
+            .ok(json!({ "type": "answer", "step": "min-trivsel", "prompt": area, "value": plan }))
+            .await;
+    }
+    // The others and the staff do things afterwards, so a leaked frame would have arrived.
+    for other in &mut others {
+        other
+            .until("plan step", |m| {
+                m["type"] == "step" && m["step"]["index"] == 2
+            })
+            .await;
+        other
+            .ok(json!({ "type": "ready", "step": "min-trivsel", "ready": true }))
+            .await;
+    }
+    facilitator.ok(json!({ "type": "goto", "index": 3 })).await;
+    for screen in [&mut projector, &mut preview] {
+        screen
+            .until("end step", |m| {
+                m["type"] == "step" && m["step"]["index"] == 3
+            })
+            .await;
+    }
+    let late_staff = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let late_phone = Client::join(&server.addr, &session.code, None).await;
+
+    assert_eq!(secrets.len(), 11);
+    let listeners =
+        others
+            .iter()
+            .chain([&facilitator, &projector, &preview, &late_staff, &late_phone]);
+    let mut frames = 0;
+    for listener in listeners {
+        for frame in &listener.raw {
+            frames += 1;
+            for secret in &secrets {
+                assert!(
+                    !frame.contains(secret),
+                    "{secret} reached another connection: {frame}"
+                );
+            }
+        }
+    }
+    assert!(
+        frames > 50,
+        "the listeners heard the session ({frames} frames)"
+    );
+    // The author has it all back.
+    let me = author.frames[0]["me"].clone();
+    let back = Client::resume(&server.addr, &session.code, &me, 0).await;
+    let mine = back.raw[0].clone();
+    assert!(secrets.iter().all(|s| mine.contains(s)));
+}
