@@ -1181,6 +1181,7 @@ pub fn activity_view(session: &Session, actor: Actor) -> Value {
             let mut view = json!({ "kind": "reflection", "revealed": state.revealed });
             if staff {
                 view["shared_count"] = json!(session.share_count(index));
+                view["published"] = json!(state.published.is_some());
             }
             if results {
                 view["scales"] = session
@@ -1246,6 +1247,7 @@ pub fn activity_view(session: &Session, actor: Actor) -> Value {
             });
             if staff {
                 view["raters"] = json!(session.grid_raters(index));
+                view["published"] = json!(state.published.is_some());
             }
             if results {
                 view["results"] = session
@@ -1268,6 +1270,7 @@ pub fn activity_view(session: &Session, actor: Actor) -> Value {
             let mut view = json!({ "kind": "map", "revealed": state.revealed });
             if staff {
                 view["contributors"] = json!(session.map_contributors(index));
+                view["published"] = json!(state.published.is_some());
             }
             if results {
                 view["actors"] = session

@@ -422,8 +422,9 @@ export function facilitator(root, ctx) {
 
   const agreedBox = el('div', { class: 'agreed-rows', id: 'agreed-rows' });
 
+  const later = el('p', { class: 'muted small', id: 'results-later', text: ui('results_private_note') });
   root.replaceChildren(
-    reveal.node, raters, chart.node,
+    reveal.node, raters, later, chart.node,
     el('div', { class: 'console-columns' },
       el('section', {}, el('h3', { text: ui('grid_priorities_heading') }), priorityForm, priorityError),
       el('section', {}, el('h3', { text: ui('vote_heading') }), el('p', { class: 'muted small', id: 'vote-state', 'aria-live': 'polite' }), voteToggle),
@@ -441,6 +442,8 @@ export function facilitator(root, ctx) {
       const max = activity.scale_max || 5;
       reveal.update(activity.revealed);
       setText(raters, ui('grid_raters', { n: activity.raters ?? 0 }));
+      // Before the first reveal nothing is published: a chart of nothing would only puzzle.
+      chart.node.hidden = activity.published === false;
       chart.update(activity);
       allow.input.checked = Boolean(activity.participant_topics);
       voting = Boolean(activity.voting);

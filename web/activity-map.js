@@ -315,7 +315,8 @@ export function facilitator(root, ctx) {
       picks.querySelectorAll('input:checked').forEach((i) => { i.checked = false; });
     });
   });
-  root.replaceChildren(reveal.node, contributors, chart.node,
+  const later = el('p', { class: 'muted small', id: 'results-later', text: ui('results_private_note') });
+  root.replaceChildren(reveal.node, contributors, later, chart.node,
     el('h3', { text: ui('merge_heading') }), el('p', { class: 'muted small', text: ui('merge_help') }),
     picks, mergeForm, mergeError);
   return {
@@ -323,6 +324,7 @@ export function facilitator(root, ctx) {
       const activity = ctx.activity() || {};
       reveal.update(activity.revealed);
       setText(contributors, ui('map_contributors', { n: activity.contributors ?? 0 }));
+      chart.node.hidden = activity.published === false;
       chart.update(activity);
       const actors = Array.isArray(activity.actors) ? activity.actors : [];
       reconcile(picks, actors, (a) => a.label.toLowerCase(), (a) => {

@@ -473,6 +473,7 @@ export function facilitator(root, ctx) {
     update() {
       const activity = ctx.activity() || {};
       reveal.update(activity.revealed);
+      charts.node.hidden = activity.published === false;
       charts.update(activity.scales, ctx.session().min_group);
       setText(count, ui('shared_count', { n: activity.shared_count ?? 0 }));
       shared.update(activity.shared);
