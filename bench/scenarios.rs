@@ -458,14 +458,16 @@ async fn slow(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
         ..clean.clone()
     };
     let n = sizes.slow_participants;
-    let (ca, cb) = alternate(&mut pair, &clean, sizes.reps, &format!("slow {n} clean")).await?;
-    let (sa, sb) = alternate(
-        &mut pair,
-        &stalled,
-        sizes.reps,
-        &format!("slow {n} stalled"),
-    )
-    .await?;
+    // Clean and stalled phases alternate too, so both see the same machine.
+    let (mut ca, mut cb, mut sa, mut sb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..sizes.reps {
+        let (a, b) = alternate(&mut pair, &clean, 1, &format!("slow {n} clean")).await?;
+        ca.extend(a);
+        cb.extend(b);
+        let (a, b) = alternate(&mut pair, &stalled, 1, &format!("slow {n} stalled")).await?;
+        sa.extend(a);
+        sb.extend(b);
+    }
     let memory = |results: &[PhaseResult]| {
         let growth = results
             .iter()
