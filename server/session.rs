@@ -26,8 +26,12 @@ const MAILBOX: usize = 1024;
 const MAX_TURN: usize = 512;
 /// Messages queued for one connection before it counts as too slow and is dropped.
 pub const CONNECTION_QUEUE: usize = 256;
-/// Events between two snapshots.
+/// Events between two snapshots, at least; a large session waits for more (four per
+/// participant), so writing its snapshot costs a bounded amount per event.
 const SNAPSHOT_EVERY: usize = 1000;
+/// Counts and staff-only activity views go out at most this often per session: each is
+/// computed over every participant, so sending them every turn would cost O(N) per operation.
+const STAFF_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Milliseconds since the Unix epoch, from the system clock.
 pub fn now_ms() -> i64 {
@@ -151,6 +155,8 @@ impl SessionHandle {
             ),
             join_url: join_url(&session.created().base_url, &session.created().code),
             since_snapshot: 0,
+            staff_owed: StaffOwed::default(),
+            staff_sent: None,
             session,
             store,
             rx,
@@ -332,12 +338,39 @@ struct SessionActor {
     join_url: String,
     projector_url: String,
     since_snapshot: usize,
+    /// Staff updates held back by [`STAFF_EVERY`].
+    staff_owed: StaffOwed,
+    /// When staff updates last went out.
+    staff_sent: Option<tokio::time::Instant>,
+}
+
+/// Staff-only updates waiting for their turn.
+#[derive(Default, Clone, Copy)]
+struct StaffOwed {
+    progress: bool,
+    activity: bool,
 }
 
 impl SessionActor {
     async fn run(mut self) {
         let mut turn = Vec::with_capacity(MAX_TURN);
-        while self.rx.recv_many(&mut turn, MAX_TURN).await > 0 {
+        loop {
+            let received = match self.staff_due() {
+                Some(due) => tokio::select! {
+                    n = self.rx.recv_many(&mut turn, MAX_TURN) => Some(n),
+                    () = tokio::time::sleep_until(due) => None,
+                },
+                None => Some(self.rx.recv_many(&mut turn, MAX_TURN).await),
+            };
+            let Some(received) = received else {
+                let mut slow = Vec::new();
+                self.send_staff_updates(&mut slow);
+                self.drop_slow(slow);
+                continue;
+            };
+            if received == 0 {
+                break;
+            }
             let before = self.session.seq();
             let mut events = Vec::new();
             let mut owed = Owed::default();
@@ -346,8 +379,9 @@ impl SessionActor {
             }
             if !events.is_empty() {
                 self.since_snapshot += events.len();
+                let every = SNAPSHOT_EVERY.max(4 * self.session.participants().len());
                 let snapshot =
-                    (self.since_snapshot >= SNAPSHOT_EVERY || owed.erase).then_some(&self.session);
+                    (self.since_snapshot >= every || owed.erase).then_some(&self.session);
                 let code = &self.session.created().code;
                 let stored = if owed.erase {
                     self.store
@@ -664,22 +698,14 @@ impl SessionActor {
                 false,
                 &mut slow,
             );
-        } else if owed.activity || owed.activity_staff {
-            let session = &self.session;
-            let index = session.step_index();
-            self.broadcast_by_role(
-                |role| {
-                    let activity = protocol::activity_view(session, role);
-                    ServerMsg::Activity {
-                        seq,
-                        index,
-                        activity,
-                    }
-                    .to_json()
-                },
-                !owed.activity,
-                &mut slow,
-            );
+        } else if owed.activity {
+            self.broadcast_activity(false, &mut slow);
+        }
+        if owed.step || owed.activity {
+            // Staff just got the activity as it is now.
+            self.staff_owed.activity = false;
+        } else if owed.activity_staff {
+            self.staff_owed.activity = true;
         }
         if owed.timer {
             let timer = self.session.timer().map(TimerView::from);
@@ -693,26 +719,71 @@ impl SessionActor {
             );
             self.broadcast(|_| Some(text.clone()), &mut slow);
         }
+        self.staff_owed.progress |= owed.progress;
+        self.send_staff_updates(&mut slow);
+        self.drop_slow(slow);
+    }
+
+    /// When held-back staff updates are due, if any are waiting.
+    fn staff_due(&self) -> Option<tokio::time::Instant> {
+        let owed = self.staff_owed.progress || self.staff_owed.activity;
+        owed.then(|| {
+            self.staff_sent
+                .map_or_else(tokio::time::Instant::now, |sent| sent + STAFF_EVERY)
+        })
+    }
+
+    /// Sends the waiting staff updates (counts, staff-only activity) unless the last ones
+    /// went out less than [`STAFF_EVERY`] ago.
+    fn send_staff_updates(&mut self, slow: &mut Vec<ConnId>) {
+        let Some(due) = self.staff_due() else { return };
+        let now = tokio::time::Instant::now();
+        if now < due {
+            return;
+        }
+        let owed = std::mem::take(&mut self.staff_owed);
+        self.staff_sent = Some(now);
+        if owed.activity {
+            self.broadcast_activity(true, slow);
+        }
         if owed.progress {
+            let seq = self.session.seq();
             let progress = ProgressView::of(&self.session, self.connected.len());
             let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
-            self.broadcast(|actor| is_staff(actor).then(|| text.clone()), &mut slow);
+            self.broadcast(|actor| is_staff(actor).then(|| text.clone()), slow);
         }
-        // Connections that could not take a message are dropped; they resume later.
-        let mut participant_dropped = false;
+    }
+
+    /// The current step's activity to every screen, or to the staff only.
+    fn broadcast_activity(&self, staff_only: bool, slow: &mut Vec<ConnId>) {
+        let session = &self.session;
+        let seq = session.seq();
+        let index = session.step_index();
+        self.broadcast_by_role(
+            |role| {
+                let activity = protocol::activity_view(session, role);
+                ServerMsg::Activity {
+                    seq,
+                    index,
+                    activity,
+                }
+                .to_json()
+            },
+            staff_only,
+            slow,
+        );
+    }
+
+    /// Drops connections that could not take a message; they resume later.
+    fn drop_slow(&mut self, slow: Vec<ConnId>) {
         for conn in slow {
             if let Some(mut removed) = self.forget(conn) {
                 if let Some(close) = removed.close.take() {
                     let _ = close.send(protocol::CLOSE_TOO_SLOW);
                 }
-                participant_dropped |= matches!(removed.actor, Actor::Participant(_));
+                // The counts changed; the staff hear it with the next staff update.
+                self.staff_owed.progress |= matches!(removed.actor, Actor::Participant(_));
             }
-        }
-        if participant_dropped {
-            let progress = ProgressView::of(&self.session, self.connected.len());
-            let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
-            let mut ignored = Vec::new();
-            self.broadcast(|actor| is_staff(actor).then(|| text.clone()), &mut ignored);
         }
     }
 

@@ -27,9 +27,15 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// answers with close code 1009 itself.
 const TRANSPORT_LIMIT: usize = 4 * protocol::MAX_MESSAGE_BYTES;
 
+/// Initial size of a connection's read buffer. Client messages are small; the buffer grows for
+/// a larger one. (tungstenite's default, 128 KiB, is zeroed when first read into, and would
+/// make every idle connection cost 128 KiB of resident memory.)
+const READ_BUFFER: usize = 2 * 1024;
+
 /// Accepts the upgrade; `handle` is `None` for an unknown session (closed with 4404).
 pub fn upgrade(upgrade: WebSocketUpgrade, handle: Option<SessionHandle>) -> Response {
     upgrade
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(TRANSPORT_LIMIT)
         .max_frame_size(TRANSPORT_LIMIT)
         .on_upgrade(move |socket| serve(socket, handle))

@@ -2,6 +2,7 @@
 
 mod activities;
 mod api;
+mod bench;
 mod common;
 mod durability;
 mod full_session;

@@ -519,7 +519,7 @@ async fn no_private_text_reaches_any_other_connection() {
         }
     }
     assert!(
-        frames > 50,
+        frames > 20,
         "the listeners heard the session ({frames} frames)"
     );
     // The author has it all back.

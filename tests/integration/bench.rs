@@ -1,0 +1,55 @@
+//! The benchmark harness still runs: `trivsel-bench --smoke` with tiny numbers reports every
+//! scenario with numeric figures. No timing is asserted — the benchmark measures, tests don't.
+
+use serde_json::Value;
+
+#[test]
+fn the_benchmark_smoke_run_reports_every_scenario_with_a_ratio() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trivsel-bench"))
+        .arg("--smoke")
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("trivsel-bench starts");
+    assert!(
+        output.status.success(),
+        "trivsel-bench failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = report["scenarios"].as_array().expect("a list of scenarios");
+    for name in [
+        "step",
+        "ops-ack",
+        "ops-projector",
+        "rooms-step",
+        "rooms-ack",
+        "rooms-projector",
+        "idle",
+        "slow-step",
+        "slow-ack",
+        "restart",
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {report}"));
+        for field in [
+            "participants",
+            "p50_ms",
+            "p99_ms",
+            "baseline_p99_ms",
+            "ratio",
+        ] {
+            assert!(row[field].is_number(), "{name}.{field} in {row}");
+        }
+        assert!(
+            row["samples"].as_u64().unwrap() > 0,
+            "{name} measured nothing: {row}"
+        );
+    }
+    let restart = rows.iter().find(|r| r["name"] == "restart").unwrap();
+    assert_eq!(restart["recovered"], true, "{restart}");
+}
