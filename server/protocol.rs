@@ -1498,3 +1498,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz;

@@ -1086,4 +1086,6 @@ impl Session {
 #[cfg(test)]
 mod activity_tests;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

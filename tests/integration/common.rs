@@ -93,22 +93,33 @@ pub struct ProcessServer {
 impl ProcessServer {
     /// Starts the binary on a free port over `data`, and waits until it answers.
     pub async fn start(data: &Path) -> Self {
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
+        Self::start_at(data, &format!("127.0.0.1:{}", free_port())).await
+    }
+
+    /// Starts the binary on `addr` (e.g. the address of one that was killed) over `data`, and
+    /// waits until it answers.
+    pub async fn start_at(data: &Path, addr: &str) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_trivsel"))
-            .args(["--addr", &addr, "--data"])
+            .args(["--addr", addr, "--data"])
             .arg(data)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("the trivsel binary starts");
-        let server = ProcessServer { addr, child };
+        let mut server = ProcessServer {
+            addr: addr.to_owned(),
+            child,
+        };
         let client = reqwest::Client::new();
-        for _ in 0..200 {
+        // Generous: a loaded two-core machine may take a while to start and read the data.
+        for _ in 0..600 {
             if let Ok(r) = client.get(server.url("/healthz")).send().await
                 && r.status() == 200
             {
                 return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server on {addr} exited: {status}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -133,7 +144,8 @@ impl Drop for ProcessServer {
     }
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -259,6 +271,11 @@ impl Client {
 
     pub async fn send_raw(&mut self, text: String) {
         self.ws.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// Sends any WebSocket frame (binary, oversized…) as it is.
+    pub async fn ws_send(&mut self, frame: Message) {
+        self.ws.send(frame).await.unwrap();
     }
 
     /// A fresh operation id.

@@ -3,8 +3,11 @@
 mod activities;
 mod api;
 mod common;
+mod crash;
 mod durability;
+mod faults;
 mod full_session;
 mod live;
+mod outbox;
 mod programmes;
 mod series;
