@@ -56,6 +56,8 @@ struct Stage {
     done: Vec<AtomicUsize>,
     kills: AtomicUsize,
     stop: AtomicBool,
+    /// Operations sent and not yet acknowledged, over all clients.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Stage {
@@ -136,6 +138,7 @@ async fn participant(i: usize, addr: String, code: String, seed: u64, stage: Arc
     };
     let mut client = OutboxClient::open(&addr, &code, &format!("p{i}"), who).await;
     client.resend_acked = 2;
+    client.in_flight = Some((stage.in_flight.clone(), 0));
     let mut phone = Phone {
         client,
         rng: StdRng::seed_from_u64(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
@@ -463,7 +466,8 @@ async fn facilitator(mut f: Facilitator, stage: Arc<Stage>, kills: usize) -> Fac
     f
 }
 
-/// Kills the server at random moments and starts it again on the same data and address.
+/// Kills the server at random moments — most of them while operations are in flight — and
+/// starts it again on the same data and address.
 async fn killer(
     server: Arc<Mutex<ProcessServer>>,
     data: std::path::PathBuf,
@@ -472,8 +476,15 @@ async fn killer(
 ) {
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(7));
     while !stage.stop.load(Ordering::SeqCst) {
-        let pause = rng.random_range(250..1_200);
+        let pause = rng.random_range(150..900);
         tokio::time::sleep(Duration::from_millis(pause)).await;
+        let waiting = Instant::now();
+        while stage.in_flight.load(Ordering::SeqCst) == 0
+            && waiting.elapsed() < Duration::from_secs(1)
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..20))).await;
         if stage.stop.load(Ordering::SeqCst) {
             break;
         }
@@ -525,6 +536,7 @@ async fn a_meeting_of_fifty_loses_nothing_and_doubles_nothing_across_repeated_ki
         done: (0..PHASES).map(|_| AtomicUsize::new(0)).collect(),
         kills: AtomicUsize::new(0),
         stop: AtomicBool::new(false),
+        in_flight: Arc::new(AtomicUsize::new(0)),
     });
 
     let facilitator_client = OutboxClient::open(
@@ -535,33 +547,38 @@ async fn a_meeting_of_fifty_loses_nothing_and_doubles_nothing_across_repeated_ki
     )
     .await;
     let killing = tokio::spawn(killer(server.clone(), data.clone(), seed, stage.clone()));
-    let phones: Vec<_> = (0..PARTICIPANTS)
-        .map(|i| {
-            tokio::spawn(participant(
-                i,
-                addr.clone(),
-                session.code.clone(),
-                seed,
-                stage.clone(),
-            ))
-        })
-        .collect();
-    let steering = tokio::spawn(facilitator(
+    let mut phones = tokio::task::JoinSet::new();
+    for i in 0..PARTICIPANTS {
+        let phone = participant(i, addr.clone(), session.code.clone(), seed, stage.clone());
+        phones.spawn(async move { (i, phone.await) });
+    }
+    let mut steering = tokio::spawn(facilitator(
         Facilitator {
             client: facilitator_client,
         },
         stage.clone(),
         kills,
     ));
+    // Whoever fails first fails the test at once.
     let limit = Duration::from_secs(180 + 3 * kills as u64);
-    let f = tokio::time::timeout(limit, steering)
-        .await
-        .expect("the meeting finished in time")
-        .unwrap();
-    let mut done = Vec::new();
-    for phone in phones {
-        done.push(phone.await.unwrap());
+    let deadline = tokio::time::sleep(limit);
+    tokio::pin!(deadline);
+    let mut finished: Vec<Option<Phone>> = (0..PARTICIPANTS).map(|_| None).collect();
+    let mut keep = |joined: Result<(usize, Phone), tokio::task::JoinError>| match joined {
+        Ok((i, phone)) => finished[i] = Some(phone),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    let f = loop {
+        tokio::select! {
+            f = &mut steering => break f.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
+            Some(joined) = phones.join_next() => keep(joined),
+            _ = &mut deadline => panic!("the meeting did not finish within {limit:?}"),
+        }
+    };
+    while let Some(joined) = phones.join_next().await {
+        keep(joined);
     }
+    let done: Vec<Phone> = finished.into_iter().map(Option::unwrap).collect();
     killing.await.unwrap();
     let meeting_took = started.elapsed();
 

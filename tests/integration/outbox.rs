@@ -8,6 +8,8 @@
 //! after it, not yet acknowledged, already replaced it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -84,6 +86,9 @@ pub struct OutboxClient {
     pub lost_joins: usize,
     /// Acked operations sent again on each return, as a reloaded page might.
     pub resend_acked: usize,
+    /// Operations pending across several clients (for a test that wants to strike while some
+    /// are in flight), and how many of them are this client's.
+    pub in_flight: Option<(Arc<AtomicUsize>, usize)>,
 }
 
 impl OutboxClient {
@@ -109,6 +114,7 @@ impl OutboxClient {
             reconnects: 0,
             lost_joins: 0,
             resend_acked: 0,
+            in_flight: None,
         };
         client.reconnect().await;
         client.reconnects = 0;
@@ -163,7 +169,21 @@ impl OutboxClient {
         };
         let text = pending.msg.to_string();
         self.outbox.push(pending);
+        self.count_pending();
         self.send_text(text).await;
+    }
+
+    /// Keeps the shared count of pending operations up to date.
+    fn count_pending(&mut self) {
+        if let Some((total, mine)) = &mut self.in_flight {
+            let now = self.outbox.len();
+            if now >= *mine {
+                total.fetch_add(now - *mine, Ordering::SeqCst);
+            } else {
+                total.fetch_sub(*mine - now, Ordering::SeqCst);
+            }
+            *mine = now;
+        }
     }
 
     async fn send_text(&mut self, text: String) {
@@ -226,6 +246,7 @@ impl OutboxClient {
             Ok(Some(Ok(Message::Text(text)))) => {
                 let msg: Value = serde_json::from_str(&text).unwrap();
                 self.handle(msg);
+                self.count_pending();
             }
             Ok(Some(Ok(Message::Close(_)))) | Ok(Some(Err(_))) | Ok(None) => self.ws = None,
             Ok(Some(Ok(_))) => {}
@@ -319,6 +340,7 @@ impl OutboxClient {
             .map(|p| Pending { writes: None, ..p })
             .collect();
         self.outbox.extend(again);
+        self.count_pending();
         let texts: Vec<String> = self.outbox.iter().map(|p| p.msg.to_string()).collect();
         for text in texts {
             self.send_text(text).await;
