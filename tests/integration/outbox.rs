@@ -288,10 +288,8 @@ impl OutboxClient {
                 self.step = msg["step"]["index"].as_u64().unwrap();
                 self.activity = msg["activity"].clone();
             }
-            "activity" => {
-                if msg["index"].as_u64() == Some(self.step) {
-                    self.activity = msg["activity"].clone();
-                }
+            "activity" if msg["index"].as_u64() == Some(self.step) => {
+                self.activity = msg["activity"].clone();
             }
             "progress" => self.progress = msg,
             _ => {}
