@@ -144,6 +144,26 @@ impl Drop for ProcessServer {
     }
 }
 
+/// A free port below the range the system hands out to outgoing connections: while a killed
+/// server is down, no client socket can take its port (nor connect to itself through it).
+pub fn quiet_port() -> u16 {
+    let range =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u16 = range
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(32_768);
+    let (from, to) = (10_000, low.max(10_001));
+    let start = rand::random_range(from..to);
+    (from..to)
+        .cycle()
+        .skip((start - from) as usize)
+        .take((to - from) as usize)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port below the ephemeral range")
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -10,8 +10,9 @@
 //! answers, ready marks, votes and shares are what the script says, and every plan row, topic and
 //! shared text exists exactly once.
 //!
-//! The short run (in `cargo test`) kills 20 times. The long run:
-//! `TRIVSEL_CRASH_KILLS=200 TRIVSEL_CRASH_SEED=42 cargo test --release --test integration crash -- --nocapture`
+//! The short run (in `cargo test`) kills 20 times with a fresh seed, printed so a failure can be
+//! replayed. The long run (about five minutes):
+//! `TRIVSEL_CRASH_KILLS=200 TRIVSEL_CRASH_SEED=42 cargo test --test integration crash -- --nocapture`
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, watch};
 
-use crate::common::{Client, ProcessServer, create, data_dir};
+use crate::common::{Client, ProcessServer, create, data_dir, quiet_port};
 use crate::outbox::{OutboxClient, Who};
 
 const PARTICIPANTS: usize = 50;
@@ -526,7 +527,7 @@ async fn a_meeting_of_fifty_loses_nothing_and_doubles_nothing_across_repeated_ki
     println!("crash test: seed {seed}, {kills} kills (TRIVSEL_CRASH_SEED={seed} to repeat)");
     let started = Instant::now();
     let (_keep, data) = data_dir();
-    let first = ProcessServer::start(&data).await;
+    let first = ProcessServer::start_at(&data, &format!("127.0.0.1:{}", quiet_port())).await;
     let addr = first.addr.clone();
     let http = reqwest::Client::new();
     let session = create(&http, &first.url(""), "ledergruppen").await;
