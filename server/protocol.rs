@@ -1507,3 +1507,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz;

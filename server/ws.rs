@@ -132,8 +132,8 @@ async fn read_loop(
 ) -> Option<u16> {
     let mut budget = MessageBudget::new(Instant::now());
     loop {
-        match tokio::time::timeout(IDLE_TIMEOUT, next_text(stream)).await {
-            Ok(Ok(text)) => {
+        match next_text(stream).await {
+            Ok(text) => {
                 if let Some(refusals) = &refusals
                     && !budget.take(Instant::now())
                 {
@@ -154,17 +154,20 @@ async fn read_loop(
                     return None;
                 }
             }
-            Ok(Err(code)) => return code,
-            Err(_) => return None,
+            Err(code) => return code,
         }
     }
 }
 
-/// The next text frame. Pongs and pings only count as life. `Err(Some(code))` asks the caller
-/// to close with that code; `Err(None)` means the socket ended.
+/// The next text frame. Pongs and pings only count as life: any frame resets the idle timeout,
+/// so a quiet screen that answers pings stays. `Err(Some(code))` asks the caller to close with
+/// that code; `Err(None)` means the socket ended or was silent for [`IDLE_TIMEOUT`].
 async fn next_text(stream: &mut SplitStream<WebSocket>) -> Result<String, Option<u16>> {
     loop {
-        match stream.next().await {
+        let Ok(frame) = tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await else {
+            return Err(None);
+        };
+        match frame {
             Some(Ok(Message::Text(text))) => {
                 if text.len() > protocol::MAX_MESSAGE_BYTES {
                     return Err(Some(protocol::CLOSE_TOO_BIG));
@@ -181,9 +184,22 @@ async fn next_text(stream: &mut SplitStream<WebSocket>) -> Result<String, Option
                 }
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            // A message beyond even the transport's limit gets the same close as one over ours.
+            Some(Err(e)) if too_big(&e) => return Err(Some(protocol::CLOSE_TOO_BIG)),
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Err(None),
         }
     }
+}
+
+/// Whether a read failed because the frame or message was over the transport's limit.
+fn too_big(error: &axum::Error) -> bool {
+    let inner: &(dyn std::error::Error + 'static) = error;
+    std::iter::successors(Some(inner), |e| e.source()).any(|e| {
+        matches!(
+            e.downcast_ref::<tungstenite::Error>(),
+            Some(tungstenite::Error::Capacity(_))
+        )
+    })
 }
 
 async fn write_loop(

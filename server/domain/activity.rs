@@ -287,7 +287,7 @@ impl Session {
             .flat_map(|published| published.iter().map(|(p, a)| (*p, a)))
     }
 
-    /// Takes a new copy of step `index`'s answers for its results.
+    /// Takes a copy of every answer of step `index` for its results (the first reveal).
     pub(super) fn publish(&mut self, index: usize) {
         let copy = self
             .answers_in(index)
@@ -299,16 +299,29 @@ impl Session {
     }
 
     /// `participant` changed an answer of step `index`: once `min_group` different people have
-    /// since the last publication, the results take in all their changes at once.
+    /// since the last publication, the results take in all their changes at once. Only their
+    /// answers are copied — everyone else's published answers are still current — so a
+    /// publication costs `min_group` copies, not one per participant.
     pub(super) fn note_change(&mut self, index: usize, participant: ParticipantId) {
         let min_group = self.min_group() as usize;
+        let step_id = self.programme().steps[index].id.clone();
         let state = &mut self.steps[index];
-        if state.published.is_none() {
+        let Some(published) = &mut state.published else {
+            return;
+        };
+        state.pending.insert(participant);
+        if state.pending.len() < min_group {
             return;
         }
-        state.pending.insert(participant);
-        if state.pending.len() >= min_group {
-            self.publish(index);
+        for p in std::mem::take(&mut state.pending) {
+            let answers = self
+                .participants
+                .get(p.index())
+                .and_then(|p| p.answers.get(&step_id));
+            match answers {
+                Some(answers) => published.insert(p, answers.clone()),
+                None => published.remove(&p),
+            };
         }
     }
 

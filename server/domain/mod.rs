@@ -1130,4 +1130,6 @@ impl Session {
 #[cfg(test)]
 mod activity_tests;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

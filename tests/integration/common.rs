@@ -103,28 +103,43 @@ pub struct ProcessServer {
 impl ProcessServer {
     /// Starts the binary on a free port over `data`, and waits until it answers.
     pub async fn start(data: &Path) -> Self {
-        Self::start_logging(data, Stdio::null(), "info").await
+        Self::start_at(data, &format!("127.0.0.1:{}", free_port())).await
+    }
+
+    /// Starts the binary on `addr` (e.g. the address of one that was killed) over `data`, and
+    /// waits until it answers.
+    pub async fn start_at(data: &Path, addr: &str) -> Self {
+        Self::start_logging_at(data, addr, Stdio::null(), "info").await
     }
 
     /// Like `start`, with the log (stderr, at `RUST_LOG=level`) going to `log`.
     pub async fn start_logging(data: &Path, log: impl Into<Stdio>, level: &str) -> Self {
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
+        Self::start_logging_at(data, &format!("127.0.0.1:{}", free_port()), log, level).await
+    }
+
+    async fn start_logging_at(data: &Path, addr: &str, log: impl Into<Stdio>, level: &str) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_trivsel"))
-            .args(["--addr", &addr, "--data"])
+            .args(["--addr", addr, "--data"])
             .arg(data)
             .env("RUST_LOG", level)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("the trivsel binary starts");
-        let server = ProcessServer { addr, child };
+        let mut server = ProcessServer {
+            addr: addr.to_owned(),
+            child,
+        };
         let client = reqwest::Client::new();
-        for _ in 0..200 {
+        // Generous: a loaded two-core machine may take a while to start and read the data.
+        for _ in 0..600 {
             if let Ok(r) = client.get(server.url("/healthz")).send().await
                 && r.status() == 200
             {
                 return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server on {addr} exited: {status}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -149,7 +164,28 @@ impl Drop for ProcessServer {
     }
 }
 
-fn free_port() -> u16 {
+/// A free port below the range the system hands out to outgoing connections: while a killed
+/// server is down, no client socket can take its port (nor connect to itself through it).
+pub fn quiet_port() -> u16 {
+    let range =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u16 = range
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(32_768);
+    let (from, to) = (10_000, low.max(10_001));
+    let start = rand::random_range(from..to);
+    (from..to)
+        .cycle()
+        .skip((start - from) as usize)
+        .take((to - from) as usize)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port below the ephemeral range")
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -275,6 +311,11 @@ impl Client {
 
     pub async fn send_raw(&mut self, text: String) {
         self.ws.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// Sends any WebSocket frame (binary, oversized…) as it is.
+    pub async fn ws_send(&mut self, frame: Message) {
+        self.ws.send(frame).await.unwrap();
     }
 
     /// A fresh operation id.

@@ -493,3 +493,265 @@ async fn a_client_that_stops_reading_is_disconnected_not_buffered_forever() {
     // The facilitator was never affected.
     facilitator.ok(json!({ "type": "goto", "index": 2 })).await;
 }
+
+#[tokio::test]
+async fn a_barrage_of_hostile_frames_gets_typed_errors_changes_nothing_and_the_connection_stays() {
+    let server = TestServer::start().await;
+    let session = server.create("ledergruppen").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut projector = Client::staff(&server.addr, &session.code, session.projector_token()).await;
+    let mut phone = Client::join(&server.addr, &session.code, Some("Anna")).await;
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    phone.expect("step").await;
+    phone
+        .ok(json!({ "type": "answer", "step": "egen-trivsel", "prompt": "trivsel", "value": 6 }))
+        .await;
+    let seq_before = Client::staff(&server.addr, &session.code, &session.facilitator_token)
+        .await
+        .frames[0]["seq"]
+        .clone();
+
+    // Frames that are not a message at all: an error without an op, nothing else.
+    let deep = "[".repeat(10_000);
+    let unreadable: Vec<String> = vec![
+        String::new(),
+        "null".into(),
+        "42".into(),
+        "[]".into(),
+        "\"answer\"".into(),
+        "{".into(),
+        r#"{"type":"answer""#.into(),
+        r#"{"type":"answer","op":"q""#.into(),
+        "{}".into(),
+        r#"{"type":null}"#.into(),
+        r#"{"type":42,"op":"q0"}"#.into(),
+        deep,
+    ];
+    for frame in &unreadable {
+        phone.send_raw(frame.clone()).await;
+        let error = phone.expect("error").await;
+        assert_eq!(error["code"], "bad_message", "{frame:.40}");
+    }
+
+    // Messages with an op: each gets an error naming it, with the documented code.
+    let long_op = "o".repeat(65);
+    let cases: Vec<(serde_json::Value, &str)> = vec![
+        // Unknown types and actions.
+        (json!({ "type": "launch", "op": "h1" }), "bad_message"),
+        (
+            json!({ "type": "act", "op": "h2", "step": "egen-trivsel", "action": "launch" }),
+            "bad_message",
+        ),
+        // Missing and wrongly typed fields.
+        (
+            json!({ "type": "answer", "op": "h3", "step": "egen-trivsel", "prompt": "trivsel" }),
+            "bad_message",
+        ),
+        (
+            json!({ "type": "ready", "op": "h4", "step": 1, "ready": true }),
+            "bad_message",
+        ),
+        (
+            json!({ "type": "goto", "op": "h5", "index": "1" }),
+            "bad_message",
+        ),
+        (
+            json!({ "type": "goto", "op": "h6", "index": -1 }),
+            "bad_message",
+        ),
+        (
+            json!({ "type": "goto", "op": "h7", "index": 1.5 }),
+            "bad_message",
+        ),
+        (
+            json!({ "type": "timer_start", "op": "h8", "seconds": 4_294_967_296u64 }),
+            "bad_message",
+        ),
+        (
+            json!({ "type": "act", "op": "h9", "step": "egen-trivsel", "action": "share", "prompt": "et-trin", "share": "yes" }),
+            "bad_message",
+        ),
+        (
+            json!({ "type": "act", "op": "h10", "step": "prioritering", "action": "place", "topic": "tillid", "position": [1, 2, 3] }),
+            "bad_message",
+        ),
+        // Out-of-range values and values of the wrong kind.
+        (
+            json!({ "type": "answer", "op": "h11", "step": "egen-trivsel", "prompt": "trivsel", "value": 11 }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "h12", "step": "egen-trivsel", "prompt": "trivsel", "value": 1e300 }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "h13", "step": "egen-trivsel", "prompt": "trivsel", "value": -9_223_372_036_854_775_807i64 }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "h14", "step": "egen-trivsel", "prompt": "trivsel", "value": true }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "h15", "step": "egen-trivsel", "prompt": "gruppen-giver", "value": [{ "id": "x y", "text": "t" }] }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "h16", "step": "egen-trivsel", "prompt": "gruppen-giver", "value": [{ "id": "a", "text": "t" }, { "id": "a", "text": "u" }] }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "h17", "step": "egen-trivsel", "prompt": "et-trin", "value": "x".repeat(2_001) }),
+            "too_long",
+        ),
+        (
+            json!({ "type": "answer", "op": "h18", "step": "egen-trivsel", "prompt": "findes-ikke", "value": 3 }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": long_op, "step": "egen-trivsel", "prompt": "trivsel", "value": 3 }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "", "step": "egen-trivsel", "prompt": "trivsel", "value": 3 }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "answer", "op": "tab\there", "step": "egen-trivsel", "prompt": "trivsel", "value": 3 }),
+            "invalid",
+        ),
+        // Commands for the wrong step: later than the current one, or one that does not exist.
+        (
+            json!({ "type": "answer", "op": "h19", "step": "prioritering", "prompt": "tillid", "value": { "importance": 3 } }),
+            "wrong_step",
+        ),
+        (
+            json!({ "type": "act", "op": "h20", "step": "handleplan", "action": "add_row", "row": { "area": "chefen", "action": "x" } }),
+            "wrong_step",
+        ),
+        (
+            json!({ "type": "ready", "op": "h21", "step": "findes-ikke", "ready": true }),
+            "wrong_step",
+        ),
+        (
+            json!({ "type": "ready", "op": "h21b", "step": "\u{feff}egen-trivsel", "ready": true }),
+            "wrong_step",
+        ),
+        (
+            json!({ "type": "act", "op": "h22", "step": "egen-trivsel", "action": "vote", "topics": ["tillid"] }),
+            "wrong_step",
+        ),
+        // Commands for the wrong role.
+        (
+            json!({ "type": "goto", "op": "h23", "index": 2 }),
+            "not_allowed",
+        ),
+        (
+            json!({ "type": "act", "op": "h24", "step": "egen-trivsel", "action": "reveal", "revealed": true }),
+            "not_allowed",
+        ),
+        (
+            json!({ "type": "act", "op": "h25", "step": "prioritering", "action": "allow_topics", "allowed": true }),
+            "not_allowed",
+        ),
+        // An opening after the opening.
+        (
+            json!({ "type": "join", "op": "h26", "name": "Igen" }),
+            "bad_message",
+        ),
+    ];
+    for (msg, code) in &cases {
+        phone.send(msg.clone()).await;
+        let error = phone.expect("error").await;
+        assert_eq!(error["code"], *code, "{msg:.120}");
+        let op = msg["op"].as_str().unwrap();
+        let unreadable_op = op.is_empty() || op.len() > 64 || op.contains('\t');
+        // An unreadable op id, or an opening (which carries none) after the opening.
+        let named = if unreadable_op || msg["type"] == "join" {
+            None
+        } else {
+            Some(op)
+        };
+        assert_eq!(error["op"].as_str(), named, "{msg:.120}");
+    }
+    // Staff screens: the projector may not steer, the facilitator may not answer.
+    for (msg, code) in [
+        (json!({ "type": "goto", "index": 2 }), "not_allowed"),
+        (
+            json!({ "type": "act", "step": "egen-trivsel", "action": "reveal", "revealed": true }),
+            "not_allowed",
+        ),
+    ] {
+        assert_eq!(projector.refused(msg).await["code"], code);
+    }
+    for (msg, code) in [
+        (
+            json!({ "type": "answer", "step": "egen-trivsel", "prompt": "trivsel", "value": 3 }),
+            "not_allowed",
+        ),
+        (json!({ "type": "goto", "index": 99 }), "wrong_step"),
+        (
+            json!({ "type": "timer_start", "seconds": 14_401 }),
+            "invalid",
+        ),
+        (
+            json!({ "type": "act", "step": "egen-trivsel", "action": "deal" }),
+            "wrong_step",
+        ),
+    ] {
+        assert_eq!(facilitator.refused(msg).await["code"], code);
+    }
+    // A binary frame is read as text; invalid UTF-8 is not a message.
+    phone
+        .ws_send(tokio_tungstenite::tungstenite::Message::Binary(
+            vec![0xff, 0xfe, 0x00].into(),
+        ))
+        .await;
+    assert_eq!(phone.expect("error").await["code"], "bad_message");
+
+    // Nothing changed, and every connection is still there.
+    let after = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    assert_eq!(
+        after.frames[0]["seq"], seq_before,
+        "no refused frame stored anything"
+    );
+    assert_eq!(after.frames[0]["step"]["index"], 1);
+    let mine = Client::resume(&server.addr, &session.code, &phone.frames[0]["me"], 0).await;
+    assert_eq!(
+        mine.frames[0]["me"]["answers"],
+        json!({ "egen-trivsel": { "trivsel": 6 } })
+    );
+    phone
+        .ok(json!({ "type": "ready", "step": "egen-trivsel", "ready": true }))
+        .await;
+    facilitator.ok(json!({ "type": "timer_stop" })).await;
+    projector
+        .send(json!({ "type": "timer_stop", "op": "p1" }))
+        .await;
+    assert_eq!(projector.reply_to("p1").await["code"], "not_allowed");
+}
+
+#[tokio::test]
+async fn a_frame_over_the_transport_limit_or_a_binary_one_over_64_kib_closes_with_1009() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    for (label, frame) in [
+        (
+            "binary, just over 64 KiB",
+            tokio_tungstenite::tungstenite::Message::Binary(vec![b' '; 64 * 1024 + 1].into()),
+        ),
+        (
+            "text, 1 MiB",
+            tokio_tungstenite::tungstenite::Message::Text("x".repeat(1 << 20).into()),
+        ),
+    ] {
+        let mut phone = Client::join(&server.addr, &session.code, None).await;
+        phone.ws_send(frame).await;
+        assert_eq!(phone.closed().await, 1009, "{label}");
+        // The participant comes back and goes on.
+        let mut back = Client::resume(&server.addr, &session.code, &phone.frames[0]["me"], 0).await;
+        back.ok(json!({ "type": "ready", "step": "velkommen", "ready": true }))
+            .await;
+    }
+}
