@@ -136,6 +136,35 @@ pub struct StepState {
     pub published: Option<BTreeMap<ParticipantId, BTreeMap<String, Answer>>>,
     /// Who changed an answer of this step since the last publication.
     pub pending: BTreeSet<ParticipantId>,
+    /// Grid: the dots the totals are computed from — everyone's once `min_group` people voted,
+    /// then renewed only when `min_group` different people changed their dots since.
+    pub published_votes: Option<BTreeMap<ParticipantId, Vec<String>>>,
+    /// Who changed their dots since the last publication.
+    pub vote_pending: BTreeSet<ParticipantId>,
+}
+
+impl StepState {
+    /// `participant` set their dots: publish as `note_change` does for answers. The first
+    /// publication waits for `min_group` voters and takes everyone's dots at once.
+    pub(super) fn note_vote(&mut self, participant: ParticipantId, min_group: usize) {
+        let Some(published) = &mut self.published_votes else {
+            let voters = self.votes.values().filter(|v| !v.is_empty()).count();
+            if voters >= min_group {
+                self.published_votes = Some(self.votes.clone());
+            }
+            return;
+        };
+        self.vote_pending.insert(participant);
+        if self.vote_pending.len() < min_group {
+            return;
+        }
+        for p in std::mem::take(&mut self.vote_pending) {
+            match self.votes.get(&p) {
+                Some(dots) => published.insert(p, dots.clone()),
+                None => published.remove(&p),
+            };
+        }
+    }
 }
 
 /// Mean and spread of ratings.
@@ -404,12 +433,14 @@ impl Session {
                 }
                 let raters = importance.len() as u32;
                 let shown = raters >= self.min_group();
-                // One person's dots are their private vote: totals show from min_group voters.
-                let voters = state.votes.values().filter(|v| !v.is_empty()).count() as u32;
-                let dots = (voters >= self.min_group()).then(|| {
-                    state
-                        .votes
-                        .values()
+                // One person's dots are their private vote: totals show from min_group voters,
+                // and move only in batches of min_group people (see `note_vote`).
+                let votes = state.published_votes.as_ref();
+                let voters = votes.map_or(0, |v| v.values().filter(|v| !v.is_empty()).count());
+                let dots = (voters >= self.min_group() as usize).then(|| {
+                    votes
+                        .into_iter()
+                        .flat_map(|v| v.values())
                         .flatten()
                         .filter(|t| **t == topic.id)
                         .count() as u32

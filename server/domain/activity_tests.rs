@@ -765,8 +765,15 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
     r.act(a, "prioritering", vote(&["moeder"])).unwrap();
     assert_eq!(
         (dots(&r, "frirum"), dots(&r, "moeder")),
+        (Some(3), Some(0)),
+        "one person's new dots alone do not move the totals"
+    );
+    r.act(b, "prioritering", vote(&["tillid"])).unwrap();
+    r.act(c, "prioritering", vote(&["frirum"])).unwrap();
+    assert_eq!(
+        (dots(&r, "frirum"), dots(&r, "moeder")),
         (Some(1), Some(1)),
-        "a new vote replaces the old"
+        "with three people changed, the new vote replaces the old"
     );
 }
 

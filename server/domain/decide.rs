@@ -560,6 +560,7 @@ impl Session {
             Change::Voted { topics } => {
                 if let By::Participant(p) = by {
                     state.votes.insert(p, topics);
+                    state.note_vote(p, self.created.min_group as usize);
                 }
             }
             Change::Merged { labels, into } => {

@@ -1030,7 +1030,11 @@ impl Session {
                 for state in &mut self.steps {
                     state.votes.remove(participant);
                     state.pending.remove(participant);
+                    state.vote_pending.remove(participant);
                     if let Some(published) = &mut state.published {
+                        published.remove(participant);
+                    }
+                    if let Some(published) = &mut state.published_votes {
                         published.remove(participant);
                     }
                 }

