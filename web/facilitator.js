@@ -550,6 +550,7 @@ async function deleteSession() {
   const button = byId('delete-yes');
   button.disabled = true;
   setText(byId('delete-status'), '');
+  await stopAskingPeople();
   try {
     const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}`, {
       method: 'DELETE',
@@ -563,6 +564,7 @@ async function deleteSession() {
   } catch {
     setText(byId('delete-status'), ui('network_error'));
   }
+  peopleDone = false;
   button.disabled = false;
 }
 
@@ -574,27 +576,43 @@ async function deleteSession() {
 let people = null;
 let peopleAsked = 0;
 let peopleTimer = null;
+/** The request under way, if any (a deletion waits for it, so it cannot answer 404). */
+let peopleAsking = Promise.resolve();
+/** Set when the session is being deleted or has ended: no more asking. */
+let peopleDone = false;
 const PEOPLE_EVERY_MS = 2000;
 
 function refreshPeople() {
-  if (peopleTimer !== null) return;
+  if (peopleTimer !== null || peopleDone || fatal) return;
   const wait = Math.max(0, peopleAsked + PEOPLE_EVERY_MS - Date.now());
-  peopleTimer = window.setTimeout(async () => {
+  peopleTimer = window.setTimeout(() => {
+    peopleTimer = null;
+    if (peopleDone || fatal) return;
     peopleAsked = Date.now();
-    try {
-      const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}`, {
-        headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' },
-      });
-      if (response.ok) {
-        people = (await response.json()).participants;
-        renderPeople();
-      }
-    } catch {
-      // Offline: the socket reports it; the list is refreshed on the next change.
-    } finally {
-      peopleTimer = null;
-    }
+    peopleAsking = askPeople();
   }, wait);
+}
+
+async function askPeople() {
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}`, {
+      headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' },
+    });
+    if (response.ok) {
+      people = (await response.json()).participants;
+      renderPeople();
+    }
+  } catch {
+    // Offline: the socket reports it; the list is refreshed on the next change.
+  }
+}
+
+/** No more questions about who is here; resolves once the last one was answered. */
+function stopAskingPeople() {
+  peopleDone = true;
+  if (peopleTimer !== null) window.clearTimeout(peopleTimer);
+  peopleTimer = null;
+  return peopleAsking;
 }
 
 function renderPeople() {
