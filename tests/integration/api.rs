@@ -497,3 +497,17 @@ async fn every_programme_prints_on_paper_with_its_cards() {
         404
     );
 }
+
+#[test]
+fn the_quick_start_runs_the_server_binary() {
+    // `cargo run --release`, the README's first command, needs to know which of the two
+    // binaries (the server, the benchmark) to run.
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .expect("Cargo.toml");
+    let manifest: toml::Table = manifest.parse().expect("Cargo.toml parses");
+    assert_eq!(
+        manifest["package"]["default-run"].as_str(),
+        Some("trivsel"),
+        "package.default-run"
+    );
+}
