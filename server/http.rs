@@ -305,7 +305,7 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
 fn customised(
     state: &AppState,
     id: &str,
-    changes: Option<&std::collections::BTreeMap<String, protocol::StepChanges>>,
+    changes: Option<&std::collections::BTreeMap<String, crate::content::customise::StepChanges>>,
 ) -> Result<crate::content::Programme, ApiError> {
     let mut programme = state
         .library()
@@ -313,7 +313,8 @@ fn customised(
         .ok_or_else(|| ApiError::BadRequest(format!("unknown programme '{id}'")))?
         .clone();
     if let Some(changes) = changes {
-        protocol::apply_changes(&mut programme, changes).map_err(ApiError::BadRequest)?;
+        crate::content::customise::apply_changes(&mut programme, changes)
+            .map_err(ApiError::BadRequest)?;
         programme
             .validate()
             .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;

@@ -1,6 +1,7 @@
 //! trivsel: a self-hosted live-workshop server for leader well-being ("ledertrivsel") sessions.
 //!
 //! # Layout
+//! - [`audience`] — who a screen shows things to: the one decision of who sees what.
 //! - [`domain`] — the pure session core: state, commands, events, rules, invariants.
 //! - [`content`] — programmes (workshop scripts) loaded from TOML.
 //! - [`export`] — Markdown, HTML, Word, CSV and JSON exports of an [`outcome::Outcome`].
@@ -22,6 +23,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod audience;
 pub mod config;
 pub mod content;
 pub mod domain;

@@ -13,10 +13,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::audience::Audience;
 use crate::domain::{Actor, Command, Event, JoinCode, Outcome, ParticipantId, Session, Token};
 use crate::protocol::{
-    self, ClientMsg, MeView, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
-    SessionView, StepPosition, StepView, TimerView, WireError,
+    self, ClientMsg, Links, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
+    StepPosition, StepView, TimerView, WireError,
 };
 use crate::store::{Store, StoreError};
 
@@ -296,7 +297,10 @@ pub fn join_url(base: &str, code: &JoinCode) -> String {
 }
 
 struct Conn {
+    /// Who gives this connection's commands.
     actor: Actor,
+    /// Whom its screen shows things to.
+    audience: Audience,
     messages: mpsc::Sender<Outgoing>,
     close: Option<oneshot::Sender<u16>>,
 }
@@ -444,14 +448,15 @@ impl SessionActor {
                 let _ = reply.send(result);
             }
             ToActor::Message { conn, msg } => {
-                let Some(actor) = self.conns.get(&conn).map(|c| c.actor) else {
+                let Some((actor, audience)) = self.conns.get(&conn).map(|c| (c.actor, c.audience))
+                else {
                     return;
                 };
                 let command = msg.and_then(|m| m.into_command(now_ms()));
                 let reply = match command {
                     Err(e) => Reply::Error(e),
-                    // Only a preview stays a newcomer after opening: it may look, not act.
-                    Ok(command) if actor == Actor::Newcomer => Reply::Error(WireError::rule(
+                    // A preview may look, not act.
+                    Ok(command) if audience == Audience::Preview => Reply::Error(WireError::rule(
                         command.op(),
                         &crate::domain::RuleError::NotAllowed,
                     )),
@@ -508,14 +513,19 @@ impl SessionActor {
         events: &mut Vec<Event>,
         owed: &mut Owed,
     ) -> Result<ConnId, OpenError> {
+        let mut preview = false;
         let actor = match opening {
-            Opening::Staff { token, preview } => {
+            Opening::Staff {
+                token,
+                preview: wants_preview,
+            } => {
                 let role = self
                     .session
                     .role_of(&token)
                     .ok_or(OpenError::Unauthorized)?;
                 // A preview sees what a phone sees before joining: participant views, no
                 // answers of anyone, and it may do nothing (see `ToActor::Message`).
+                preview = wants_preview;
                 if preview { Actor::Newcomer } else { role }
             }
             Opening::Resume {
@@ -556,6 +566,7 @@ impl SessionActor {
             id,
             Conn {
                 actor,
+                audience: Audience::of(actor, preview),
                 messages: outlet.messages,
                 close: Some(outlet.close),
             },
@@ -596,7 +607,7 @@ impl SessionActor {
                         }
                         Event::Changed { step, change, .. } => {
                             if *step == self.session.step_index() {
-                                if change.seen_by_everyone() {
+                                if Audience::Phone.hears_of(change) {
                                     owed.activity = true;
                                 } else {
                                     owed.activity_staff = true;
@@ -684,10 +695,10 @@ impl SessionActor {
         }
         if owed.step {
             let session = &self.session;
-            self.broadcast_by_role(
-                |role| {
-                    let step = StepView::current(session, role == Actor::Facilitator);
-                    let activity = protocol::activity_view(session, role);
+            self.broadcast_by_audience(
+                |audience| {
+                    let step = StepView::current(session, audience.sees_notes());
+                    let activity = protocol::activity_view(session, audience);
                     ServerMsg::Step {
                         seq,
                         step,
@@ -750,7 +761,10 @@ impl SessionActor {
             let seq = self.session.seq();
             let progress = ProgressView::of(&self.session, self.connected.len());
             let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
-            self.broadcast(|actor| is_staff(actor).then(|| text.clone()), slow);
+            self.broadcast(
+                |audience| audience.sees_progress().then(|| text.clone()),
+                slow,
+            );
         }
     }
 
@@ -759,9 +773,9 @@ impl SessionActor {
         let session = &self.session;
         let seq = session.seq();
         let index = session.step_index();
-        self.broadcast_by_role(
-            |role| {
-                let activity = protocol::activity_view(session, role);
+        self.broadcast_by_audience(
+            |audience| {
+                let activity = protocol::activity_view(session, audience);
                 ServerMsg::Activity {
                     seq,
                     index,
@@ -788,28 +802,24 @@ impl SessionActor {
     }
 
     fn snapshot_for(&self, conn: ConnId) -> Option<Utf8Bytes> {
-        let actor = self.conns.get(&conn)?.actor;
+        let conn = self.conns.get(&conn)?;
         let session = &self.session;
-        let me_view = match actor {
-            Actor::Participant(id) => session.participant(id).map(|p| MeView::of(session, p)),
+        let me = match conn.actor {
+            Actor::Participant(id) => session.participant(id),
             _ => None,
         };
-        let facilitator = actor == Actor::Facilitator;
-        let msg = ServerMsg::Snapshot {
-            seq: session.seq(),
-            server_time: now_ms(),
-            role: protocol::role_name(actor),
-            me: me_view,
-            session: SessionView::of(
-                session,
-                &self.join_url,
-                facilitator.then_some(self.projector_url.as_str()),
-            ),
-            step: StepView::current(session, facilitator),
-            timer: session.timer().map(TimerView::from),
-            progress: is_staff(actor).then(|| ProgressView::of(session, self.connected.len())),
-            activity: protocol::activity_view(session, actor),
+        let links = Links {
+            join_url: &self.join_url,
+            projector_url: &self.projector_url,
         };
+        let msg = ServerMsg::snapshot(
+            session,
+            conn.audience,
+            me,
+            links,
+            self.connected.len(),
+            now_ms(),
+        );
         Some(Utf8Bytes::from(msg.to_json()))
     }
 
@@ -821,30 +831,35 @@ impl SessionActor {
         }
     }
 
-    /// Serialises one message per role (facilitator, projector, participants — all phones get
-    /// the same bytes) and sends each connection its role's; only staff when `staff_only`.
-    fn broadcast_by_role(
+    /// Serialises one message per distinct audience (facilitator, projector, phones — every
+    /// phone and preview gets the same bytes) and sends each connection its audience's; only
+    /// the staff when `staff_only`.
+    fn broadcast_by_audience(
         &self,
-        build: impl Fn(Actor) -> String,
+        build: impl Fn(Audience) -> String,
         staff_only: bool,
         slow: &mut Vec<ConnId>,
     ) {
-        let facilitator = Utf8Bytes::from(build(Actor::Facilitator));
-        let projector = Utf8Bytes::from(build(Actor::Projector));
-        let phones = (!staff_only).then(|| Utf8Bytes::from(build(Actor::Newcomer)));
+        let bytes: Vec<(Audience, Utf8Bytes)> = Audience::DISTINCT
+            .into_iter()
+            .filter(|a| !staff_only || a.is_staff())
+            .map(|a| (a, Utf8Bytes::from(build(a))))
+            .collect();
         self.broadcast(
-            |actor| match actor {
-                Actor::Facilitator => Some(facilitator.clone()),
-                Actor::Projector => Some(projector.clone()),
-                Actor::Participant(_) | Actor::Newcomer => phones.clone(),
+            |audience| {
+                let wanted = audience.shares_bytes_with();
+                bytes
+                    .iter()
+                    .find(|(a, _)| *a == wanted)
+                    .map(|(_, b)| b.clone())
             },
             slow,
         );
     }
 
-    fn broadcast(&self, pick: impl Fn(Actor) -> Option<Utf8Bytes>, slow: &mut Vec<ConnId>) {
+    fn broadcast(&self, pick: impl Fn(Audience) -> Option<Utf8Bytes>, slow: &mut Vec<ConnId>) {
         for (id, conn) in &self.conns {
-            if let Some(text) = pick(conn.actor)
+            if let Some(text) = pick(conn.audience)
                 && conn.messages.try_send(Outgoing::Text(text)).is_err()
             {
                 slow.push(*id);
@@ -881,8 +896,4 @@ impl SessionActor {
         }
         self.close_all(protocol::CLOSE_GOING_AWAY);
     }
-}
-
-fn is_staff(actor: Actor) -> bool {
-    matches!(actor, Actor::Facilitator | Actor::Projector)
 }

@@ -557,21 +557,6 @@ pub enum Change {
     },
 }
 
-impl Change {
-    /// Whether phones see this change (else only facilitator and projector do).
-    pub fn seen_by_everyone(&self) -> bool {
-        !matches!(
-            self,
-            Change::Shared { .. }
-                | Change::PlanShared { .. }
-                | Change::Grouped { .. }
-                | Change::Noted { .. }
-                | Change::Voted { .. }
-                | Change::Merged { .. }
-        )
-    }
-}
-
 /// Why a command was refused. The state is unchanged whenever one is returned.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::answers::ListItem;
 use super::*;
+use crate::audience::Audience;
 use crate::content::{Library, Prompt};
 use crate::protocol;
 
@@ -519,22 +520,19 @@ fn every_view(s: &Session, who: Option<Actor>) {
     }
     for role in roles {
         let me = match role {
-            Actor::Participant(id) => s.participant(id).map(|p| protocol::MeView::of(s, p)),
+            Actor::Participant(id) => s.participant(id),
             _ => None,
         };
-        let facilitator = role == Actor::Facilitator;
-        let snapshot = protocol::ServerMsg::Snapshot {
-            seq: s.seq(),
-            server_time: 0,
-            role: protocol::role_name(role),
-            me,
-            session: protocol::SessionView::of(s, "http://x/j/C", facilitator.then_some("p")),
-            step: protocol::StepView::current(s, facilitator),
-            timer: s.timer().map(protocol::TimerView::from),
-            progress: Some(protocol::ProgressView::of(s, s.participants().len())),
-            activity: protocol::activity_view(s, role),
+        let links = protocol::Links {
+            join_url: "http://x/j/C",
+            projector_url: "p",
         };
-        let _ = snapshot.to_json();
+        for preview in [false, true] {
+            let audience = Audience::of(role, preview);
+            let snapshot =
+                protocol::ServerMsg::snapshot(s, audience, me, links, s.participants().len(), 0);
+            let _ = snapshot.to_json();
+        }
     }
     for (index, step) in s.programme().steps.iter().enumerate() {
         if step.kind == StepKind::PersonalPlan {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::content::Library;
-use crate::domain::{Created, JoinCode, Session};
+use crate::domain::{Actor, Command, Created, JoinCode, Lang, OpId, ParticipantId, Session, Token};
 
 /// Codes a frame that cannot be read may get (see `docs/PROTOCOL.md`).
 const PARSE_CODES: &[&str] = &["bad_message"];
@@ -255,7 +255,7 @@ fn read(text: &str, sessions: &mut [Session], pick: usize) -> Result<(), TestCas
                 prop_assert_eq!(format!("{:?}", s.step_state(s.step_index())), state);
             }
             Ok(_) => {
-                let _ = activity_view(s, actor);
+                let _ = activity_view(s, crate::audience::Audience::of(actor, false));
             }
         }
         s.check_invariants().map_err(TestCaseError::fail)?;

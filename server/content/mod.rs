@@ -1,6 +1,8 @@
 //! Programmes: the workshop scripts a session is created from. Parsed from TOML files (built in,
 //! or from `--content DIR`), validated once at start-up, then immutable.
 
+pub mod customise;
+
 use std::collections::HashSet;
 use std::path::Path;
 

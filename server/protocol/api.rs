@@ -1,0 +1,192 @@
+//! Bodies of the HTTP API: what scripts and the start page send, and what they get back.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::customise::StepChanges;
+use crate::content::{Programme, Step, Text};
+use crate::domain::Lang;
+
+/// One entry of `GET /api/programmes`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ProgrammeSummary {
+    /// Programme id.
+    pub id: String,
+    /// Title in both languages.
+    pub title: Text,
+    /// The steps (empty for a series).
+    pub steps: Vec<StepSummary>,
+    /// Who it is for.
+    #[serde(default)]
+    pub audience: Text,
+    /// Suggested meeting length.
+    #[serde(default)]
+    pub minutes: Option<u32>,
+    /// For a series: the programme ids of its meetings, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Vec<String>>,
+}
+
+/// A step in a [`ProgrammeSummary`] or a session's step list.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct StepSummary {
+    /// Step id.
+    pub id: String,
+    /// Step kind.
+    pub kind: String,
+    /// Title in both languages.
+    pub title: Text,
+}
+
+impl StepSummary {
+    pub(crate) fn of(step: &Step) -> Self {
+        StepSummary {
+            id: step.id.clone(),
+            kind: step.kind.as_str().to_owned(),
+            title: step.title.clone(),
+        }
+    }
+}
+
+impl ProgrammeSummary {
+    /// The summary of a programme.
+    pub fn of(programme: &Programme) -> Self {
+        ProgrammeSummary {
+            id: programme.id.clone(),
+            title: programme.title.clone(),
+            steps: programme.steps.iter().map(StepSummary::of).collect(),
+            audience: programme.audience.clone(),
+            minutes: programme.minutes,
+            series: None,
+        }
+    }
+
+    /// The summary of a series.
+    pub fn of_series(series: &crate::content::Series) -> Self {
+        ProgrammeSummary {
+            id: series.id.clone(),
+            title: series.title.clone(),
+            steps: Vec::new(),
+            audience: series.audience.clone(),
+            minutes: None,
+            series: Some(series.meetings.clone()),
+        }
+    }
+}
+
+/// Body of `POST /api/sessions`.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct CreateSession {
+    /// Programme id.
+    pub programme: String,
+    /// Interface language, Danish by default.
+    #[serde(default)]
+    pub lang: Option<Lang>,
+    /// Minimum group size for aggregates (default 3).
+    #[serde(default)]
+    pub min_group: Option<u32>,
+    /// The facilitator's own cards, topics or actor categories, by step id.
+    #[serde(default)]
+    pub customise: Option<BTreeMap<String, StepChanges>>,
+}
+
+/// Body of `POST /api/series`.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct CreateSeries {
+    /// Series id.
+    pub series: String,
+    /// Interface language.
+    #[serde(default)]
+    pub lang: Option<Lang>,
+    /// Minimum group size.
+    #[serde(default)]
+    pub min_group: Option<u32>,
+    /// Changes per meeting: programme id → step id → changes.
+    #[serde(default)]
+    pub customise: Option<BTreeMap<String, BTreeMap<String, StepChanges>>>,
+}
+
+/// Reply to `POST /api/series`.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct SeriesCreated {
+    /// Series id.
+    pub series: String,
+    /// Its title.
+    pub title: Text,
+    /// One facilitator token for every meeting.
+    pub facilitator_token: String,
+    /// The combined export of all meetings.
+    pub export_url: String,
+    /// Each meeting, in order, with its own join link.
+    pub meetings: Vec<SessionCreated>,
+}
+
+/// Reply to `POST /api/sessions`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SessionCreated {
+    /// Join code.
+    pub code: String,
+    /// What the QR code holds.
+    pub join_url: String,
+    /// The projector page (with its read-only token).
+    pub projector_url: String,
+    /// The facilitator console (with the facilitator token).
+    pub facilitator_url: String,
+    /// The facilitator token, for scripts.
+    pub facilitator_token: String,
+}
+
+/// Reply to `GET /api/sessions/{code}`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SessionInfo {
+    /// Join code.
+    pub code: String,
+    /// Programme id.
+    pub programme: String,
+    /// The current step.
+    pub step: StepPosition,
+    /// Participant counts.
+    pub participants: ParticipantCounts,
+}
+
+/// Where a session is.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct StepPosition {
+    /// Index of the step.
+    pub index: usize,
+    /// Step id.
+    pub id: String,
+    /// Step kind.
+    pub kind: String,
+}
+
+/// How many joined, and how many have a live connection.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ParticipantCounts {
+    /// Everyone who ever joined.
+    pub joined: usize,
+    /// Participants with at least one open connection.
+    pub connected: usize,
+    /// Those who gave a name, in the order they joined (nobody without a name is listed).
+    #[serde(default)]
+    pub named: Vec<NamedParticipant>,
+}
+
+/// A participant who gave a name: whether they are here and done with the current step.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct NamedParticipant {
+    /// The name they gave.
+    pub name: String,
+    /// They have an open connection.
+    pub connected: bool,
+    /// They marked the current step done.
+    pub ready: bool,
+}
+
+/// Body of every HTTP error.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ErrorBody {
+    /// What went wrong, for a person.
+    pub error: String,
+}

@@ -1,0 +1,698 @@
+//! What a screen sends over the WebSocket: openings and operations, read into domain commands,
+//! and the typed errors for what cannot be read.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::answers::ListItem;
+use crate::domain::{
+    Action, AnswerInput, Command, DealTo, Name, OpId, ParticipantId, RowFields, RuleError, Token,
+};
+
+/// Every message a client may send.
+#[derive(Deserialize, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Facilitator or projector opens: the token decides which.
+    Hello {
+        /// Facilitator or projector token.
+        token: String,
+        /// Highest sequence number seen, when resuming.
+        #[serde(default)]
+        last_seq: Option<u64>,
+        /// See the session as a participant does, read-only ("preview as participant").
+        #[serde(default)]
+        preview: bool,
+    },
+    /// A new participant joins.
+    Join {
+        /// Optional display name.
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// A participant comes back.
+    Resume {
+        /// Participant id from the first `snapshot`.
+        participant: String,
+        /// Participant secret from the first `snapshot`.
+        secret: String,
+        /// Highest sequence number seen.
+        #[serde(default)]
+        last_seq: Option<u64>,
+    },
+    /// Facilitator: move everyone to a step.
+    Goto {
+        /// Operation id.
+        op: String,
+        /// Step index.
+        index: usize,
+    },
+    /// Facilitator: start a countdown.
+    TimerStart {
+        /// Operation id.
+        op: String,
+        /// Length in seconds.
+        seconds: u32,
+    },
+    /// Facilitator: stop the countdown.
+    TimerStop {
+        /// Operation id.
+        op: String,
+    },
+    /// Participant: answer a prompt.
+    Answer {
+        /// Operation id.
+        op: String,
+        /// Step id.
+        step: String,
+        /// Prompt id.
+        prompt: String,
+        /// A number (scale) or a string (text).
+        value: serde_json::Value,
+    },
+    /// Participant: delete all my answers, shares, dots and my name.
+    ForgetMe {
+        /// Operation id.
+        op: String,
+    },
+    /// Participant: mark a step done or not.
+    Ready {
+        /// Operation id.
+        op: String,
+        /// Step id.
+        step: String,
+        /// Done or not.
+        ready: bool,
+    },
+    /// An activity action on a step (see [`ActionMsg`]).
+    Act {
+        /// Operation id.
+        op: String,
+        /// Step id.
+        step: String,
+        /// What to do.
+        #[serde(flatten)]
+        action: ActionMsg,
+    },
+}
+
+/// The `action` of an `act` message.
+#[derive(Deserialize, Debug)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ActionMsg {
+    /// Participant: share a text answer or a list item with the group.
+    Share {
+        /// Prompt id.
+        prompt: String,
+        /// List item id.
+        #[serde(default)]
+        item: Option<String>,
+        /// Share or withdraw.
+        share: bool,
+        /// Show my name.
+        #[serde(default)]
+        named: bool,
+    },
+    /// Participant: share my personal plan with the facilitator.
+    SharePlan {
+        /// Share or withdraw.
+        share: bool,
+    },
+    /// Facilitator: show or hide results.
+    Reveal {
+        /// Shown.
+        revealed: bool,
+    },
+    /// Facilitator: group shared items.
+    Group {
+        /// Share numbers.
+        shares: Vec<u32>,
+        /// Label, or null to ungroup.
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// Facilitator: deal a card to `room`, `turn` (next participant) or a participant id.
+    Deal {
+        /// Card id; the next one when absent.
+        #[serde(default)]
+        card: Option<String>,
+        /// `room`, `turn` or `p<n>`.
+        #[serde(default = "room")]
+        to: String,
+    },
+    /// Facilitator: add a card.
+    AddCard {
+        /// The question.
+        text: String,
+    },
+    /// Facilitator or the card's holder: pass.
+    Pass,
+    /// Facilitator: a note on the card in play.
+    Note {
+        /// The note.
+        text: String,
+    },
+    /// Add a grid topic.
+    AddTopic {
+        /// The topic.
+        text: String,
+    },
+    /// Facilitator: let participants add topics.
+    AllowTopics {
+        /// Allowed.
+        allowed: bool,
+    },
+    /// Facilitator: the agreed position `[importance, success]`, or null.
+    Place {
+        /// Topic id.
+        topic: String,
+        /// `[importance, success]`.
+        #[serde(default)]
+        position: Option<(i64, i64)>,
+    },
+    /// Facilitator: priorities in order.
+    Prioritise {
+        /// Topic ids.
+        topics: Vec<String>,
+    },
+    /// Facilitator: open or close the dot vote.
+    OpenVote {
+        /// Open.
+        open: bool,
+    },
+    /// Participant: my dots.
+    Vote {
+        /// Topic ids (at most three).
+        topics: Vec<String>,
+    },
+    /// Facilitator: merge actor labels.
+    Merge {
+        /// Labels.
+        labels: Vec<String>,
+        /// New label.
+        into: String,
+    },
+    /// Propose (participant) or add (facilitator) a plan row.
+    AddRow {
+        /// The row.
+        row: RowMsg,
+    },
+    /// Facilitator: edit a row.
+    EditRow {
+        /// Row id.
+        id: String,
+        /// The row.
+        row: RowMsg,
+    },
+    /// Facilitator: accept a row.
+    AcceptRow {
+        /// Row id.
+        id: String,
+        /// Accepted.
+        accepted: bool,
+    },
+    /// Facilitator: delete a row.
+    DeleteRow {
+        /// Row id.
+        id: String,
+    },
+    /// Facilitator: move a row.
+    MoveRow {
+        /// Row id.
+        id: String,
+        /// New position.
+        to: usize,
+    },
+}
+
+fn room() -> String {
+    "room".into()
+}
+
+/// An action-plan row on the wire.
+#[derive(Deserialize, Serialize, Debug, Default)]
+#[serde(default)]
+pub struct RowMsg {
+    /// Area id.
+    pub area: String,
+    /// What we will do.
+    pub action: String,
+    /// First step.
+    pub first_step: String,
+    /// Who.
+    pub owner: String,
+    /// `YYYY-MM-DD` or empty.
+    pub deadline: String,
+    /// `YYYY-MM-DD` or empty.
+    pub follow_up: String,
+    /// The topic or actor it answers.
+    pub answers: Option<String>,
+}
+
+impl From<RowMsg> for RowFields {
+    fn from(row: RowMsg) -> Self {
+        RowFields {
+            area: row.area,
+            action: row.action,
+            first_step: row.first_step,
+            owner: row.owner,
+            deadline: row.deadline,
+            follow_up: row.follow_up,
+            answers: row.answers,
+        }
+    }
+}
+
+impl ActionMsg {
+    fn into_action(self) -> Result<Action, &'static str> {
+        Ok(match self {
+            ActionMsg::Share {
+                prompt,
+                item,
+                share,
+                named,
+            } => Action::Share {
+                prompt,
+                item,
+                share,
+                named,
+            },
+            ActionMsg::SharePlan { share } => Action::SharePlan { share },
+            ActionMsg::Reveal { revealed } => Action::Reveal { revealed },
+            ActionMsg::Group { shares, label } => Action::Group { shares, label },
+            ActionMsg::Deal { card, to } => Action::Deal {
+                card,
+                to: match to.as_str() {
+                    "room" => DealTo::Room,
+                    "turn" => DealTo::Turn,
+                    other => DealTo::Participant(
+                        ParticipantId::parse(other)
+                            .map_err(|_| "to must be room, turn or a participant id")?,
+                    ),
+                },
+            },
+            ActionMsg::AddCard { text } => Action::AddCard { text },
+            ActionMsg::Pass => Action::Pass,
+            ActionMsg::Note { text } => Action::Note { text },
+            ActionMsg::AddTopic { text } => Action::AddTopic { text },
+            ActionMsg::AllowTopics { allowed } => Action::AllowTopics { allowed },
+            ActionMsg::Place { topic, position } => Action::Place { topic, position },
+            ActionMsg::Prioritise { topics } => Action::Prioritise { topics },
+            ActionMsg::OpenVote { open } => Action::OpenVote { open },
+            ActionMsg::Vote { topics } => Action::Vote { topics },
+            ActionMsg::Merge { labels, into } => Action::Merge { labels, into },
+            ActionMsg::AddRow { row } => Action::AddRow { row: row.into() },
+            ActionMsg::EditRow { id, row } => Action::EditRow {
+                id,
+                row: row.into(),
+            },
+            ActionMsg::AcceptRow { id, accepted } => Action::AcceptRow { id, accepted },
+            ActionMsg::DeleteRow { id } => Action::DeleteRow { id },
+            ActionMsg::MoveRow { id, to } => Action::MoveRow { id, to },
+        })
+    }
+}
+
+/// Reads an answer's `value` by its shape: number, string, list of items, or an object whose
+/// fields say what it is; `null` removes the answer.
+fn answer_input(value: Value) -> Result<AnswerInput, &'static str> {
+    let int = |v: &Value| v.as_i64().ok_or("numbers in answers are whole numbers");
+    let opt_int = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => int(v).map(Some),
+    };
+    let text = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err("expected a text"),
+    };
+    Ok(match value {
+        Value::Null => AnswerInput::Clear,
+        Value::Number(n) => {
+            AnswerInput::Number(n.as_i64().ok_or("a scale answer is a whole number")?)
+        }
+        Value::String(s) => AnswerInput::Text(s),
+        Value::Array(_) => {
+            let items: Vec<ListItem> =
+                serde_json::from_value(value).map_err(|_| "list items are {id, text, area?}")?;
+            AnswerInput::List(items)
+        }
+        Value::Object(map) => {
+            if let (Some(now), Some(wanted)) = (map.get("now"), map.get("wanted")) {
+                let pair = |v: &Value| -> Result<[i64; 3], &'static str> {
+                    Ok([int(&v["work"])?, int(&v["private"])?, int(&v["overlap"])?])
+                };
+                AnswerInput::Circles {
+                    now: pair(now)?,
+                    wanted: pair(wanted)?,
+                }
+            } else if map.contains_key("label") {
+                AnswerInput::Actor {
+                    label: text(map.get("label"))?,
+                    influence: int(map.get("influence").unwrap_or(&Value::Null))?,
+                    effect: int(map.get("effect").unwrap_or(&Value::Null))?,
+                    closeness: opt_int(map.get("closeness"))?,
+                }
+            } else if map.contains_key("work") || map.contains_key("first_step") {
+                AnswerInput::Personal {
+                    work: text(map.get("work"))?,
+                    first_step: text(map.get("first_step"))?,
+                }
+            } else if map.contains_key("importance") || map.contains_key("success") {
+                AnswerInput::Rating {
+                    importance: opt_int(map.get("importance"))?,
+                    success: opt_int(map.get("success"))?,
+                }
+            } else {
+                return Err("unknown kind of answer");
+            }
+        }
+        Value::Bool(_) => return Err("an answer is a number, a text, a list or an object"),
+    })
+}
+
+/// How a connection introduces itself.
+#[derive(Debug)]
+pub enum Opening {
+    /// Facilitator or projector.
+    Staff {
+        /// The presented token.
+        token: Token,
+        /// Wants the participants' view, read-only.
+        preview: bool,
+    },
+    /// A new participant.
+    Join {
+        /// Optional name.
+        name: Option<Name>,
+    },
+    /// A returning participant.
+    Resume {
+        /// Who.
+        participant: ParticipantId,
+        /// Their secret.
+        secret: Token,
+    },
+}
+
+/// A message that could not be understood. `op` is set when the message named one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireError {
+    /// The operation it concerns, if known.
+    pub op: Option<String>,
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// For a person.
+    pub message: String,
+}
+
+impl WireError {
+    fn bad(op: Option<String>, message: impl Into<String>) -> Self {
+        WireError {
+            op,
+            code: "bad_message",
+            message: message.into(),
+        }
+    }
+
+    /// The error a refused command gets.
+    pub fn rule(op: Option<&OpId>, error: &RuleError) -> Self {
+        let code = match error {
+            RuleError::NotAllowed => "not_allowed",
+            RuleError::WrongStep => "wrong_step",
+            RuleError::NoSuchPrompt | RuleError::Invalid | RuleError::TimerRange => "invalid",
+            RuleError::TooLong(_) => "too_long",
+            RuleError::Full => "full",
+            RuleError::TooManyOps => "too_many_ops",
+        };
+        WireError {
+            op: op.map(|o| o.as_str().to_owned()),
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Parses one text frame into a message, or a typed error naming the operation if it had one.
+pub fn parse_client(text: &str) -> Result<ClientMsg, WireError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| WireError::bad(None, format!("not JSON: {e}")))?;
+    let op = value.get("op").and_then(|v| v.as_str()).map(str::to_owned);
+    serde_json::from_value(value).map_err(|e| WireError::bad(op, e.to_string()))
+}
+
+impl ClientMsg {
+    /// The opening, if this is a `hello`, `join` or `resume`.
+    pub fn into_opening(self) -> Result<Opening, WireError> {
+        let invalid = |what: &str| WireError {
+            op: None,
+            code: "invalid",
+            message: format!("invalid {what}"),
+        };
+        match self {
+            ClientMsg::Hello { token, preview, .. } => Ok(Opening::Staff {
+                token: Token::parse(&token).map_err(|_| invalid("token"))?,
+                preview,
+            }),
+            ClientMsg::Join { name } => {
+                let name = match name.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(n) => Some(Name::parse(n).map_err(|_| WireError {
+                        op: None,
+                        code: "too_long",
+                        message: format!(
+                            "a name has at most {} characters",
+                            crate::domain::ids::MAX_NAME_CHARS
+                        ),
+                    })?),
+                };
+                Ok(Opening::Join { name })
+            }
+            ClientMsg::Resume {
+                participant,
+                secret,
+                ..
+            } => Ok(Opening::Resume {
+                participant: ParticipantId::parse(&participant)
+                    .map_err(|_| invalid("participant"))?,
+                secret: Token::parse(&secret).map_err(|_| invalid("secret"))?,
+            }),
+            _ => Err(WireError::bad(
+                None,
+                "the first message must be hello, join or resume",
+            )),
+        }
+    }
+
+    /// The domain command for an operation message; `now_ms` is the server clock.
+    pub fn into_command(self, now_ms: i64) -> Result<Command, WireError> {
+        let op_of = |op: &str| {
+            OpId::parse(op).map_err(|_| WireError {
+                op: None,
+                code: "invalid",
+                message: "op must be 1–64 printable ASCII characters".into(),
+            })
+        };
+        Ok(match self {
+            ClientMsg::Goto { op, index } => Command::Goto {
+                op: op_of(&op)?,
+                index,
+            },
+            ClientMsg::TimerStart { op, seconds } => Command::StartTimer {
+                op: op_of(&op)?,
+                seconds,
+                now_ms,
+            },
+            ClientMsg::TimerStop { op } => Command::StopTimer { op: op_of(&op)? },
+            ClientMsg::Answer {
+                op,
+                step,
+                prompt,
+                value,
+            } => {
+                let op_id = op_of(&op)?;
+                let value = answer_input(value).map_err(|message| WireError {
+                    op: Some(op),
+                    code: "invalid",
+                    message: message.into(),
+                })?;
+                Command::Answer {
+                    op: op_id,
+                    step,
+                    prompt,
+                    value,
+                }
+            }
+            ClientMsg::Act { op, step, action } => {
+                let op_id = op_of(&op)?;
+                let action = action.into_action().map_err(|message| WireError {
+                    op: Some(op),
+                    code: "invalid",
+                    message: message.into(),
+                })?;
+                Command::Activity {
+                    op: op_id,
+                    step,
+                    action,
+                }
+            }
+            ClientMsg::Ready { op, step, ready } => Command::SetReady {
+                op: op_of(&op)?,
+                step,
+                ready,
+            },
+            ClientMsg::ForgetMe { op } => Command::Forget { op: op_of(&op)? },
+            ClientMsg::Hello { .. } | ClientMsg::Join { .. } | ClientMsg::Resume { .. } => {
+                return Err(WireError::bad(
+                    None,
+                    "already introduced on this connection",
+                ));
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_messages_get_typed_errors_naming_their_op() {
+        assert_eq!(parse_client("{").unwrap_err().code, "bad_message");
+        let unknown = parse_client(r#"{"type":"launch","op":"x1"}"#).unwrap_err();
+        assert_eq!(
+            (unknown.code, unknown.op.as_deref()),
+            ("bad_message", Some("x1"))
+        );
+        let wrong_type = parse_client(r#"{"type":"goto","op":"g","index":"three"}"#).unwrap_err();
+        assert_eq!(wrong_type.op.as_deref(), Some("g"));
+        assert!(parse_client(r#"{"type":"goto","op":"g","index":-1}"#).is_err());
+    }
+
+    #[test]
+    fn answers_become_numbers_or_text_and_nothing_else() {
+        let msg = parse_client(r#"{"type":"answer","op":"a","step":"s","prompt":"p","value":7}"#)
+            .unwrap();
+        assert!(matches!(
+            msg.into_command(0),
+            Ok(Command::Answer {
+                value: AnswerInput::Number(7),
+                ..
+            })
+        ));
+        for bad in ["7.5", "true", "[1]", "{}", r#"{"label":"x"}"#] {
+            let text =
+                format!(r#"{{"type":"answer","op":"a","step":"s","prompt":"p","value":{bad}}}"#);
+            let err = parse_client(&text).unwrap().into_command(0).unwrap_err();
+            assert_eq!(
+                (err.code, err.op.as_deref()),
+                ("invalid", Some("a")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn answer_values_are_read_by_their_shape() {
+        let read = |value: &str| {
+            let text =
+                format!(r#"{{"type":"answer","op":"a","step":"s","prompt":"p","value":{value}}}"#);
+            match parse_client(&text).unwrap().into_command(0).unwrap() {
+                Command::Answer { value, .. } => value,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(read("null"), AnswerInput::Clear);
+        assert_eq!(
+            read(r#"{"importance":4}"#),
+            AnswerInput::Rating {
+                importance: Some(4),
+                success: None
+            }
+        );
+        assert_eq!(
+            read(r#"{"label":"Pårørende","influence":4,"effect":-2}"#),
+            AnswerInput::Actor {
+                label: "Pårørende".into(),
+                influence: 4,
+                effect: -2,
+                closeness: None
+            }
+        );
+        assert_eq!(
+            read(r#"{"work":"Sige nej","first_step":"I dag"}"#),
+            AnswerInput::Personal {
+                work: "Sige nej".into(),
+                first_step: "I dag".into()
+            }
+        );
+        assert_eq!(
+            read(
+                r#"{"now":{"work":70,"private":30,"overlap":20},"wanted":{"work":50,"private":50,"overlap":10}}"#
+            ),
+            AnswerInput::Circles {
+                now: [70, 30, 20],
+                wanted: [50, 50, 10]
+            }
+        );
+        assert!(
+            matches!(read(r#"[{"id":"i1","text":"Kaffe"}]"#), AnswerInput::List(items) if items[0].text == "Kaffe")
+        );
+    }
+
+    #[test]
+    fn activity_actions_parse_with_their_fields() {
+        let text = r#"{"type":"act","op":"d","step":"kort","action":"deal","to":"p4"}"#;
+        match parse_client(text).unwrap().into_command(0).unwrap() {
+            Command::Activity {
+                action:
+                    Action::Deal {
+                        card: None,
+                        to: DealTo::Participant(p),
+                    },
+                ..
+            } => {
+                assert_eq!(p.to_string(), "p4")
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = r#"{"type":"act","op":"d","step":"kort","action":"deal","to":"everyone"}"#;
+        assert_eq!(
+            parse_client(bad).unwrap().into_command(0).unwrap_err().code,
+            "invalid"
+        );
+        let unknown = r#"{"type":"act","op":"d","step":"kort","action":"launch"}"#;
+        assert_eq!(parse_client(unknown).unwrap_err().op.as_deref(), Some("d"));
+    }
+
+    #[test]
+    fn openings_parse_and_operations_do_not_open() {
+        assert!(matches!(
+            parse_client(r#"{"type":"join","name":"  "}"#)
+                .unwrap()
+                .into_opening(),
+            Ok(Opening::Join { name: None })
+        ));
+        let long = format!(r#"{{"type":"join","name":"{}"}}"#, "x".repeat(61));
+        assert_eq!(
+            parse_client(&long)
+                .unwrap()
+                .into_opening()
+                .unwrap_err()
+                .code,
+            "too_long"
+        );
+        assert!(
+            parse_client(r#"{"type":"goto","op":"g","index":1}"#)
+                .unwrap()
+                .into_opening()
+                .is_err()
+        );
+        assert!(
+            parse_client(r#"{"type":"hello","token":"short"}"#)
+                .unwrap()
+                .into_opening()
+                .is_err()
+        );
+    }
+}
