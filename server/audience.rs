@@ -2,7 +2,7 @@
 //! each audience may see. Views and the fan-out take an [`Audience`]; nothing else looks at a
 //! connection's role to decide what it is told.
 
-use crate::domain::{Actor, Change};
+use crate::domain::{Change, Role};
 
 /// The people in front of a screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -21,12 +21,12 @@ pub enum Audience {
 impl Audience {
     /// The audience of a connection opened by `actor`; `preview` for a staff connection that
     /// asked to see what phones see.
-    pub fn of(actor: Actor, preview: bool) -> Self {
+    pub fn of(actor: Role, preview: bool) -> Self {
         match actor {
             _ if preview => Audience::Preview,
-            Actor::Facilitator => Audience::Facilitator,
-            Actor::Projector => Audience::Projector,
-            Actor::Participant(_) | Actor::Newcomer => Audience::Phone,
+            Role::Facilitator => Audience::Facilitator,
+            Role::Projector => Audience::Projector,
+            Role::Participant(_) | Role::Newcomer => Audience::Phone,
         }
     }
 
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn a_preview_sees_what_phones_see_and_nothing_more() {
-        let preview = Audience::of(Actor::Facilitator, true);
+        let preview = Audience::of(Role::Facilitator, true);
         assert_eq!(preview, Audience::Preview);
         assert_eq!(preview.shares_bytes_with(), Audience::Phone);
         assert!(!preview.sees_results(true));
@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn the_projector_sees_results_only_once_revealed_and_never_notes() {
-        let projector = Audience::of(Actor::Projector, false);
+        let projector = Audience::of(Role::Projector, false);
         assert!(!projector.sees_results(false));
         assert!(projector.sees_results(true));
         assert!(!projector.sees_notes());

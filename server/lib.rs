@@ -4,6 +4,8 @@
 //! - [`audience`] — who a screen shows things to: the one decision of who sees what.
 //! - [`domain`] — the pure session core: state, commands, events, rules, invariants.
 //! - [`content`] — programmes (workshop scripts) loaded from TOML.
+//! - [`kinds`] — one module per step kind: its content, answers, rules, aggregates, views,
+//!   outcome and paper version.
 //! - [`export`] — Markdown, HTML, Word, CSV and JSON exports of an [`outcome::Outcome`].
 //! - [`print`] — printable paper versions of programmes (questions, templates, cards).
 //! - [`protocol`] — every JSON shape on the wire (HTTP API and WebSocket).
@@ -30,6 +32,7 @@ pub mod domain;
 pub mod export;
 pub mod http;
 pub mod ics;
+pub mod kinds;
 pub mod limits;
 pub mod outcome;
 pub mod print;

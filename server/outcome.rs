@@ -5,14 +5,7 @@
 
 use serde::Serialize;
 
-/// A text in both languages (exports pick the session's language).
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Bilingual {
-    /// Danish.
-    pub da: String,
-    /// English.
-    pub en: String,
-}
+use crate::content::Text;
 
 /// Mean and standard deviation of a set of ratings, with how many there were.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
@@ -25,6 +18,23 @@ pub struct Stat {
     pub n: u32,
 }
 
+impl Stat {
+    /// The statistic of `values`; `None` when empty.
+    pub fn of(values: &[f64]) -> Option<Stat> {
+        if values.is_empty() {
+            return None;
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        Some(Stat {
+            mean,
+            sd: var.sqrt(),
+            n: values.len() as u32,
+        })
+    }
+}
+
 /// Everything a session may share.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Outcome {
@@ -33,7 +43,7 @@ pub struct Outcome {
     /// Programme id.
     pub programme_id: String,
     /// Programme title.
-    pub programme: Bilingual,
+    pub programme: Text,
     /// `"da"` or `"en"`: the language exports are written in.
     pub lang: String,
     /// When the session was created, ISO date `YYYY-MM-DD` (UTC).
@@ -55,7 +65,7 @@ pub enum Section {
     /// A reflection step: scale distributions and the items people chose to share.
     Reflection {
         /// Step title.
-        title: Bilingual,
+        title: Text,
         /// One per scale prompt.
         scales: Vec<ScaleResult>,
         /// Items shared with the group, grouped by the facilitator where they did.
@@ -64,14 +74,14 @@ pub enum Section {
     /// A dialogue-card step: the cards that were dealt and the group's notes.
     Cards {
         /// Step title.
-        title: Bilingual,
+        title: Text,
         /// In the order they were dealt.
         cards: Vec<CardResult>,
     },
     /// A prioritisation grid (importance × how well we succeed).
     Grid {
         /// Step title.
-        title: Bilingual,
+        title: Text,
         /// The scale runs 1..=scale_max on both axes.
         scale_max: u8,
         /// Every topic.
@@ -80,7 +90,7 @@ pub enum Section {
     /// A stakeholder influence map (influence × effect on our well-being).
     Map {
         /// Step title.
-        title: Bilingual,
+        title: Text,
         /// Influence runs 1..=5; effect runs -2 (drains energy) ..= +2 (gives energy).
         actors: Vec<ActorResult>,
     },
@@ -90,15 +100,15 @@ pub enum Section {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ScaleResult {
     /// The question.
-    pub label: Bilingual,
+    pub label: Text,
     /// Lowest value.
     pub min: i32,
     /// Highest value.
     pub max: i32,
     /// What the lowest value means.
-    pub min_label: Bilingual,
+    pub min_label: Text,
     /// What the highest value means.
-    pub max_label: Bilingual,
+    pub max_label: Text,
     /// How many answered.
     pub n: u32,
     /// `counts[i]` = how many chose `min + i`; `None` when fewer than `min_group` answered.
@@ -120,7 +130,7 @@ pub struct SharedItem {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct CardResult {
     /// The card's question.
-    pub text: Bilingual,
+    pub text: Text,
     /// Whether the group passed it.
     pub passed: bool,
     /// The facilitator's notes for the group.
@@ -131,7 +141,7 @@ pub struct CardResult {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct TopicResult {
     /// The topic.
-    pub text: Bilingual,
+    pub text: Text,
     /// Number of participants who rated it on both axes.
     pub raters: u32,
     /// Importance; `None` below `min_group` raters.
@@ -183,7 +193,7 @@ pub struct PlanRow {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PersonalPlan {
     /// Programme title.
-    pub programme: Bilingual,
+    pub programme: Text,
     /// `"da"` or `"en"`.
     pub lang: String,
     /// ISO date.
@@ -198,9 +208,9 @@ pub struct PersonalPlan {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PersonalArea {
     /// E.g. "Selvledelse".
-    pub title: Bilingual,
+    pub title: Text,
     /// The prompt, e.g. "Følgende arbejder jeg selv videre med".
-    pub prompt: Bilingual,
+    pub prompt: Text,
     /// What the leader will work on.
     pub work: String,
     /// The first step.
@@ -211,7 +221,7 @@ pub struct PersonalArea {
 /// meeting, and every meeting's action plan. `None` when there are no outcomes.
 pub fn combine(title: &crate::content::Text, outcomes: &[Outcome]) -> Option<Outcome> {
     let first = outcomes.first()?;
-    let prefixed = |meeting: &Bilingual, section: &Bilingual| Bilingual {
+    let prefixed = |meeting: &Text, section: &Text| Text {
         da: format!("{}: {}", meeting.da, section.da),
         en: format!("{}: {}", meeting.en, section.en),
     };
@@ -236,7 +246,7 @@ pub fn combine(title: &crate::content::Text, outcomes: &[Outcome]) -> Option<Out
             .collect::<Vec<_>>()
             .join(", "),
         programme_id: first.programme_id.clone(),
-        programme: Bilingual {
+        programme: Text {
             da: title.da.clone(),
             en: title.en.clone(),
         },

@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
-use crate::content::{Programme, Prompt, Step, StepKind, Text};
+use crate::content::{Programme, Step, Text};
 use crate::domain::Lang;
+use crate::kinds;
 
 /// Escapes text for HTML element content and attribute values.
 fn esc(text: &str) -> String {
@@ -23,7 +24,8 @@ fn esc(text: &str) -> String {
     out
 }
 
-struct Words {
+/// The printout's own words in one language.
+pub struct Words {
     lang: &'static str,
     preparation: &'static str,
     step: &'static str,
@@ -123,207 +125,227 @@ footer { margin-top: 10mm; font-size: 9.5pt; }
 @media print { footer { display: none; } }
 @media screen { body { margin: 2rem auto; padding: 0 1rem; } }";
 
-fn pick(text: &Text, lang: Lang) -> &str {
-    match lang {
-        Lang::Da => &text.da,
-        Lang::En => &text.en,
-    }
+/// A page being written: the step kinds write their paper versions through it (see
+/// `Kind::print`), in the page's language.
+pub struct Paper<'a> {
+    out: &'a mut String,
+    lang: Lang,
+    w: &'static Words,
 }
 
-fn paragraphs(out: &mut String, text: &str, class: &str) {
-    for p in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-        let _ = writeln!(out, "<p class=\"{class}\">{}</p>", esc(p));
+impl Paper<'_> {
+    fn pick<'t>(&self, text: &'t Text) -> &'t str {
+        self.lang.pick(text)
     }
-}
 
-fn lines(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push_str("<div class=\"lines\"></div>\n");
+    /// Paragraphs of `text` (blank lines separate them), with a CSS class.
+    fn paragraphs(&mut self, text: &str, class: &str) {
+        for p in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+            let _ = writeln!(self.out, "<p class=\"{class}\">{}</p>", esc(p));
+        }
     }
-}
 
-/// Two circles drawn blank, to sketch sizes and overlap on paper.
-fn circles(out: &mut String, w: &Words) {
-    for label in [w.now, w.wanted] {
-        let _ = writeln!(
-            out,
-            "<h3>{label}</h3><svg width=\"160mm\" height=\"45mm\" viewBox=\"0 0 320 90\" role=\"img\" aria-label=\"{label}\">\
-             <rect x=\"1\" y=\"1\" width=\"318\" height=\"88\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
-             <text x=\"10\" y=\"18\" font-size=\"10\">{} · {}</text></svg>",
-            w.work, w.private
+    /// A question's heading.
+    pub fn question(&mut self, label: &Text) {
+        let _ = writeln!(self.out, "<h3>{}</h3>", esc(self.pick(label)));
+    }
+
+    /// `n` blank lines to write on.
+    pub fn lines(&mut self, n: usize) {
+        for _ in 0..n {
+            self.out.push_str("<div class=\"lines\"></div>\n");
+        }
+    }
+
+    /// A scale question: its label and a box per value between the two end labels.
+    pub fn scale(&mut self, label: &Text, min: i32, max: i32, min_label: &Text, max_label: &Text) {
+        let _ = write!(
+            self.out,
+            "<h3>{}</h3><div class=\"scale\"><span>{}</span>",
+            esc(self.pick(label)),
+            esc(self.pick(min_label))
         );
+        for v in min..=max {
+            let _ = write!(self.out, "<span class=\"box\">{v}</span>");
+        }
+        let _ = writeln!(self.out, "<span>{}</span></div>", esc(self.pick(max_label)));
     }
-}
 
-/// A blank 2×2 grid for placing topics by hand.
-fn blank_grid(out: &mut String, w: &Words) {
-    let _ = writeln!(
-        out,
-        "<svg width=\"120mm\" height=\"120mm\" viewBox=\"0 0 240 240\" role=\"img\" aria-label=\"{imp} × {suc}\">\
-         <rect x=\"30\" y=\"10\" width=\"200\" height=\"200\" fill=\"none\" stroke=\"#333\"/>\
-         <line x1=\"130\" y1=\"10\" x2=\"130\" y2=\"210\" stroke=\"#333\"/><line x1=\"30\" y1=\"110\" x2=\"230\" y2=\"110\" stroke=\"#333\"/>\
-         <text x=\"130\" y=\"230\" font-size=\"10\" text-anchor=\"middle\">{suc}</text>\
-         <text x=\"12\" y=\"110\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 12 110)\">{imp}</text></svg>",
-        imp = esc(w.importance),
-        suc = esc(w.success)
-    );
-}
-
-fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
-    out.push_str("<table><thead><tr>");
-    for h in headers {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
-    }
-    out.push_str("</tr></thead><tbody>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        for (i, cell) in row.iter().enumerate() {
-            let class = if cell.is_empty() {
-                " class=\"blank\""
-            } else {
-                ""
-            };
-            let tag = if i == 0 && !cell.is_empty() {
-                "th scope=\"row\""
-            } else {
-                "td"
-            };
-            let close = if tag == "td" { "td" } else { "th" };
-            let _ = write!(out, "<{tag}{class}>{}</{close}>", esc(cell));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody></table>\n");
-}
-
-fn step_html(out: &mut String, index: usize, step: &Step, lang: Lang, w: &Words) {
-    let minutes = step
-        .minutes
-        .map(|m| format!(" ({m} {})", w.minutes))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "<section class=\"step\"><h2>{} {}: {}{minutes}</h2>",
-        w.step,
-        index + 1,
-        esc(pick(&step.title, lang))
-    );
-    paragraphs(out, pick(&step.body, lang), "");
-    match step.kind {
-        StepKind::Reflection => {
-            for prompt in &step.prompts {
-                match prompt {
-                    Prompt::Scale {
-                        label,
-                        min,
-                        max,
-                        min_label,
-                        max_label,
-                        ..
-                    } => {
-                        let _ = write!(
-                            out,
-                            "<h3>{}</h3><div class=\"scale\"><span>{}</span>",
-                            esc(pick(label, lang)),
-                            esc(pick(min_label, lang))
-                        );
-                        for v in *min..=*max {
-                            let _ = write!(out, "<span class=\"box\">{v}</span>");
-                        }
-                        let _ = writeln!(out, "<span>{}</span></div>", esc(pick(max_label, lang)));
-                    }
-                    Prompt::Text { label, .. } => {
-                        let _ = writeln!(out, "<h3>{}</h3>", esc(pick(label, lang)));
-                        lines(out, 4);
-                    }
-                    Prompt::List {
-                        label, max_items, ..
-                    } => {
-                        let _ = writeln!(out, "<h3>{}</h3>", esc(pick(label, lang)));
-                        lines(out, (*max_items).min(6));
-                    }
-                    Prompt::Circles { label, .. } => {
-                        let _ = writeln!(out, "<h3>{}</h3>", esc(pick(label, lang)));
-                        circles(out, w);
-                    }
-                }
-            }
-        }
-        StepKind::Grid => {
-            let rows: Vec<Vec<String>> = step
-                .topics
-                .iter()
-                .map(|t| vec![pick(&t.text, lang).to_owned(), String::new(), String::new()])
-                .chain((0..3).map(|_| vec![String::new(), String::new(), String::new()]))
-                .collect();
-            table(out, &[w.topic, w.importance, w.success], &rows);
-            blank_grid(out, w);
-        }
-        StepKind::Map => {
-            let rows: Vec<Vec<String>> = (0..8).map(|_| vec![String::new(); 3]).collect();
-            table(out, &[w.actor, w.influence, w.effect], &rows);
-            if !step.categories.is_empty() {
-                let names: Vec<&str> = step.categories.iter().map(|c| pick(c, lang)).collect();
-                let _ = writeln!(out, "<p class=\"hint\">{}</p>", esc(&names.join(" · ")));
-            }
-        }
-        StepKind::Plan => {
-            let rows: Vec<Vec<String>> = step
-                .areas
-                .iter()
-                .map(|a| {
-                    let mut row = vec![String::new(); 6];
-                    row[0] = pick(&a.title, lang).to_owned();
-                    row
-                })
-                .collect();
-            table(
-                out,
-                &[
-                    w.area,
-                    w.action,
-                    w.first_step,
-                    w.owner,
-                    w.deadline,
-                    w.follow_up,
-                ],
-                &rows,
-            );
-        }
-        StepKind::PersonalPlan => {
-            for area in &step.areas {
-                let _ = writeln!(
-                    out,
-                    "<h3>{}</h3><p>{}</p>",
-                    esc(pick(&area.title, lang)),
-                    esc(pick(&area.prompt, lang))
-                );
-                lines(out, 3);
-                let _ = writeln!(out, "<p>{}:</p>", esc(w.first_step));
-                lines(out, 2);
-            }
-        }
-        StepKind::Cards => {
+    /// Two circles drawn blank, to sketch sizes and overlap on paper.
+    pub fn circles(&mut self) {
+        let w = self.w;
+        for label in [w.now, w.wanted] {
             let _ = writeln!(
-                out,
-                "<p class=\"hint\">{} → {}</p>",
-                step.cards.len(),
-                esc(w.cards)
+                self.out,
+                "<h3>{label}</h3><svg width=\"160mm\" height=\"45mm\" viewBox=\"0 0 320 90\" role=\"img\" aria-label=\"{label}\">\
+                 <rect x=\"1\" y=\"1\" width=\"318\" height=\"88\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
+                 <text x=\"10\" y=\"18\" font-size=\"10\">{} · {}</text></svg>",
+                w.work, w.private
             );
         }
-        StepKind::Info | StepKind::End => {}
     }
-    let notes = pick(&step.notes, lang);
-    if !notes.trim().is_empty() {
+
+    /// A table of `topics` with blank columns for importance and success, and three blank rows.
+    pub fn rating_table(&mut self, topics: &[&Text]) {
+        let rows: Vec<Vec<String>> = topics
+            .iter()
+            .map(|t| vec![self.pick(t).to_owned(), String::new(), String::new()])
+            .chain((0..3).map(|_| vec![String::new(), String::new(), String::new()]))
+            .collect();
+        let w = self.w;
+        self.table(&[w.topic, w.importance, w.success], &rows);
+    }
+
+    /// A blank 2×2 grid for placing topics by hand.
+    pub fn blank_grid(&mut self) {
+        let w = self.w;
         let _ = writeln!(
-            out,
-            "<div class=\"notes\"><strong>{}</strong>",
-            esc(w.notes)
+            self.out,
+            "<svg width=\"120mm\" height=\"120mm\" viewBox=\"0 0 240 240\" role=\"img\" aria-label=\"{imp} × {suc}\">\
+             <rect x=\"30\" y=\"10\" width=\"200\" height=\"200\" fill=\"none\" stroke=\"#333\"/>\
+             <line x1=\"130\" y1=\"10\" x2=\"130\" y2=\"210\" stroke=\"#333\"/><line x1=\"30\" y1=\"110\" x2=\"230\" y2=\"110\" stroke=\"#333\"/>\
+             <text x=\"130\" y=\"230\" font-size=\"10\" text-anchor=\"middle\">{suc}</text>\
+             <text x=\"12\" y=\"110\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 12 110)\">{imp}</text></svg>",
+            imp = esc(w.importance),
+            suc = esc(w.success)
         );
-        paragraphs(out, notes, "");
-        out.push_str("</div>\n");
     }
-    out.push_str("</section>\n");
+
+    /// A blank table of actors, influence and effect; the suggested categories below it.
+    pub fn actor_table(&mut self, categories: &[Text]) {
+        let w = self.w;
+        let rows: Vec<Vec<String>> = (0..8).map(|_| vec![String::new(); 3]).collect();
+        self.table(&[w.actor, w.influence, w.effect], &rows);
+        if !categories.is_empty() {
+            let names: Vec<&str> = categories.iter().map(|c| self.pick(c)).collect();
+            let _ = writeln!(
+                self.out,
+                "<p class=\"hint\">{}</p>",
+                esc(&names.join(" · "))
+            );
+        }
+    }
+
+    /// A blank action plan with a row per area.
+    pub fn plan_table(&mut self, areas: &[&Text]) {
+        let rows: Vec<Vec<String>> = areas
+            .iter()
+            .map(|a| {
+                let mut row = vec![String::new(); 6];
+                row[0] = self.pick(a).to_owned();
+                row
+            })
+            .collect();
+        let w = self.w;
+        self.table(
+            &[
+                w.area,
+                w.action,
+                w.first_step,
+                w.owner,
+                w.deadline,
+                w.follow_up,
+            ],
+            &rows,
+        );
+    }
+
+    /// One area of a personal plan: its title and prompt, lines to write on and the first step.
+    pub fn personal_area(&mut self, title: &Text, prompt: &Text) {
+        let _ = writeln!(
+            self.out,
+            "<h3>{}</h3><p>{}</p>",
+            esc(self.pick(title)),
+            esc(self.pick(prompt))
+        );
+        self.lines(3);
+        let _ = writeln!(self.out, "<p>{}:</p>", esc(self.w.first_step));
+        self.lines(2);
+    }
+
+    /// A note that the step's `count` cards are printed as cut-out cards at the end.
+    pub fn cards_hint(&mut self, count: usize) {
+        let _ = writeln!(
+            self.out,
+            "<p class=\"hint\">{count} → {}</p>",
+            esc(self.w.cards)
+        );
+    }
+
+    /// A deck as cut-out cards on a page of their own, under the step's title.
+    pub fn cutout_cards(&mut self, title: &Text, cards: &[&Text]) {
+        let _ = writeln!(
+            self.out,
+            "<h2>{}: {}</h2><div class=\"cards\">",
+            esc(self.w.cards),
+            esc(self.pick(title))
+        );
+        for card in cards {
+            let _ = writeln!(
+                self.out,
+                "<div class=\"card\">{}</div>",
+                esc(self.pick(card))
+            );
+        }
+        self.out.push_str("</div>\n");
+    }
+
+    fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) {
+        let out = &mut *self.out;
+        out.push_str("<table><thead><tr>");
+        for h in headers {
+            let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
+        }
+        out.push_str("</tr></thead><tbody>\n");
+        for row in rows {
+            out.push_str("<tr>");
+            for (i, cell) in row.iter().enumerate() {
+                let class = if cell.is_empty() {
+                    " class=\"blank\""
+                } else {
+                    ""
+                };
+                let tag = if i == 0 && !cell.is_empty() {
+                    "th scope=\"row\""
+                } else {
+                    "td"
+                };
+                let close = if tag == "td" { "td" } else { "th" };
+                let _ = write!(out, "<{tag}{class}>{}</{close}>", esc(cell));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table>\n");
+    }
+
+    /// One step: its heading, the participants' text, the kind's paper version, the notes.
+    fn step(&mut self, index: usize, step: &Step) {
+        let w = self.w;
+        let minutes = step
+            .minutes
+            .map(|m| format!(" ({m} {})", w.minutes))
+            .unwrap_or_default();
+        let _ = writeln!(
+            self.out,
+            "<section class=\"step\"><h2>{} {}: {}{minutes}</h2>",
+            w.step,
+            index + 1,
+            esc(self.pick(&step.title))
+        );
+        self.paragraphs(self.lang.pick(&step.body), "");
+        kinds::of(step.kind).print(step, self);
+        let notes = self.lang.pick(&step.notes);
+        if !notes.trim().is_empty() {
+            let _ = writeln!(
+                self.out,
+                "<div class=\"notes\"><strong>{}</strong>",
+                esc(w.notes)
+            );
+            self.paragraphs(notes, "");
+            self.out.push_str("</div>\n");
+        }
+        self.out.push_str("</section>\n");
+    }
 }
 
 /// The printable page of a programme in `lang`: questions and blank templates for every step,
@@ -333,7 +355,7 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
         Lang::Da => &DA,
         Lang::En => &EN,
     };
-    let title = esc(pick(&programme.title, lang));
+    let title = esc(lang.pick(&programme.title));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -341,31 +363,23 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
         w.lang
     );
     let _ = writeln!(out, "<h1>{title}</h1>");
-    paragraphs(&mut out, pick(&programme.audience, lang), "hint");
-    let _ = writeln!(out, "<p class=\"hint\">{}</p>", esc(w.paper_note));
-    let preparation = pick(&programme.preparation, lang);
+    let mut paper = Paper {
+        out: &mut out,
+        lang,
+        w,
+    };
+    paper.paragraphs(lang.pick(&programme.audience), "hint");
+    let _ = writeln!(paper.out, "<p class=\"hint\">{}</p>", esc(w.paper_note));
+    let preparation = lang.pick(&programme.preparation);
     if !preparation.trim().is_empty() {
-        let _ = writeln!(out, "<h2>{}</h2>", esc(w.preparation));
-        paragraphs(&mut out, preparation, "");
+        let _ = writeln!(paper.out, "<h2>{}</h2>", esc(w.preparation));
+        paper.paragraphs(preparation, "");
     }
     for (i, step) in programme.steps.iter().enumerate() {
-        step_html(&mut out, i, step, lang, w);
+        paper.step(i, step);
     }
-    for step in programme.steps.iter().filter(|s| s.kind == StepKind::Cards) {
-        let _ = writeln!(
-            out,
-            "<h2>{}: {}</h2><div class=\"cards\">",
-            esc(w.cards),
-            esc(pick(&step.title, lang))
-        );
-        for card in &step.cards {
-            let _ = writeln!(
-                out,
-                "<div class=\"card\">{}</div>",
-                esc(pick(&card.text, lang))
-            );
-        }
-        out.push_str("</div>\n");
+    for step in &programme.steps {
+        kinds::of(step.kind).print_after(step, &mut paper);
     }
     let _ = writeln!(
         out,
@@ -388,10 +402,10 @@ mod tests {
             for lang in [Lang::Da, Lang::En] {
                 let html = programme(p, lang);
                 assert!(html.contains("@page { size: A4"), "{}", p.id);
-                assert!(html.contains(&esc(pick(&p.title, lang))));
+                assert!(html.contains(&esc(lang.pick(&p.title))));
                 for step in &p.steps {
                     assert!(
-                        html.contains(&esc(pick(&step.title, lang))),
+                        html.contains(&esc(lang.pick(&step.title))),
                         "{} {}",
                         p.id,
                         step.id
@@ -399,7 +413,7 @@ mod tests {
                     for card in &step.cards {
                         assert!(html.contains(&format!(
                             "<div class=\"card\">{}</div>",
-                            esc(pick(&card.text, lang))
+                            esc(lang.pick(&card.text))
                         )));
                     }
                 }

@@ -14,7 +14,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audience::Audience;
-use crate::domain::{Actor, Command, Event, JoinCode, Outcome, ParticipantId, Session, Token};
+use crate::domain::{Applied, Command, Event, JoinCode, ParticipantId, Role, Session, Token};
 use crate::protocol::{
     self, ClientMsg, Links, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
     StepPosition, StepView, TimerView, WireError,
@@ -298,7 +298,7 @@ pub fn join_url(base: &str, code: &JoinCode) -> String {
 
 struct Conn {
     /// Who gives this connection's commands.
-    actor: Actor,
+    actor: Role,
     /// Whom its screen shows things to.
     audience: Audience,
     messages: mpsc::Sender<Outgoing>,
@@ -494,7 +494,7 @@ impl SessionActor {
                 });
             }
             ToActor::Carry { items } => {
-                let _ = self.command(Actor::Facilitator, Command::Carry { items }, events, owed);
+                let _ = self.command(Role::Facilitator, Command::Carry { items }, events, owed);
             }
             ToActor::Outcome { reply } => {
                 let _ = reply.send(self.session.outcome());
@@ -526,13 +526,13 @@ impl SessionActor {
                 // A preview sees what a phone sees before joining: participant views, no
                 // answers of anyone, and it may do nothing (see `ToActor::Message`).
                 preview = wants_preview;
-                if preview { Actor::Newcomer } else { role }
+                if preview { Role::Newcomer } else { role }
             }
             Opening::Resume {
                 participant,
                 secret,
             } => match self.session.participant(participant) {
-                Some(p) if p.owns(&secret) => Actor::Participant(participant),
+                Some(p) if p.owns(&secret) => Role::Participant(participant),
                 _ => return Err(OpenError::Unauthorized),
             },
             Opening::Join { name } => {
@@ -542,23 +542,23 @@ impl SessionActor {
                     name,
                     at_ms: now_ms(),
                 };
-                match self.session.apply(Actor::Newcomer, command) {
-                    Ok(Outcome::Applied(new)) => {
+                match self.session.apply(Role::Newcomer, command) {
+                    Ok(Applied::Events(new)) => {
                         let id = match new.first() {
                             Some(Event::Joined { participant, .. }) => *participant,
                             _ => unreachable!("a join records a Joined event"),
                         };
                         events.extend(new);
-                        Actor::Participant(id)
+                        Role::Participant(id)
                     }
-                    Ok(Outcome::Duplicate) => unreachable!("a join carries no op id"),
+                    Ok(Applied::Duplicate) => unreachable!("a join carries no op id"),
                     Err(e) => return Err(OpenError::Refused(WireError::rule(None, &e))),
                 }
             }
         };
         let id = self.next_conn;
         self.next_conn += 1;
-        if let Actor::Participant(p) = actor {
+        if let Role::Participant(p) = actor {
             *self.connected.entry(p).or_default() += 1;
             owed.progress = true;
         }
@@ -577,14 +577,14 @@ impl SessionActor {
 
     fn command(
         &mut self,
-        actor: Actor,
+        actor: Role,
         command: Command,
         events: &mut Vec<Event>,
         owed: &mut Owed,
     ) -> Reply {
         let op = command.op().cloned();
         match self.session.apply(actor, command) {
-            Ok(Outcome::Applied(new)) => {
+            Ok(Applied::Events(new)) => {
                 for event in &new {
                     match event {
                         Event::Carried { .. } => owed.carried = true,
@@ -619,7 +619,7 @@ impl SessionActor {
                 events.extend(new);
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
-            Ok(Outcome::Duplicate) => {
+            Ok(Applied::Duplicate) => {
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
             Err(e) => Reply::Error(WireError::rule(op.as_ref(), &e)),
@@ -650,7 +650,7 @@ impl SessionActor {
     /// Forgets a connection, keeping the connected counts right.
     fn forget(&mut self, conn: ConnId) -> Option<Conn> {
         let removed = self.conns.remove(&conn)?;
-        if let Actor::Participant(p) = removed.actor
+        if let Role::Participant(p) = removed.actor
             && let Some(n) = self.connected.get_mut(&p)
         {
             *n -= 1;
@@ -663,7 +663,7 @@ impl SessionActor {
 
     fn drop_conn(&mut self, conn: ConnId, owed: &mut Owed) {
         if let Some(removed) = self.forget(conn) {
-            owed.progress |= matches!(removed.actor, Actor::Participant(_));
+            owed.progress |= matches!(removed.actor, Role::Participant(_));
         }
     }
 
@@ -796,7 +796,7 @@ impl SessionActor {
                     let _ = close.send(protocol::CLOSE_TOO_SLOW);
                 }
                 // The counts changed; the staff hear it with the next staff update.
-                self.staff_owed.progress |= matches!(removed.actor, Actor::Participant(_));
+                self.staff_owed.progress |= matches!(removed.actor, Role::Participant(_));
             }
         }
     }
@@ -805,7 +805,7 @@ impl SessionActor {
         let conn = self.conns.get(&conn)?;
         let session = &self.session;
         let me = match conn.actor {
-            Actor::Participant(id) => session.participant(id),
+            Role::Participant(id) => session.participant(id),
             _ => None,
         };
         let links = Links {

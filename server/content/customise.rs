@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Card, Programme, StepKind, Text, Topic};
-use crate::domain::activity::{MAX_LIVE_TEXT, MAX_TOPICS};
+use crate::domain::activity::MAX_LIVE_TEXT;
+use crate::kinds::grid::MAX_TOPICS;
 
 /// Most cards a facilitator's own deck may have.
 pub const MAX_CARDS: usize = 100;

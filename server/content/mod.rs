@@ -9,6 +9,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::kinds::Field;
+
 /// The programme files of `content/`, compiled into the binary by `build.rs`.
 const BUILTIN: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/content_files.rs"));
 
@@ -314,38 +316,6 @@ impl Programme {
                 bail!("step '{}' appears twice", step.id);
             }
             step.validate_shape()?;
-            let mut prompt_ids = HashSet::new();
-            for prompt in &step.prompts {
-                if !is_slug(prompt.id()) {
-                    bail!(
-                        "step '{}': prompt id '{}' is not a valid id",
-                        step.id,
-                        prompt.id()
-                    );
-                }
-                if !prompt_ids.insert(prompt.id()) {
-                    bail!("step '{}': prompt '{}' appears twice", step.id, prompt.id());
-                }
-                match prompt {
-                    Prompt::Scale { min, max, .. } if min >= max || max - min > 100 => {
-                        bail!(
-                            "step '{}': prompt '{}' needs min < max (at most 100 apart)",
-                            step.id,
-                            prompt.id()
-                        )
-                    }
-                    Prompt::Text { max_len, .. } | Prompt::List { max_len, .. }
-                        if *max_len == 0 || *max_len > MAX_TEXT_LEN =>
-                    {
-                        bail!(
-                            "step '{}': prompt '{}' needs max_len between 1 and {MAX_TEXT_LEN}",
-                            step.id,
-                            prompt.id()
-                        )
-                    }
-                    _ => {}
-                }
-            }
         }
         Ok(())
     }
@@ -357,53 +327,29 @@ impl Programme {
 }
 
 impl Step {
-    /// Checks that the step has what its kind needs and nothing another kind would use.
+    /// Checks that the step fills in only the fields its kind uses, that their ids are valid
+    /// and unique, and what its kind requires (`Kind::validate`).
     fn validate_shape(&self) -> anyhow::Result<()> {
         let id = &self.id;
-        let kind = self.kind;
-        let uses = |field: &str, present: bool, allowed: &[StepKind]| -> anyhow::Result<()> {
-            if present && !allowed.contains(&kind) {
+        let kind = crate::kinds::of(self.kind);
+        let uses = |field: &str, present: bool, wanted: Field| -> anyhow::Result<()> {
+            if present && !kind.fields().contains(&wanted) {
                 bail!(
                     "step '{id}': a step of kind {} has no {field}",
-                    kind.as_str()
+                    self.kind.as_str()
                 );
             }
             Ok(())
         };
-        uses("prompts", !self.prompts.is_empty(), &[StepKind::Reflection])?;
-        uses("cards", !self.cards.is_empty(), &[StepKind::Cards])?;
-        uses("topics", !self.topics.is_empty(), &[StepKind::Grid])?;
-        uses("categories", !self.categories.is_empty(), &[StepKind::Map])?;
-        uses(
-            "areas",
-            !self.areas.is_empty(),
-            &[StepKind::Reflection, StepKind::Plan, StepKind::PersonalPlan],
-        )?;
-        if kind != StepKind::Grid
+        uses("prompts", !self.prompts.is_empty(), Field::Prompts)?;
+        uses("cards", !self.cards.is_empty(), Field::Cards)?;
+        uses("topics", !self.topics.is_empty(), Field::Topics)?;
+        uses("categories", !self.categories.is_empty(), Field::Categories)?;
+        uses("areas", !self.areas.is_empty(), Field::Areas)?;
+        if !kind.fields().contains(&Field::GridSettings)
             && (self.scale_max != default_scale_max() || self.participant_topics)
         {
             bail!("step '{id}': scale_max and participant_topics belong to grid steps");
-        }
-        match kind {
-            StepKind::Reflection if self.prompts.is_empty() => {
-                bail!("step '{id}': a reflection step needs at least one prompt")
-            }
-            StepKind::PersonalPlan if self.areas.is_empty() => {
-                bail!("step '{id}': a personal plan step needs at least one area")
-            }
-            StepKind::Plan if self.areas.is_empty() => {
-                bail!("step '{id}': a plan step needs its list of areas")
-            }
-            StepKind::Cards if self.cards.is_empty() => {
-                bail!("step '{id}': a cards step needs at least one card")
-            }
-            StepKind::Grid if self.topics.is_empty() => {
-                bail!("step '{id}': a grid step needs at least one topic")
-            }
-            StepKind::Grid if !(2..=10).contains(&self.scale_max) => {
-                bail!("step '{id}': scale_max must be between 2 and 10")
-            }
-            _ => {}
         }
         let ids = self
             .cards
@@ -420,7 +366,7 @@ impl Step {
                 bail!("step '{id}': {what} '{item}' appears twice");
             }
         }
-        Ok(())
+        kind.validate(self)
     }
 
     /// The area with this id.
@@ -464,7 +410,8 @@ fn line_of_id(source: &str, id: &str, after: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
-fn is_slug(id: &str) -> bool {
+/// Whether `id` is a valid id: 1–64 lower-case letters, digits and dashes.
+pub(crate) fn is_slug(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id

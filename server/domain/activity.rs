@@ -1,32 +1,19 @@
-//! The shared side of activity steps: what the group builds together (dealt cards, topics,
-//! agreed positions, the action plan) and the aggregates computed from private answers.
-//! Aggregates are only ever handed out through functions here, which apply `min_group`.
+//! The shared side of activity steps, common to every kind: each step's shared state (one part
+//! per kind, see `crate::kinds`), shared reflection items, and publication — the copy of answers
+//! that results are computed from, renewed only in batches of `min_group` people. Also the
+//! dispatch of answers, actions and changes to the step's kind.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::answers::Answer;
-use super::{ParticipantId, Session};
-use crate::content::{Card, Prompt, Text, Topic};
+use super::answers::{self, Answer, AnswerInput};
+use super::{Action, By, Change, Participant, ParticipantId, RuleError, Session, Who};
+use crate::content::Step;
+use crate::kinds::{self, Ctx, cards, grid, map, plan};
 
-/// Most cards a facilitator may add to one step.
-pub const MAX_ADDED_CARDS: usize = 100;
-/// Most topics a grid may have.
-pub const MAX_TOPICS: usize = 50;
-/// Most notes on one card.
-pub const MAX_NOTES: usize = 50;
-/// Most rows an action plan may have.
-pub const MAX_ROWS: usize = 100;
 /// Longest card, topic, note or group label typed live, in characters.
 pub const MAX_LIVE_TEXT: usize = 300;
-/// Longest note, in characters.
-pub const MAX_NOTE: usize = 1000;
-/// Most dots one participant has in a dot vote.
-pub const DOTS: usize = 3;
-/// Most priorities a grid may have.
-pub const MAX_PRIORITIES: usize = 3;
-
 /// Where a dialogue card goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DealTo {
@@ -36,19 +23,6 @@ pub enum DealTo {
     Turn,
     /// This participant.
     Participant(ParticipantId),
-}
-
-/// A dealt card.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Dealt {
-    /// Card id.
-    pub card: String,
-    /// Who holds it; the room when `None`.
-    pub to: Option<ParticipantId>,
-    /// Whether it was passed.
-    pub passed: bool,
-    /// The facilitator's notes for the group.
-    pub notes: Vec<String>,
 }
 
 /// The fields of an action-plan row.
@@ -68,17 +42,6 @@ pub struct RowFields {
     pub follow_up: String,
     /// The grid topic or actor it answers.
     pub answers: Option<String>,
-}
-
-/// A row of the action plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanRow {
-    /// `r1`, `r2`, …
-    pub id: String,
-    /// Its fields.
-    pub fields: RowFields,
-    /// Accepted by the facilitator (else a proposal).
-    pub accepted: bool,
 }
 
 /// A shared reflection item (or whole text answer).
@@ -102,140 +65,44 @@ pub struct ShareRecord {
     pub group: Option<String>,
 }
 
-/// Shared state of one step. Fields belong to the step kinds named in their docs.
+/// Shared state of one step: what every kind with results has (reveal and publication), and
+/// one part per kind, each empty unless the step is of that kind. Stored flat in snapshots, as
+/// it always was.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StepState {
     /// Reflection, grid, map: results shown to the room.
     pub revealed: bool,
-    /// Cards: added by the facilitator.
-    pub added_cards: Vec<Card>,
-    /// Cards: dealt, in order.
-    pub dealt: Vec<Dealt>,
-    /// Grid: topics added live.
-    pub added_topics: Vec<Topic>,
-    /// Grid: whether participants may add topics (overrides the content's default).
-    pub participant_topics: Option<bool>,
-    /// Grid: agreed (importance, success) per topic.
-    pub agreed: BTreeMap<String, (u8, u8)>,
-    /// Grid: priorities in order.
-    pub priorities: Vec<String>,
-    /// Grid: dot vote open.
-    pub voting: bool,
-    /// Grid: each participant's dots (private; only totals leave).
-    pub votes: BTreeMap<ParticipantId, Vec<String>>,
-    /// Map: normalised label → the label it was merged into.
-    pub aliases: BTreeMap<String, String>,
-    /// Plan: rows in order.
-    pub rows: Vec<PlanRow>,
-    /// Plan: rows ever created (for ids).
-    pub rows_created: u32,
     /// Reflection, grid, map: the answers the step's results are computed from — a copy taken
     /// at the first reveal and renewed only once `min_group` different participants changed
     /// their answers since (see `Session::publish`). `None` until the first reveal.
     pub published: Option<BTreeMap<ParticipantId, BTreeMap<String, Answer>>>,
     /// Who changed an answer of this step since the last publication.
     pub pending: BTreeSet<ParticipantId>,
-    /// Grid: the dots the totals are computed from — everyone's once `min_group` people voted,
-    /// then renewed only when `min_group` different people changed their dots since.
-    pub published_votes: Option<BTreeMap<ParticipantId, Vec<String>>>,
-    /// Who changed their dots since the last publication.
-    pub vote_pending: BTreeSet<ParticipantId>,
+    /// A cards step's deck additions and dealt cards.
+    #[serde(flatten)]
+    pub cards: cards::State,
+    /// A grid step's topics, placements, priorities and dots.
+    #[serde(flatten)]
+    pub grid: grid::State,
+    /// A map step's merges.
+    #[serde(flatten)]
+    pub map: map::State,
+    /// A plan step's rows.
+    #[serde(flatten)]
+    pub plan: plan::State,
 }
 
 impl StepState {
-    /// `participant` set their dots: publish as `note_change` does for answers. The first
-    /// publication waits for `min_group` voters and takes everyone's dots at once.
-    pub(super) fn note_vote(&mut self, participant: ParticipantId, min_group: usize) {
-        let Some(published) = &mut self.published_votes else {
-            let voters = self.votes.values().filter(|v| !v.is_empty()).count();
-            if voters >= min_group {
-                self.published_votes = Some(self.votes.clone());
-            }
-            return;
-        };
-        self.vote_pending.insert(participant);
-        if self.vote_pending.len() < min_group {
-            return;
-        }
-        for p in std::mem::take(&mut self.vote_pending) {
-            match self.votes.get(&p) {
-                Some(dots) => published.insert(p, dots.clone()),
-                None => published.remove(&p),
-            };
-        }
+    /// Whether the parts of kinds other than `kind` are empty, as they must be.
+    fn only_of(&self, kind: crate::content::StepKind) -> bool {
+        use crate::content::StepKind as K;
+        (kind == K::Cards || self.cards == cards::State::default())
+            && (kind == K::Grid || self.grid == grid::State::default())
+            && (kind == K::Map || self.map == map::State::default())
+            && (kind == K::Plan || self.plan == plan::State::default())
     }
 }
-
-/// Mean and spread of ratings.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Stat {
-    /// Mean.
-    pub mean: f64,
-    /// Population standard deviation.
-    pub sd: f64,
-    /// How many.
-    pub n: u32,
-}
-
-impl Stat {
-    /// The statistic of `values`; `None` when empty.
-    pub fn of(values: &[f64]) -> Option<Stat> {
-        if values.is_empty() {
-            return None;
-        }
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-        Some(Stat {
-            mean,
-            sd: var.sqrt(),
-            n: values.len() as u32,
-        })
-    }
-}
-
-/// A scale prompt's distribution.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScaleCounts {
-    /// Prompt id.
-    pub prompt: String,
-    /// How many answered.
-    pub n: u32,
-    /// `counts[i]` for value `min + i`; `None` below `min_group`.
-    pub counts: Option<Vec<u32>>,
-}
-
-/// A grid topic's aggregate.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TopicStats {
-    /// Topic id.
-    pub topic: String,
-    /// Rated on both axes by this many.
-    pub raters: u32,
-    /// Importance (`None` below `min_group` raters).
-    pub importance: Option<Stat>,
-    /// Success (`None` below `min_group` raters).
-    pub success: Option<Stat>,
-    /// Dots from the vote; `None` while fewer than `min_group` participants voted.
-    pub dots: Option<u32>,
-}
-
-/// A map actor after merging.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ActorStats {
-    /// The label shown.
-    pub label: String,
-    /// Distinct participants who named it.
-    pub named_by: u32,
-    /// Influence (`None` below `min_group`).
-    pub influence: Option<Stat>,
-    /// Effect (`None` below `min_group`).
-    pub effect: Option<Stat>,
-}
-
-/// Actors merged under one label: the label shown, who named it, influence and effect ratings.
-type Cluster = (String, Vec<ParticipantId>, Vec<f64>, Vec<f64>);
 
 /// A label as compared for merging: trimmed, lower case, inner spaces folded.
 pub fn normalise(label: &str) -> String {
@@ -257,43 +124,23 @@ impl Session {
         &self.steps[index]
     }
 
-    /// All cards of a cards step: the content's, then those added live.
-    pub fn deck(&self, index: usize) -> Vec<&Card> {
-        let step = &self.programme().steps[index];
-        step.cards
-            .iter()
-            .chain(&self.steps[index].added_cards)
-            .collect()
+    /// Shared state of step `index`, to change (for the kinds' `fold`).
+    pub(crate) fn state_mut(&mut self, index: usize) -> &mut StepState {
+        &mut self.steps[index]
     }
 
-    /// All topics of a grid step: the content's, then those added live.
-    pub fn topics(&self, index: usize) -> Vec<&Topic> {
-        let step = &self.programme().steps[index];
-        step.topics
-            .iter()
-            .chain(&self.steps[index].added_topics)
-            .collect()
+    /// Every share record, to change (for the reflection kind's `fold`).
+    pub(crate) fn shares_mut(&mut self) -> &mut Vec<ShareRecord> {
+        &mut self.shares
     }
 
-    /// Whether participants may add topics to grid step `index` now.
-    pub fn participants_add_topics(&self, index: usize) -> bool {
-        self.steps[index]
-            .participant_topics
-            .unwrap_or(self.programme().steps[index].participant_topics)
+    /// One participant, to change (for the kinds' `fold`).
+    pub(crate) fn participant_mut(&mut self, id: ParticipantId) -> Option<&mut Participant> {
+        self.participants.get_mut(id.index())
     }
 
-    /// The card in play, if one was dealt.
-    pub fn current_card(&self, index: usize) -> Option<(&Dealt, &Card)> {
-        let dealt = self.steps[index].dealt.last()?;
-        let card = self.deck(index).into_iter().find(|c| c.id == dealt.card)?;
-        Some((dealt, card))
-    }
-
-    fn min_group(&self) -> u32 {
-        self.created.min_group
-    }
-
-    fn answers_in(
+    /// The live answers of step `index`, by participant.
+    pub(crate) fn answers_in(
         &self,
         index: usize,
     ) -> impl Iterator<Item = (ParticipantId, &BTreeMap<String, Answer>)> {
@@ -306,7 +153,7 @@ impl Session {
     /// The answers results are computed from: the last publication (nothing before the first
     /// reveal). Two successive results therefore differ by the answers of at least `min_group`
     /// people, never by one person's.
-    fn published_in(
+    pub(crate) fn published_in(
         &self,
         index: usize,
     ) -> impl Iterator<Item = (ParticipantId, &BTreeMap<String, Answer>)> {
@@ -317,7 +164,7 @@ impl Session {
     }
 
     /// Takes a copy of every answer of step `index` for its results (the first reveal).
-    pub(super) fn publish(&mut self, index: usize) {
+    pub(crate) fn publish(&mut self, index: usize) {
         let copy = self
             .answers_in(index)
             .map(|(p, a)| (p, a.clone()))
@@ -332,7 +179,7 @@ impl Session {
     /// answers are copied — everyone else's published answers are still current — so a
     /// publication costs `min_group` copies, not one per participant.
     pub(super) fn note_change(&mut self, index: usize, participant: ParticipantId) {
-        let min_group = self.min_group() as usize;
+        let min_group = self.created.min_group as usize;
         let step_id = self.programme().steps[index].id.clone();
         let state = &mut self.steps[index];
         let Some(published) = &mut state.published else {
@@ -353,186 +200,69 @@ impl Session {
             };
         }
     }
+}
 
-    /// Distribution of every scale prompt of reflection step `index`.
-    pub fn scale_counts(&self, index: usize) -> Vec<ScaleCounts> {
-        let step = &self.programme().steps[index];
-        step.prompts
-            .iter()
-            .filter_map(|prompt| match prompt {
-                Prompt::Scale { id, min, max, .. } => {
-                    let mut counts = vec![0u32; (max - min + 1) as usize];
-                    let mut n = 0;
-                    for (_, answers) in self.published_in(index) {
-                        if let Some(Answer::Scale(v)) = answers.get(id) {
-                            counts[(v - min) as usize] += 1;
-                            n += 1;
-                        }
-                    }
-                    let counts = (n >= self.min_group()).then_some(counts);
-                    Some(ScaleCounts {
-                        prompt: id.clone(),
-                        n,
-                        counts,
-                    })
-                }
-                _ => None,
-            })
-            .collect()
+impl Session {
+    /// Checks a participant's private answer for step `index` under `key` (a prompt, topic,
+    /// actor entry or area id); the step's kind decides. `Ok(None)` removes the answer.
+    pub(super) fn check_answer(
+        &self,
+        participant: ParticipantId,
+        index: usize,
+        key: &str,
+        value: AnswerInput,
+    ) -> Result<Option<Answer>, RuleError> {
+        if value == AnswerInput::Clear {
+            return if answers::valid_item_id(key) {
+                Ok(None)
+            } else {
+                Err(RuleError::NoSuchPrompt)
+            };
+        }
+        let cx = Ctx::new(self, index);
+        kinds::of(cx.step.kind)
+            .check_answer(&cx, participant, key, value)
+            .map(Some)
     }
 
-    /// Items shared in reflection step `index` with their current text; the author's name only
-    /// where they chose to show it.
-    pub fn shared_items(&self, index: usize) -> Vec<(&ShareRecord, String, Option<&str>)> {
-        let step_id = &self.programme().steps[index].id;
-        self.shares
-            .iter()
-            .filter(|s| s.active && s.step == index)
-            .filter_map(|s| {
-                let p = self.participant(s.participant)?;
-                let answer = p.answers.get(step_id)?.get(&s.prompt)?;
-                let text = match (answer, &s.item) {
-                    (Answer::Text(t), None) => t.clone(),
-                    (Answer::List(items), Some(item)) => {
-                        items.iter().find(|i| &i.id == item)?.text.clone()
-                    }
-                    _ => return None,
-                };
-                if text.trim().is_empty() {
-                    return None;
-                }
-                let name = if s.named {
-                    p.name.as_ref().map(|n| n.as_str())
-                } else {
-                    None
-                };
-                Some((s, text, name))
-            })
-            .collect()
-    }
-
-    /// How many active shares step `index` has.
-    pub fn share_count(&self, index: usize) -> usize {
-        self.shared_items(index).len()
-    }
-
-    /// Aggregates of grid step `index`.
-    pub fn topic_stats(&self, index: usize) -> Vec<TopicStats> {
-        let state = &self.steps[index];
-        self.topics(index)
-            .into_iter()
-            .map(|topic| {
-                let (mut importance, mut success) = (Vec::new(), Vec::new());
-                for (_, answers) in self.published_in(index) {
-                    if let Some(Answer::Rating(r)) = answers.get(&topic.id)
-                        && let (Some(i), Some(s)) = (r.importance, r.success)
-                    {
-                        importance.push(f64::from(i));
-                        success.push(f64::from(s));
-                    }
-                }
-                let raters = importance.len() as u32;
-                let shown = raters >= self.min_group();
-                // One person's dots are their private vote: totals show from min_group voters,
-                // and move only in batches of min_group people (see `note_vote`).
-                let votes = state.published_votes.as_ref();
-                let voters = votes.map_or(0, |v| v.values().filter(|v| !v.is_empty()).count());
-                let dots = (voters >= self.min_group() as usize).then(|| {
-                    votes
-                        .into_iter()
-                        .flat_map(|v| v.values())
-                        .flatten()
-                        .filter(|t| **t == topic.id)
-                        .count() as u32
-                });
-                TopicStats {
-                    topic: topic.id.clone(),
-                    raters,
-                    importance: Stat::of(&importance).filter(|_| shown),
-                    success: Stat::of(&success).filter(|_| shown),
-                    dots,
-                }
-            })
-            .collect()
-    }
-
-    /// How many participants rated at least one topic of grid step `index` on both axes.
-    pub fn grid_raters(&self, index: usize) -> usize {
-        self.answers_in(index)
-            .filter(|(_, a)| a.values().any(|v| matches!(v, Answer::Rating(r) if r.importance.is_some() && r.success.is_some())))
-            .count()
-    }
-
-    /// How many participants added at least one actor to map step `index`.
-    pub fn map_contributors(&self, index: usize) -> usize {
-        self.answers_in(index)
-            .filter(|(_, a)| a.values().any(|v| matches!(v, Answer::Actor(_))))
-            .count()
-    }
-
-    /// Actors of map step `index`, merged by label and by the facilitator's merges, most named
-    /// first.
-    pub fn actor_stats(&self, index: usize) -> Vec<ActorStats> {
-        let state = &self.steps[index];
-        // canonical key → (display label, participants, influence values, effect values)
-        let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
-        for (participant, answers) in self.published_in(index) {
-            for answer in answers.values() {
-                let Answer::Actor(actor) = answer else {
-                    continue;
-                };
-                let key = normalise(&actor.label);
-                let display = state
-                    .aliases
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| actor.label.clone());
-                let cluster = clusters
-                    .entry(normalise(&display))
-                    .or_insert_with(|| (display.clone(), Vec::new(), Vec::new(), Vec::new()));
-                if !cluster.1.contains(&participant) {
-                    cluster.1.push(participant);
-                }
-                cluster.2.push(f64::from(actor.influence));
-                cluster.3.push(f64::from(actor.effect));
+    /// Decides an activity action on step `index`: the role where the action alone decides
+    /// it, then the step's kind.
+    pub(super) fn decide_activity(
+        &self,
+        by: By,
+        index: usize,
+        action: Action,
+    ) -> Result<Change, RuleError> {
+        match (action.who(), by) {
+            (Who::Facilitator, By::Participant(_)) | (Who::Participant, By::Facilitator) => {
+                return Err(RuleError::NotAllowed);
             }
+            _ => {}
         }
-        let mut stats: Vec<ActorStats> = clusters
-            .into_values()
-            .map(|(label, people, influence, effect)| {
-                let named_by = people.len() as u32;
-                let shown = named_by >= self.min_group();
-                ActorStats {
-                    label,
-                    named_by,
-                    influence: Stat::of(&influence).filter(|_| shown),
-                    effect: Stat::of(&effect).filter(|_| shown),
-                }
-            })
-            .collect();
-        stats.sort_by(|a, b| {
-            b.named_by
-                .cmp(&a.named_by)
-                .then_with(|| a.label.cmp(&b.label))
-        });
-        stats
+        let cx = Ctx::new(self, index);
+        kinds::of(cx.step.kind).decide(&cx, by, action)
     }
 
-    /// Participants who shared their personal plan of step `index` with the facilitator.
-    pub fn shared_plans(&self, index: usize) -> Vec<ParticipantId> {
-        let step_id = &self.programme().steps[index].id;
-        self.participants
-            .iter()
-            .filter(|p| p.plan_shared.contains(step_id))
-            .map(|p| p.id)
-            .collect()
+    /// Folds a resolved change into step `index`, through the step's kind.
+    pub(super) fn apply_change(&mut self, by: By, index: usize, change: &Change) {
+        let kind = self.programme().steps[index].kind;
+        kinds::of(kind).fold(self, by, index, change);
     }
 
-    /// Text helper: a live-typed text in both languages.
-    pub(super) fn live_text(text: &str) -> Text {
-        Text {
-            da: text.to_owned(),
-            en: text.to_owned(),
+    /// What must hold for one step's shared state: only its kind's part is filled in, and
+    /// that part holds what its kind requires.
+    pub(super) fn check_step_state(&self, index: usize) -> Result<(), String> {
+        let cx = Ctx::new(self, index);
+        let step: &Step = cx.step;
+        if !cx.state.only_of(step.kind) {
+            return Err(format!(
+                "step {}: state of another kind than {}",
+                step.id,
+                step.kind.as_str()
+            ));
         }
+        kinds::of(step.kind)
+            .check_state(&cx)
+            .map_err(|what| format!("step {}: {what}", step.id))
     }
 }

@@ -38,7 +38,7 @@ impl Room {
         OpId::parse(&format!("o{}", self.next)).unwrap()
     }
 
-    fn run(&mut self, actor: Actor, command: Command) -> Result<Outcome, RuleError> {
+    fn run(&mut self, actor: Role, command: Command) -> Result<Applied, RuleError> {
         let before = self.s.seq();
         let result = self.s.apply(actor, command);
         self.s.check_invariants().unwrap();
@@ -48,29 +48,29 @@ impl Room {
         result
     }
 
-    fn join(&mut self, name: Option<&str>) -> Actor {
+    fn join(&mut self, name: Option<&str>) -> Role {
         let command = Command::Join {
             secret: Token::random(&mut rand::rng()),
             name: name.map(|n| Name::parse(n).unwrap()),
             at_ms: 1,
         };
-        match self.run(Actor::Newcomer, command).unwrap() {
-            Outcome::Applied(events) => match &events[0] {
-                Event::Joined { participant, .. } => Actor::Participant(*participant),
+        match self.run(Role::Newcomer, command).unwrap() {
+            Applied::Events(events) => match &events[0] {
+                Event::Joined { participant, .. } => Role::Participant(*participant),
                 _ => unreachable!(),
             },
-            Outcome::Duplicate => unreachable!(),
+            Applied::Duplicate => unreachable!(),
         }
     }
 
     fn goto(&mut self, step: &str) {
         let index = self.s.programme().step(step).unwrap().0;
         let op = self.op();
-        self.run(Actor::Facilitator, Command::Goto { op, index })
+        self.run(Role::Facilitator, Command::Goto { op, index })
             .unwrap();
     }
 
-    fn act(&mut self, actor: Actor, step: &str, action: Action) -> Result<Outcome, RuleError> {
+    fn act(&mut self, actor: Role, step: &str, action: Action) -> Result<Applied, RuleError> {
         let op = self.op();
         self.run(
             actor,
@@ -84,11 +84,11 @@ impl Room {
 
     fn answer(
         &mut self,
-        actor: Actor,
+        actor: Role,
         step: &str,
         key: &str,
         value: In,
-    ) -> Result<Outcome, RuleError> {
+    ) -> Result<Applied, RuleError> {
         let op = self.op();
         self.run(
             actor,
@@ -107,7 +107,7 @@ impl Room {
 
     /// The facilitator shows the step's results (the first time, every answer is published).
     fn reveal(&mut self, step: &str) {
-        self.act(Actor::Facilitator, step, Action::Reveal { revealed: true })
+        self.act(Role::Facilitator, step, Action::Reveal { revealed: true })
             .unwrap();
     }
 }
@@ -167,7 +167,7 @@ fn only_an_author_shares_and_only_what_they_wrote() {
         "not b's item"
     );
     assert_eq!(
-        r.act(Actor::Facilitator, "handlerum", share("i1", false)),
+        r.act(Role::Facilitator, "handlerum", share("i1", false)),
         Err(RuleError::NotAllowed)
     );
     r.act(a, "handlerum", share("i1", false)).unwrap();
@@ -226,7 +226,7 @@ fn a_deleted_item_is_no_longer_shared() {
 #[test]
 fn scale_distributions_show_only_from_min_group_answers() {
     let mut r = Room::new("del1", 3);
-    let people: Vec<Actor> = (0..3).map(|_| r.join(None)).collect();
+    let people: Vec<Role> = (0..3).map(|_| r.join(None)).collect();
     r.goto("arbejde-privat");
     let index = r.index("arbejde-privat");
     for (i, p) in people.iter().enumerate().take(2) {
@@ -265,14 +265,14 @@ fn only_the_facilitator_reveals_and_groups() {
     );
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "velkommen",
             Action::Reveal { revealed: true }
         ),
         Err(RuleError::WrongStep)
     );
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handlerum",
         Action::Reveal { revealed: true },
     )
@@ -304,7 +304,7 @@ fn only_the_facilitator_reveals_and_groups() {
         r.act(a, "handlerum", group.clone()),
         Err(RuleError::NotAllowed)
     );
-    r.act(Actor::Facilitator, "handlerum", group).unwrap();
+    r.act(Role::Facilitator, "handlerum", group).unwrap();
     assert_eq!(
         r.s.shared_items(r.index("handlerum"))[0].0.group.as_deref(),
         Some("Tid og ro")
@@ -314,7 +314,7 @@ fn only_the_facilitator_reveals_and_groups() {
         label: None,
     };
     assert_eq!(
-        r.act(Actor::Facilitator, "handlerum", unknown),
+        r.act(Role::Facilitator, "handlerum", unknown),
         Err(RuleError::Invalid)
     );
 }
@@ -388,24 +388,24 @@ fn cards_are_dealt_in_order_to_the_room_or_in_turn() {
         r.act(a, "dialogkort", deal(DealTo::Room)),
         Err(RuleError::NotAllowed)
     );
-    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Room))
+    r.act(Role::Facilitator, "dialogkort", deal(DealTo::Room))
         .unwrap();
     assert_eq!(r.s.current_card(index).unwrap().1.id, "tvaers-1");
     assert_eq!(r.s.current_card(index).unwrap().0.to, None);
-    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Turn))
+    r.act(Role::Facilitator, "dialogkort", deal(DealTo::Turn))
         .unwrap();
     assert_eq!(
         r.s.current_card(index).unwrap().0.to,
         Some(ParticipantId::from_index(0))
     );
     assert_eq!(r.s.current_card(index).unwrap().1.id, "tvaers-2");
-    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Turn))
+    r.act(Role::Facilitator, "dialogkort", deal(DealTo::Turn))
         .unwrap();
     assert_eq!(
         r.s.current_card(index).unwrap().0.to,
         Some(ParticipantId::from_index(1))
     );
-    r.act(Actor::Facilitator, "dialogkort", deal(DealTo::Turn))
+    r.act(Role::Facilitator, "dialogkort", deal(DealTo::Turn))
         .unwrap();
     assert_eq!(
         r.s.current_card(index).unwrap().0.to,
@@ -423,14 +423,14 @@ fn cards_are_dealt_in_order_to_the_room_or_in_turn() {
         card: Some("frirum-3".into()),
         to: DealTo::Participant(ParticipantId::from_index(1)),
     };
-    r.act(Actor::Facilitator, "dialogkort", specific).unwrap();
+    r.act(Role::Facilitator, "dialogkort", specific).unwrap();
     assert_eq!(r.s.current_card(index).unwrap().1.id, "frirum-3");
     let nobody = Action::Deal {
         card: None,
         to: DealTo::Participant(ParticipantId::from_index(9)),
     };
     assert_eq!(
-        r.act(Actor::Facilitator, "dialogkort", nobody),
+        r.act(Role::Facilitator, "dialogkort", nobody),
         Err(RuleError::Invalid)
     );
 }
@@ -443,7 +443,7 @@ fn the_facilitator_adds_cards_and_notes_for_the_group() {
     let index = r.index("dialogkort");
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "dialogkort",
             Action::Note { text: "x".into() }
         ),
@@ -451,7 +451,7 @@ fn the_facilitator_adds_cards_and_notes_for_the_group() {
         "no card yet"
     );
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "dialogkort",
         Action::AddCard {
             text: "Hvad giver dig mod på mandag?".into(),
@@ -463,13 +463,13 @@ fn the_facilitator_adds_cards_and_notes_for_the_group() {
         card: Some("egne-1".into()),
         to: DealTo::Room,
     };
-    r.act(Actor::Facilitator, "dialogkort", added).unwrap();
+    r.act(Role::Facilitator, "dialogkort", added).unwrap();
     assert_eq!(
         r.act(a, "dialogkort", Action::Note { text: "x".into() }),
         Err(RuleError::NotAllowed)
     );
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "dialogkort",
         Action::Note {
             text: "Vi vil mødes oftere".into(),
@@ -482,7 +482,7 @@ fn the_facilitator_adds_cards_and_notes_for_the_group() {
     );
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "dialogkort",
             Action::AddCard { text: "  ".into() }
         ),
@@ -490,7 +490,7 @@ fn the_facilitator_adds_cards_and_notes_for_the_group() {
     );
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "dialogkort",
             Action::AddCard {
                 text: "x".repeat(301)
@@ -506,7 +506,7 @@ fn dealing_runs_out_when_every_card_was_dealt() {
     r.goto("dialogkort");
     for _ in 0..9 {
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "dialogkort",
             Action::Deal {
                 card: None,
@@ -517,7 +517,7 @@ fn dealing_runs_out_when_every_card_was_dealt() {
     }
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "dialogkort",
             Action::Deal {
                 card: None,
@@ -582,7 +582,7 @@ fn grid_ratings_fit_the_scale_and_the_topics() {
 #[test]
 fn grid_means_and_spread_show_from_min_group_raters() {
     let mut r = Room::new("del2", 3);
-    let people: Vec<Actor> = (0..3).map(|_| r.join(None)).collect();
+    let people: Vec<Role> = (0..3).map(|_| r.join(None)).collect();
     r.goto("prioritering");
     let index = r.index("prioritering");
     r.answer(people[0], "prioritering", "frirum", rating(5, 1))
@@ -649,14 +649,14 @@ fn participants_add_topics_only_when_allowed() {
         Err(RuleError::NotAllowed)
     );
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "prioritering",
         Action::AllowTopics { allowed: true },
     )
     .unwrap();
     r.act(a, "prioritering", add()).unwrap();
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "prioritering",
         Action::AddTopic {
             text: "Sparring på tværs".into(),
@@ -687,21 +687,21 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
         Err(RuleError::NotAllowed)
     );
     assert_eq!(
-        r.act(Actor::Facilitator, "prioritering", place(Some((6, 2)))),
+        r.act(Role::Facilitator, "prioritering", place(Some((6, 2)))),
         Err(RuleError::Invalid)
     );
-    r.act(Actor::Facilitator, "prioritering", place(Some((5, 2))))
+    r.act(Role::Facilitator, "prioritering", place(Some((5, 2))))
         .unwrap();
-    assert_eq!(r.s.step_state(index).agreed["tillid"], (5, 2));
-    r.act(Actor::Facilitator, "prioritering", place(None))
+    assert_eq!(r.s.step_state(index).grid.agreed["tillid"], (5, 2));
+    r.act(Role::Facilitator, "prioritering", place(None))
         .unwrap();
-    assert!(r.s.step_state(index).agreed.is_empty());
+    assert!(r.s.step_state(index).grid.agreed.is_empty());
     let prioritise = |t: &[&str]| Action::Prioritise {
         topics: t.iter().map(|s| s.to_string()).collect(),
     };
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "prioritering",
             prioritise(&["a", "b", "c", "d"])
         ),
@@ -709,19 +709,19 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
     );
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "prioritering",
             prioritise(&["tillid", "tillid"])
         ),
         Err(RuleError::Invalid)
     );
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "prioritering",
         prioritise(&["frirum", "tillid"]),
     )
     .unwrap();
-    assert_eq!(r.s.step_state(index).priorities, ["frirum", "tillid"]);
+    assert_eq!(r.s.step_state(index).grid.priorities, ["frirum", "tillid"]);
 
     let vote = |t: &[&str]| Action::Vote {
         topics: t.iter().map(|s| s.to_string()).collect(),
@@ -732,7 +732,7 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
         "vote not open"
     );
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "prioritering",
         Action::OpenVote { open: true },
     )
@@ -833,7 +833,7 @@ fn actors_are_checked_merged_and_counted_per_person() {
         r.act(a, "kortet", merge.clone()),
         Err(RuleError::NotAllowed)
     );
-    r.act(Actor::Facilitator, "kortet", merge).unwrap();
+    r.act(Role::Facilitator, "kortet", merge).unwrap();
     let stats = r.s.actor_stats(index);
     let merged = stats
         .iter()
@@ -862,7 +862,7 @@ fn one_participant_adds_at_most_thirty_actors() {
     let mut r = Room::new("del3", 2);
     let a = r.join(None);
     r.goto("kortet");
-    for i in 0..answers::MAX_ACTORS {
+    for i in 0..crate::kinds::map::MAX_ACTORS {
         r.answer(a, "kortet", &format!("a{i}"), actor("Rolle", 3, 0))
             .unwrap();
     }
@@ -894,14 +894,14 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
     )
     .unwrap();
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handleplan",
         Action::AddRow {
             row: row("selvledelse", "Fast fridag fra mails"),
         },
     )
     .unwrap();
-    let rows = &r.s.step_state(index).rows;
+    let rows = &r.s.step_state(index).plan.rows;
     assert_eq!(
         (rows[0].accepted, rows[1].accepted),
         (false, true),
@@ -919,7 +919,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
         Err(RuleError::NotAllowed)
     );
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handleplan",
         Action::AcceptRow {
             id: "r1".into(),
@@ -931,7 +931,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
     edited.owner = "Mette".into();
     edited.deadline = "2027-02-01".into();
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handleplan",
         Action::EditRow {
             id: "r1".into(),
@@ -940,7 +940,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
     )
     .unwrap();
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handleplan",
         Action::MoveRow {
             id: "r2".into(),
@@ -950,20 +950,21 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
     .unwrap();
     let ids: Vec<_> =
         r.s.step_state(index)
+            .plan
             .rows
             .iter()
             .map(|r| r.id.clone())
             .collect();
     assert_eq!(ids, ["r2", "r1"]);
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handleplan",
         Action::DeleteRow { id: "r2".into() },
     )
     .unwrap();
-    assert_eq!(r.s.step_state(index).rows.len(), 1);
+    assert_eq!(r.s.step_state(index).plan.rows.len(), 1);
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handleplan",
         Action::AddRow {
             row: row("omverdenen", "Ny række"),
@@ -971,7 +972,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
     )
     .unwrap();
     assert_eq!(
-        r.s.step_state(index).rows[1].id,
+        r.s.step_state(index).plan.rows[1].id,
         "r3",
         "ids are never reused"
     );
@@ -981,7 +982,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
 fn plan_rows_need_a_known_area_an_action_and_real_dates() {
     let mut r = Room::new("del2", 3);
     r.goto("handleplan");
-    let f = Actor::Facilitator;
+    let f = Role::Facilitator;
     assert_eq!(
         r.act(
             f,
@@ -1067,7 +1068,7 @@ fn a_personal_plan_is_its_authors_until_shared() {
     r.act(a, "min-trivsel", Action::SharePlan { share: true })
         .unwrap();
     assert_eq!(r.s.shared_plans(index).len(), 1);
-    let Actor::Participant(id) = a else {
+    let Role::Participant(id) = a else {
         unreachable!()
     };
     let plan = r.s.personal_plan(id, index).unwrap();
@@ -1075,7 +1076,7 @@ fn a_personal_plan_is_its_authors_until_shared() {
     assert_eq!(plan.areas.len(), 4);
     assert_eq!(
         r.act(
-            Actor::Facilitator,
+            Role::Facilitator,
             "min-trivsel",
             Action::SharePlan { share: true }
         ),
@@ -1090,7 +1091,7 @@ fn the_outcome_holds_aggregates_shares_and_accepted_rows_but_no_private_answer()
     let b = r.join(None);
     r.goto("dialogkort");
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "dialogkort",
         Action::Deal {
             card: None,
@@ -1099,7 +1100,7 @@ fn the_outcome_holds_aggregates_shares_and_accepted_rows_but_no_private_answer()
     )
     .unwrap();
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "dialogkort",
         Action::Note {
             text: "Mere sparring".into(),
@@ -1112,7 +1113,7 @@ fn the_outcome_holds_aggregates_shares_and_accepted_rows_but_no_private_answer()
     r.answer(a, "prioritering", "moeder", rating(1, 1)).unwrap();
     r.reveal("prioritering");
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "prioritering",
         Action::Prioritise {
             topics: vec!["tillid".into()],
@@ -1129,7 +1130,7 @@ fn the_outcome_holds_aggregates_shares_and_accepted_rows_but_no_private_answer()
     )
     .unwrap();
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "handleplan",
         Action::AddRow {
             row: row("ledergruppen", "Sparringsmøder"),
@@ -1169,14 +1170,14 @@ fn activity_state_survives_replay_and_snapshots() {
     let base = r.s.clone();
     let mut log = Vec::new();
     let mut record = |r: &mut Room, actor, command| {
-        if let Ok(Outcome::Applied(events)) = r.s.apply(actor, command) {
+        if let Ok(Applied::Events(events)) = r.s.apply(actor, command) {
             log.extend(events);
         }
     };
     let index = r.index("prioritering");
     record(
         &mut r,
-        Actor::Facilitator,
+        Role::Facilitator,
         Command::Goto {
             op: OpId::parse("g").unwrap(),
             index,
@@ -1195,7 +1196,7 @@ fn activity_state_survives_replay_and_snapshots() {
     );
     record(
         &mut r,
-        Actor::Facilitator,
+        Role::Facilitator,
         Command::Activity {
             op: OpId::parse("t").unwrap(),
             step: step.clone(),
@@ -1204,7 +1205,7 @@ fn activity_state_survives_replay_and_snapshots() {
     );
     record(
         &mut r,
-        Actor::Facilitator,
+        Role::Facilitator,
         Command::Activity {
             op: OpId::parse("v").unwrap(),
             step: step.clone(),
@@ -1255,17 +1256,17 @@ fn only_the_server_side_facilitator_carries_items_in_and_an_unchanged_list_store
         Err(RuleError::NotAllowed)
     );
     assert!(
-        matches!(r.run(Actor::Facilitator, carry(vec![item.clone()])), Ok(Outcome::Applied(e)) if e.len() == 1)
+        matches!(r.run(Role::Facilitator, carry(vec![item.clone()])), Ok(Applied::Events(e)) if e.len() == 1)
     );
     assert_eq!(r.s.carried(), std::slice::from_ref(&item));
     assert_eq!(
-        r.run(Actor::Facilitator, carry(vec![item.clone()])),
-        Ok(Outcome::Applied(vec![])),
+        r.run(Role::Facilitator, carry(vec![item.clone()])),
+        Ok(Applied::Events(vec![])),
         "nothing new"
     );
     let too_many = vec![item; MAX_CARRIED + 1];
     assert_eq!(
-        r.run(Actor::Facilitator, carry(too_many)),
+        r.run(Role::Facilitator, carry(too_many)),
         Err(RuleError::Invalid)
     );
 }
@@ -1273,7 +1274,7 @@ fn only_the_server_side_facilitator_carries_items_in_and_an_unchanged_list_store
 #[test]
 fn successive_results_never_differ_by_one_persons_answers() {
     let mut r = Room::new("del2", 3);
-    let people: Vec<Actor> = (0..5).map(|_| r.join(None)).collect();
+    let people: Vec<Role> = (0..5).map(|_| r.join(None)).collect();
     r.goto("prioritering");
     let index = r.index("prioritering");
     let mean = |r: &Room| {
@@ -1301,7 +1302,7 @@ fn successive_results_never_differ_by_one_persons_answers() {
     assert_eq!(mean(&r), Some((4, 300)), "two people are not enough");
     // Hiding and showing again publishes nothing new.
     r.act(
-        Actor::Facilitator,
+        Role::Facilitator,
         "prioritering",
         Action::Reveal { revealed: false },
     )

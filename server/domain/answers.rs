@@ -1,17 +1,10 @@
-//! Private answers: what a participant may write in each kind of step, and the checks that turn
-//! an [`AnswerInput`] into a stored [`Answer`].
+//! Private answers: what a participant may write in each kind of step, as read from the wire
+//! ([`AnswerInput`]) and as stored ([`Answer`]). Each step kind checks its own (`crate::kinds`).
 
 use serde::{Deserialize, Serialize};
 
 use super::RuleError;
-use crate::content::{Prompt, Step};
 
-/// Longest map actor label, in characters.
-pub const MAX_LABEL_CHARS: usize = 80;
-/// Most actors one participant may add to one map.
-pub const MAX_ACTORS: usize = 30;
-/// Longest personal-plan text, in characters.
-pub const MAX_PLAN_TEXT: usize = 2000;
 /// Longest client-chosen item or actor id.
 const MAX_ITEM_ID: usize = 32;
 
@@ -152,11 +145,13 @@ pub enum AnswerInput {
     Clear,
 }
 
-fn chars(text: &str) -> usize {
+/// Length in characters.
+pub(crate) fn chars(text: &str) -> usize {
     text.chars().count()
 }
 
-fn within(value: i64, low: i64, high: i64) -> Result<i64, RuleError> {
+/// `value` if it lies in `low..=high`.
+pub(crate) fn within(value: i64, low: i64, high: i64) -> Result<i64, RuleError> {
     if (low..=high).contains(&value) {
         Ok(value)
     } else {
@@ -171,122 +166,6 @@ pub fn valid_item_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Checks a reflection answer against its prompt.
-pub fn check_prompt(step: &Step, prompt: &Prompt, value: AnswerInput) -> Result<Answer, RuleError> {
-    match (prompt, value) {
-        (Prompt::Scale { min, max, .. }, AnswerInput::Number(n)) => {
-            Ok(Answer::Scale(
-                within(n, i64::from(*min), i64::from(*max))? as i32
-            ))
-        }
-        (Prompt::Text { max_len, .. }, AnswerInput::Text(text)) => {
-            if chars(&text) > *max_len {
-                return Err(RuleError::TooLong(*max_len));
-            }
-            Ok(Answer::Text(text))
-        }
-        (
-            Prompt::List {
-                max_items, max_len, ..
-            },
-            AnswerInput::List(items),
-        ) => {
-            if items.len() > *max_items {
-                return Err(RuleError::Invalid);
-            }
-            let mut ids = std::collections::HashSet::new();
-            for item in &items {
-                if !valid_item_id(&item.id) || !ids.insert(item.id.as_str()) {
-                    return Err(RuleError::Invalid);
-                }
-                if chars(&item.text) > *max_len {
-                    return Err(RuleError::TooLong(*max_len));
-                }
-                if let Some(area) = &item.area
-                    && step.area(area).is_none()
-                {
-                    return Err(RuleError::Invalid);
-                }
-            }
-            Ok(Answer::List(items))
-        }
-        (Prompt::Circles { .. }, AnswerInput::Circles { now, wanted }) => {
-            let pair = |v: [i64; 3]| -> Result<CirclePair, RuleError> {
-                Ok(CirclePair {
-                    work: within(v[0], 0, 100)? as u8,
-                    private: within(v[1], 0, 100)? as u8,
-                    overlap: within(v[2], 0, 100)? as u8,
-                })
-            };
-            Ok(Answer::Circles(Circles {
-                now: pair(now)?,
-                wanted: pair(wanted)?,
-            }))
-        }
-        _ => Err(RuleError::Invalid),
-    }
-}
-
-/// Checks a grid rating against the step's scale.
-pub fn check_rating(step: &Step, value: AnswerInput) -> Result<Answer, RuleError> {
-    let AnswerInput::Rating {
-        importance,
-        success,
-    } = value
-    else {
-        return Err(RuleError::Invalid);
-    };
-    let max = i64::from(step.scale_max);
-    let axis = |v: Option<i64>| v.map(|v| within(v, 1, max).map(|v| v as u8)).transpose();
-    let rating = Rating {
-        importance: axis(importance)?,
-        success: axis(success)?,
-    };
-    if rating.importance.is_none() && rating.success.is_none() {
-        return Err(RuleError::Invalid);
-    }
-    Ok(Answer::Rating(rating))
-}
-
-/// Checks a map actor.
-pub fn check_actor(value: AnswerInput) -> Result<Answer, RuleError> {
-    let AnswerInput::Actor {
-        label,
-        influence,
-        effect,
-        closeness,
-    } = value
-    else {
-        return Err(RuleError::Invalid);
-    };
-    let label = label.trim().to_owned();
-    if label.is_empty() || label.chars().any(char::is_control) {
-        return Err(RuleError::Invalid);
-    }
-    if chars(&label) > MAX_LABEL_CHARS {
-        return Err(RuleError::TooLong(MAX_LABEL_CHARS));
-    }
-    Ok(Answer::Actor(ActorEntry {
-        label,
-        influence: within(influence, 1, 5)? as u8,
-        effect: within(effect, -2, 2)? as i8,
-        closeness: closeness
-            .map(|c| within(c, 1, 5).map(|c| c as u8))
-            .transpose()?,
-    }))
-}
-
-/// Checks a personal-plan area.
-pub fn check_personal(value: AnswerInput) -> Result<Answer, RuleError> {
-    let AnswerInput::Personal { work, first_step } = value else {
-        return Err(RuleError::Invalid);
-    };
-    if chars(&work) > MAX_PLAN_TEXT || chars(&first_step) > MAX_PLAN_TEXT {
-        return Err(RuleError::TooLong(MAX_PLAN_TEXT));
-    }
-    Ok(Answer::Personal(PersonalEntry { work, first_step }))
 }
 
 /// The input that would produce `answer` (used by the invariant check).

@@ -7,7 +7,6 @@
 
 pub mod activity;
 pub mod answers;
-mod decide;
 pub mod ids;
 pub mod report;
 
@@ -40,6 +39,24 @@ pub enum Lang {
     Da,
     /// English.
     En,
+}
+
+impl Lang {
+    /// The text in this language.
+    pub fn pick(self, text: &crate::content::Text) -> &str {
+        match self {
+            Lang::Da => &text.da,
+            Lang::En => &text.en,
+        }
+    }
+
+    /// The language's code: `da` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Da => "da",
+            Lang::En => "en",
+        }
+    }
 }
 
 /// Everything fixed when a session is created; stored once, first.
@@ -108,7 +125,7 @@ pub enum CarriedKind {
 
 /// Who gives a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Actor {
+pub enum Role {
     /// Holds the facilitator token.
     Facilitator,
     /// Holds the projector token: shows, never steers.
@@ -193,7 +210,7 @@ pub enum Command {
     },
 }
 
-/// What an activity command does. Who may do it is decided in `Session::decide_activity`.
+/// What an activity command does. Who may give it: [`Action::who`], then the step's kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Participant: share (or stop sharing) a text answer or one list item with the group.
@@ -313,6 +330,44 @@ pub enum Action {
         /// New position.
         to: usize,
     },
+}
+
+/// Who may give an action, where the action alone decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// Only the facilitator.
+    Facilitator,
+    /// Only a participant.
+    Participant,
+    /// Either; the step's kind decides (the holder of a card, a participant when topics or
+    /// proposals are open).
+    Either,
+}
+
+impl Action {
+    /// Who may give this action, before the step's kind is asked.
+    pub fn who(&self) -> Who {
+        match self {
+            Action::Share { .. } | Action::SharePlan { .. } | Action::Vote { .. } => {
+                Who::Participant
+            }
+            Action::Pass | Action::AddTopic { .. } | Action::AddRow { .. } => Who::Either,
+            Action::Reveal { .. }
+            | Action::Group { .. }
+            | Action::Deal { .. }
+            | Action::AddCard { .. }
+            | Action::Note { .. }
+            | Action::AllowTopics { .. }
+            | Action::Place { .. }
+            | Action::Prioritise { .. }
+            | Action::OpenVote { .. }
+            | Action::Merge { .. }
+            | Action::EditRow { .. }
+            | Action::AcceptRow { .. }
+            | Action::DeleteRow { .. }
+            | Action::MoveRow { .. } => Who::Facilitator,
+        }
+    }
 }
 
 impl Command {
@@ -513,7 +568,7 @@ pub enum Change {
         /// Topic ids.
         topics: Vec<String>,
     },
-    /// Actor labels merged.
+    /// Role labels merged.
     Merged {
         /// Normalised labels.
         labels: Vec<String>,
@@ -588,9 +643,9 @@ pub enum RuleError {
 
 /// The result of a command that was not refused.
 #[derive(Debug, PartialEq)]
-pub enum Outcome {
+pub enum Applied {
     /// New events, already folded into the state; they must be stored before anyone is told.
-    Applied(Vec<Event>),
+    Events(Vec<Event>),
     /// The operation was applied before; nothing changed, acknowledge it again.
     Duplicate,
 }
@@ -719,11 +774,11 @@ impl Session {
     }
 
     /// Which role a presented token gives, if any.
-    pub fn role_of(&self, token: &Token) -> Option<Actor> {
+    pub fn role_of(&self, token: &Token) -> Option<Role> {
         if self.created.facilitator_token.matches(token) {
-            Some(Actor::Facilitator)
+            Some(Role::Facilitator)
         } else if self.created.projector_token.matches(token) {
-            Some(Actor::Projector)
+            Some(Role::Projector)
         } else {
             None
         }
@@ -760,42 +815,42 @@ impl Session {
 
     /// Checks `command` from `actor` against the rules; on success folds the resulting events
     /// into the state and returns them. On error nothing changed.
-    pub fn apply(&mut self, actor: Actor, command: Command) -> Result<Outcome, RuleError> {
+    pub fn apply(&mut self, actor: Role, command: Command) -> Result<Applied, RuleError> {
         if let Some(op) = command.op()
             && self.seen(actor, op)
         {
-            return Ok(Outcome::Duplicate);
+            return Ok(Applied::Duplicate);
         }
         let events = self.decide(actor, command)?;
         for event in &events {
             self.evolve(event);
         }
-        Ok(Outcome::Applied(events))
+        Ok(Applied::Events(events))
     }
 
-    fn seen(&self, actor: Actor, op: &OpId) -> bool {
+    fn seen(&self, actor: Role, op: &OpId) -> bool {
         match actor {
-            Actor::Facilitator => self.facilitator_ops.contains(op),
-            Actor::Participant(id) => self.participant(id).is_some_and(|p| p.ops.contains(op)),
-            Actor::Projector | Actor::Newcomer => false,
+            Role::Facilitator => self.facilitator_ops.contains(op),
+            Role::Participant(id) => self.participant(id).is_some_and(|p| p.ops.contains(op)),
+            Role::Projector | Role::Newcomer => false,
         }
     }
 
-    fn ops_used(&self, actor: Actor) -> usize {
+    fn ops_used(&self, actor: Role) -> usize {
         match actor {
-            Actor::Facilitator => self.facilitator_ops.len(),
-            Actor::Participant(id) => self.participant(id).map_or(0, |p| p.ops.len()),
-            Actor::Projector | Actor::Newcomer => 0,
+            Role::Facilitator => self.facilitator_ops.len(),
+            Role::Participant(id) => self.participant(id).map_or(0, |p| p.ops.len()),
+            Role::Projector | Role::Newcomer => 0,
         }
     }
 
-    fn decide(&self, actor: Actor, command: Command) -> Result<Vec<Event>, RuleError> {
+    fn decide(&self, actor: Role, command: Command) -> Result<Vec<Event>, RuleError> {
         if command.op().is_some() && self.ops_used(actor) >= MAX_OPS_PER_ACTOR {
             return Err(RuleError::TooManyOps);
         }
         let event = match (actor, command) {
             (
-                Actor::Newcomer,
+                Role::Newcomer,
                 Command::Join {
                     secret,
                     name,
@@ -812,14 +867,14 @@ impl Session {
                     at_ms,
                 }
             }
-            (Actor::Facilitator, Command::Goto { op, index }) => {
+            (Role::Facilitator, Command::Goto { op, index }) => {
                 if index >= self.programme().steps.len() {
                     return Err(RuleError::WrongStep);
                 }
                 Event::StepChanged { op, index }
             }
             (
-                Actor::Facilitator,
+                Role::Facilitator,
                 Command::StartTimer {
                     op,
                     seconds,
@@ -835,9 +890,9 @@ impl Session {
                     seconds,
                 }
             }
-            (Actor::Facilitator, Command::StopTimer { op }) => Event::TimerStopped { op },
+            (Role::Facilitator, Command::StopTimer { op }) => Event::TimerStopped { op },
             (
-                Actor::Participant(participant),
+                Role::Participant(participant),
                 Command::Answer {
                     op,
                     step,
@@ -855,7 +910,7 @@ impl Session {
                     value,
                 }
             }
-            (Actor::Participant(participant), Command::SetReady { op, step, ready }) => {
+            (Role::Participant(participant), Command::SetReady { op, step, ready }) => {
                 self.open_step(&step)?;
                 Event::ReadyChanged {
                     participant,
@@ -864,10 +919,10 @@ impl Session {
                     ready,
                 }
             }
-            (Actor::Participant(participant), Command::Forget { op }) => {
+            (Role::Participant(participant), Command::Forget { op }) => {
                 Event::Forgot { participant, op }
             }
-            (Actor::Facilitator, Command::Carry { items }) => {
+            (Role::Facilitator, Command::Carry { items }) => {
                 if items.len() > MAX_CARRIED {
                     return Err(RuleError::Invalid);
                 }
@@ -876,12 +931,9 @@ impl Session {
                 }
                 Event::Carried { items }
             }
-            (
-                Actor::Facilitator | Actor::Participant(_),
-                Command::Activity { op, step, action },
-            ) => {
+            (Role::Facilitator | Role::Participant(_), Command::Activity { op, step, action }) => {
                 let by = match actor {
-                    Actor::Participant(p) => By::Participant(p),
+                    Role::Participant(p) => By::Participant(p),
                     _ => By::Facilitator,
                 };
                 let (index, _) = self.programme().step(&step).ok_or(RuleError::WrongStep)?;
@@ -1013,15 +1065,11 @@ impl Session {
                 }
                 // Deleting wins over batching: their answers leave the results at once.
                 for state in &mut self.steps {
-                    state.votes.remove(participant);
                     state.pending.remove(participant);
-                    state.vote_pending.remove(participant);
                     if let Some(published) = &mut state.published {
                         published.remove(participant);
                     }
-                    if let Some(published) = &mut state.published_votes {
-                        published.remove(participant);
-                    }
+                    state.grid.forget(*participant);
                 }
             }
             Event::ReadyChanged {
@@ -1101,8 +1149,8 @@ impl Session {
         if self.steps.len() != steps.len() {
             return Err("one step state per step".into());
         }
-        for (index, state) in self.steps.iter().enumerate() {
-            self.check_step_state(index, state)?;
+        for index in 0..self.steps.len() {
+            self.check_step_state(index)?;
         }
         for (i, share) in self.shares.iter().enumerate() {
             if share.id as usize != i

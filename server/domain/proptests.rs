@@ -107,14 +107,14 @@ fn pick<T: Clone>(items: &[T], n: u16) -> Option<T> {
 }
 
 /// Who gives the command: mostly participants and the facilitator.
-fn actor(s: &Session, d: &Draw) -> Actor {
+fn actor(s: &Session, d: &Draw) -> Role {
     let joined = s.participants().len();
     match d.actor % 20 {
-        0..=5 => Actor::Facilitator,
-        6 => Actor::Projector,
-        7 => Actor::Newcomer,
-        _ if joined == 0 => Actor::Newcomer,
-        _ => Actor::Participant(ParticipantId::from_index(d.picks[3] as usize % joined)),
+        0..=5 => Role::Facilitator,
+        6 => Role::Projector,
+        7 => Role::Newcomer,
+        _ if joined == 0 => Role::Newcomer,
+        _ => Role::Participant(ParticipantId::from_index(d.picks[3] as usize % joined)),
     }
 }
 
@@ -275,10 +275,16 @@ fn row(s: &Session, index: Option<usize>, d: &Draw) -> RowFields {
 
 /// An activity action on step `index`, with ids taken from the state where there are some:
 /// mostly one the step's kind has and the actor may give, sometimes any.
-fn action(s: &Session, actor: Actor, index: Option<usize>, d: &Draw) -> Action {
+fn action(s: &Session, actor: Role, index: Option<usize>, d: &Draw) -> Action {
     let i = index.unwrap_or(0);
     let topics: Vec<String> = s.topics(i).iter().map(|t| t.id.clone()).collect();
-    let rows: Vec<String> = s.step_state(i).rows.iter().map(|r| r.id.clone()).collect();
+    let rows: Vec<String> = s
+        .step_state(i)
+        .plan
+        .rows
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
     let deck: Vec<String> = s.deck(i).iter().map(|c| c.id.clone()).collect();
     let prompts: Vec<String> = s.programme().steps[i]
         .prompts
@@ -316,7 +322,7 @@ fn action(s: &Session, actor: Actor, index: Option<usize>, d: &Draw) -> Action {
     };
     // Participants share, vote, propose rows, add topics and pass; the rest is staff's.
     let theirs = |a: &u8| matches!(a, 0 | 1 | 6 | 8 | 13 | 15 | 16);
-    let participant = matches!(actor, Actor::Participant(_));
+    let participant = matches!(actor, Role::Participant(_));
     let fitting: Vec<u8> = fitting
         .iter()
         .copied()
@@ -414,16 +420,16 @@ fn action(s: &Session, actor: Actor, index: Option<usize>, d: &Draw) -> Action {
 
 /// Reads a draw against the state: who, and what — mostly a command this actor may give,
 /// sometimes any command at all.
-fn command(s: &Session, d: &Draw, rng: &mut StdRng) -> (Actor, Command) {
+fn command(s: &Session, d: &Draw, rng: &mut StdRng) -> (Role, Command) {
     let actor = actor(s, d);
     // A pool of operation ids per actor, so ids come back now and then.
     let op = OpId::parse(&format!("o{}", (d.picks[0] ^ d.picks[3]) % 128)).unwrap();
     let (index, step) = step_id(s, d);
     let theirs: &[u8] = match actor {
-        Actor::Facilitator => &[1, 1, 2, 3, 9, 10, 10, 10, 10, 10, 10],
-        Actor::Participant(_) => &[4, 5, 6, 7, 8, 10, 10, 10],
-        Actor::Newcomer => &[0],
-        Actor::Projector => &[],
+        Role::Facilitator => &[1, 1, 2, 3, 9, 10, 10, 10, 10, 10, 10],
+        Role::Participant(_) => &[4, 5, 6, 7, 8, 10, 10, 10],
+        Role::Newcomer => &[0],
+        Role::Projector => &[],
     };
     let what = match pick(theirs, u16::from(d.what / 8)) {
         Some(what) if d.what % 8 != 0 => what,
@@ -511,16 +517,16 @@ fn normal(s: &Session) -> Value {
 
 /// Builds everything a screen (staff, phones, and the participant `who`, or all when `None`)
 /// or an export may be given; none of it may panic.
-fn every_view(s: &Session, who: Option<Actor>) {
-    let mut roles = vec![Actor::Facilitator, Actor::Projector, Actor::Newcomer];
+fn every_view(s: &Session, who: Option<Role>) {
+    let mut roles = vec![Role::Facilitator, Role::Projector, Role::Newcomer];
     match who {
-        Some(actor @ Actor::Participant(_)) => roles.push(actor),
+        Some(actor @ Role::Participant(_)) => roles.push(actor),
         Some(_) => {}
-        None => roles.extend(s.participants().iter().map(|p| Actor::Participant(p.id))),
+        None => roles.extend(s.participants().iter().map(|p| Role::Participant(p.id))),
     }
     for role in roles {
         let me = match role {
-            Actor::Participant(id) => s.participant(id),
+            Role::Participant(id) => s.participant(id),
             _ => None,
         };
         let links = protocol::Links {
@@ -567,7 +573,7 @@ fn run(programme: &str, min_group: u32, draws: &[Draw]) -> Result<(), TestCaseEr
             )));
         }
         match result {
-            Err(_) | Ok(Outcome::Duplicate) => {
+            Err(_) | Ok(Applied::Duplicate) => {
                 prop_assert_eq!(
                     &normal(&s),
                     &before,
@@ -576,7 +582,7 @@ fn run(programme: &str, min_group: u32, draws: &[Draw]) -> Result<(), TestCaseEr
                     command
                 );
             }
-            Ok(Outcome::Applied(events)) => {
+            Ok(Applied::Events(events)) => {
                 // Views depend on the state alone: build them whenever it changed.
                 every_view(&s, Some(actor));
                 prop_assert_eq!(s.seq(), seq + events.len() as u64);
@@ -587,8 +593,8 @@ fn run(programme: &str, min_group: u32, draws: &[Draw]) -> Result<(), TestCaseEr
                 }
                 let after = normal(&s);
                 match s.apply(actor, command.clone()) {
-                    Ok(Outcome::Duplicate) => {}
-                    Ok(Outcome::Applied(events))
+                    Ok(Applied::Duplicate) => {}
+                    Ok(Applied::Events(events))
                         if events.is_empty() && matches!(command, Command::Carry { .. }) => {}
                     other => {
                         return Err(TestCaseError::fail(format!(

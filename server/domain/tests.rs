@@ -24,12 +24,12 @@ fn op(s: &str) -> OpId {
 }
 
 /// Applies and asserts the invariants still hold, whatever the outcome.
-fn apply(s: &mut Session, actor: Actor, command: Command) -> Result<Outcome, RuleError> {
+fn apply(s: &mut Session, actor: Role, command: Command) -> Result<Applied, RuleError> {
     let before = s.seq();
     let result = s.apply(actor, command);
     s.check_invariants().unwrap();
     match &result {
-        Ok(Outcome::Applied(events)) => assert_eq!(s.seq(), before + events.len() as u64),
+        Ok(Applied::Events(events)) => assert_eq!(s.seq(), before + events.len() as u64),
         _ => assert_eq!(
             s.seq(),
             before,
@@ -45,17 +45,17 @@ fn join(s: &mut Session, name: Option<&str>) -> ParticipantId {
         name: name.map(|n| Name::parse(n).unwrap()),
         at_ms: 1,
     };
-    match apply(s, Actor::Newcomer, command).unwrap() {
-        Outcome::Applied(events) => match events.as_slice() {
+    match apply(s, Role::Newcomer, command).unwrap() {
+        Applied::Events(events) => match events.as_slice() {
             [Event::Joined { participant, .. }] => *participant,
             other => panic!("unexpected events {other:?}"),
         },
-        Outcome::Duplicate => panic!("join cannot be a duplicate"),
+        Applied::Duplicate => panic!("join cannot be a duplicate"),
     }
 }
 
-fn goto(s: &mut Session, id: &str, index: usize) -> Result<Outcome, RuleError> {
-    apply(s, Actor::Facilitator, Command::Goto { op: op(id), index })
+fn goto(s: &mut Session, id: &str, index: usize) -> Result<Applied, RuleError> {
+    apply(s, Role::Facilitator, Command::Goto { op: op(id), index })
 }
 
 fn answer(step: &str, prompt: &str, id: &str, value: AnswerInput) -> Command {
@@ -85,7 +85,7 @@ fn only_newcomers_join() {
         name: None,
         at_ms: 1,
     };
-    for actor in [Actor::Facilitator, Actor::Projector, Actor::Participant(p)] {
+    for actor in [Role::Facilitator, Role::Projector, Role::Participant(p)] {
         assert_eq!(
             apply(&mut s, actor, command.clone()),
             Err(RuleError::NotAllowed)
@@ -97,7 +97,7 @@ fn only_newcomers_join() {
 fn only_the_facilitator_moves_steps_and_timers() {
     let mut s = session();
     let p = join(&mut s, None);
-    for actor in [Actor::Projector, Actor::Participant(p), Actor::Newcomer] {
+    for actor in [Role::Projector, Role::Participant(p), Role::Newcomer] {
         let steer = [
             Command::Goto {
                 op: op("g"),
@@ -138,7 +138,7 @@ fn the_timer_ends_where_the_server_clock_says() {
         seconds: 300,
         now_ms: 10_000,
     };
-    apply(&mut s, Actor::Facilitator, start).unwrap();
+    apply(&mut s, Role::Facilitator, start).unwrap();
     assert_eq!(
         s.timer(),
         Some(Timer {
@@ -148,7 +148,7 @@ fn the_timer_ends_where_the_server_clock_says() {
     );
     apply(
         &mut s,
-        Actor::Facilitator,
+        Role::Facilitator,
         Command::StopTimer { op: op("s") },
     )
     .unwrap();
@@ -160,7 +160,7 @@ fn the_timer_ends_where_the_server_clock_says() {
             now_ms: 0,
         };
         assert_eq!(
-            apply(&mut s, Actor::Facilitator, bad),
+            apply(&mut s, Role::Facilitator, bad),
             Err(RuleError::TimerRange)
         );
     }
@@ -169,18 +169,18 @@ fn the_timer_ends_where_the_server_clock_says() {
 #[test]
 fn a_participant_answers_the_current_or_an_earlier_step_never_a_later_one() {
     let mut s = session();
-    let p = Actor::Participant(join(&mut s, None));
+    let p = Role::Participant(join(&mut s, None));
     let early = answer("arbejde-privat", "balance", "a1", AnswerInput::Number(7));
     assert_eq!(apply(&mut s, p, early.clone()), Err(RuleError::WrongStep));
     goto(&mut s, "g1", 1).unwrap();
-    assert!(matches!(apply(&mut s, p, early), Ok(Outcome::Applied(_))));
+    assert!(matches!(apply(&mut s, p, early), Ok(Applied::Events(_))));
     goto(&mut s, "g2", 2).unwrap();
     let late = answer("arbejde-privat", "balance", "a2", AnswerInput::Number(8));
     assert!(
-        matches!(apply(&mut s, p, late), Ok(Outcome::Applied(_))),
+        matches!(apply(&mut s, p, late), Ok(Applied::Events(_))),
         "offline answers arrive late"
     );
-    let Actor::Participant(id) = p else {
+    let Role::Participant(id) = p else {
         unreachable!()
     };
     assert_eq!(
@@ -192,7 +192,7 @@ fn a_participant_answers_the_current_or_an_earlier_step_never_a_later_one() {
 #[test]
 fn answers_must_fit_their_prompt() {
     let mut s = session();
-    let p = Actor::Participant(join(&mut s, None));
+    let p = Role::Participant(join(&mut s, None));
     goto(&mut s, "g", 1).unwrap();
     let cases = [
         ("balance", AnswerInput::Number(0), RuleError::Invalid),
@@ -230,7 +230,7 @@ fn answers_must_fit_their_prompt() {
 fn the_facilitator_and_projector_cannot_answer() {
     let mut s = session();
     goto(&mut s, "g", 1).unwrap();
-    for actor in [Actor::Facilitator, Actor::Projector, Actor::Newcomer] {
+    for actor in [Role::Facilitator, Role::Projector, Role::Newcomer] {
         let command = answer("arbejde-privat", "balance", "a", AnswerInput::Number(5));
         assert_eq!(apply(&mut s, actor, command), Err(RuleError::NotAllowed));
     }
@@ -239,16 +239,16 @@ fn the_facilitator_and_projector_cannot_answer() {
 #[test]
 fn a_resent_operation_is_a_harmless_duplicate() {
     let mut s = session();
-    let p = Actor::Participant(join(&mut s, None));
+    let p = Role::Participant(join(&mut s, None));
     goto(&mut s, "g", 1).unwrap();
     let first = answer("arbejde-privat", "balance", "same", AnswerInput::Number(4));
     assert!(matches!(
         apply(&mut s, p, first.clone()),
-        Ok(Outcome::Applied(_))
+        Ok(Applied::Events(_))
     ));
     let changed = answer("arbejde-privat", "balance", "same", AnswerInput::Number(9));
-    assert_eq!(apply(&mut s, p, changed), Ok(Outcome::Duplicate));
-    let Actor::Participant(id) = p else {
+    assert_eq!(apply(&mut s, p, changed), Ok(Applied::Duplicate));
+    let Role::Participant(id) = p else {
         unreachable!()
     };
     assert_eq!(
@@ -257,7 +257,7 @@ fn a_resent_operation_is_a_harmless_duplicate() {
     );
     assert_eq!(
         goto(&mut s, "g", 3),
-        Ok(Outcome::Duplicate),
+        Ok(Applied::Duplicate),
         "facilitator ops dedupe too"
     );
     assert_eq!(s.step_index(), 1);
@@ -266,22 +266,22 @@ fn a_resent_operation_is_a_harmless_duplicate() {
 #[test]
 fn op_ids_are_per_participant() {
     let mut s = session();
-    let a = Actor::Participant(join(&mut s, None));
-    let b = Actor::Participant(join(&mut s, None));
+    let a = Role::Participant(join(&mut s, None));
+    let b = Role::Participant(join(&mut s, None));
     goto(&mut s, "g", 1).unwrap();
     let command = answer("arbejde-privat", "balance", "1", AnswerInput::Number(4));
     assert!(matches!(
         apply(&mut s, a, command.clone()),
-        Ok(Outcome::Applied(_))
+        Ok(Applied::Events(_))
     ));
-    assert!(matches!(apply(&mut s, b, command), Ok(Outcome::Applied(_))));
+    assert!(matches!(apply(&mut s, b, command), Ok(Applied::Events(_))));
 }
 
 #[test]
 fn ready_counts_follow_the_participants() {
     let mut s = session();
-    let a = Actor::Participant(join(&mut s, None));
-    let b = Actor::Participant(join(&mut s, None));
+    let a = Role::Participant(join(&mut s, None));
+    let b = Role::Participant(join(&mut s, None));
     let ready = |id: &str, r: bool| Command::SetReady {
         op: op(id),
         step: "velkommen".into(),
@@ -303,8 +303,8 @@ fn ready_counts_follow_the_participants() {
 #[test]
 fn answer_counts_count_people_not_edits() {
     let mut s = session();
-    let a = Actor::Participant(join(&mut s, None));
-    let b = Actor::Participant(join(&mut s, None));
+    let a = Role::Participant(join(&mut s, None));
+    let b = Role::Participant(join(&mut s, None));
     goto(&mut s, "g", 1).unwrap();
     apply(
         &mut s,
@@ -332,7 +332,7 @@ fn answer_counts_count_people_not_edits() {
 #[test]
 fn an_actor_cannot_exceed_its_operation_budget() {
     let mut s = session();
-    let p = Actor::Participant(join(&mut s, None));
+    let p = Role::Participant(join(&mut s, None));
     for i in 0..MAX_OPS_PER_ACTOR {
         let command = Command::SetReady {
             op: op(&format!("r{i}")),
@@ -355,7 +355,7 @@ fn an_actor_cannot_exceed_its_operation_budget() {
     };
     assert_eq!(
         apply(&mut s, p, resent),
-        Ok(Outcome::Duplicate),
+        Ok(Applied::Duplicate),
         "old ops still dedupe"
     );
 }
@@ -365,11 +365,11 @@ fn tokens_give_their_roles_and_nothing_else() {
     let s = session();
     assert_eq!(
         s.role_of(&s.created().facilitator_token),
-        Some(Actor::Facilitator)
+        Some(Role::Facilitator)
     );
     assert_eq!(
         s.role_of(&s.created().projector_token),
-        Some(Actor::Projector)
+        Some(Role::Projector)
     );
     assert_eq!(s.role_of(&Token::random(&mut rand::rng())), None);
 }
@@ -379,23 +379,23 @@ fn replaying_the_events_rebuilds_the_same_state() {
     let mut s = session();
     let mut log = Vec::new();
     let mut record = |s: &mut Session, actor, command| {
-        if let Ok(Outcome::Applied(events)) = s.apply(actor, command) {
+        if let Ok(Applied::Events(events)) = s.apply(actor, command) {
             log.extend(events);
         }
     };
     record(
         &mut s,
-        Actor::Newcomer,
+        Role::Newcomer,
         Command::Join {
             secret: Token::random(&mut rand::rng()),
             name: None,
             at_ms: 5,
         },
     );
-    let p = Actor::Participant(ParticipantId::from_index(0));
+    let p = Role::Participant(ParticipantId::from_index(0));
     record(
         &mut s,
-        Actor::Facilitator,
+        Role::Facilitator,
         Command::Goto {
             op: op("g"),
             index: 1,
@@ -418,7 +418,7 @@ fn replaying_the_events_rebuilds_the_same_state() {
     );
     record(
         &mut s,
-        Actor::Facilitator,
+        Role::Facilitator,
         Command::StartTimer {
             op: op("t"),
             seconds: 60,
@@ -441,7 +441,7 @@ fn replaying_the_events_rebuilds_the_same_state() {
     let resent = answer("arbejde-privat", "balance", "a", AnswerInput::Number(1));
     assert_eq!(
         replayed.apply(p, resent),
-        Ok(Outcome::Duplicate),
+        Ok(Applied::Duplicate),
         "dedupe survives replay"
     );
 
@@ -458,7 +458,7 @@ fn a_participant_forgets_everything_they_gave_and_nothing_of_anyone_else() {
     let bo = join(&mut s, Some("Bo"));
     goto(&mut s, "g1", 1).unwrap();
     for (who, id) in [(anna, "a"), (bo, "b")] {
-        let actor = Actor::Participant(who);
+        let actor = Role::Participant(who);
         let text = AnswerInput::Text(format!("{id} skriver"));
         apply(
             &mut s,
@@ -492,7 +492,7 @@ fn a_participant_forgets_everything_they_gave_and_nothing_of_anyone_else() {
     assert_eq!(s.shared_items(1).len(), 2);
 
     let forget = Command::Forget { op: op("a4") };
-    apply(&mut s, Actor::Participant(anna), forget.clone()).unwrap();
+    apply(&mut s, Role::Participant(anna), forget.clone()).unwrap();
     let a = s.participant(anna).unwrap();
     assert!(a.answers.is_empty(), "every answer is gone");
     assert!(a.name.is_none(), "and the name");
@@ -505,11 +505,11 @@ fn a_participant_forgets_everything_they_gave_and_nothing_of_anyone_else() {
     );
     // Sent again: a duplicate, nothing more happens.
     assert_eq!(
-        apply(&mut s, Actor::Participant(anna), forget),
-        Ok(Outcome::Duplicate)
+        apply(&mut s, Role::Participant(anna), forget),
+        Ok(Applied::Duplicate)
     );
     // Others may not forget on someone's behalf.
-    for actor in [Actor::Facilitator, Actor::Projector, Actor::Newcomer] {
+    for actor in [Role::Facilitator, Role::Projector, Role::Newcomer] {
         let command = Command::Forget { op: op("x9") };
         assert_eq!(apply(&mut s, actor, command), Err(RuleError::NotAllowed));
     }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::text::Text;
+use super::text::Words;
 use super::xml::escape;
 use crate::outcome::{ActorResult, ScaleResult, Stat, TopicResult};
 
@@ -195,7 +195,7 @@ fn wrap(text: &str, max: usize) -> Vec<String> {
 
 /// A scale's distribution: one bar per value from `min` to `max`, its count above it, the
 /// value below, and what the two ends mean under the axis.
-pub(crate) fn distribution(id: &str, t: &Text, scale: &ScaleResult, counts: &[u32]) -> Chart {
+pub(crate) fn distribution(id: &str, t: &Words, scale: &ScaleResult, counts: &[u32]) -> Chart {
     let label = t.pick(&scale.label);
     let min_label = one_line(t.pick(&scale.min_label));
     let max_label = one_line(t.pick(&scale.max_label));
@@ -289,7 +289,7 @@ fn describe_end(value: i32, meaning: &str) -> String {
     }
 }
 
-impl Text {
+impl Words {
     /// A scale value, with a `+` when the scale has negative values too.
     fn signed_if(&self, value: i32, signed: bool) -> String {
         if signed {
@@ -505,7 +505,7 @@ fn place(placed: &[(f64, f64)], x: f64, y: f64, radius: f64, plot: &Plot) -> (f6
 /// spread, a numbered badge and its agreed position and priority; a legend below.
 pub(crate) fn grid(
     id: &str,
-    t: &Text,
+    t: &Words,
     title: &str,
     scale_max: u8,
     topics: &[TopicResult],
@@ -765,7 +765,7 @@ fn shown(topic: &TopicResult) -> Option<(Stat, Stat)> {
 /// The stakeholder map: effect on our well-being (x, −2..=+2) against influence on our daily
 /// work (y, 1..=5); each actor with enough answers as a labelled circle whose area grows with
 /// how many named it; below, the actors named by too few.
-pub(crate) fn map(id: &str, t: &Text, title: &str, actors: &[ActorResult]) -> Chart {
+pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult]) -> Chart {
     let plot = Plot {
         left: 96.0,
         top: 14.0,

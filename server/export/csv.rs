@@ -3,7 +3,7 @@
 //! Danish letters right, and cells that a spreadsheet would run as a formula defused.
 
 use super::document::{plan_cells, plan_header};
-use super::text::Text;
+use super::text::Words;
 use super::xml::clean;
 use crate::outcome::Outcome;
 
@@ -12,7 +12,7 @@ pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The CSV file.
 pub(crate) fn plan(outcome: &Outcome) -> anyhow::Result<Vec<u8>> {
-    let t = Text::for_lang(&outcome.lang);
+    let t = Words::for_lang(&outcome.lang);
     let mut writer = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(BOM.to_vec());

@@ -3,7 +3,7 @@
 //! language. The Markdown, HTML and Word writers only lay this out.
 
 use super::charts::{self, Chart};
-use super::text::Text;
+use super::text::Words;
 use crate::outcome::{
     ActorResult, CardResult, Outcome, PersonalPlan, PlanRow, ScaleResult, Section, SharedItem,
     TopicResult,
@@ -13,7 +13,7 @@ use crate::outcome::{
 #[derive(Debug)]
 pub(crate) struct Document {
     /// The texts of the document's language.
-    pub text: &'static Text,
+    pub text: &'static Words,
     /// The document's title (the first heading).
     pub title: String,
     /// Everything after the title.
@@ -86,7 +86,7 @@ impl Ids {
 
 /// The session export.
 pub(crate) fn session(outcome: &Outcome) -> Document {
-    let t = Text::for_lang(&outcome.lang);
+    let t = Words::for_lang(&outcome.lang);
     let mut blocks = vec![
         Block::Facts(vec![
             (t.date.to_owned(), t.date(&outcome.date)),
@@ -178,7 +178,7 @@ fn section_heading(kind: &str, title: &str) -> Block {
 /// A scale: its question, then its distribution or why it is not shown.
 fn reflection_scale(
     blocks: &mut Vec<Block>,
-    t: &Text,
+    t: &Words,
     scale: &ScaleResult,
     min_group: u32,
     ids: &mut Ids,
@@ -199,7 +199,7 @@ fn reflection_scale(
 }
 
 /// The shared items, by group in the order the groups first appear, ungrouped last.
-fn shared_items(blocks: &mut Vec<Block>, t: &Text, shared: &[SharedItem]) {
+fn shared_items(blocks: &mut Vec<Block>, t: &Words, shared: &[SharedItem]) {
     blocks.push(Block::Heading(3, t.shared.to_owned()));
     if shared.is_empty() {
         blocks.push(Block::Note(t.no_shared.to_owned()));
@@ -237,7 +237,7 @@ fn shared_items(blocks: &mut Vec<Block>, t: &Text, shared: &[SharedItem]) {
 }
 
 /// Each dealt card: its question, whether it was skipped, the group's notes.
-fn dealt_cards(blocks: &mut Vec<Block>, t: &Text, cards: &[CardResult]) {
+fn dealt_cards(blocks: &mut Vec<Block>, t: &Words, cards: &[CardResult]) {
     if cards.is_empty() {
         blocks.push(Block::Note(t.no_cards.to_owned()));
     }
@@ -266,7 +266,7 @@ fn dealt_cards(blocks: &mut Vec<Block>, t: &Text, cards: &[CardResult]) {
 /// The grid picture and the table of topics.
 fn grid(
     blocks: &mut Vec<Block>,
-    t: &Text,
+    t: &Words,
     heading: &str,
     scale_max: u8,
     topics: &[TopicResult],
@@ -345,7 +345,7 @@ fn grid(
 }
 
 /// The map picture and the table of actors.
-fn map(blocks: &mut Vec<Block>, t: &Text, heading: &str, actors: &[ActorResult], ids: &mut Ids) {
+fn map(blocks: &mut Vec<Block>, t: &Words, heading: &str, actors: &[ActorResult], ids: &mut Ids) {
     if actors.is_empty() {
         blocks.push(Block::Note(t.no_actors.to_owned()));
         return;
@@ -377,7 +377,7 @@ fn map(blocks: &mut Vec<Block>, t: &Text, heading: &str, actors: &[ActorResult],
 }
 
 /// The action plan's column headings, in the export language.
-pub(crate) fn plan_header(t: &Text) -> Vec<String> {
+pub(crate) fn plan_header(t: &Words) -> Vec<String> {
     [
         t.col_area,
         t.col_action,
@@ -404,7 +404,7 @@ pub(crate) fn plan_cells(row: &PlanRow) -> Vec<String> {
     ]
 }
 
-fn plan_table(t: &Text, rows: &[PlanRow]) -> Table {
+fn plan_table(t: &Words, rows: &[PlanRow]) -> Table {
     Table {
         header: plan_header(t),
         widths: vec![14, 19, 19, 12, 11, 13, 12],
@@ -423,7 +423,7 @@ fn plan_table(t: &Text, rows: &[PlanRow]) -> Table {
 
 /// A leader's own "Min trivsel som leder" plan.
 pub(crate) fn personal(plan: &PersonalPlan) -> Document {
-    let t = Text::for_lang(&plan.lang);
+    let t = Words::for_lang(&plan.lang);
     let mut facts = vec![
         (t.programme.to_owned(), t.pick(&plan.programme).to_owned()),
         (t.date.to_owned(), t.date(&plan.date)),

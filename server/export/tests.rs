@@ -7,16 +7,17 @@ use std::io::Read;
 use resvg::usvg::roxmltree;
 
 use super::*;
+use crate::content::Text;
 use crate::outcome::{
-    ActorResult, Bilingual, CardResult, PersonalArea, PlanRow, ScaleResult, Section, SharedItem,
-    Stat, TopicResult,
+    ActorResult, CardResult, PersonalArea, PlanRow, ScaleResult, Section, SharedItem, Stat,
+    TopicResult,
 };
 
 const XSS: &str = "<script>alert(1)</script>";
 const FORMULA: &str = "=HYPERLINK(\"x\")";
 
-fn both(da: &str, en: &str) -> Bilingual {
-    Bilingual {
+fn both(da: &str, en: &str) -> Text {
+    Text {
         da: da.to_owned(),
         en: en.to_owned(),
     }
@@ -27,7 +28,7 @@ fn stat(mean: f64, sd: f64, n: u32) -> Option<Stat> {
 }
 
 fn topic(
-    text: Bilingual,
+    text: Text,
     raters: u32,
     importance: (f64, f64),
     success: (f64, f64),

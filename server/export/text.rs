@@ -1,10 +1,10 @@
 //! The exports' own words, one table per language, and how numbers and dates are written in
 //! each. Everything a reader sees that does not come from the session's content is here.
 
-use crate::outcome::{Bilingual, Stat};
+use crate::outcome::Stat;
 
 /// Every fixed text of the exports in one language.
-pub(crate) struct Text {
+pub(crate) struct Words {
     /// `"da"` or `"en"`: the document language.
     pub lang: &'static str,
     /// The decimal separator.
@@ -103,7 +103,7 @@ pub(crate) struct Text {
 }
 
 /// Danish.
-pub(crate) const DA: Text = Text {
+pub(crate) const DA: Words = Words {
     lang: "da",
     decimal: ',',
     months: [
@@ -212,7 +212,7 @@ pub(crate) const DA: Text = Text {
 };
 
 /// English.
-pub(crate) const EN: Text = Text {
+pub(crate) const EN: Words = Words {
     lang: "en",
     decimal: '.',
     months: [
@@ -325,20 +325,20 @@ pub(crate) const EN: Text = Text {
     not_filled_in: "Not filled in.",
 };
 
-impl std::fmt::Debug for Text {
+impl std::fmt::Debug for Words {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Text").field("lang", &self.lang).finish()
+        f.debug_struct("Words").field("lang", &self.lang).finish()
     }
 }
 
-impl Text {
+impl Words {
     /// The table for `lang`: English for `"en"`, Danish otherwise.
-    pub fn for_lang(lang: &str) -> &'static Text {
+    pub fn for_lang(lang: &str) -> &'static Words {
         if lang == "en" { &EN } else { &DA }
     }
 
     /// The text of `bilingual` in this language.
-    pub fn pick<'a>(&self, bilingual: &'a Bilingual) -> &'a str {
+    pub fn pick<'a>(&self, bilingual: &'a crate::content::Text) -> &'a str {
         if self.lang == "en" {
             &bilingual.en
         } else {

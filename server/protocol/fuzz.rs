@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::content::Library;
-use crate::domain::{Actor, Command, Created, JoinCode, Lang, OpId, ParticipantId, Session, Token};
+use crate::domain::{Command, Created, JoinCode, Lang, OpId, ParticipantId, Role, Session, Token};
 
 /// Codes a frame that cannot be read may get (see `docs/PROTOCOL.md`).
 const PARSE_CODES: &[&str] = &["bad_message"];
@@ -195,13 +195,13 @@ fn build_sessions() -> Vec<Session> {
                     name: None,
                     at_ms: 0,
                 };
-                s.apply(Actor::Newcomer, join).unwrap();
+                s.apply(Role::Newcomer, join).unwrap();
             }
             let goto = Command::Goto {
                 op: OpId::parse("start").unwrap(),
                 index: step,
             };
-            s.apply(Actor::Facilitator, goto).unwrap();
+            s.apply(Role::Facilitator, goto).unwrap();
             sessions.push(s);
         }
     }
@@ -241,10 +241,10 @@ fn read(text: &str, sessions: &mut [Session], pick: usize) -> Result<(), TestCas
     prop_assert_eq!(command.op().map(|o| o.as_str().to_owned()), sent_op);
     let s = &mut sessions[pick % sessions.len()];
     for actor in [
-        Actor::Facilitator,
-        Actor::Projector,
-        Actor::Newcomer,
-        Actor::Participant(ParticipantId::from_index(pick % 2)),
+        Role::Facilitator,
+        Role::Projector,
+        Role::Newcomer,
+        Role::Participant(ParticipantId::from_index(pick % 2)),
     ] {
         let before = serde_json::to_string(&s.seq()).unwrap();
         let state = format!("{:?}", s.step_state(s.step_index()));

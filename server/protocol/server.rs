@@ -173,7 +173,7 @@ impl<'a> MeView<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, step)| {
-                let votes = session.step_state(i).votes.get(&participant.id)?;
+                let votes = session.step_state(i).grid.votes.get(&participant.id)?;
                 Some((step.id.as_str(), votes.as_slice()))
             })
             .collect();

@@ -1,0 +1,255 @@
+//! Dialogue cards: the facilitator deals a card from the deck (or one added live) to the room,
+//! to the next participant in turn or to one participant; the holder or the facilitator may
+//! pass it; the facilitator notes what the group says, for the outcome.
+
+use anyhow::bail;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Ctx, Field, Kind, live_text, required};
+use crate::audience::Audience;
+use crate::content::{Card, Step};
+use crate::domain::activity::MAX_LIVE_TEXT;
+use crate::domain::{Action, By, Change, DealTo, ParticipantId, RuleError, Session};
+use crate::outcome::{self, Outcome, Section};
+use crate::print::Paper;
+
+/// Most cards a facilitator may add to one step.
+pub const MAX_ADDED_CARDS: usize = 100;
+/// Most notes on one card.
+pub const MAX_NOTES: usize = 50;
+/// Longest note, in characters.
+pub const MAX_NOTE: usize = 1000;
+
+/// The cards kind.
+pub struct Cards;
+
+/// The shared state of a cards step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Added by the facilitator.
+    pub added_cards: Vec<Card>,
+    /// Dealt, in order.
+    pub dealt: Vec<Dealt>,
+}
+
+/// A dealt card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dealt {
+    /// Card id.
+    pub card: String,
+    /// Who holds it; the room when `None`.
+    pub to: Option<ParticipantId>,
+    /// Whether it was passed.
+    pub passed: bool,
+    /// The facilitator's notes for the group.
+    pub notes: Vec<String>,
+}
+
+impl Kind for Cards {
+    fn fields(&self) -> &'static [Field] {
+        &[Field::Cards]
+    }
+
+    fn validate(&self, step: &Step) -> anyhow::Result<()> {
+        if step.cards.is_empty() {
+            bail!("step '{}': a cards step needs at least one card", step.id)
+        }
+        Ok(())
+    }
+
+    fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
+        let state = &cx.state.cards;
+        match action {
+            Action::Deal { card, to } => {
+                let deck = cx.session.deck(cx.index);
+                let card = match card {
+                    Some(id) => deck.iter().find(|c| c.id == id).map(|c| c.id.clone()),
+                    None => deck
+                        .iter()
+                        .find(|c| !state.dealt.iter().any(|d| d.card == c.id))
+                        .map(|c| c.id.clone()),
+                }
+                .ok_or(RuleError::Invalid)?;
+                let to = match to {
+                    DealTo::Room => None,
+                    DealTo::Participant(p) => {
+                        Some(cx.session.participant(p).ok_or(RuleError::Invalid)?.id)
+                    }
+                    DealTo::Turn => {
+                        let count = cx.session.participants().len();
+                        let previous = state.dealt.iter().rev().find_map(|d| d.to);
+                        (count > 0).then(|| {
+                            ParticipantId::from_index(
+                                previous.map_or(0, |p| (p.index() + 1) % count),
+                            )
+                        })
+                    }
+                };
+                Ok(Change::Dealt { card, to })
+            }
+            Action::AddCard { text } => {
+                if state.added_cards.len() >= MAX_ADDED_CARDS {
+                    return Err(RuleError::Invalid);
+                }
+                let text = required(&text, MAX_LIVE_TEXT)?;
+                let id = format!("egne-{}", state.added_cards.len() + 1);
+                Ok(Change::CardAdded {
+                    card: Card {
+                        id,
+                        text: live_text(&text),
+                    },
+                })
+            }
+            Action::Pass => {
+                let dealt = state.dealt.last().ok_or(RuleError::Invalid)?;
+                let holder = matches!(by, By::Participant(p) if dealt.to == Some(p));
+                if by != By::Facilitator && !holder {
+                    return Err(RuleError::NotAllowed);
+                }
+                Ok(Change::Passed)
+            }
+            Action::Note { text } => {
+                let dealt = state.dealt.last().ok_or(RuleError::Invalid)?;
+                if dealt.notes.len() >= MAX_NOTES {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::Noted {
+                    text: required(&text, MAX_NOTE)?,
+                })
+            }
+            _ => Err(RuleError::WrongStep),
+        }
+    }
+
+    fn fold(&self, session: &mut Session, _by: By, index: usize, change: &Change) {
+        let state = &mut session.state_mut(index).cards;
+        match change.clone() {
+            Change::Dealt { card, to } => state.dealt.push(Dealt {
+                card,
+                to,
+                passed: false,
+                notes: Vec::new(),
+            }),
+            Change::CardAdded { card } => state.added_cards.push(card),
+            Change::Passed => {
+                if let Some(d) = state.dealt.last_mut() {
+                    d.passed = true;
+                }
+            }
+            Change::Noted { text } => {
+                if let Some(d) = state.dealt.last_mut() {
+                    d.notes.push(text);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_state(&self, cx: &Ctx) -> Result<(), String> {
+        let state = &cx.state.cards;
+        let deck = cx.session.deck(cx.index);
+        if state
+            .dealt
+            .iter()
+            .any(|d| !deck.iter().any(|c| c.id == d.card) || d.notes.len() > MAX_NOTES)
+        {
+            return Err("a dealt card is not in the deck".into());
+        }
+        if state.added_cards.len() > MAX_ADDED_CARDS {
+            return Err("over a limit".into());
+        }
+        Ok(())
+    }
+
+    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+        let (session, index) = (cx.session, cx.index);
+        let state = &cx.state.cards;
+        let name_of = |p: ParticipantId| {
+            session
+                .participant(p)
+                .and_then(|p| p.name.as_ref())
+                .map(|n| n.as_str().to_owned())
+        };
+        let deck = session.deck(index);
+        let current = session.current_card(index).map(|(dealt, card)| {
+            let mut current = json!({
+                "card": { "id": card.id, "text": card.text },
+                "to": dealt.to.map(|p| json!({ "id": p.to_string(), "name": name_of(p) })),
+                "passed": dealt.passed,
+            });
+            if audience.is_staff() {
+                current["notes"] = json!(dealt.notes);
+            }
+            current
+        });
+        let mut view = json!({
+            "kind": "cards",
+            "deck_size": deck.len(),
+            "dealt_count": state.dealt.len(),
+            "current": current,
+        });
+        if audience.is_facilitator() {
+            view["deck"] = deck
+                .iter()
+                .map(|c| json!({ "id": c.id, "text": c.text, "dealt": state.dealt.iter().any(|d| d.card == c.id) }))
+                .collect();
+            view["participants"] = session
+                .participants()
+                .iter()
+                .map(|p| json!({ "id": p.id.to_string(), "name": p.name.as_ref().map(|n| n.as_str()) }))
+                .collect();
+        }
+        view
+    }
+
+    fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
+        let deck = cx.session.deck(cx.index);
+        let cards = cx
+            .state
+            .cards
+            .dealt
+            .iter()
+            .filter_map(|d| {
+                let card = deck.iter().find(|c| c.id == d.card)?;
+                Some(outcome::CardResult {
+                    text: card.text.clone(),
+                    passed: d.passed,
+                    notes: d.notes.clone(),
+                })
+            })
+            .collect();
+        out.sections.push(Section::Cards {
+            title: cx.step.title.clone(),
+            cards,
+        });
+    }
+
+    fn print(&self, step: &Step, paper: &mut Paper) {
+        paper.cards_hint(step.cards.len());
+    }
+
+    fn print_after(&self, step: &Step, paper: &mut Paper) {
+        let cards: Vec<_> = step.cards.iter().map(|c| &c.text).collect();
+        paper.cutout_cards(&step.title, &cards);
+    }
+}
+
+impl Session {
+    /// All cards of a cards step: the content's, then those added live.
+    pub fn deck(&self, index: usize) -> Vec<&Card> {
+        let step = &self.programme().steps[index];
+        step.cards
+            .iter()
+            .chain(&self.step_state(index).cards.added_cards)
+            .collect()
+    }
+
+    /// The card in play, if one was dealt.
+    pub fn current_card(&self, index: usize) -> Option<(&Dealt, &Card)> {
+        let dealt = self.step_state(index).cards.dealt.last()?;
+        let card = self.deck(index).into_iter().find(|c| c.id == dealt.card)?;
+        Some((dealt, card))
+    }
+}

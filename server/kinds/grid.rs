@@ -1,0 +1,428 @@
+//! The prioritisation grid ("prioriteringskort"): each participant rates topics on importance
+//! and on how well the group succeeds; topics may be added live; the facilitator places the
+//! position the group agreed on, names up to three priorities and may open a dot vote. Means and
+//! spread show from `min_group` raters; dot totals from `min_group` voters, moving only in
+//! batches of `min_group` people.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use anyhow::bail;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Ctx, Field, Kind, fold_reveal, live_text, required, stat_json};
+use crate::audience::Audience;
+use crate::content::{Step, Topic};
+use crate::domain::activity::MAX_LIVE_TEXT;
+use crate::domain::answers::{Answer, AnswerInput, Rating, within};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
+use crate::outcome::Stat;
+use crate::outcome::{self, Outcome, Section};
+use crate::print::Paper;
+
+/// Most topics a grid may have.
+pub const MAX_TOPICS: usize = 50;
+/// Most dots one participant has in a dot vote.
+pub const DOTS: usize = 3;
+/// Most priorities a grid may have.
+pub const MAX_PRIORITIES: usize = 3;
+
+/// The grid kind.
+pub struct Grid;
+
+/// The shared state of a grid step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Topics added live.
+    pub added_topics: Vec<Topic>,
+    /// Whether participants may add topics (overrides the content's default).
+    pub participant_topics: Option<bool>,
+    /// Agreed (importance, success) per topic.
+    pub agreed: BTreeMap<String, (u8, u8)>,
+    /// Priorities in order.
+    pub priorities: Vec<String>,
+    /// Dot vote open.
+    pub voting: bool,
+    /// Each participant's dots (private; only totals leave).
+    pub votes: BTreeMap<ParticipantId, Vec<String>>,
+    /// The dots the totals are computed from — everyone's once `min_group` people voted, then
+    /// renewed only when `min_group` different people changed their dots since.
+    pub published_votes: Option<BTreeMap<ParticipantId, Vec<String>>>,
+    /// Who changed their dots since the last publication.
+    pub vote_pending: BTreeSet<ParticipantId>,
+}
+
+impl State {
+    /// `participant` set their dots: publish as `Session::note_change` does for answers. The
+    /// first publication waits for `min_group` voters and takes everyone's dots at once.
+    fn note_vote(&mut self, participant: ParticipantId, min_group: usize) {
+        let Some(published) = &mut self.published_votes else {
+            let voters = self.votes.values().filter(|v| !v.is_empty()).count();
+            if voters >= min_group {
+                self.published_votes = Some(self.votes.clone());
+            }
+            return;
+        };
+        self.vote_pending.insert(participant);
+        if self.vote_pending.len() < min_group {
+            return;
+        }
+        for p in std::mem::take(&mut self.vote_pending) {
+            match self.votes.get(&p) {
+                Some(dots) => published.insert(p, dots.clone()),
+                None => published.remove(&p),
+            };
+        }
+    }
+
+    /// `participant` deleted everything: their dots leave the totals at once.
+    pub(crate) fn forget(&mut self, participant: ParticipantId) {
+        self.votes.remove(&participant);
+        self.vote_pending.remove(&participant);
+        if let Some(published) = &mut self.published_votes {
+            published.remove(&participant);
+        }
+    }
+}
+
+/// A grid topic's aggregate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicStats {
+    /// Topic id.
+    pub topic: String,
+    /// Rated on both axes by this many.
+    pub raters: u32,
+    /// Importance (`None` below `min_group` raters).
+    pub importance: Option<Stat>,
+    /// Success (`None` below `min_group` raters).
+    pub success: Option<Stat>,
+    /// Dots from the vote; `None` while fewer than `min_group` participants voted.
+    pub dots: Option<u32>,
+}
+
+impl Kind for Grid {
+    fn fields(&self) -> &'static [Field] {
+        &[Field::Topics, Field::GridSettings]
+    }
+
+    fn validate(&self, step: &Step) -> anyhow::Result<()> {
+        if step.topics.is_empty() {
+            bail!("step '{}': a grid step needs at least one topic", step.id)
+        }
+        if !(2..=10).contains(&step.scale_max) {
+            bail!("step '{}': scale_max must be between 2 and 10", step.id)
+        }
+        Ok(())
+    }
+
+    fn check_answer(
+        &self,
+        cx: &Ctx,
+        _participant: ParticipantId,
+        key: &str,
+        value: AnswerInput,
+    ) -> Result<Answer, RuleError> {
+        if !cx.session.topics(cx.index).iter().any(|t| t.id == key) {
+            return Err(RuleError::NoSuchPrompt);
+        }
+        check_rating(cx.step, value)
+    }
+
+    fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
+        let state = &cx.state.grid;
+        let known = || cx.session.topics(cx.index);
+        match action {
+            Action::Reveal { revealed } => Ok(Change::Revealed { revealed }),
+            Action::AddTopic { text } => {
+                if by != By::Facilitator {
+                    cx.open_for_participant()?;
+                    if !cx.session.participants_add_topics(cx.index) {
+                        return Err(RuleError::NotAllowed);
+                    }
+                }
+                if known().len() >= MAX_TOPICS {
+                    return Err(RuleError::Invalid);
+                }
+                let text = required(&text, MAX_LIVE_TEXT)?;
+                let id = format!("egne-{}", state.added_topics.len() + 1);
+                Ok(Change::TopicAdded {
+                    topic: Topic {
+                        id,
+                        text: live_text(&text),
+                    },
+                })
+            }
+            Action::AllowTopics { allowed } => Ok(Change::TopicsAllowed { allowed }),
+            Action::Place { topic, position } => {
+                known()
+                    .iter()
+                    .find(|t| t.id == topic)
+                    .ok_or(RuleError::NoSuchPrompt)?;
+                let max = i64::from(cx.step.scale_max);
+                let position = match position {
+                    Some((i, s)) if (1..=max).contains(&i) && (1..=max).contains(&s) => {
+                        Some((i as u8, s as u8))
+                    }
+                    Some(_) => return Err(RuleError::Invalid),
+                    None => None,
+                };
+                Ok(Change::Placed { topic, position })
+            }
+            Action::Prioritise { topics } => {
+                let known = known();
+                let distinct: HashSet<_> = topics.iter().collect();
+                if topics.len() > MAX_PRIORITIES
+                    || distinct.len() != topics.len()
+                    || !topics.iter().all(|t| known.iter().any(|k| &k.id == t))
+                {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::Prioritised { topics })
+            }
+            Action::OpenVote { open } => Ok(Change::VoteOpened { open }),
+            Action::Vote { topics } => {
+                cx.open_for_participant()?;
+                if !state.voting {
+                    return Err(RuleError::NotAllowed);
+                }
+                let known = known();
+                if topics.len() > DOTS || !topics.iter().all(|t| known.iter().any(|k| &k.id == t)) {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::Voted { topics })
+            }
+            _ => Err(RuleError::WrongStep),
+        }
+    }
+
+    fn fold(&self, session: &mut Session, by: By, index: usize, change: &Change) {
+        let min_group = session.created().min_group as usize;
+        if let Change::Revealed { revealed } = change {
+            return fold_reveal(session, index, *revealed);
+        }
+        let state = &mut session.state_mut(index).grid;
+        match change.clone() {
+            Change::TopicAdded { topic } => state.added_topics.push(topic),
+            Change::TopicsAllowed { allowed } => state.participant_topics = Some(allowed),
+            Change::Placed { topic, position } => match position {
+                Some(p) => {
+                    state.agreed.insert(topic, p);
+                }
+                None => {
+                    state.agreed.remove(&topic);
+                }
+            },
+            Change::Prioritised { topics } => state.priorities = topics,
+            Change::VoteOpened { open } => state.voting = open,
+            Change::Voted { topics } => {
+                if let By::Participant(p) = by {
+                    state.votes.insert(p, topics);
+                    state.note_vote(p, min_group);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_state(&self, cx: &Ctx) -> Result<(), String> {
+        let state = &cx.state.grid;
+        let topics: Vec<&str> = cx
+            .session
+            .topics(cx.index)
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        if topics.len() > MAX_TOPICS {
+            return Err("over a limit".into());
+        }
+        let max = cx.step.scale_max;
+        if state.agreed.iter().any(|(t, (i, s))| {
+            !topics.contains(&t.as_str()) || !(1..=max).contains(i) || !(1..=max).contains(s)
+        }) {
+            return Err("an agreed position is off the grid".into());
+        }
+        if state.priorities.len() > MAX_PRIORITIES
+            || state
+                .priorities
+                .iter()
+                .any(|t| !topics.contains(&t.as_str()))
+        {
+            return Err("bad priorities".into());
+        }
+        if state
+            .votes
+            .values()
+            .any(|v| v.len() > DOTS || v.iter().any(|t| !topics.contains(&t.as_str())))
+        {
+            return Err("bad votes".into());
+        }
+        Ok(())
+    }
+
+    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+        let (session, index, step) = (cx.session, cx.index, cx.step);
+        let state = &cx.state.grid;
+        let revealed = cx.state.revealed;
+        let topics: Vec<Value> = session
+            .topics(index)
+            .iter()
+            .map(|t| json!({ "id": t.id, "text": t.text }))
+            .collect();
+        let mut view = json!({
+            "kind": "grid",
+            "scale_max": step.scale_max,
+            "topics": topics,
+            "participant_topics": session.participants_add_topics(index),
+            "voting": state.voting,
+            "revealed": revealed,
+            "priorities": state.priorities,
+            "agreed": state.agreed,
+        });
+        if audience.is_staff() {
+            view["raters"] = json!(session.grid_raters(index));
+            view["published"] = json!(cx.state.published.is_some());
+        }
+        if audience.sees_results(revealed) {
+            view["results"] = session
+                .topic_stats(index)
+                .into_iter()
+                .map(|t| {
+                    json!({
+                        "topic": t.topic,
+                        "raters": t.raters,
+                        "importance": stat_json(t.importance),
+                        "success": stat_json(t.success),
+                        "dots": t.dots,
+                    })
+                })
+                .collect();
+        }
+        view
+    }
+
+    fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
+        let state = &cx.state.grid;
+        let topics = cx.session.topics(cx.index);
+        let results = cx
+            .session
+            .topic_stats(cx.index)
+            .into_iter()
+            .filter_map(|s| {
+                let topic = topics.iter().find(|t| t.id == s.topic)?;
+                Some(outcome::TopicResult {
+                    text: topic.text.clone(),
+                    raters: s.raters,
+                    importance: s.importance,
+                    success: s.success,
+                    agreed: state.agreed.get(&s.topic).copied(),
+                    priority: state
+                        .priorities
+                        .iter()
+                        .position(|p| *p == s.topic)
+                        .map(|i| i as u8 + 1),
+                    dots: s.dots.unwrap_or(0),
+                })
+            })
+            .collect();
+        out.sections.push(Section::Grid {
+            title: cx.step.title.clone(),
+            scale_max: cx.step.scale_max,
+            topics: results,
+        });
+    }
+
+    fn print(&self, step: &Step, paper: &mut Paper) {
+        let topics: Vec<_> = step.topics.iter().map(|t| &t.text).collect();
+        paper.rating_table(&topics);
+        paper.blank_grid();
+    }
+}
+
+/// Checks a grid rating against the step's scale.
+fn check_rating(step: &Step, value: AnswerInput) -> Result<Answer, RuleError> {
+    let AnswerInput::Rating {
+        importance,
+        success,
+    } = value
+    else {
+        return Err(RuleError::Invalid);
+    };
+    let max = i64::from(step.scale_max);
+    let axis = |v: Option<i64>| v.map(|v| within(v, 1, max).map(|v| v as u8)).transpose();
+    let rating = Rating {
+        importance: axis(importance)?,
+        success: axis(success)?,
+    };
+    if rating.importance.is_none() && rating.success.is_none() {
+        return Err(RuleError::Invalid);
+    }
+    Ok(Answer::Rating(rating))
+}
+
+impl Session {
+    /// All topics of a grid step: the content's, then those added live.
+    pub fn topics(&self, index: usize) -> Vec<&Topic> {
+        let step = &self.programme().steps[index];
+        step.topics
+            .iter()
+            .chain(&self.step_state(index).grid.added_topics)
+            .collect()
+    }
+
+    /// Whether participants may add topics to grid step `index` now.
+    pub fn participants_add_topics(&self, index: usize) -> bool {
+        self.step_state(index)
+            .grid
+            .participant_topics
+            .unwrap_or(self.programme().steps[index].participant_topics)
+    }
+
+    /// Aggregates of grid step `index`, from published ratings and dots.
+    pub fn topic_stats(&self, index: usize) -> Vec<TopicStats> {
+        let state = &self.step_state(index).grid;
+        let min_group = self.created().min_group;
+        self.topics(index)
+            .into_iter()
+            .map(|topic| {
+                let (mut importance, mut success) = (Vec::new(), Vec::new());
+                for (_, answers) in self.published_in(index) {
+                    if let Some(Answer::Rating(r)) = answers.get(&topic.id)
+                        && let (Some(i), Some(s)) = (r.importance, r.success)
+                    {
+                        importance.push(f64::from(i));
+                        success.push(f64::from(s));
+                    }
+                }
+                let raters = importance.len() as u32;
+                let shown = raters >= min_group;
+                // One person's dots are their private vote: totals show from min_group voters,
+                // and move only in batches of min_group people (see `note_vote`).
+                let votes = state.published_votes.as_ref();
+                let voters = votes.map_or(0, |v| v.values().filter(|v| !v.is_empty()).count());
+                let dots = (voters >= min_group as usize).then(|| {
+                    votes
+                        .into_iter()
+                        .flat_map(|v| v.values())
+                        .flatten()
+                        .filter(|t| **t == topic.id)
+                        .count() as u32
+                });
+                TopicStats {
+                    topic: topic.id.clone(),
+                    raters,
+                    importance: Stat::of(&importance).filter(|_| shown),
+                    success: Stat::of(&success).filter(|_| shown),
+                    dots,
+                }
+            })
+            .collect()
+    }
+
+    /// How many participants rated at least one topic of grid step `index` on both axes.
+    pub fn grid_raters(&self, index: usize) -> usize {
+        self.answers_in(index)
+            .filter(|(_, a)| a.values().any(|v| matches!(v, Answer::Rating(r) if r.importance.is_some() && r.success.is_some())))
+            .count()
+    }
+}

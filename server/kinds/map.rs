@@ -1,0 +1,259 @@
+//! The stakeholder map: each participant names actors (a role, not a person) with the actor's
+//! influence on daily work and whether it gives or drains energy. Actors are merged by label
+//! (and by the facilitator's merges) and counted by distinct participants; their ratings show
+//! from `min_group` participants who named them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Ctx, Field, Kind, fold_reveal, required, stat_json};
+use crate::audience::Audience;
+use crate::content::Step;
+use crate::domain::activity::normalise;
+use crate::domain::answers::{ActorEntry, Answer, AnswerInput, chars, valid_item_id, within};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
+use crate::outcome::Stat;
+use crate::outcome::{self, Outcome, Section};
+use crate::print::Paper;
+
+/// Longest map actor label, in characters.
+pub const MAX_LABEL_CHARS: usize = 80;
+/// Most actors one participant may add to one map.
+pub const MAX_ACTORS: usize = 30;
+/// Most labels merged in one go.
+const MAX_MERGED: usize = 50;
+
+/// The map kind.
+pub struct Map;
+
+/// The shared state of a map step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Normalised label → the label it was merged into.
+    pub aliases: BTreeMap<String, String>,
+}
+
+/// A map actor after merging.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActorStats {
+    /// The label shown.
+    pub label: String,
+    /// Distinct participants who named it.
+    pub named_by: u32,
+    /// Influence (`None` below `min_group`).
+    pub influence: Option<Stat>,
+    /// Effect (`None` below `min_group`).
+    pub effect: Option<Stat>,
+}
+
+/// Actors merged under one label: the label shown, who named it, influence and effect ratings.
+type Cluster = (String, Vec<ParticipantId>, Vec<f64>, Vec<f64>);
+
+impl Kind for Map {
+    fn fields(&self) -> &'static [Field] {
+        &[Field::Categories]
+    }
+
+    fn check_answer(
+        &self,
+        cx: &Ctx,
+        participant: ParticipantId,
+        key: &str,
+        value: AnswerInput,
+    ) -> Result<Answer, RuleError> {
+        if !valid_item_id(key) {
+            return Err(RuleError::Invalid);
+        }
+        let mine = cx
+            .session
+            .participant(participant)
+            .and_then(|p| p.answers.get(&cx.step.id));
+        let exists = mine.is_some_and(|a| a.contains_key(key));
+        if !exists && mine.map_or(0, |a| a.len()) >= MAX_ACTORS {
+            return Err(RuleError::Invalid);
+        }
+        check_actor(value)
+    }
+
+    fn decide(&self, _cx: &Ctx, _by: By, action: Action) -> Result<Change, RuleError> {
+        match action {
+            Action::Reveal { revealed } => Ok(Change::Revealed { revealed }),
+            Action::Merge { labels, into } => {
+                let into = required(&into, MAX_LABEL_CHARS)?;
+                if labels.is_empty() || labels.len() > MAX_MERGED {
+                    return Err(RuleError::Invalid);
+                }
+                let labels: Vec<String> = labels.iter().map(|l| normalise(l)).collect();
+                if labels
+                    .iter()
+                    .any(|l| l.is_empty() || l.chars().count() > MAX_LABEL_CHARS)
+                {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::Merged { labels, into })
+            }
+            _ => Err(RuleError::WrongStep),
+        }
+    }
+
+    fn fold(&self, session: &mut Session, _by: By, index: usize, change: &Change) {
+        match change {
+            Change::Revealed { revealed } => fold_reveal(session, index, *revealed),
+            Change::Merged { labels, into } => {
+                let state = &mut session.state_mut(index).map;
+                for label in labels {
+                    state.aliases.insert(label.clone(), into.clone());
+                }
+                // What pointed at a merged label now points at the new one.
+                let merged: Vec<String> = state
+                    .aliases
+                    .iter()
+                    .filter(|(_, v)| {
+                        state.aliases.contains_key(&normalise(v)) && normalise(v) != **v
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for key in merged {
+                    state.aliases.insert(key, into.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+        let (session, index) = (cx.session, cx.index);
+        let revealed = cx.state.revealed;
+        let mut view = json!({ "kind": "map", "revealed": revealed });
+        if audience.is_staff() {
+            view["contributors"] = json!(session.map_contributors(index));
+            view["published"] = json!(cx.state.published.is_some());
+        }
+        if audience.sees_results(revealed) {
+            view["actors"] = session
+                .actor_stats(index)
+                .into_iter()
+                .map(|a| {
+                    json!({
+                        "label": a.label,
+                        "named_by": a.named_by,
+                        "influence": stat_json(a.influence),
+                        "effect": stat_json(a.effect),
+                    })
+                })
+                .collect();
+        }
+        view
+    }
+
+    fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
+        let actors = cx
+            .session
+            .actor_stats(cx.index)
+            .into_iter()
+            .map(|a| outcome::ActorResult {
+                label: a.label,
+                named_by: a.named_by,
+                influence: a.influence,
+                effect: a.effect,
+            })
+            .collect();
+        out.sections.push(Section::Map {
+            title: cx.step.title.clone(),
+            actors,
+        });
+    }
+
+    fn print(&self, step: &Step, paper: &mut Paper) {
+        paper.actor_table(&step.categories);
+    }
+}
+
+/// Checks a map actor.
+fn check_actor(value: AnswerInput) -> Result<Answer, RuleError> {
+    let AnswerInput::Actor {
+        label,
+        influence,
+        effect,
+        closeness,
+    } = value
+    else {
+        return Err(RuleError::Invalid);
+    };
+    let label = label.trim().to_owned();
+    if label.is_empty() || label.chars().any(char::is_control) {
+        return Err(RuleError::Invalid);
+    }
+    if chars(&label) > MAX_LABEL_CHARS {
+        return Err(RuleError::TooLong(MAX_LABEL_CHARS));
+    }
+    Ok(Answer::Actor(ActorEntry {
+        label,
+        influence: within(influence, 1, 5)? as u8,
+        effect: within(effect, -2, 2)? as i8,
+        closeness: closeness
+            .map(|c| within(c, 1, 5).map(|c| c as u8))
+            .transpose()?,
+    }))
+}
+
+impl Session {
+    /// How many participants added at least one actor to map step `index`.
+    pub fn map_contributors(&self, index: usize) -> usize {
+        self.answers_in(index)
+            .filter(|(_, a)| a.values().any(|v| matches!(v, Answer::Actor(_))))
+            .count()
+    }
+
+    /// Actors of map step `index`, merged by label and by the facilitator's merges, most named
+    /// first; from published answers.
+    pub fn actor_stats(&self, index: usize) -> Vec<ActorStats> {
+        let state = &self.step_state(index).map;
+        let min_group = self.created().min_group;
+        // canonical key → (display label, participants, influence values, effect values)
+        let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
+        for (participant, answers) in self.published_in(index) {
+            for answer in answers.values() {
+                let Answer::Actor(actor) = answer else {
+                    continue;
+                };
+                let key = normalise(&actor.label);
+                let display = state
+                    .aliases
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| actor.label.clone());
+                let cluster = clusters
+                    .entry(normalise(&display))
+                    .or_insert_with(|| (display.clone(), Vec::new(), Vec::new(), Vec::new()));
+                if !cluster.1.contains(&participant) {
+                    cluster.1.push(participant);
+                }
+                cluster.2.push(f64::from(actor.influence));
+                cluster.3.push(f64::from(actor.effect));
+            }
+        }
+        let mut stats: Vec<ActorStats> = clusters
+            .into_values()
+            .map(|(label, people, influence, effect)| {
+                let named_by = people.len() as u32;
+                let shown = named_by >= min_group;
+                ActorStats {
+                    label,
+                    named_by,
+                    influence: Stat::of(&influence).filter(|_| shown),
+                    effect: Stat::of(&effect).filter(|_| shown),
+                }
+            })
+            .collect();
+        stats.sort_by(|a, b| {
+            b.named_by
+                .cmp(&a.named_by)
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        stats
+    }
+}

@@ -1,0 +1,234 @@
+//! Step kinds: everything about one kind of step lives in one module — which content fields it
+//! uses and their checks, its participants' answer checks, the rules of its activity commands
+//! and how each change folds in, its shared state and aggregates (with the `min_group` rule),
+//! its activity view for each [`Audience`], its section of the outcome, and its paper version.
+//! The core, the protocol, the exports and the printout ask the kind through [`Kind`]; [`of`] is
+//! the registry.
+//!
+//! # Layout
+//! - [`info`] — something to read or hear; no input.
+//! - [`reflection`] — private reflection on prompts (scales, texts, lists, circles), shared items.
+//! - [`cards`] — dialogue cards dealt by the facilitator, passed, noted.
+//! - [`grid`] — the prioritisation grid: ratings, agreed placements, priorities, dot vote.
+//! - [`map`] — the stakeholder map: actors with influence and effect, merged by label.
+//! - [`plan`] — the group's action plan: proposals and accepted rows.
+//! - [`personal_plan`] — a leader's own plan, shared with the facilitator only by choice.
+//! - [`end`] — the closing step, showing the agreed plan.
+//!
+//! Adding a kind: a variant of [`StepKind`](crate::content::StepKind), a module here implementing
+//! [`Kind`], one line in [`of`], its commands and changes in `domain` (`Action`, `Change`) and on
+//! the wire (`protocol::client::ActionMsg`) if it has any, and its web module (`web/activity-*.js`).
+
+pub mod cards;
+pub mod end;
+pub mod grid;
+pub mod info;
+pub mod map;
+pub mod personal_plan;
+pub mod plan;
+pub mod reflection;
+
+use serde_json::Value;
+
+use crate::audience::Audience;
+use crate::content::{Step, StepKind, Text};
+use crate::domain::answers::{Answer, AnswerInput};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session, StepState};
+use crate::outcome;
+use crate::print::Paper;
+
+/// The content fields of a step that belong to one kind or a few (the rest are common: id,
+/// kind, title, body, notes, minutes). A step may only fill in the fields its kind uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `prompts`: the questions of a reflection.
+    Prompts,
+    /// `cards`: a deck of dialogue cards.
+    Cards,
+    /// `topics`: the topics of a grid.
+    Topics,
+    /// `categories`: suggested actor roles of a map.
+    Categories,
+    /// `areas`: areas of a plan or personal plan, tags of reflection list items.
+    Areas,
+    /// `scale_max` and `participant_topics`: a grid's scale and whether participants add topics.
+    GridSettings,
+}
+
+/// One step of a session, as a kind's rules, aggregates and views read it.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The whole session.
+    pub session: &'a Session,
+    /// The step's index in the programme.
+    pub index: usize,
+    /// The step's content.
+    pub step: &'a Step,
+    /// The step's shared state.
+    pub state: &'a StepState,
+}
+
+impl<'a> Ctx<'a> {
+    /// Step `index` of `session`.
+    pub fn new(session: &'a Session, index: usize) -> Self {
+        Ctx {
+            session,
+            index,
+            step: &session.programme().steps[index],
+            state: session.step_state(index),
+        }
+    }
+
+    /// Participants act on the current step or an earlier one (answers typed offline arrive
+    /// late and must not be lost), never a later one.
+    pub fn open_for_participant(&self) -> Result<(), RuleError> {
+        if self.index <= self.session.step_index() {
+            Ok(())
+        } else {
+            Err(RuleError::WrongStep)
+        }
+    }
+
+    /// The session's minimum group size for aggregates.
+    pub fn min_group(&self) -> u32 {
+        self.session.created().min_group
+    }
+
+    /// A text of the programme in the session's language.
+    pub fn pick(&self, text: &Text) -> String {
+        self.session.created().lang.pick(text).to_owned()
+    }
+}
+
+/// What the core, the protocol, the exports and the printout ask of a step kind. Every method
+/// but [`Kind::fields`] and [`Kind::view`] has a default for kinds without that part.
+pub trait Kind: Sync {
+    /// The kind-specific content fields a step of this kind may fill in.
+    fn fields(&self) -> &'static [Field];
+
+    /// Checks what a step of this kind needs beyond the fields it may use (e.g. at least one
+    /// card). Errors name the step: `step '<id>': …`.
+    fn validate(&self, step: &Step) -> anyhow::Result<()> {
+        let _ = step;
+        Ok(())
+    }
+
+    /// Checks a participant's private answer under `key` (a prompt, topic, actor entry or area
+    /// id). Clearing an answer is decided by the core, not here.
+    fn check_answer(
+        &self,
+        cx: &Ctx,
+        participant: ParticipantId,
+        key: &str,
+        value: AnswerInput,
+    ) -> Result<Answer, RuleError> {
+        let _ = (cx, participant, key, value);
+        Err(RuleError::NoSuchPrompt)
+    }
+
+    /// Decides an activity action on this step. The core has already checked the role where
+    /// the action alone decides it ([`Action::who`]); an action of another kind is a
+    /// [`RuleError::WrongStep`].
+    fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
+        let _ = (cx, by, action);
+        Err(RuleError::WrongStep)
+    }
+
+    /// Folds a resolved change into step `index` of `session`. Changes are trusted (they come
+    /// from [`Kind::decide`] or from the store); one of another kind is ignored.
+    fn fold(&self, session: &mut Session, by: By, index: usize, change: &Change) {
+        let _ = (session, by, index, change);
+    }
+
+    /// What must hold for this step's shared state; the first violation found.
+    fn check_state(&self, cx: &Ctx) -> Result<(), String> {
+        let _ = cx;
+        Ok(())
+    }
+
+    /// The step's activity as `audience` may see it (`null` for kinds without one).
+    fn view(&self, cx: &Ctx, audience: Audience) -> Value;
+
+    /// Adds this step's part of the shareable outcome: a section, rows of the action plan.
+    fn outcome(&self, cx: &Ctx, out: &mut outcome::Outcome) {
+        let _ = (cx, out);
+    }
+
+    /// Writes the step's paper version (questions, blank templates) under its heading.
+    fn print(&self, step: &Step, paper: &mut Paper) {
+        let _ = (step, paper);
+    }
+
+    /// Writes what the step adds after the whole programme (the cut-out cards of a deck).
+    fn print_after(&self, step: &Step, paper: &mut Paper) {
+        let _ = (step, paper);
+    }
+}
+
+/// The kind's module: the registry.
+pub fn of(kind: StepKind) -> &'static dyn Kind {
+    match kind {
+        StepKind::Info => &info::Info,
+        StepKind::Reflection => &reflection::Reflection,
+        StepKind::Cards => &cards::Cards,
+        StepKind::Grid => &grid::Grid,
+        StepKind::Map => &map::Map,
+        StepKind::Plan => &plan::Plan,
+        StepKind::PersonalPlan => &personal_plan::PersonalPlan,
+        StepKind::End => &end::End,
+    }
+}
+
+/// The facilitator shows or hides the results of a step with results (reflection, grid, map).
+/// The first reveal publishes every answer at once; later ones show what is published (see
+/// `Session::note_change`), so hiding and showing again reveals no one.
+fn fold_reveal(session: &mut Session, index: usize, revealed: bool) {
+    session.state_mut(index).revealed = revealed;
+    if revealed && session.step_state(index).published.is_none() {
+        session.publish(index);
+    }
+}
+
+/// A text typed live: trimmed, without control characters (but line breaks), at most `max`
+/// characters; may be empty.
+fn text_ok(text: &str, max: usize) -> Result<String, RuleError> {
+    let text = text.trim();
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(RuleError::Invalid);
+    }
+    if text.chars().count() > max {
+        return Err(RuleError::TooLong(max));
+    }
+    Ok(text.to_owned())
+}
+
+/// Like [`text_ok`], and not empty.
+fn required(text: &str, max: usize) -> Result<String, RuleError> {
+    let text = text_ok(text, max)?;
+    if text.is_empty() {
+        Err(RuleError::Invalid)
+    } else {
+        Ok(text)
+    }
+}
+
+/// A text typed live, the same in both languages.
+fn live_text(text: &str) -> Text {
+    Text {
+        da: text.to_owned(),
+        en: text.to_owned(),
+    }
+}
+
+/// A statistic on the wire and in the outcome: mean and spread rounded to two decimals on the
+/// wire, exact in the outcome.
+fn stat_json(stat: Option<crate::outcome::Stat>) -> Value {
+    match stat {
+        Some(s) => serde_json::json!({
+            "mean": (s.mean * 100.0).round() / 100.0,
+            "sd": (s.sd * 100.0).round() / 100.0,
+            "n": s.n,
+        }),
+        None => Value::Null,
+    }
+}

@@ -1,0 +1,261 @@
+//! The group's action plan: participants propose rows (area, action, first step, owner,
+//! deadline, follow-up, what it answers); the facilitator adds rows, edits, accepts, orders and
+//! deletes them. Only accepted rows reach the outcome and the closing step.
+
+use anyhow::bail;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Ctx, Field, Kind, required, text_ok};
+use crate::audience::Audience;
+use crate::content::Step;
+use crate::domain::{Action, By, Change, RowFields, RuleError, Session};
+use crate::outcome::{self, Outcome};
+use crate::print::Paper;
+
+/// Most rows an action plan may have.
+pub const MAX_ROWS: usize = 100;
+/// Longest action-plan text field, in characters.
+pub const MAX_ROW_TEXT: usize = 500;
+/// Longest owner or reference, in characters.
+pub const MAX_OWNER: usize = 100;
+
+/// The plan kind.
+pub struct Plan;
+
+/// The shared state of a plan step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Rows in order.
+    pub rows: Vec<PlanRow>,
+    /// Rows ever created (for ids).
+    pub rows_created: u32,
+}
+
+/// A row of the action plan as the session keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRow {
+    /// `r1`, `r2`, …
+    pub id: String,
+    /// Its fields.
+    pub fields: RowFields,
+    /// Accepted by the facilitator (else a proposal).
+    pub accepted: bool,
+}
+
+impl Kind for Plan {
+    fn fields(&self) -> &'static [Field] {
+        &[Field::Areas]
+    }
+
+    fn validate(&self, step: &Step) -> anyhow::Result<()> {
+        if step.areas.is_empty() {
+            bail!("step '{}': a plan step needs its list of areas", step.id)
+        }
+        Ok(())
+    }
+
+    fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
+        let state = &cx.state.plan;
+        let row = |id: &str| {
+            state
+                .rows
+                .iter()
+                .find(|r| r.id == id)
+                .ok_or(RuleError::Invalid)
+        };
+        match action {
+            Action::AddRow { row } => {
+                let facilitator = by == By::Facilitator;
+                if !facilitator {
+                    cx.open_for_participant()?;
+                }
+                if state.rows.len() >= MAX_ROWS {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::RowAdded {
+                    id: format!("r{}", state.rows_created + 1),
+                    row: check_row(cx.step, row)?,
+                    accepted: facilitator,
+                })
+            }
+            Action::EditRow { id, row: fields } => {
+                row(&id)?;
+                Ok(Change::RowEdited {
+                    id,
+                    row: check_row(cx.step, fields)?,
+                })
+            }
+            Action::AcceptRow { id, accepted } => {
+                row(&id)?;
+                Ok(Change::RowAccepted { id, accepted })
+            }
+            Action::DeleteRow { id } => {
+                row(&id)?;
+                Ok(Change::RowDeleted { id })
+            }
+            Action::MoveRow { id, to } => {
+                row(&id)?;
+                if to >= state.rows.len() {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::RowMoved { id, to })
+            }
+            _ => Err(RuleError::WrongStep),
+        }
+    }
+
+    fn fold(&self, session: &mut Session, _by: By, index: usize, change: &Change) {
+        let state = &mut session.state_mut(index).plan;
+        match change.clone() {
+            Change::RowAdded { id, row, accepted } => {
+                state.rows_created += 1;
+                state.rows.push(PlanRow {
+                    id,
+                    fields: row,
+                    accepted,
+                });
+            }
+            Change::RowEdited { id, row } => {
+                if let Some(r) = state.rows.iter_mut().find(|r| r.id == id) {
+                    r.fields = row;
+                }
+            }
+            Change::RowAccepted { id, accepted } => {
+                if let Some(r) = state.rows.iter_mut().find(|r| r.id == id) {
+                    r.accepted = accepted;
+                }
+            }
+            Change::RowDeleted { id } => state.rows.retain(|r| r.id != id),
+            Change::RowMoved { id, to } => {
+                if let Some(from) = state.rows.iter().position(|r| r.id == id) {
+                    let row = state.rows.remove(from);
+                    state.rows.insert(to.min(state.rows.len()), row);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_state(&self, cx: &Ctx) -> Result<(), String> {
+        let rows = &cx.state.plan.rows;
+        if rows.len() > MAX_ROWS {
+            return Err("over a limit".into());
+        }
+        let mut ids = std::collections::HashSet::new();
+        for row in rows {
+            if !ids.insert(&row.id)
+                || cx.step.area(&row.fields.area).is_none()
+                || row.fields.action.is_empty()
+            {
+                return Err("a bad plan row".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn view(&self, cx: &Ctx, _audience: Audience) -> Value {
+        let rows: Vec<Value> = cx
+            .state
+            .plan
+            .rows
+            .iter()
+            .map(|r| row_json(&r.id, r))
+            .collect();
+        json!({ "kind": "plan", "rows": rows })
+    }
+
+    fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
+        for row in cx.state.plan.rows.iter().filter(|r| r.accepted) {
+            let area = cx
+                .step
+                .area(&row.fields.area)
+                .map(|a| cx.pick(&a.title))
+                .unwrap_or_default();
+            out.action_plan.push(outcome::PlanRow {
+                area,
+                action: row.fields.action.clone(),
+                first_step: row.fields.first_step.clone(),
+                owner: row.fields.owner.clone(),
+                deadline: row.fields.deadline.clone(),
+                follow_up: row.fields.follow_up.clone(),
+                answers: row.fields.answers.clone(),
+            });
+        }
+    }
+
+    fn print(&self, step: &Step, paper: &mut Paper) {
+        let areas: Vec<_> = step.areas.iter().map(|a| &a.title).collect();
+        paper.plan_table(&areas);
+    }
+}
+
+fn check_row(step: &Step, row: RowFields) -> Result<RowFields, RuleError> {
+    step.area(&row.area).ok_or(RuleError::Invalid)?;
+    Ok(RowFields {
+        area: row.area,
+        action: required(&row.action, MAX_ROW_TEXT)?,
+        first_step: text_ok(&row.first_step, MAX_ROW_TEXT)?,
+        owner: text_ok(&row.owner, MAX_OWNER)?,
+        deadline: date_ok(&row.deadline)?,
+        follow_up: date_ok(&row.follow_up)?,
+        answers: row
+            .answers
+            .map(|a| text_ok(&a, MAX_OWNER))
+            .transpose()?
+            .filter(|a| !a.is_empty()),
+    })
+}
+
+/// `YYYY-MM-DD` with a real month and day, or empty.
+fn date_ok(date: &str) -> Result<String, RuleError> {
+    let date = date.trim();
+    if date.is_empty() {
+        return Ok(String::new());
+    }
+    let parts: Vec<&str> = date.split('-').collect();
+    let valid = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
+            match (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) {
+                (Ok(y), Ok(m), Ok(d)) => {
+                    (2000..=2100).contains(&y)
+                        && (1..=12).contains(&m)
+                        && d >= 1
+                        && d <= days_in(y, m)
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    if valid {
+        Ok(date.to_owned())
+    } else {
+        Err(RuleError::Invalid)
+    }
+}
+
+fn days_in(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// One action-plan row as every screen sees it, under the id `id`.
+pub(super) fn row_json(id: &str, r: &PlanRow) -> Value {
+    json!({
+        "id": id,
+        "area": r.fields.area,
+        "action": r.fields.action,
+        "first_step": r.fields.first_step,
+        "owner": r.fields.owner,
+        "deadline": r.fields.deadline,
+        "follow_up": r.fields.follow_up,
+        "answers": r.fields.answers,
+        "accepted": r.accepted,
+    })
+}

@@ -1,0 +1,435 @@
+//! Reflection: each participant answers prompts for themselves — scales, texts, lists of short
+//! items (tagged with the step's areas), two circles — and may share a text or an item with the
+//! group, anonymously unless they choose their name. The facilitator groups shared items and
+//! reveals the scale distributions (from `min_group` answers) and the shared items.
+
+use std::collections::HashSet;
+
+use anyhow::bail;
+use serde_json::{Value, json};
+
+use super::{Ctx, Field, Kind, fold_reveal, required};
+use crate::audience::Audience;
+use crate::content::{MAX_TEXT_LEN, Prompt, Step, is_slug};
+use crate::domain::activity::{MAX_LIVE_TEXT, ShareRecord};
+use crate::domain::answers::{
+    Answer, AnswerInput, CirclePair, Circles, chars, valid_item_id, within,
+};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
+use crate::outcome::{self, Outcome, Section};
+use crate::print::Paper;
+
+/// The reflection kind.
+pub struct Reflection;
+
+/// A scale prompt's distribution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaleCounts {
+    /// Prompt id.
+    pub prompt: String,
+    /// How many answered.
+    pub n: u32,
+    /// `counts[i]` for value `min + i`; `None` below `min_group`.
+    pub counts: Option<Vec<u32>>,
+}
+
+impl Kind for Reflection {
+    fn fields(&self) -> &'static [Field] {
+        &[Field::Prompts, Field::Areas]
+    }
+
+    fn validate(&self, step: &Step) -> anyhow::Result<()> {
+        if step.prompts.is_empty() {
+            bail!(
+                "step '{}': a reflection step needs at least one prompt",
+                step.id
+            )
+        }
+        let mut prompt_ids = HashSet::new();
+        for prompt in &step.prompts {
+            if !is_slug(prompt.id()) {
+                bail!(
+                    "step '{}': prompt id '{}' is not a valid id",
+                    step.id,
+                    prompt.id()
+                );
+            }
+            if !prompt_ids.insert(prompt.id()) {
+                bail!("step '{}': prompt '{}' appears twice", step.id, prompt.id());
+            }
+            match prompt {
+                Prompt::Scale { min, max, .. } if min >= max || max - min > 100 => {
+                    bail!(
+                        "step '{}': prompt '{}' needs min < max (at most 100 apart)",
+                        step.id,
+                        prompt.id()
+                    )
+                }
+                Prompt::Text { max_len, .. } | Prompt::List { max_len, .. }
+                    if *max_len == 0 || *max_len > MAX_TEXT_LEN =>
+                {
+                    bail!(
+                        "step '{}': prompt '{}' needs max_len between 1 and {MAX_TEXT_LEN}",
+                        step.id,
+                        prompt.id()
+                    )
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_answer(
+        &self,
+        cx: &Ctx,
+        _participant: ParticipantId,
+        key: &str,
+        value: AnswerInput,
+    ) -> Result<Answer, RuleError> {
+        let prompt = cx
+            .step
+            .prompts
+            .iter()
+            .find(|p| p.id() == key)
+            .ok_or(RuleError::NoSuchPrompt)?;
+        check_prompt(cx.step, prompt, value)
+    }
+
+    fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
+        match action {
+            Action::Share {
+                prompt,
+                item,
+                share,
+                named,
+            } => {
+                let By::Participant(who) = by else {
+                    return Err(RuleError::NotAllowed);
+                };
+                cx.open_for_participant()?;
+                let def = cx
+                    .step
+                    .prompts
+                    .iter()
+                    .find(|p| p.id() == prompt)
+                    .ok_or(RuleError::NoSuchPrompt)?;
+                match (def, &item) {
+                    (Prompt::Text { .. }, None) => {}
+                    (Prompt::List { .. }, Some(item)) if valid_item_id(item) => {}
+                    _ => return Err(RuleError::Invalid),
+                }
+                if share {
+                    let answer = cx
+                        .session
+                        .participant(who)
+                        .and_then(|p| p.answers.get(&cx.step.id))
+                        .and_then(|a| a.get(&prompt));
+                    let has_it = match (answer, &item) {
+                        (Some(Answer::Text(t)), None) => !t.trim().is_empty(),
+                        (Some(Answer::List(items)), Some(item)) => {
+                            items.iter().any(|i| &i.id == item)
+                        }
+                        _ => false,
+                    };
+                    if !has_it {
+                        return Err(RuleError::NoSuchPrompt);
+                    }
+                }
+                let shares = cx.session.shares();
+                let existing = shares.iter().find(|s| {
+                    s.participant == who
+                        && s.step == cx.index
+                        && s.prompt == prompt
+                        && s.item == item
+                });
+                let id = existing.map_or(shares.len() as u32, |s| s.id);
+                if existing.is_none() && !share {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::Shared {
+                    id,
+                    prompt,
+                    item,
+                    active: share,
+                    named,
+                })
+            }
+            Action::Reveal { revealed } => Ok(Change::Revealed { revealed }),
+            Action::Group { shares, label } => {
+                let label = label.map(|l| required(&l, MAX_LIVE_TEXT)).transpose()?;
+                let in_step = |id: &u32| {
+                    cx.session
+                        .shares()
+                        .get(*id as usize)
+                        .is_some_and(|s| s.step == cx.index)
+                };
+                if shares.is_empty() || !shares.iter().all(in_step) {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::Grouped { shares, label })
+            }
+            _ => Err(RuleError::WrongStep),
+        }
+    }
+
+    fn fold(&self, session: &mut Session, by: By, index: usize, change: &Change) {
+        match change.clone() {
+            Change::Shared {
+                id,
+                prompt,
+                item,
+                active,
+                named,
+            } => {
+                let By::Participant(participant) = by else {
+                    return;
+                };
+                let shares = session.shares_mut();
+                let count = shares.len();
+                match shares.get_mut(id as usize) {
+                    Some(share) => {
+                        share.active = active;
+                        share.named = named;
+                    }
+                    None if id as usize == count => shares.push(ShareRecord {
+                        id,
+                        participant,
+                        step: index,
+                        prompt,
+                        item,
+                        named,
+                        active,
+                        group: None,
+                    }),
+                    None => {}
+                }
+            }
+            Change::Grouped { shares, label } => {
+                for id in shares {
+                    if let Some(share) = session.shares_mut().get_mut(id as usize) {
+                        share.group = label.clone();
+                    }
+                }
+            }
+            Change::Revealed { revealed } => fold_reveal(session, index, revealed),
+            _ => {}
+        }
+    }
+
+    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+        let (session, index, state) = (cx.session, cx.index, cx.state);
+        let mut view = json!({ "kind": "reflection", "revealed": state.revealed });
+        if audience.is_staff() {
+            view["shared_count"] = json!(session.share_count(index));
+            view["published"] = json!(state.published.is_some());
+        }
+        if audience.sees_results(state.revealed) {
+            view["scales"] = session
+                .scale_counts(index)
+                .into_iter()
+                .map(|c| json!({ "prompt": c.prompt, "n": c.n, "counts": c.counts }))
+                .collect();
+            view["shared"] = session
+                .shared_items(index)
+                .into_iter()
+                .map(|(share, text, name)| json!({ "id": share.id, "text": text, "author": name, "group": share.group }))
+                .collect();
+        }
+        view
+    }
+
+    fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
+        let (session, index, step) = (cx.session, cx.index, cx.step);
+        let scales = session
+            .scale_counts(index)
+            .into_iter()
+            .filter_map(|counts| {
+                let Some(Prompt::Scale {
+                    label,
+                    min,
+                    max,
+                    min_label,
+                    max_label,
+                    ..
+                }) = step.prompts.iter().find(|p| p.id() == counts.prompt)
+                else {
+                    return None;
+                };
+                Some(outcome::ScaleResult {
+                    label: label.clone(),
+                    min: *min,
+                    max: *max,
+                    min_label: min_label.clone(),
+                    max_label: max_label.clone(),
+                    n: counts.n,
+                    counts: counts.counts,
+                })
+            })
+            .collect();
+        let shared = session
+            .shared_items(index)
+            .into_iter()
+            .map(|(share, text, name)| outcome::SharedItem {
+                text,
+                author: name.map(str::to_owned),
+                group: share.group.clone(),
+            })
+            .collect();
+        out.sections.push(Section::Reflection {
+            title: step.title.clone(),
+            scales,
+            shared,
+        });
+    }
+
+    fn print(&self, step: &Step, paper: &mut Paper) {
+        for prompt in &step.prompts {
+            match prompt {
+                Prompt::Scale {
+                    label,
+                    min,
+                    max,
+                    min_label,
+                    max_label,
+                    ..
+                } => paper.scale(label, *min, *max, min_label, max_label),
+                Prompt::Text { label, .. } => {
+                    paper.question(label);
+                    paper.lines(4);
+                }
+                Prompt::List {
+                    label, max_items, ..
+                } => {
+                    paper.question(label);
+                    paper.lines((*max_items).min(6));
+                }
+                Prompt::Circles { label, .. } => {
+                    paper.question(label);
+                    paper.circles();
+                }
+            }
+        }
+    }
+}
+
+/// Checks a reflection answer against its prompt.
+fn check_prompt(step: &Step, prompt: &Prompt, value: AnswerInput) -> Result<Answer, RuleError> {
+    match (prompt, value) {
+        (Prompt::Scale { min, max, .. }, AnswerInput::Number(n)) => {
+            Ok(Answer::Scale(
+                within(n, i64::from(*min), i64::from(*max))? as i32
+            ))
+        }
+        (Prompt::Text { max_len, .. }, AnswerInput::Text(text)) => {
+            if chars(&text) > *max_len {
+                return Err(RuleError::TooLong(*max_len));
+            }
+            Ok(Answer::Text(text))
+        }
+        (
+            Prompt::List {
+                max_items, max_len, ..
+            },
+            AnswerInput::List(items),
+        ) => {
+            if items.len() > *max_items {
+                return Err(RuleError::Invalid);
+            }
+            let mut ids = HashSet::new();
+            for item in &items {
+                if !valid_item_id(&item.id) || !ids.insert(item.id.as_str()) {
+                    return Err(RuleError::Invalid);
+                }
+                if chars(&item.text) > *max_len {
+                    return Err(RuleError::TooLong(*max_len));
+                }
+                if let Some(area) = &item.area
+                    && step.area(area).is_none()
+                {
+                    return Err(RuleError::Invalid);
+                }
+            }
+            Ok(Answer::List(items))
+        }
+        (Prompt::Circles { .. }, AnswerInput::Circles { now, wanted }) => {
+            let pair = |v: [i64; 3]| -> Result<CirclePair, RuleError> {
+                Ok(CirclePair {
+                    work: within(v[0], 0, 100)? as u8,
+                    private: within(v[1], 0, 100)? as u8,
+                    overlap: within(v[2], 0, 100)? as u8,
+                })
+            };
+            Ok(Answer::Circles(Circles {
+                now: pair(now)?,
+                wanted: pair(wanted)?,
+            }))
+        }
+        _ => Err(RuleError::Invalid),
+    }
+}
+
+impl Session {
+    /// Distribution of every scale prompt of reflection step `index`, from published answers.
+    pub fn scale_counts(&self, index: usize) -> Vec<ScaleCounts> {
+        let step = &self.programme().steps[index];
+        let min_group = self.created().min_group;
+        step.prompts
+            .iter()
+            .filter_map(|prompt| match prompt {
+                Prompt::Scale { id, min, max, .. } => {
+                    let mut counts = vec![0u32; (max - min + 1) as usize];
+                    let mut n = 0;
+                    for (_, answers) in self.published_in(index) {
+                        if let Some(Answer::Scale(v)) = answers.get(id) {
+                            counts[(v - min) as usize] += 1;
+                            n += 1;
+                        }
+                    }
+                    let counts = (n >= min_group).then_some(counts);
+                    Some(ScaleCounts {
+                        prompt: id.clone(),
+                        n,
+                        counts,
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Items shared in reflection step `index` with their current text; the author's name only
+    /// where they chose to show it.
+    pub fn shared_items(&self, index: usize) -> Vec<(&ShareRecord, String, Option<&str>)> {
+        let step_id = &self.programme().steps[index].id;
+        self.shares()
+            .iter()
+            .filter(|s| s.active && s.step == index)
+            .filter_map(|s| {
+                let p = self.participant(s.participant)?;
+                let answer = p.answers.get(step_id)?.get(&s.prompt)?;
+                let text = match (answer, &s.item) {
+                    (Answer::Text(t), None) => t.clone(),
+                    (Answer::List(items), Some(item)) => {
+                        items.iter().find(|i| &i.id == item)?.text.clone()
+                    }
+                    _ => return None,
+                };
+                if text.trim().is_empty() {
+                    return None;
+                }
+                let name = if s.named {
+                    p.name.as_ref().map(|n| n.as_str())
+                } else {
+                    None
+                };
+                Some((s, text, name))
+            })
+            .collect()
+    }
+
+    /// How many active shares step `index` has.
+    pub fn share_count(&self, index: usize) -> usize {
+        self.shared_items(index).len()
+    }
+}
