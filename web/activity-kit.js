@@ -1,6 +1,7 @@
 // Small helpers shared by the activity views (activity-*.js): SVG building,
 // keyed in-place list updates (no flicker), number formatting, client ids,
-// save-state lines and blob downloads. Text always goes in as text nodes.
+// save-state lines and blob downloads (with their button and status line).
+// Text always goes in as text nodes.
 
 import { el, setText, ui, getLang } from './common.js';
 
@@ -168,6 +169,30 @@ export async function downloadFile(url, authorization, fallbackName) {
   link.remove();
   window.setTimeout(() => URL.revokeObjectURL(href), 60_000);
   return { name, size: blob.size, type: blob.type };
+}
+
+/**
+ * A download started from a button, reported in a status line: the button is
+ * disabled and the line says "preparing" until the file is handed over, then
+ * names the file, or says why it failed (and turns `error`). `request`
+ * returns (or resolves to) {url, authorization, name}: the arguments of
+ * `downloadFile`; whatever it awaits first (e.g. typed answers settling)
+ * happens while the line says "preparing", and a rejection is reported too.
+ */
+export async function downloadWithStatus(button, status, request) {
+  button.disabled = true;
+  status.classList.remove('error');
+  setText(status, ui('download_preparing'));
+  try {
+    const { url, authorization, name } = await request();
+    const file = await downloadFile(url, authorization, name);
+    setText(status, ui('download_done', { name: file.name }));
+  } catch (error) {
+    status.classList.add('error');
+    setText(status, ui('download_failed', { msg: error.message }));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 /** Who holds something: a name, "en deltager" or "hele gruppen". */

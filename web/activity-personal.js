@@ -14,7 +14,7 @@
 //   facilitator  #shared-plans article[data-testid=shared-plan][data-participant={p}]
 
 import { el, setText, t, ui } from './common.js';
-import { reconcile, showSaveState, checkbox, downloadFile } from './activity-kit.js';
+import { reconcile, showSaveState, checkbox, downloadWithStatus } from './activity-kit.js';
 
 export function phone(root, ctx) {
   const areas = ctx.step.areas || [];
@@ -59,23 +59,16 @@ export function phone(root, ctx) {
   const status = el('p', { class: 'status', id: 'download-status', role: 'status' });
   const downloads = ['docx', 'html'].map((format) => {
     const button = el('button', { type: 'button', id: `download-${format}`, text: ui(`personal_download_${format}`) });
-    button.addEventListener('click', async () => {
-      button.disabled = true;
-      setText(status, ui('download_preparing'));
-      status.classList.remove('error');
-      try {
-        await ctx.settle();
-        const me = ctx.me();
-        const url = `/api/sessions/${encodeURIComponent(ctx.code)}/personal-plan?format=${format}&step=${encodeURIComponent(ctx.step.id)}`;
-        const file = await downloadFile(url, `Bearer ${me.id}:${me.secret}`, `min-trivsel-${ctx.code}.${format}`);
-        setText(status, ui('download_done', { name: file.name }));
-      } catch (error) {
-        status.classList.add('error');
-        setText(status, ui('download_failed', { msg: error.message }));
-      } finally {
-        button.disabled = false;
-      }
-    });
+    // What is still being typed goes to the server first: the file holds it.
+    button.addEventListener('click', () => downloadWithStatus(button, status, async () => {
+      await ctx.settle();
+      const me = ctx.me();
+      return {
+        url: `/api/sessions/${encodeURIComponent(ctx.code)}/personal-plan?format=${format}&step=${encodeURIComponent(ctx.step.id)}`,
+        authorization: `Bearer ${me.id}:${me.secret}`,
+        name: `min-trivsel-${ctx.code}.${format}`,
+      };
+    }));
     return button;
   });
   root.replaceChildren(
@@ -98,22 +91,12 @@ export function phone(root, ctx) {
 
 export function facilitator(root, ctx) {
   const status = el('p', { class: 'status', id: 'shared-plan-status', role: 'status' });
-  const fetchPlan = async (participant, format, button) => {
-    button.disabled = true;
-    status.classList.remove('error');
-    setText(status, ui('download_preparing'));
-    try {
-      const url = `/api/sessions/${encodeURIComponent(ctx.code)}/personal-plan?format=${format}`
-        + `&step=${encodeURIComponent(ctx.step.id)}&participant=${encodeURIComponent(participant)}`;
-      const file = await downloadFile(url, `Bearer ${ctx.token}`, `min-trivsel-${ctx.code}-${participant}.${format}`);
-      setText(status, ui('download_done', { name: file.name }));
-    } catch (error) {
-      status.classList.add('error');
-      setText(status, ui('download_failed', { msg: error.message }));
-    } finally {
-      button.disabled = false;
-    }
-  };
+  const fetchPlan = (participant, format, button) => downloadWithStatus(button, status, () => ({
+    url: `/api/sessions/${encodeURIComponent(ctx.code)}/personal-plan?format=${format}`
+      + `&step=${encodeURIComponent(ctx.step.id)}&participant=${encodeURIComponent(participant)}`,
+    authorization: `Bearer ${ctx.token}`,
+    name: `min-trivsel-${ctx.code}-${participant}.${format}`,
+  }));
   const list = el('div', { class: 'shared-plans', id: 'shared-plans', 'aria-live': 'polite' });
   const empty = el('p', { class: 'muted', text: ui('personal_none_shared') });
   root.replaceChildren(el('p', { class: 'muted small', text: ui('personal_fac_help') }), empty, list, status);

@@ -1,5 +1,6 @@
 // Shared helpers for all pages: storage, language, DOM building (textContent
-// only), server-clock countdowns and the reconnecting WebSocket client.
+// only), server-clock countdowns, the reconnecting WebSocket client and the
+// page's copy of the session that the server's messages keep up to date.
 // Nothing here touches the DOM or storage at import time.
 
 import { strings } from './i18n.js';
@@ -163,6 +164,37 @@ export function showOnly(visibleId, ids) {
     const node = byId(id);
     if (node) node.hidden = id !== visibleId;
   }
+}
+
+/**
+ * The connection line (#connection) of the console and the phones: "connected"
+ * or "waiting" by a `SessionSocket` status, hidden once the socket stopped.
+ */
+export function showConnection(status) {
+  const node = byId('connection');
+  node.hidden = status === 'stopped';
+  node.dataset.status = status;
+  setText(node, ui(status === 'live' ? 'connected' : 'waiting'));
+}
+
+/**
+ * A button that asks before it acts: `ask` hides itself and shows `confirm`
+ * (the question with its `yes` and `no` buttons), moving focus to `focus`;
+ * `no` hides the question again and gives focus back to `ask`; `yes` runs
+ * `onYes`.
+ */
+export function askFirst({ ask, confirm, yes, no, focus = no, onYes }) {
+  ask.addEventListener('click', () => {
+    ask.hidden = true;
+    confirm.hidden = false;
+    focus.focus();
+  });
+  no.addEventListener('click', () => {
+    confirm.hidden = true;
+    ask.hidden = false;
+    ask.focus();
+  });
+  yes.addEventListener('click', onYes);
 }
 
 // ---------------------------------------------------------------------------
@@ -417,6 +449,65 @@ export class SessionSocket {
     window.clearTimeout(this.retryTimer);
     this.retryTimer = window.setTimeout(() => this.connectNow(), delay);
   }
+}
+
+// ---------------------------------------------------------------------------
+// The page's copy of the session, folded from server messages.
+
+/**
+ * A fold of server messages into a page's state: the last `snapshot`'s
+ * `fields` (of seq, session, step, timer, progress, me, activity) with the
+ * later `step`, `activity`, `timer` and `progress` messages folded in, the
+ * clock synced from each message that carries `server_time`. Returns
+ * `follow(state, msg)`, which gives the state after `msg` — a new object for a
+ * snapshot, else `state` changed in place — or null when `msg` changes none of
+ * it: another type of message, no snapshot yet, another step's activity, or a
+ * field the page does not keep. With `seq` kept, every folded message renews
+ * it.
+ */
+export function stateMirror(fields) {
+  const keeps = new Set(fields);
+  return function follow(state, msg) {
+    if (msg.type === 'snapshot') {
+      syncClock(msg.server_time);
+      const next = {};
+      for (const field of fields) next[field] = field === 'activity' ? msg.activity ?? null : msg[field];
+      return next;
+    }
+    if (!state) return null;
+    switch (msg.type) {
+      case 'step':
+        state.step = msg.step;
+        state.activity = msg.activity ?? null;
+        break;
+      case 'activity':
+        if (!state.step || msg.index !== state.step.index) return null;
+        state.activity = msg.activity ?? null;
+        break;
+      case 'timer':
+        syncClock(msg.server_time);
+        state.timer = msg.timer;
+        break;
+      case 'progress':
+        if (!keeps.has('progress')) return null;
+        state.progress = msg;
+        break;
+      default:
+        return null;
+    }
+    if (keeps.has('seq')) state.seq = msg.seq;
+    return state;
+  };
+}
+
+/**
+ * The first message of a staff screen (console, projector): `hello` with its
+ * token and, after a reconnect, the last `seq` it saw.
+ */
+export function staffHello(token, lastSeq) {
+  const hello = { type: 'hello', token };
+  if (lastSeq !== null) hello.last_seq = lastSeq;
+  return hello;
 }
 
 /** Text for a server `error` message: ours by code, else the server's message. */

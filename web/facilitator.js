@@ -19,11 +19,11 @@
 
 import {
   ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText,
-  renderParagraphs, showOnly, pathCode, hashToken, newOpId, syncClock, runCountdown,
-  SessionSocket, errorText,
+  renderParagraphs, showOnly, askFirst, showConnection, pathCode, hashToken, newOpId, runCountdown,
+  SessionSocket, staffHello, stateMirror, errorText,
 } from './common.js';
 import { views } from './activities.js';
-import { downloadFile } from './activity-kit.js';
+import { downloadWithStatus } from './activity-kit.js';
 import { carriedOf, groupByKind } from './carried.js';
 
 const CODE = pathCode();
@@ -42,6 +42,7 @@ const EXPORTS = [
 
 /** {session, step, timer, progress, activity} from the last snapshot and later messages. */
 let state = null;
+const follow = stateMirror(['session', 'step', 'timer', 'progress', 'activity']);
 /** 'invalid' | 'not_found' | 'deleted' once the page cannot go on. */
 let fatal = null;
 let minutesForStep = null;
@@ -62,11 +63,7 @@ let carriedStep = null;
 let icsMinutesTouched = false;
 
 const socket = new SessionSocket(CODE, {
-  first: () => {
-    const hello = { type: 'hello', token: TOKEN };
-    if (socket.lastSeq !== null) hello.last_seq = socket.lastSeq;
-    return hello;
-  },
+  first: () => staffHello(TOKEN, socket.lastSeq),
   onMessage: handleMessage,
   onStatus: (status) => {
     showConnection(status);
@@ -75,42 +72,36 @@ const socket = new SessionSocket(CODE, {
   onFatal: (reason) => stop(reason === 'not_found' ? 'not_found' : 'invalid'),
 });
 
+/** What the console redraws once a server message changed `state`, by message type. */
+const onChange = {
+  snapshot(msg) {
+    if (msg.session) adoptSessionLang(msg.session.lang);
+    render();
+    refreshPeople();
+  },
+  step() {
+    render();
+    refreshPeople();
+  },
+  activity() {
+    if (view) view.update();
+    renderProgress();
+  },
+  timer: renderControls,
+  progress() {
+    renderProgress();
+    refreshPeople();
+  },
+};
+
 function handleMessage(msg) {
+  const next = follow(state, msg);
+  if (next) {
+    state = next;
+    onChange[msg.type](msg);
+    return;
+  }
   switch (msg.type) {
-    case 'snapshot':
-      syncClock(msg.server_time);
-      state = {
-        session: msg.session, step: msg.step, timer: msg.timer, progress: msg.progress, activity: msg.activity ?? null,
-      };
-      if (msg.session) adoptSessionLang(msg.session.lang);
-      render();
-      refreshPeople();
-      break;
-    case 'step':
-      if (!state) return;
-      state.step = msg.step;
-      state.activity = msg.activity ?? null;
-      render();
-      refreshPeople();
-      break;
-    case 'activity':
-      if (!state || msg.index !== state.step.index) return;
-      state.activity = msg.activity ?? null;
-      if (view) view.update();
-      renderProgress();
-      break;
-    case 'timer':
-      if (!state) return;
-      syncClock(msg.server_time);
-      state.timer = msg.timer;
-      renderControls();
-      break;
-    case 'progress':
-      if (!state) return;
-      state.progress = msg;
-      renderProgress();
-      refreshPeople();
-      break;
     case 'ack': {
       const done = pending.get(msg.op);
       if (done) {
@@ -168,13 +159,6 @@ function command(fields, onAck = null, where = 'status') {
 
 // ---------------------------------------------------------------------------
 // Rendering
-
-function showConnection(status) {
-  const node = byId('connection');
-  node.hidden = status === 'stopped';
-  node.dataset.status = status;
-  setText(node, ui(status === 'live' ? 'connected' : 'waiting'));
-}
 
 function render() {
   if (fatal) {
@@ -353,22 +337,15 @@ async function downloadCalendar(event) {
     byId('ics-minutes').focus();
     return;
   }
-  const button = byId('ics-download');
-  button.disabled = true;
-  status.classList.remove('error');
-  setText(status, ui('download_preparing'));
-  try {
+  await downloadWithStatus(byId('ics-download'), status, () => {
     const code = state?.session?.code || CODE;
     const query = `start=${encodeURIComponent(start)}&minutes=${minutes}`;
-    const file = await downloadFile(`/api/sessions/${encodeURIComponent(code)}/invitation.ics?${query}`,
-      `Bearer ${TOKEN}`, `trivsel-${code}.ics`);
-    setText(status, ui('download_done', { name: file.name }));
-  } catch (error) {
-    status.classList.add('error');
-    setText(status, ui('download_failed', { msg: error.message }));
-  } finally {
-    button.disabled = false;
-  }
+    return {
+      url: `/api/sessions/${encodeURIComponent(code)}/invitation.ics?${query}`,
+      authorization: `Bearer ${TOKEN}`,
+      name: `trivsel-${code}.ics`,
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -403,22 +380,15 @@ function renderSeries() {
   }));
 }
 
-async function exportSeries(format, button) {
-  const status = byId('series-export-status');
-  button.disabled = true;
-  status.classList.remove('error');
-  setText(status, ui('download_preparing'));
-  try {
+function exportSeries(format, button) {
+  return downloadWithStatus(button, byId('series-export-status'), () => {
     const code = state?.session?.code || CODE;
-    const file = await downloadFile(`/api/series/${encodeURIComponent(code)}/export?format=${format}`,
-      `Bearer ${TOKEN}`, `trivsel-serie-${code}.${format}`);
-    setText(status, ui('download_done', { name: file.name }));
-  } catch (error) {
-    status.classList.add('error');
-    setText(status, ui('download_failed', { msg: error.message }));
-  } finally {
-    button.disabled = false;
-  }
+    return {
+      url: `/api/series/${encodeURIComponent(code)}/export?format=${format}`,
+      authorization: `Bearer ${TOKEN}`,
+      name: `trivsel-serie-${code}.${format}`,
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -486,22 +456,15 @@ async function loadCatalog() {
   if (state && !fatal) render();
 }
 
-async function exportAs({ format, ext }, button) {
-  const status = byId('export-status');
-  button.disabled = true;
-  status.classList.remove('error');
-  setText(status, ui('download_preparing'));
-  try {
+function exportAs({ format, ext }, button) {
+  return downloadWithStatus(button, byId('export-status'), () => {
     const code = state?.session?.code || CODE;
-    const file = await downloadFile(`/api/sessions/${encodeURIComponent(code)}/export?format=${format}`,
-      `Bearer ${TOKEN}`, `trivsel-${code}.${ext}`);
-    setText(status, ui('download_done', { name: file.name }));
-  } catch (error) {
-    status.classList.add('error');
-    setText(status, ui('download_failed', { msg: error.message }));
-  } finally {
-    button.disabled = false;
-  }
+    return {
+      url: `/api/sessions/${encodeURIComponent(code)}/export?format=${format}`,
+      authorization: `Bearer ${TOKEN}`,
+      name: `trivsel-${code}.${ext}`,
+    };
+  });
 }
 
 function renderControls() {
@@ -661,17 +624,11 @@ function init() {
     return button;
   }));
 
-  byId('delete-session').addEventListener('click', () => {
-    byId('delete-session').hidden = true;
-    byId('delete-confirm').hidden = false;
-    byId('delete-no').focus();
+  // "Nej" has the focus first: deleting cannot be undone.
+  askFirst({
+    ask: byId('delete-session'), confirm: byId('delete-confirm'), yes: byId('delete-yes'), no: byId('delete-no'),
+    onYes: deleteSession,
   });
-  byId('delete-no').addEventListener('click', () => {
-    byId('delete-confirm').hidden = true;
-    byId('delete-session').hidden = false;
-    byId('delete-session').focus();
-  });
-  byId('delete-yes').addEventListener('click', deleteSession);
 
   byId('invitation-copy').addEventListener('click', copyInvitation);
   byId('ics-form').addEventListener('submit', downloadCalendar);

@@ -10,8 +10,8 @@
 
 import {
   store, ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange,
-  byId, setText, renderParagraphs, showOnly, pathCode, hashToken, newOpId, syncClock, runCountdown,
-  SessionSocket, errorText,
+  byId, setText, renderParagraphs, showOnly, askFirst, showConnection, pathCode, hashToken, newOpId, runCountdown,
+  SessionSocket, stateMirror, errorText,
 } from './common.js';
 import { Outbox, overlay, applyToMe } from './outbox.js';
 import { views } from './activities.js';
@@ -36,8 +36,9 @@ const RATE_LIMIT_RETRY_MS = 3000;
 
 /** Identity {id, secret, name} or null. */
 let me = PREVIEW ? { id: 'preview', secret: '', name: null } : validMe(store.get(ME_KEY));
-/** Last snapshot with later step/timer messages and acks folded in. */
+/** Last snapshot with later step/activity/timer messages and acks folded in (kept in storage). */
 let state = me ? local.get(SNAPSHOT_KEY) : null;
+const follow = stateMirror(['seq', 'session', 'step', 'timer', 'me', 'activity']);
 const outbox = new Outbox(OUTBOX_KEY, local, newOpId);
 /** Pending (debounced) answers: key "step/prompt" -> {step, prompt, value, timer}. */
 const drafts = new Map();
@@ -84,45 +85,39 @@ function clearLocal() {
 // ---------------------------------------------------------------------------
 // Server messages
 
+/** What the page does once a server message changed `state`, by message type; it is stored each time. */
+const onChange = {
+  snapshot(msg) {
+    if (msg.me && msg.me.id && !PREVIEW) {
+      me = { id: msg.me.id, secret: msg.me.secret, name: msg.me.name ?? null };
+      store.set(ME_KEY, me);
+    }
+    if (msg.session) adoptSessionLang(msg.session.lang);
+    persist();
+    flushOutbox();
+    render();
+  },
+  step() {
+    persist();
+    render();
+  },
+  activity() {
+    persist();
+    syncInputs();
+  },
+  timer: persist,
+};
+
 function handleMessage(msg) {
+  // What is typed belongs to the step it was typed on: send it before the step changes.
+  if (msg.type === 'step' && state) commitAllDrafts();
+  const next = follow(state, msg);
+  if (next) {
+    state = next;
+    onChange[msg.type](msg);
+    return;
+  }
   switch (msg.type) {
-    case 'snapshot':
-      syncClock(msg.server_time);
-      if (msg.me && msg.me.id && !PREVIEW) {
-        me = { id: msg.me.id, secret: msg.me.secret, name: msg.me.name ?? null };
-        store.set(ME_KEY, me);
-      }
-      state = {
-        seq: msg.seq, session: msg.session, step: msg.step, timer: msg.timer, me: msg.me, activity: msg.activity ?? null,
-      };
-      if (msg.session) adoptSessionLang(msg.session.lang);
-      persist();
-      flushOutbox();
-      render();
-      break;
-    case 'step':
-      if (!state) return;
-      commitAllDrafts();
-      state.seq = msg.seq;
-      state.step = msg.step;
-      state.activity = msg.activity ?? null;
-      persist();
-      render();
-      break;
-    case 'activity':
-      if (!state || !state.step || msg.index !== state.step.index) return;
-      state.seq = msg.seq;
-      state.activity = msg.activity ?? null;
-      persist();
-      syncInputs();
-      break;
-    case 'timer':
-      if (!state) return;
-      syncClock(msg.server_time);
-      state.seq = msg.seq;
-      state.timer = msg.timer;
-      persist();
-      break;
     case 'ack': {
       const op = outbox.remove(msg.op);
       if (op && state) {
@@ -141,7 +136,7 @@ function handleMessage(msg) {
       endSession('deleted');
       break;
     default:
-      // progress and future message types do not concern participants.
+      // progress (not kept: see `follow`) and future message types do not concern participants.
       break;
   }
 }
@@ -335,13 +330,6 @@ function forgotten() {
 // ---------------------------------------------------------------------------
 // Rendering
 
-function showConnection(status) {
-  const node = byId('connection');
-  node.hidden = status === 'stopped';
-  node.dataset.status = status;
-  setText(node, ui(status === 'live' ? 'connected' : 'waiting'));
-}
-
 function render() {
   if (ended) {
     showOnly('view-message', VIEWS);
@@ -449,17 +437,10 @@ function init() {
     socket.start();
   });
 
-  byId('forget-button').addEventListener('click', () => {
-    byId('forget-button').hidden = true;
-    byId('forget-confirm').hidden = false;
-    byId('forget-yes').focus();
+  askFirst({
+    ask: byId('forget-button'), confirm: byId('forget-confirm'), yes: byId('forget-yes'), no: byId('forget-no'),
+    focus: byId('forget-yes'), onYes: forgetMe,
   });
-  byId('forget-no').addEventListener('click', () => {
-    byId('forget-confirm').hidden = true;
-    byId('forget-button').hidden = false;
-    byId('forget-button').focus();
-  });
-  byId('forget-yes').addEventListener('click', forgetMe);
 
   byId('ready-button').addEventListener('click', () => {
     if (!state?.step) return;

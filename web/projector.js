@@ -10,7 +10,7 @@
 
 import {
   ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, setText,
-  renderParagraphs, showOnly, pathCode, hashToken, syncClock, runCountdown, SessionSocket,
+  renderParagraphs, showOnly, pathCode, hashToken, runCountdown, SessionSocket, staffHello, stateMirror,
 } from './common.js';
 import { views } from './activities.js';
 import { roomCarried, roomShowsCarried } from './carried.js';
@@ -19,8 +19,9 @@ const CODE = pathCode();
 const TOKEN = hashToken();
 const VIEWS = ['view-message', 'view-screen'];
 
-/** {session, step, timer, progress, activity} */
+/** {session, step, timer, progress, activity} from the last snapshot and later messages. */
 let state = null;
+const follow = stateMirror(['session', 'step', 'timer', 'progress', 'activity']);
 let fatal = null;
 /** The current step's activity view and the step it belongs to. */
 let view = null;
@@ -31,49 +32,22 @@ let carriedView = null;
 const CARRIED_MAX = 8;
 
 const socket = new SessionSocket(CODE, {
-  first: () => {
-    const hello = { type: 'hello', token: TOKEN };
-    if (socket.lastSeq !== null) hello.last_seq = socket.lastSeq;
-    return hello;
-  },
+  first: () => staffHello(TOKEN, socket.lastSeq),
   onMessage: handleMessage,
   onStatus: showConnection,
   onFatal: (reason) => stop(reason === 'not_found' ? 'not_found' : 'invalid'),
 });
 
+/** Every change the room can see shows at once: the screen is drawn again. */
 function handleMessage(msg) {
-  switch (msg.type) {
-    case 'snapshot':
-      syncClock(msg.server_time);
-      state = {
-        session: msg.session, step: msg.step, timer: msg.timer, progress: msg.progress, activity: msg.activity ?? null,
-      };
-      if (msg.session) adoptSessionLang(msg.session.lang);
-      break;
-    case 'step':
-      if (!state) return;
-      state.step = msg.step;
-      state.activity = msg.activity ?? null;
-      break;
-    case 'activity':
-      if (!state || msg.index !== state.step.index) return;
-      state.activity = msg.activity ?? null;
-      break;
-    case 'timer':
-      if (!state) return;
-      syncClock(msg.server_time);
-      state.timer = msg.timer;
-      break;
-    case 'progress':
-      if (!state) return;
-      state.progress = msg;
-      break;
-    case 'deleted':
-      stop('deleted');
-      return;
-    default:
-      return;
+  if (msg.type === 'deleted') {
+    stop('deleted');
+    return;
   }
+  const next = follow(state, msg);
+  if (!next) return;
+  state = next;
+  if (msg.type === 'snapshot' && msg.session) adoptSessionLang(msg.session.lang);
   render();
 }
 

@@ -12,7 +12,7 @@
 // a.facilitator-link, a.projector-link), #series-export-{docx,html}.
 
 import { ui, t, getLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText } from './common.js';
-import { downloadFile } from './activity-kit.js';
+import { downloadWithStatus } from './activity-kit.js';
 
 /** Which step kinds can be customised, with the field the server expects and its limit. */
 const CUSTOMISABLE = {
@@ -341,21 +341,12 @@ function renderSeries() {
 
 async function exportSeries(format, button) {
   if (!createdSeries) return;
-  const status = byId('series-export-status');
   const code = createdSeries.meetings?.[0]?.code;
-  button.disabled = true;
-  status.classList.remove('error');
-  setText(status, ui('download_preparing'));
-  try {
-    const file = await downloadFile(`/api/series/${encodeURIComponent(code)}/export?format=${format}`,
-      `Bearer ${createdSeries.facilitator_token}`, `trivsel-serie-${code}.${format}`);
-    setText(status, ui('download_done', { name: file.name }));
-  } catch (error) {
-    status.classList.add('error');
-    setText(status, ui('download_failed', { msg: error.message }));
-  } finally {
-    button.disabled = false;
-  }
+  await downloadWithStatus(button, byId('series-export-status'), () => ({
+    url: `/api/series/${encodeURIComponent(code)}/export?format=${format}`,
+    authorization: `Bearer ${createdSeries.facilitator_token}`,
+    name: `trivsel-serie-${code}.${format}`,
+  }));
 }
 
 function goToCode(event) {
