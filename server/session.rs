@@ -297,8 +297,8 @@ pub fn join_url(base: &str, code: &JoinCode) -> String {
 }
 
 struct Conn {
-    /// Who gives this connection's commands.
-    actor: Role,
+    /// Who gives this connection's commands; `None` for a preview, which may give none.
+    role: Option<Role>,
     /// Whom its screen shows things to.
     audience: Audience,
     messages: mpsc::Sender<Outgoing>,
@@ -448,19 +448,18 @@ impl SessionActor {
                 let _ = reply.send(result);
             }
             ToActor::Message { conn, msg } => {
-                let Some((actor, audience)) = self.conns.get(&conn).map(|c| (c.actor, c.audience))
-                else {
+                let Some(role) = self.conns.get(&conn).map(|c| c.role) else {
                     return;
                 };
                 let command = msg.and_then(|m| m.into_command(now_ms()));
-                let reply = match command {
-                    Err(e) => Reply::Error(e),
+                let reply = match (command, role) {
+                    (Err(e), _) => Reply::Error(e),
                     // A preview may look, not act.
-                    Ok(command) if audience == Audience::Preview => Reply::Error(WireError::rule(
+                    (Ok(command), None) => Reply::Error(WireError::rule(
                         command.op(),
                         &crate::domain::RuleError::NotAllowed,
                     )),
-                    Ok(command) => self.command(actor, command, events, owed),
+                    (Ok(command), Some(role)) => self.command(role, command, events, owed),
                 };
                 owed.replies.push((conn, reply));
             }
@@ -514,7 +513,7 @@ impl SessionActor {
         owed: &mut Owed,
     ) -> Result<ConnId, OpenError> {
         let mut preview = false;
-        let actor = match opening {
+        let role = match opening {
             Opening::Staff {
                 token,
                 preview: wants_preview,
@@ -526,7 +525,7 @@ impl SessionActor {
                 // A preview sees what a phone sees before joining: participant views, no
                 // answers of anyone, and it may do nothing (see `ToActor::Message`).
                 preview = wants_preview;
-                if preview { Role::Newcomer } else { role }
+                role
             }
             Opening::Resume {
                 participant,
@@ -558,15 +557,15 @@ impl SessionActor {
         };
         let id = self.next_conn;
         self.next_conn += 1;
-        if let Role::Participant(p) = actor {
+        if let Role::Participant(p) = role {
             *self.connected.entry(p).or_default() += 1;
             owed.progress = true;
         }
         self.conns.insert(
             id,
             Conn {
-                actor,
-                audience: Audience::of(actor, preview),
+                role: (!preview).then_some(role),
+                audience: Audience::of(role, preview),
                 messages: outlet.messages,
                 close: Some(outlet.close),
             },
@@ -650,7 +649,7 @@ impl SessionActor {
     /// Forgets a connection, keeping the connected counts right.
     fn forget(&mut self, conn: ConnId) -> Option<Conn> {
         let removed = self.conns.remove(&conn)?;
-        if let Role::Participant(p) = removed.actor
+        if let Some(Role::Participant(p)) = removed.role
             && let Some(n) = self.connected.get_mut(&p)
         {
             *n -= 1;
@@ -663,7 +662,7 @@ impl SessionActor {
 
     fn drop_conn(&mut self, conn: ConnId, owed: &mut Owed) {
         if let Some(removed) = self.forget(conn) {
-            owed.progress |= matches!(removed.actor, Role::Participant(_));
+            owed.progress |= matches!(removed.role, Some(Role::Participant(_)));
         }
     }
 
@@ -796,7 +795,7 @@ impl SessionActor {
                     let _ = close.send(protocol::CLOSE_TOO_SLOW);
                 }
                 // The counts changed; the staff hear it with the next staff update.
-                self.staff_owed.progress |= matches!(removed.actor, Role::Participant(_));
+                self.staff_owed.progress |= matches!(removed.role, Some(Role::Participant(_)));
             }
         }
     }
@@ -804,8 +803,8 @@ impl SessionActor {
     fn snapshot_for(&self, conn: ConnId) -> Option<Utf8Bytes> {
         let conn = self.conns.get(&conn)?;
         let session = &self.session;
-        let me = match conn.actor {
-            Role::Participant(id) => session.participant(id),
+        let me = match conn.role {
+            Some(Role::Participant(id)) => session.participant(id),
             _ => None,
         };
         let links = Links {

@@ -132,7 +132,7 @@ pub enum Role {
     Projector,
     /// A joined participant.
     Participant(ParticipantId),
-    /// Someone not yet joined.
+    /// Someone not yet joined: may only join.
     Newcomer,
 }
 
