@@ -4,6 +4,7 @@ mod activities;
 mod api;
 mod bench;
 mod common;
+mod compat;
 mod crash;
 mod durability;
 mod faults;
