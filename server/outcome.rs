@@ -3,7 +3,7 @@
 //! at least `min_group` answered, shared items only when their author shared them); exports
 //! (`export`) render it. It is the JSON export's schema, so it derives `Serialize`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::content::Text;
 
@@ -190,7 +190,7 @@ pub struct PlanRow {
 
 /// A participant's own "Min trivsel som leder" plan (the 1:1 tool). Only ever exported to its
 /// author, or to the facilitator once the author shared it.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PersonalPlan {
     /// Programme title.
     pub programme: Text,
@@ -205,7 +205,7 @@ pub struct PersonalPlan {
 }
 
 /// One area of a personal plan.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PersonalArea {
     /// E.g. "Selvledelse".
     pub title: Text,

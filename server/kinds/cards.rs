@@ -4,7 +4,6 @@
 
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::{Ctx, Field, Kind, live_text, required};
 use crate::audience::Audience;
@@ -13,6 +12,7 @@ use crate::domain::activity::MAX_LIVE_TEXT;
 use crate::domain::{Action, By, Change, DealTo, ParticipantId, RuleError, Session};
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
+use crate::protocol::{ActivityView, CardView, CardsView, CurrentCard, DeckCard, PersonView};
 
 /// Most cards a facilitator may add to one step.
 pub const MAX_ADDED_CARDS: usize = 100;
@@ -163,45 +163,50 @@ impl Kind for Cards {
         Ok(())
     }
 
-    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+    fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
         let (session, index) = (cx.session, cx.index);
         let state = &cx.state.cards;
-        let name_of = |p: ParticipantId| {
-            session
-                .participant(p)
+        let person = |id: ParticipantId| PersonView {
+            id: id.to_string(),
+            name: session
+                .participant(id)
                 .and_then(|p| p.name.as_ref())
-                .map(|n| n.as_str().to_owned())
+                .map(|n| n.as_str().to_owned()),
         };
         let deck = session.deck(index);
-        let current = session.current_card(index).map(|(dealt, card)| {
-            let mut current = json!({
-                "card": { "id": card.id, "text": card.text },
-                "to": dealt.to.map(|p| json!({ "id": p.to_string(), "name": name_of(p) })),
-                "passed": dealt.passed,
+        let current = session
+            .current_card(index)
+            .map(|(dealt, card)| CurrentCard {
+                card: CardView {
+                    id: card.id.clone(),
+                    text: card.text.clone(),
+                },
+                to: dealt.to.map(person),
+                passed: dealt.passed,
+                notes: audience.is_staff().then(|| dealt.notes.clone()),
             });
-            if audience.is_staff() {
-                current["notes"] = json!(dealt.notes);
-            }
-            current
-        });
-        let mut view = json!({
-            "kind": "cards",
-            "deck_size": deck.len(),
-            "dealt_count": state.dealt.len(),
-            "current": current,
-        });
-        if audience.is_facilitator() {
-            view["deck"] = deck
-                .iter()
-                .map(|c| json!({ "id": c.id, "text": c.text, "dealt": state.dealt.iter().any(|d| d.card == c.id) }))
-                .collect();
-            view["participants"] = session
-                .participants()
-                .iter()
-                .map(|p| json!({ "id": p.id.to_string(), "name": p.name.as_ref().map(|n| n.as_str()) }))
-                .collect();
-        }
-        view
+        let facilitator = audience.is_facilitator();
+        Some(ActivityView::Cards(CardsView {
+            deck_size: deck.len(),
+            dealt_count: state.dealt.len(),
+            current,
+            deck: facilitator.then(|| {
+                deck.iter()
+                    .map(|c| DeckCard {
+                        id: c.id.clone(),
+                        text: c.text.clone(),
+                        dealt: state.dealt.iter().any(|d| d.card == c.id),
+                    })
+                    .collect()
+            }),
+            participants: facilitator.then(|| {
+                session
+                    .participants()
+                    .iter()
+                    .map(|p| person(p.id))
+                    .collect()
+            }),
+        }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {

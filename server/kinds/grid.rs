@@ -8,9 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
-use super::{Ctx, Field, Kind, fold_reveal, live_text, required, stat_json};
+use super::{Ctx, Field, Kind, fold_reveal, live_text, required};
 use crate::audience::Audience;
 use crate::content::{Step, Topic};
 use crate::domain::activity::MAX_LIVE_TEXT;
@@ -19,6 +18,7 @@ use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
 use crate::outcome::Stat;
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
+use crate::protocol::{ActivityView, GridView, TopicResultView, TopicView};
 
 /// Most topics a grid may have.
 pub const MAX_TOPICS: usize = 50;
@@ -260,45 +260,42 @@ impl Kind for Grid {
         Ok(())
     }
 
-    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+    fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
         let (session, index, step) = (cx.session, cx.index, cx.step);
         let state = &cx.state.grid;
         let revealed = cx.state.revealed;
-        let topics: Vec<Value> = session
-            .topics(index)
-            .iter()
-            .map(|t| json!({ "id": t.id, "text": t.text }))
-            .collect();
-        let mut view = json!({
-            "kind": "grid",
-            "scale_max": step.scale_max,
-            "topics": topics,
-            "participant_topics": session.participants_add_topics(index),
-            "voting": state.voting,
-            "revealed": revealed,
-            "priorities": state.priorities,
-            "agreed": state.agreed,
-        });
-        if audience.is_staff() {
-            view["raters"] = json!(session.grid_raters(index));
-            view["published"] = json!(cx.state.published.is_some());
-        }
-        if audience.sees_results(revealed) {
-            view["results"] = session
-                .topic_stats(index)
-                .into_iter()
-                .map(|t| {
-                    json!({
-                        "topic": t.topic,
-                        "raters": t.raters,
-                        "importance": stat_json(t.importance),
-                        "success": stat_json(t.success),
-                        "dots": t.dots,
-                    })
+        let staff = audience.is_staff();
+        Some(ActivityView::Grid(GridView {
+            scale_max: step.scale_max,
+            topics: session
+                .topics(index)
+                .iter()
+                .map(|t| TopicView {
+                    id: t.id.clone(),
+                    text: t.text.clone(),
                 })
-                .collect();
-        }
-        view
+                .collect(),
+            participant_topics: session.participants_add_topics(index),
+            voting: state.voting,
+            revealed,
+            priorities: state.priorities.clone(),
+            agreed: state.agreed.clone(),
+            raters: staff.then(|| session.grid_raters(index)),
+            published: staff.then_some(cx.state.published.is_some()),
+            results: audience.sees_results(revealed).then(|| {
+                session
+                    .topic_stats(index)
+                    .into_iter()
+                    .map(|t| TopicResultView {
+                        topic: t.topic,
+                        raters: t.raters,
+                        importance: t.importance.map(Into::into),
+                        success: t.success.map(Into::into),
+                        dots: t.dots,
+                    })
+                    .collect()
+            }),
+        }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {

@@ -1,10 +1,9 @@
 //! Info: something to read or hear — an introduction, a break, a text to think about. No
 //! input, no activity.
 
-use serde_json::Value;
-
 use super::{Ctx, Field, Kind};
 use crate::audience::Audience;
+use crate::protocol::ActivityView;
 
 /// The info kind.
 pub struct Info;
@@ -14,7 +13,7 @@ impl Kind for Info {
         &[]
     }
 
-    fn view(&self, _cx: &Ctx, _audience: Audience) -> Value {
-        Value::Null
+    fn view(&self, _cx: &Ctx, _audience: Audience) -> Option<ActivityView> {
+        None
     }
 }

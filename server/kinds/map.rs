@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
-use super::{Ctx, Field, Kind, fold_reveal, required, stat_json};
+use super::{Ctx, Field, Kind, fold_reveal, required};
 use crate::audience::Audience;
 use crate::content::Step;
 use crate::domain::activity::normalise;
@@ -17,6 +16,7 @@ use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
 use crate::outcome::Stat;
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
+use crate::protocol::{ActivityView, ActorView, MapView};
 
 /// Longest map actor label, in characters.
 pub const MAX_LABEL_CHARS: usize = 80;
@@ -124,29 +124,27 @@ impl Kind for Map {
         }
     }
 
-    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+    fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
         let (session, index) = (cx.session, cx.index);
         let revealed = cx.state.revealed;
-        let mut view = json!({ "kind": "map", "revealed": revealed });
-        if audience.is_staff() {
-            view["contributors"] = json!(session.map_contributors(index));
-            view["published"] = json!(cx.state.published.is_some());
-        }
-        if audience.sees_results(revealed) {
-            view["actors"] = session
-                .actor_stats(index)
-                .into_iter()
-                .map(|a| {
-                    json!({
-                        "label": a.label,
-                        "named_by": a.named_by,
-                        "influence": stat_json(a.influence),
-                        "effect": stat_json(a.effect),
+        let staff = audience.is_staff();
+        Some(ActivityView::Map(MapView {
+            revealed,
+            contributors: staff.then(|| session.map_contributors(index)),
+            published: staff.then_some(cx.state.published.is_some()),
+            actors: audience.sees_results(revealed).then(|| {
+                session
+                    .actor_stats(index)
+                    .into_iter()
+                    .map(|a| ActorView {
+                        label: a.label,
+                        named_by: a.named_by,
+                        influence: a.influence.map(Into::into),
+                        effect: a.effect.map(Into::into),
                     })
-                })
-                .collect();
-        }
-        view
+                    .collect()
+            }),
+        }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {

@@ -28,14 +28,13 @@ pub mod personal_plan;
 pub mod plan;
 pub mod reflection;
 
-use serde_json::Value;
-
 use crate::audience::Audience;
 use crate::content::{Step, StepKind, Text};
 use crate::domain::answers::{Answer, AnswerInput};
 use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session, StepState};
 use crate::outcome;
 use crate::print::Paper;
+use crate::protocol::ActivityView;
 
 /// The content fields of a step that belong to one kind or a few (the rest are common: id,
 /// kind, title, body, notes, minutes). A step may only fill in the fields its kind uses.
@@ -146,8 +145,8 @@ pub trait Kind: Sync {
         Ok(())
     }
 
-    /// The step's activity as `audience` may see it (`null` for kinds without one).
-    fn view(&self, cx: &Ctx, audience: Audience) -> Value;
+    /// The step's activity as `audience` may see it (`None` for kinds without one).
+    fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView>;
 
     /// Adds this step's part of the shareable outcome: a section, rows of the action plan.
     fn outcome(&self, cx: &Ctx, out: &mut outcome::Outcome) {
@@ -217,18 +216,5 @@ fn live_text(text: &str) -> Text {
     Text {
         da: text.to_owned(),
         en: text.to_owned(),
-    }
-}
-
-/// A statistic on the wire and in the outcome: mean and spread rounded to two decimals on the
-/// wire, exact in the outcome.
-fn stat_json(stat: Option<crate::outcome::Stat>) -> Value {
-    match stat {
-        Some(s) => serde_json::json!({
-            "mean": (s.mean * 100.0).round() / 100.0,
-            "sd": (s.sd * 100.0).round() / 100.0,
-            "n": s.n,
-        }),
-        None => Value::Null,
     }
 }

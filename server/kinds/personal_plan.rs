@@ -3,7 +3,6 @@
 //! a 1:1), never with a shared screen.
 
 use anyhow::bail;
-use serde_json::{Value, json};
 
 use super::{Ctx, Field, Kind};
 use crate::audience::Audience;
@@ -12,6 +11,7 @@ use crate::domain::answers::{Answer, AnswerInput, PersonalEntry, chars};
 use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
 use crate::outcome;
 use crate::print::Paper;
+use crate::protocol::{ActivityView, PersonalPlanView, SharedPlan};
 
 /// Longest personal-plan text, in characters.
 pub const MAX_PLAN_TEXT: usize = 2000;
@@ -74,20 +74,22 @@ impl Kind for PersonalPlan {
         }
     }
 
-    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+    fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
         let (session, index) = (cx.session, cx.index);
-        let mut view = json!({ "kind": "personal_plan" });
-        if audience.is_facilitator() {
-            view["shared"] = session
+        let shared = audience.is_facilitator().then(|| {
+            session
                 .shared_plans(index)
                 .into_iter()
                 .filter_map(|p| {
                     let plan = session.personal_plan(p, index)?;
-                    Some(json!({ "participant": p.to_string(), "plan": plan }))
+                    Some(SharedPlan {
+                        participant: p.to_string(),
+                        plan,
+                    })
                 })
-                .collect();
-        }
-        view
+                .collect()
+        });
+        Some(ActivityView::PersonalPlan(PersonalPlanView { shared }))
     }
 
     fn print(&self, step: &Step, paper: &mut Paper) {

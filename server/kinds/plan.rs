@@ -4,7 +4,6 @@
 
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::{Ctx, Field, Kind, required, text_ok};
 use crate::audience::Audience;
@@ -12,6 +11,7 @@ use crate::content::Step;
 use crate::domain::{Action, By, Change, RowFields, RuleError, Session};
 use crate::outcome::{self, Outcome};
 use crate::print::Paper;
+use crate::protocol::{ActivityView, PlanView, RowView};
 
 /// Most rows an action plan may have.
 pub const MAX_ROWS: usize = 100;
@@ -155,15 +155,15 @@ impl Kind for Plan {
         Ok(())
     }
 
-    fn view(&self, cx: &Ctx, _audience: Audience) -> Value {
-        let rows: Vec<Value> = cx
+    fn view(&self, cx: &Ctx, _audience: Audience) -> Option<ActivityView> {
+        let rows = cx
             .state
             .plan
             .rows
             .iter()
-            .map(|r| row_json(&r.id, r))
+            .map(|r| row_view(&r.id, r))
             .collect();
-        json!({ "kind": "plan", "rows": rows })
+        Some(ActivityView::Plan(PlanView { rows }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
@@ -246,16 +246,17 @@ fn days_in(year: u32, month: u32) -> u32 {
 }
 
 /// One action-plan row as every screen sees it, under the id `id`.
-pub(super) fn row_json(id: &str, r: &PlanRow) -> Value {
-    json!({
-        "id": id,
-        "area": r.fields.area,
-        "action": r.fields.action,
-        "first_step": r.fields.first_step,
-        "owner": r.fields.owner,
-        "deadline": r.fields.deadline,
-        "follow_up": r.fields.follow_up,
-        "answers": r.fields.answers,
-        "accepted": r.accepted,
-    })
+pub(super) fn row_view(id: &str, r: &PlanRow) -> RowView {
+    let f = &r.fields;
+    RowView {
+        id: id.to_owned(),
+        area: f.area.clone(),
+        action: f.action.clone(),
+        first_step: f.first_step.clone(),
+        owner: f.owner.clone(),
+        deadline: f.deadline.clone(),
+        follow_up: f.follow_up.clone(),
+        answers: f.answers.clone(),
+        accepted: r.accepted,
+    }
 }

@@ -6,7 +6,6 @@
 use std::collections::HashSet;
 
 use anyhow::bail;
-use serde_json::{Value, json};
 
 use super::{Ctx, Field, Kind, fold_reveal, required};
 use crate::audience::Audience;
@@ -18,6 +17,7 @@ use crate::domain::answers::{
 use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
+use crate::protocol::{ActivityView, ReflectionView, ScaleView, SharedView};
 
 /// The reflection kind.
 pub struct Reflection;
@@ -217,26 +217,38 @@ impl Kind for Reflection {
         }
     }
 
-    fn view(&self, cx: &Ctx, audience: Audience) -> Value {
+    fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
         let (session, index, state) = (cx.session, cx.index, cx.state);
-        let mut view = json!({ "kind": "reflection", "revealed": state.revealed });
-        if audience.is_staff() {
-            view["shared_count"] = json!(session.share_count(index));
-            view["published"] = json!(state.published.is_some());
-        }
-        if audience.sees_results(state.revealed) {
-            view["scales"] = session
-                .scale_counts(index)
-                .into_iter()
-                .map(|c| json!({ "prompt": c.prompt, "n": c.n, "counts": c.counts }))
-                .collect();
-            view["shared"] = session
-                .shared_items(index)
-                .into_iter()
-                .map(|(share, text, name)| json!({ "id": share.id, "text": text, "author": name, "group": share.group }))
-                .collect();
-        }
-        view
+        let staff = audience.is_staff();
+        let results = audience.sees_results(state.revealed);
+        Some(ActivityView::Reflection(ReflectionView {
+            revealed: state.revealed,
+            shared_count: staff.then(|| session.share_count(index)),
+            published: staff.then_some(state.published.is_some()),
+            scales: results.then(|| {
+                session
+                    .scale_counts(index)
+                    .into_iter()
+                    .map(|c| ScaleView {
+                        prompt: c.prompt,
+                        n: c.n,
+                        counts: c.counts,
+                    })
+                    .collect()
+            }),
+            shared: results.then(|| {
+                session
+                    .shared_items(index)
+                    .into_iter()
+                    .map(|(share, text, name)| SharedView {
+                        id: share.id,
+                        text,
+                        author: name.map(str::to_owned),
+                        group: share.group.clone(),
+                    })
+                    .collect()
+            }),
+        }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {

@@ -36,7 +36,7 @@ pub enum ServerMsg<'a> {
         /// Counts (facilitator and projector only).
         progress: Option<ProgressView>,
         /// The current step's activity as this role sees it (null for info and end steps).
-        activity: Value,
+        activity: Option<super::ActivityView>,
     },
     /// Everyone moves to this step.
     Step {
@@ -45,7 +45,7 @@ pub enum ServerMsg<'a> {
         /// The new step.
         step: StepView<'a>,
         /// Its activity as this role sees it.
-        activity: Value,
+        activity: Option<super::ActivityView>,
     },
     /// The current step's activity changed.
     Activity {
@@ -54,7 +54,7 @@ pub enum ServerMsg<'a> {
         /// Step index it belongs to.
         index: usize,
         /// The activity as this role sees it.
-        activity: Value,
+        activity: Option<super::ActivityView>,
     },
     /// The countdown changed.
     Timer {

@@ -1,15 +1,301 @@
-//! The current step's activity as each audience may see it: the step's kind builds it (see
-//! `crate::kinds`), taking the [`Audience`] that decides who sees what.
+//! The current step's activity on the wire, one shape per step kind. The step's kind fills it in
+//! (see `crate::kinds`) for an [`Audience`], which decides who sees what; fields only some
+//! audiences see are left out for the others.
 
-use serde_json::Value;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::audience::Audience;
+use crate::content::{Area, Text};
 use crate::domain::Session;
 use crate::kinds::{self, Ctx};
+use crate::outcome::{PersonalPlan, Stat};
 
 /// The current step's activity as `audience` may see it (see [`Audience`] for who sees what):
-/// never one person's private answer.
-pub fn activity_view(session: &Session, audience: Audience) -> Value {
+/// never one person's private answer. `None` for steps without one.
+pub fn activity_view(session: &Session, audience: Audience) -> Option<ActivityView> {
     let cx = Ctx::new(session, session.step_index());
     kinds::of(cx.step.kind).view(&cx, audience)
+}
+
+/// A step's activity, tagged by its kind.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActivityView {
+    /// A reflection step.
+    Reflection(ReflectionView),
+    /// A cards step.
+    Cards(CardsView),
+    /// A grid step.
+    Grid(GridView),
+    /// A map step.
+    Map(MapView),
+    /// A plan step.
+    Plan(PlanView),
+    /// A personal plan step.
+    PersonalPlan(PersonalPlanView),
+    /// The closing step, once a plan was agreed.
+    End(EndView),
+}
+
+/// A reflection step's activity.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ReflectionView {
+    /// Results are shown on the projector.
+    pub revealed: bool,
+    /// Staff: how many items are shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_count: Option<usize>,
+    /// Staff: whether results were ever published (revealed once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<bool>,
+    /// Results: the distribution of each scale prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scales: Option<Vec<ScaleView>>,
+    /// Results: the items shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<Vec<SharedView>>,
+}
+
+/// A scale prompt's distribution.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ScaleView {
+    /// Prompt id.
+    pub prompt: String,
+    /// How many answered (in the published answers).
+    pub n: u32,
+    /// `counts[i]` for value `min + i`; `null` below `min_group`.
+    pub counts: Option<Vec<u32>>,
+}
+
+/// An item shared with the group.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SharedView {
+    /// The share's number; says nothing about its author.
+    pub id: u32,
+    /// The text.
+    pub text: String,
+    /// The author's name, only where they chose to show it.
+    pub author: Option<String>,
+    /// The facilitator's group label.
+    pub group: Option<String>,
+}
+
+/// A cards step's activity.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct CardsView {
+    /// Cards in the deck, added ones included.
+    pub deck_size: usize,
+    /// Cards dealt so far.
+    pub dealt_count: usize,
+    /// The card in play.
+    pub current: Option<CurrentCard>,
+    /// Facilitator: the deck, with which cards were dealt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deck: Option<Vec<DeckCard>>,
+    /// Facilitator: who can be dealt a card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<PersonView>>,
+}
+
+/// The card in play.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct CurrentCard {
+    /// The card.
+    pub card: CardView,
+    /// Who holds it; the room when `null`.
+    pub to: Option<PersonView>,
+    /// It was passed.
+    pub passed: bool,
+    /// Staff: the facilitator's notes on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<String>>,
+}
+
+/// A card's text.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct CardView {
+    /// Card id.
+    pub id: String,
+    /// The question.
+    pub text: Text,
+}
+
+/// A card of the deck, for the facilitator.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct DeckCard {
+    /// Card id.
+    pub id: String,
+    /// The question.
+    pub text: Text,
+    /// Dealt already.
+    pub dealt: bool,
+}
+
+/// A participant, by name only where one was given.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct PersonView {
+    /// Participant id.
+    pub id: String,
+    /// Their name, if they gave one.
+    pub name: Option<String>,
+}
+
+/// A grid step's activity.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct GridView {
+    /// Ratings run 1..=scale_max.
+    pub scale_max: u8,
+    /// Every topic, added ones included.
+    pub topics: Vec<TopicView>,
+    /// Participants may add topics now.
+    pub participant_topics: bool,
+    /// The dot vote is open.
+    pub voting: bool,
+    /// Results are shown on the projector.
+    pub revealed: bool,
+    /// The group's priorities, in order.
+    pub priorities: Vec<String>,
+    /// The agreed `[importance, success]` per topic.
+    pub agreed: BTreeMap<String, (u8, u8)>,
+    /// Staff: how many rated at least one topic on both axes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raters: Option<usize>,
+    /// Staff: whether results were ever published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<bool>,
+    /// Results: one per topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<TopicResultView>>,
+}
+
+/// A grid topic.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TopicView {
+    /// Topic id.
+    pub id: String,
+    /// The topic.
+    pub text: Text,
+}
+
+/// A grid topic's result.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TopicResultView {
+    /// Topic id.
+    pub topic: String,
+    /// Rated on both axes by this many.
+    pub raters: u32,
+    /// Importance; `null` below `min_group` raters.
+    pub importance: Option<StatView>,
+    /// Success; `null` below `min_group` raters.
+    pub success: Option<StatView>,
+    /// Dots; `null` while fewer than `min_group` voted.
+    pub dots: Option<u32>,
+}
+
+/// Mean, spread and count of ratings, rounded to two decimals.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct StatView {
+    /// Mean.
+    pub mean: f64,
+    /// Population standard deviation.
+    pub sd: f64,
+    /// How many.
+    pub n: u32,
+}
+
+impl From<Stat> for StatView {
+    fn from(s: Stat) -> Self {
+        StatView {
+            mean: (s.mean * 100.0).round() / 100.0,
+            sd: (s.sd * 100.0).round() / 100.0,
+            n: s.n,
+        }
+    }
+}
+
+/// A map step's activity.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct MapView {
+    /// Results are shown on the projector.
+    pub revealed: bool,
+    /// Staff: how many added at least one actor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contributors: Option<usize>,
+    /// Staff: whether results were ever published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<bool>,
+    /// Results: the actors, most named first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actors: Option<Vec<ActorView>>,
+}
+
+/// A map actor after merging.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ActorView {
+    /// The label shown.
+    pub label: String,
+    /// Distinct participants who named it.
+    pub named_by: u32,
+    /// Influence; `null` below `min_group`.
+    pub influence: Option<StatView>,
+    /// Effect; `null` below `min_group`.
+    pub effect: Option<StatView>,
+}
+
+/// A plan step's activity: every row, proposals included.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct PlanView {
+    /// The rows in order.
+    pub rows: Vec<RowView>,
+}
+
+/// An action-plan row.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct RowView {
+    /// Row id (on the closing step prefixed with its plan step's id: `plan:r1`).
+    pub id: String,
+    /// Area id.
+    pub area: String,
+    /// What we will do.
+    pub action: String,
+    /// The first step.
+    pub first_step: String,
+    /// Who.
+    pub owner: String,
+    /// `YYYY-MM-DD` or empty.
+    pub deadline: String,
+    /// `YYYY-MM-DD` or empty.
+    pub follow_up: String,
+    /// The topic or actor it answers.
+    pub answers: Option<String>,
+    /// Accepted by the facilitator (else a proposal).
+    pub accepted: bool,
+}
+
+/// A personal plan step's activity.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct PersonalPlanView {
+    /// Facilitator: the plans participants shared with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<Vec<SharedPlan>>,
+}
+
+/// A personal plan its author shared with the facilitator.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SharedPlan {
+    /// The author's participant id.
+    pub participant: String,
+    /// The plan.
+    pub plan: PersonalPlan,
+}
+
+/// The closing step's activity: the agreed plan.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct EndView {
+    /// The areas of every plan step (first title wins when two share an id).
+    pub areas: Vec<Area>,
+    /// The accepted rows of every plan step.
+    pub rows: Vec<RowView>,
 }
