@@ -6,22 +6,7 @@ use std::fmt::Write;
 
 use crate::content::{Programme, Prompt, Step, StepKind, Text};
 use crate::domain::Lang;
-
-/// Escapes text for HTML element content and attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::export::xml::escape;
 
 struct Words {
     lang: &'static str,
@@ -132,7 +117,7 @@ fn pick(text: &Text, lang: Lang) -> &str {
 
 fn paragraphs(out: &mut String, text: &str, class: &str) {
     for p in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-        let _ = writeln!(out, "<p class=\"{class}\">{}</p>", esc(p));
+        let _ = writeln!(out, "<p class=\"{class}\">{}</p>", escape(p));
     }
 }
 
@@ -164,15 +149,15 @@ fn blank_grid(out: &mut String, w: &Words) {
          <line x1=\"130\" y1=\"10\" x2=\"130\" y2=\"210\" stroke=\"#333\"/><line x1=\"30\" y1=\"110\" x2=\"230\" y2=\"110\" stroke=\"#333\"/>\
          <text x=\"130\" y=\"230\" font-size=\"10\" text-anchor=\"middle\">{suc}</text>\
          <text x=\"12\" y=\"110\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 12 110)\">{imp}</text></svg>",
-        imp = esc(w.importance),
-        suc = esc(w.success)
+        imp = escape(w.importance),
+        suc = escape(w.success)
     );
 }
 
 fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
     out.push_str("<table><thead><tr>");
     for h in headers {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
+        let _ = write!(out, "<th scope=\"col\">{}</th>", escape(h));
     }
     out.push_str("</tr></thead><tbody>\n");
     for row in rows {
@@ -189,7 +174,7 @@ fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
                 "td"
             };
             let close = if tag == "td" { "td" } else { "th" };
-            let _ = write!(out, "<{tag}{class}>{}</{close}>", esc(cell));
+            let _ = write!(out, "<{tag}{class}>{}</{close}>", escape(cell));
         }
         out.push_str("</tr>\n");
     }
@@ -206,7 +191,7 @@ fn step_html(out: &mut String, index: usize, step: &Step, lang: Lang, w: &Words)
         "<section class=\"step\"><h2>{} {}: {}{minutes}</h2>",
         w.step,
         index + 1,
-        esc(pick(&step.title, lang))
+        escape(pick(&step.title, lang))
     );
     paragraphs(out, pick(&step.body, lang), "");
     match step.kind {
@@ -224,26 +209,27 @@ fn step_html(out: &mut String, index: usize, step: &Step, lang: Lang, w: &Words)
                         let _ = write!(
                             out,
                             "<h3>{}</h3><div class=\"scale\"><span>{}</span>",
-                            esc(pick(label, lang)),
-                            esc(pick(min_label, lang))
+                            escape(pick(label, lang)),
+                            escape(pick(min_label, lang))
                         );
                         for v in *min..=*max {
                             let _ = write!(out, "<span class=\"box\">{v}</span>");
                         }
-                        let _ = writeln!(out, "<span>{}</span></div>", esc(pick(max_label, lang)));
+                        let _ =
+                            writeln!(out, "<span>{}</span></div>", escape(pick(max_label, lang)));
                     }
                     Prompt::Text { label, .. } => {
-                        let _ = writeln!(out, "<h3>{}</h3>", esc(pick(label, lang)));
+                        let _ = writeln!(out, "<h3>{}</h3>", escape(pick(label, lang)));
                         lines(out, 4);
                     }
                     Prompt::List {
                         label, max_items, ..
                     } => {
-                        let _ = writeln!(out, "<h3>{}</h3>", esc(pick(label, lang)));
+                        let _ = writeln!(out, "<h3>{}</h3>", escape(pick(label, lang)));
                         lines(out, (*max_items).min(6));
                     }
                     Prompt::Circles { label, .. } => {
-                        let _ = writeln!(out, "<h3>{}</h3>", esc(pick(label, lang)));
+                        let _ = writeln!(out, "<h3>{}</h3>", escape(pick(label, lang)));
                         circles(out, w);
                     }
                 }
@@ -264,7 +250,7 @@ fn step_html(out: &mut String, index: usize, step: &Step, lang: Lang, w: &Words)
             table(out, &[w.actor, w.influence, w.effect], &rows);
             if !step.categories.is_empty() {
                 let names: Vec<&str> = step.categories.iter().map(|c| pick(c, lang)).collect();
-                let _ = writeln!(out, "<p class=\"hint\">{}</p>", esc(&names.join(" · ")));
+                let _ = writeln!(out, "<p class=\"hint\">{}</p>", escape(&names.join(" · ")));
             }
         }
         StepKind::Plan => {
@@ -295,11 +281,11 @@ fn step_html(out: &mut String, index: usize, step: &Step, lang: Lang, w: &Words)
                 let _ = writeln!(
                     out,
                     "<h3>{}</h3><p>{}</p>",
-                    esc(pick(&area.title, lang)),
-                    esc(pick(&area.prompt, lang))
+                    escape(pick(&area.title, lang)),
+                    escape(pick(&area.prompt, lang))
                 );
                 lines(out, 3);
-                let _ = writeln!(out, "<p>{}:</p>", esc(w.first_step));
+                let _ = writeln!(out, "<p>{}:</p>", escape(w.first_step));
                 lines(out, 2);
             }
         }
@@ -308,7 +294,7 @@ fn step_html(out: &mut String, index: usize, step: &Step, lang: Lang, w: &Words)
                 out,
                 "<p class=\"hint\">{} → {}</p>",
                 step.cards.len(),
-                esc(w.cards)
+                escape(w.cards)
             );
         }
         StepKind::Info | StepKind::End => {}
@@ -318,7 +304,7 @@ fn step_html(out: &mut String, index: usize, step: &Step, lang: Lang, w: &Words)
         let _ = writeln!(
             out,
             "<div class=\"notes\"><strong>{}</strong>",
-            esc(w.notes)
+            escape(w.notes)
         );
         paragraphs(out, notes, "");
         out.push_str("</div>\n");
@@ -333,7 +319,7 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
         Lang::Da => &DA,
         Lang::En => &EN,
     };
-    let title = esc(pick(&programme.title, lang));
+    let title = escape(pick(&programme.title, lang));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -342,10 +328,10 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
     );
     let _ = writeln!(out, "<h1>{title}</h1>");
     paragraphs(&mut out, pick(&programme.audience, lang), "hint");
-    let _ = writeln!(out, "<p class=\"hint\">{}</p>", esc(w.paper_note));
+    let _ = writeln!(out, "<p class=\"hint\">{}</p>", escape(w.paper_note));
     let preparation = pick(&programme.preparation, lang);
     if !preparation.trim().is_empty() {
-        let _ = writeln!(out, "<h2>{}</h2>", esc(w.preparation));
+        let _ = writeln!(out, "<h2>{}</h2>", escape(w.preparation));
         paragraphs(&mut out, preparation, "");
     }
     for (i, step) in programme.steps.iter().enumerate() {
@@ -355,14 +341,14 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
         let _ = writeln!(
             out,
             "<h2>{}: {}</h2><div class=\"cards\">",
-            esc(w.cards),
-            esc(pick(&step.title, lang))
+            escape(w.cards),
+            escape(pick(&step.title, lang))
         );
         for card in &step.cards {
             let _ = writeln!(
                 out,
                 "<div class=\"card\">{}</div>",
-                esc(pick(&card.text, lang))
+                escape(pick(&card.text, lang))
             );
         }
         out.push_str("</div>\n");
@@ -370,7 +356,7 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
     let _ = writeln!(
         out,
         "<footer><a href=\"/tilgaengelighed\">{}</a></footer>",
-        esc(w.accessibility)
+        escape(w.accessibility)
     );
     out.push_str("</body></html>\n");
     out
@@ -388,10 +374,10 @@ mod tests {
             for lang in [Lang::Da, Lang::En] {
                 let html = programme(p, lang);
                 assert!(html.contains("@page { size: A4"), "{}", p.id);
-                assert!(html.contains(&esc(pick(&p.title, lang))));
+                assert!(html.contains(&escape(pick(&p.title, lang))));
                 for step in &p.steps {
                     assert!(
-                        html.contains(&esc(pick(&step.title, lang))),
+                        html.contains(&escape(pick(&step.title, lang))),
                         "{} {}",
                         p.id,
                         step.id
@@ -399,7 +385,7 @@ mod tests {
                     for card in &step.cards {
                         assert!(html.contains(&format!(
                             "<div class=\"card\">{}</div>",
-                            esc(pick(&card.text, lang))
+                            escape(pick(&card.text, lang))
                         )));
                     }
                 }
@@ -416,6 +402,6 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(esc("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
+        assert_eq!(escape("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
     }
 }
