@@ -15,6 +15,7 @@
 //! - [`ws`] — WebSocket reader and writer tasks.
 //! - [`web`] — the embedded pages from `web/`.
 //! - [`qr`] — QR codes as SVG.
+//! - [`dates`] — calendar dates: the one date check, days ↔ dates.
 //! - [`config`] — command-line flags.
 //!
 //! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
@@ -24,6 +25,7 @@
 
 pub mod config;
 pub mod content;
+pub mod dates;
 pub mod domain;
 pub mod export;
 pub mod http;
