@@ -1,20 +1,23 @@
-//! The HTTP surface: the JSON API, the pages and the QR code, behind security headers.
+//! The HTTP surface: the handlers of the JSON API, the pages and the QR code, behind security
+//! headers. A handler reads and checks its request (the bearer credential once, by the
+//! [`Bearer`] extractor) and leaves what changes the set of sessions to `registry`.
 //! `app(state)` builds the one router used by `main` and by the tests.
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Path, Query, State, WebSocketUpgrade};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::domain::{
-    Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, SeriesLink, Session, Token,
-};
+use crate::clock::now_ms;
+use crate::domain::{Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, Token};
 use crate::protocol::{self, CreateSession, ErrorBody, ProgrammeSummary, SessionCreated};
-use crate::session::{PlanRequest, SessionHandle, join_url, now_ms};
+use crate::registry::Settings;
+use crate::session::{PlanRequest, SessionHandle};
 use crate::state::AppState;
-use crate::{export, ics, qr, web, ws};
+use crate::{export, ics, links, qr, web, ws};
 
 /// Default minimum group size before aggregates show.
 const DEFAULT_MIN_GROUP: u32 = 3;
@@ -84,9 +87,22 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The pages, by path: each is one file of `web/`. (`links` builds the links to them.)
+const PAGES: &[(&str, &str)] = &[
+    ("/", "index.html"),
+    ("/j/{code}", "participant.html"),
+    ("/s/{code}/facilitator", "facilitator.html"),
+    ("/s/{code}/projector", "projector.html"),
+    ("/s/{code}/preview", "participant.html"),
+    ("/tilgaengelighed", "accessibility.html"),
+];
+
 /// The application's router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let pages = PAGES.iter().fold(Router::new(), |router, &(path, file)| {
+        router.route(path, get(move || async move { web::file(file) }))
+    });
+    pages
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/programmes", get(programmes))
         .route("/api/programmes/{id}/print", get(print_programme))
@@ -105,24 +121,6 @@ pub fn app(state: AppState) -> Router {
             get(export_personal_plan),
         )
         .route("/api/sessions/{code}/ws", get(socket))
-        .route("/", get(|| async { web::file("index.html") }))
-        .route("/j/{code}", get(|| async { web::file("participant.html") }))
-        .route(
-            "/s/{code}/facilitator",
-            get(|| async { web::file("facilitator.html") }),
-        )
-        .route(
-            "/s/{code}/projector",
-            get(|| async { web::file("projector.html") }),
-        )
-        .route(
-            "/s/{code}/preview",
-            get(|| async { web::file("participant.html") }),
-        )
-        .route(
-            "/tilgaengelighed",
-            get(|| async { web::file("accessibility.html") }),
-        )
         .route(
             "/static/{file}",
             get(|Path(file): Path<String>| async move { web::file(&file) }),
@@ -174,7 +172,7 @@ async fn limit_guesses(
         let code = request.uri().path().split('/').nth(3).unwrap_or_default();
         JoinCode::parse(code)
             .ok()
-            .and_then(|code| state.session(&code))
+            .and_then(|code| state.registry().get(&code))
             .is_none()
     };
     let response = next.run(request).await;
@@ -214,20 +212,73 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     own || public
 }
 
-/// With `--create-token`, creating needs `Authorization: Bearer <token>`.
-fn check_create_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = state.create_token() else {
-        return Ok(());
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if crate::domain::ids::same_secret(given.as_bytes(), expected.as_bytes()) {
-        Ok(())
-    } else {
-        Err(ApiError::CreateToken)
+/// The credential of `Authorization: Bearer <credential>` (trimmed), read once per request;
+/// `None` when the header is missing or holds no bearer credential. What it must be depends on
+/// the request: the create token, a facilitator token, or a participant's `<id>:<secret>`.
+struct Bearer(Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Bearer(
+            parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|v| v.trim().to_owned()),
+        ))
+    }
+}
+
+impl Bearer {
+    /// With `--create-token`, creating needs `Authorization: Bearer <token>`.
+    fn may_create(&self, state: &AppState) -> Result<(), ApiError> {
+        let Some(expected) = state.create_token() else {
+            return Ok(());
+        };
+        let given = self.0.as_deref().unwrap_or_default();
+        if crate::domain::ids::same_secret(given.as_bytes(), expected.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::CreateToken)
+        }
+    }
+
+    /// Whether the credential is `handle`'s facilitator token.
+    fn facilitator_of(&self, handle: &SessionHandle) -> Result<(), ApiError> {
+        let token = self
+            .0
+            .as_deref()
+            .and_then(|t| Token::parse(t).ok())
+            .ok_or(ApiError::Unauthorized)?;
+        if handle.is_facilitator(&token) {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+/// The session named in the path (`{code}`), for a request that carries its facilitator token:
+/// the rejection is `404` when there is no such session, then `401` without the token.
+struct Facilitated {
+    code: JoinCode,
+    handle: SessionHandle,
+}
+
+impl FromRequestParts<AppState> for Facilitated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Path(code) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let (code, handle) = lookup(state, &code)?;
+        let Ok(bearer) = Bearer::from_request_parts(parts, state).await;
+        bearer.facilitator_of(&handle)?;
+        Ok(Facilitated { code, handle })
     }
 }
 
@@ -264,12 +315,6 @@ async fn programmes(State(state): State<AppState>) -> axum::Json<Vec<ProgrammeSu
 }
 
 /// Language, group size and link base of a new session, checked.
-struct Settings {
-    lang: Lang,
-    min_group: u32,
-    base_url: String,
-}
-
 fn settings(
     state: &AppState,
     headers: &HeaderMap,
@@ -322,44 +367,20 @@ fn customised(
     Ok(programme)
 }
 
-/// A fresh join code that no live session uses and `taken` does not hold.
-fn fresh_code(state: &AppState, taken: &[JoinCode]) -> JoinCode {
-    let mut rng = rand::rng();
-    loop {
-        let code = JoinCode::random(&mut rng);
-        if !state.contains(&code) && !taken.contains(&code) {
-            return code;
-        }
+/// The reply to a creation: the session's code and links.
+fn created_reply(created: &Created) -> SessionCreated {
+    SessionCreated {
+        code: created.code.to_string(),
+        join_url: links::join(created),
+        projector_url: links::projector(created),
+        facilitator_url: links::facilitator(created),
+        facilitator_token: created.facilitator_token.expose().to_owned(),
     }
 }
 
-/// Stores a new session and starts its actor.
-async fn start(state: &AppState, created: Created) -> Result<SessionCreated, ApiError> {
-    state
-        .store()
-        .create(&created)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let (code, base_url) = (created.code.clone(), created.base_url.clone());
-    let reply = SessionCreated {
-        join_url: join_url(&base_url, &code),
-        projector_url: format!(
-            "{base_url}/s/{code}/projector#{}",
-            created.projector_token.expose()
-        ),
-        facilitator_url: format!(
-            "{base_url}/s/{code}/facilitator#{}",
-            created.facilitator_token.expose()
-        ),
-        facilitator_token: created.facilitator_token.expose().to_owned(),
-        code: code.to_string(),
-    };
-    state.insert(
-        code.clone(),
-        SessionHandle::spawn(Session::new(created), state.store().clone(), now_ms()),
-    );
-    tracing::info!(%code, "session created");
-    Ok(reply)
+/// The store refused to keep a new or deleted session.
+fn storage(e: crate::store::StoreError) -> ApiError {
+    ApiError::Internal(e.into())
 }
 
 #[derive(serde::Deserialize)]
@@ -387,10 +408,11 @@ async fn print_programme(
 
 async fn create_session(
     State(state): State<AppState>,
+    bearer: Bearer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<SessionCreated>), ApiError> {
-    check_create_token(&state, &headers)?;
+    bearer.may_create(&state)?;
     let request: CreateSession = parse_body(&body)?;
     if state.library().get_series(&request.programme).is_some() {
         return Err(ApiError::BadRequest(format!(
@@ -400,30 +422,22 @@ async fn create_session(
     }
     let programme = customised(&state, &request.programme, request.customise.as_ref())?;
     let settings = settings(&state, &headers, request.lang, request.min_group)?;
-    let created = Created {
-        code: fresh_code(&state, &[]),
-        programme,
-        lang: settings.lang,
-        min_group: settings.min_group,
-        created_at_ms: now_ms(),
-        base_url: settings.base_url,
-        facilitator_token: Token::random(&mut rand::rng()),
-        projector_token: Token::random(&mut rand::rng()),
-        series: None,
-    };
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(start(&state, created).await?),
-    ))
+    let created = state
+        .registry()
+        .create(programme, &settings)
+        .await
+        .map_err(storage)?;
+    Ok((StatusCode::CREATED, axum::Json(created_reply(&created))))
 }
 
 /// Creates every meeting of a series at once, with one facilitator token for all of them.
 async fn create_series(
     State(state): State<AppState>,
+    bearer: Bearer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<protocol::SeriesCreated>), ApiError> {
-    check_create_token(&state, &headers)?;
+    bearer.may_create(&state)?;
     let request: protocol::CreateSeries = parse_body(&body)?;
     let series = state
         .library()
@@ -442,81 +456,41 @@ async fn create_series(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut codes = Vec::new();
-    for _ in &programmes {
-        let code = fresh_code(&state, &codes);
-        codes.push(code);
-    }
-    let facilitator_token = Token::random(&mut rand::rng());
-    let mut meetings = Vec::new();
-    for (position, programme) in programmes.into_iter().enumerate() {
-        let created = Created {
-            code: codes[position].clone(),
-            programme,
-            lang: settings.lang,
-            min_group: settings.min_group,
-            created_at_ms: now_ms(),
-            base_url: settings.base_url.clone(),
-            facilitator_token: facilitator_token.clone(),
-            projector_token: Token::random(&mut rand::rng()),
-            series: Some(SeriesLink {
-                id: series.id.clone(),
-                title: series.title.clone(),
-                position,
-                codes: codes.clone(),
-            }),
-        };
-        meetings.push(start(&state, created).await?);
-    }
+    let meetings = state
+        .registry()
+        .create_series(&series, programmes, &settings)
+        .await
+        .map_err(storage)?;
+    let export_url = meetings
+        .first()
+        .and_then(links::series_export)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a series without meetings")))?;
     Ok((
         StatusCode::CREATED,
         axum::Json(protocol::SeriesCreated {
             series: series.id,
             title: series.title,
-            facilitator_token: facilitator_token.expose().to_owned(),
-            export_url: format!("{}/api/series/{}/export", settings.base_url, codes[0]),
-            meetings,
+            facilitator_token: meetings[0].facilitator_token.expose().to_owned(),
+            export_url,
+            meetings: meetings.iter().map(created_reply).collect(),
         }),
     ))
-}
-
-/// Brings what earlier meetings of a series produced into `handle`'s meeting. Cheap to call
-/// often: it runs at most every few seconds per session, and stores nothing when nothing changed.
-pub(crate) fn carry_into(state: &AppState, handle: &SessionHandle) {
-    let Some(link) = handle.series().cloned() else {
-        return;
-    };
-    if link.position == 0 || !handle.carry_due() {
-        return;
-    }
-    let (state, handle) = (state.clone(), handle.clone());
-    tokio::spawn(async move {
-        let mut items = Vec::new();
-        for code in &link.codes[..link.position] {
-            if let Some(earlier) = state.session(code)
-                && let Some(outcome) = earlier.outcome().await
-            {
-                items.extend(crate::domain::report::carried_from(&outcome));
-            }
-        }
-        items.truncate(crate::domain::MAX_CARRIED);
-        handle.carry(items).await;
-    });
 }
 
 /// The combined export of every meeting of a series.
 async fn export_series(
     State(state): State<AppState>,
-    Path(code): Path<String>,
     Query(query): Query<ExportQuery>,
-    headers: HeaderMap,
+    Facilitated { handle, .. }: Facilitated,
 ) -> Result<Response, ApiError> {
-    let (_, handle) = lookup(&state, &code)?;
-    authorize(&handle, &headers)?;
     let link = handle.series().cloned().ok_or(ApiError::NotFound)?;
     let format = format_of(&query, SESSION_FORMATS)?;
     let mut outcomes = Vec::new();
-    for meeting in link.codes.iter().filter_map(|code| state.session(code)) {
+    for meeting in link
+        .codes
+        .iter()
+        .filter_map(|code| state.registry().get(code))
+    {
         outcomes.extend(meeting.outcome().await);
     }
     let combined = crate::outcome::combine(&link.title, &outcomes).ok_or(ApiError::NotFound)?;
@@ -546,31 +520,13 @@ fn host_of(headers: &HeaderMap) -> Result<&str, ApiError> {
 
 fn lookup(state: &AppState, code: &str) -> Result<(JoinCode, SessionHandle), ApiError> {
     let code = JoinCode::parse(code).map_err(|_| ApiError::NotFound)?;
-    let handle = state.session(&code).ok_or(ApiError::NotFound)?;
+    let handle = state.registry().get(&code).ok_or(ApiError::NotFound)?;
     Ok((code, handle))
 }
 
-fn authorize(handle: &SessionHandle, headers: &HeaderMap) -> Result<(), ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .and_then(|t| Token::parse(t.trim()).ok())
-        .ok_or(ApiError::Unauthorized)?;
-    if handle.is_facilitator(&token) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
-    }
-}
-
 async fn session_info(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
+    Facilitated { handle, .. }: Facilitated,
 ) -> Result<axum::Json<protocol::SessionInfo>, ApiError> {
-    let (_, handle) = lookup(&state, &code)?;
-    authorize(&handle, &headers)?;
     handle
         .info()
         .await
@@ -580,16 +536,11 @@ async fn session_info(
 
 async fn delete_session(
     State(state): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
+    Facilitated { code, .. }: Facilitated,
 ) -> Result<StatusCode, ApiError> {
-    let (code, handle) = lookup(&state, &code)?;
-    authorize(&handle, &headers)?;
-    handle
-        .delete()
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    state.remove(&code);
+    if !state.registry().delete(&code).await.map_err(storage)? {
+        return Err(ApiError::NotFound);
+    }
     tracing::info!(%code, "session deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -598,9 +549,8 @@ async fn qr_code(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (code, handle) = lookup(&state, &code)?;
-    let svg = qr::svg(&join_url(handle.base_url(), &code))
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    let (_, handle) = lookup(&state, &code)?;
+    let svg = qr::svg(handle.join_url()).map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -658,13 +608,9 @@ async fn download(
 }
 
 async fn export_session(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
     Query(query): Query<ExportQuery>,
-    headers: HeaderMap,
+    Facilitated { code, handle }: Facilitated,
 ) -> Result<Response, ApiError> {
-    let (code, handle) = lookup(&state, &code)?;
-    authorize(&handle, &headers)?;
     let format = format_of(&query, SESSION_FORMATS)?;
     let outcome = handle.outcome().await.ok_or(ApiError::NotFound)?;
     let name = format!("trivsel-{code}-{}", outcome.date);
@@ -677,24 +623,19 @@ async fn export_personal_plan(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(query): Query<ExportQuery>,
-    headers: HeaderMap,
+    bearer: Bearer,
 ) -> Result<Response, ApiError> {
     let (code, handle) = lookup(&state, &code)?;
     let format = format_of(&query, &["html", "docx"])?;
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or(ApiError::Unauthorized)?;
-    let request = match bearer.split_once(':') {
+    let credential = bearer.0.as_deref().ok_or(ApiError::Unauthorized)?;
+    let request = match credential.split_once(':') {
         Some((id, secret)) => PlanRequest {
             participant: ParticipantId::parse(id).map_err(|_| ApiError::Unauthorized)?,
             secret: Some(Token::parse(secret).map_err(|_| ApiError::Unauthorized)?),
             step: query.step.clone(),
         },
         None => {
-            authorize(&handle, &headers)?;
+            bearer.facilitator_of(&handle)?;
             let participant = query
                 .participant
                 .as_deref()
@@ -723,13 +664,9 @@ struct InvitationQuery {
 
 /// The meeting's invitation as a calendar file carrying the join link.
 async fn invitation(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
     Query(query): Query<InvitationQuery>,
-    headers: HeaderMap,
+    Facilitated { code, handle }: Facilitated,
 ) -> Result<Response, ApiError> {
-    let (code, handle) = lookup(&state, &code)?;
-    authorize(&handle, &headers)?;
     let start = ics::LocalTime::parse(&query.start).ok_or_else(|| {
         ApiError::BadRequest("start must be a date and time, YYYY-MM-DDTHH:MM".into())
     })?;
@@ -740,7 +677,7 @@ async fn invitation(
             "minutes must be between 5 and 1440".into(),
         ));
     }
-    let link = join_url(handle.base_url(), &code);
+    let link = handle.join_url();
     let pick = |t: &crate::content::Text| match handle.lang() {
         Lang::Da => t.da.clone(),
         Lang::En => t.en.clone(),
@@ -749,13 +686,13 @@ async fn invitation(
         Some(invitation) => (pick(&invitation.subject), pick(&invitation.body)),
         None => (pick(&programme.title), "{link}".to_owned()),
     };
-    let fill = |t: &str| t.replace("{link}", &link).replace("{code}", code.as_str());
+    let fill = |t: &str| t.replace("{link}", link).replace("{code}", code.as_str());
     let uid = format!("{code}@trivsel");
     let calendar = ics::calendar(&ics::Meeting {
         uid: &uid,
         summary: &fill(&summary),
         description: &fill(&body),
-        url: &link,
+        url: link,
         start,
         minutes,
         now_ms: now_ms(),
@@ -785,9 +722,9 @@ async fn socket(
     }
     let handle = JoinCode::parse(&code)
         .ok()
-        .and_then(|code| state.session(&code));
+        .and_then(|code| state.registry().get(&code));
     if let Some(handle) = &handle {
-        carry_into(&state, handle);
+        state.registry().carry_into(handle);
     }
     ws::upgrade(upgrade, handle)
 }

@@ -1,6 +1,8 @@
 //! Calendar invitations (iCalendar, RFC 5545) for a meeting, carrying the join link. Times are
 //! "floating" local times: the meeting is at 09:00 wherever the invited leaders are.
 
+use crate::dates::{Date, MS_PER_DAY};
+
 /// A meeting to put in calendars.
 #[derive(Debug)]
 pub struct Meeting<'a> {
@@ -23,12 +25,8 @@ pub struct Meeting<'a> {
 /// A local date and time to the minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalTime {
-    /// Year.
-    pub year: i64,
-    /// 1–12.
-    pub month: u32,
-    /// 1–31.
-    pub day: u32,
+    /// The day.
+    pub date: Date,
     /// 0–23.
     pub hour: u32,
     /// 0–59.
@@ -36,79 +34,32 @@ pub struct LocalTime {
 }
 
 impl LocalTime {
-    /// Parses `YYYY-MM-DDTHH:MM`.
+    /// Parses `YYYY-MM-DDTHH:MM` (a real day, see [`Date::parse`]).
     pub fn parse(text: &str) -> Option<Self> {
         let (date, time) = text.split_once('T')?;
-        let mut d = date.split('-');
-        let (year, month, day) = (
-            d.next()?.parse().ok()?,
-            d.next()?.parse().ok()?,
-            d.next()?.parse().ok()?,
-        );
+        let date = Date::parse(date)?;
         let (hour, minute) = time.split_once(':')?;
         let (hour, minute): (u32, u32) = (hour.parse().ok()?, minute.get(..2)?.parse().ok()?);
-        let t = LocalTime {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-        };
-        let valid = (2000..=2100).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && days_from_civil(year, month, day)
-                .is_some_and(|n| civil_from_days(n) == (year, month, day))
-            && hour < 24
-            && minute < 60;
-        valid.then_some(t)
+        (hour < 24 && minute < 60).then_some(LocalTime { date, hour, minute })
     }
 
     fn plus_minutes(self, minutes: u32) -> Self {
-        let base = days_from_civil(self.year, self.month, self.day).unwrap_or(0);
         let total = i64::from(self.hour * 60 + self.minute) + i64::from(minutes);
-        let (year, month, day) = civil_from_days(base + total.div_euclid(1440));
         let rest = total.rem_euclid(1440) as u32;
         LocalTime {
-            year,
-            month,
-            day,
+            date: Date::from_days(self.date.days() + total.div_euclid(1440)),
             hour: rest / 60,
             minute: rest % 60,
         }
     }
 
     fn ics(self) -> String {
+        let Date { year, month, day } = self.date;
         format!(
-            "{:04}{:02}{:02}T{:02}{:02}00",
-            self.year, self.month, self.day, self.hour, self.minute
+            "{year:04}{month:02}{day:02}T{:02}{:02}00",
+            self.hour, self.minute
         )
     }
-}
-
-fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Escapes a TEXT value.
@@ -137,11 +88,10 @@ fn fold(line: &str, out: &mut String) {
 /// The calendar file.
 pub fn calendar(meeting: &Meeting<'_>) -> String {
     let stamp = {
-        let days = meeting.now_ms.div_euclid(86_400_000);
-        let (y, m, d) = civil_from_days(days);
-        let secs = meeting.now_ms.rem_euclid(86_400_000) / 1000;
+        let Date { year, month, day } = Date::from_ms(meeting.now_ms);
+        let secs = meeting.now_ms.rem_euclid(MS_PER_DAY) / 1000;
         format!(
-            "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+            "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
             secs / 3600,
             secs / 60 % 60,
             secs % 60

@@ -12,12 +12,18 @@
 //! - [`outcome`] — what a session may share, the input of every export.
 //! - [`session`] — one actor per live session: applies commands, stores, fans out.
 //! - [`store`] — SQLite event log with group commit and snapshots.
-//! - [`state`] — the shared registry of live sessions.
+//! - [`registry`] — the live sessions by code: creating, deleting, expiring, carrying between
+//!   meetings of a series.
+//! - [`state`] — what every handler shares: the registry, the library, the settings.
+//! - [`links`] — every link handed out (join, facilitator, projector, series export).
+//! - [`clock`] — the server's one clock.
+//! - [`dates`] — calendar dates: the one date check, days ↔ dates.
 //! - [`ics`] — calendar invitations carrying the join link.
 //! - [`http`] — the router: API, pages, QR code, security headers.
 //! - [`ws`] — WebSocket reader and writer tasks.
 //! - [`web`] — the embedded pages from `web/`.
 //! - [`qr`] — QR codes as SVG.
+//! - [`limits`] — token buckets against guessed codes and message floods.
 //! - [`config`] — command-line flags.
 //!
 //! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
@@ -26,18 +32,22 @@
 #![forbid(unsafe_code)]
 
 pub mod audience;
+pub mod clock;
 pub mod config;
 pub mod content;
+pub mod dates;
 pub mod domain;
 pub mod export;
 pub mod http;
 pub mod ics;
 pub mod kinds;
 pub mod limits;
+pub mod links;
 pub mod outcome;
 pub mod print;
 pub mod protocol;
 pub mod qr;
+pub mod registry;
 pub mod session;
 pub mod state;
 pub mod store;
@@ -98,6 +108,6 @@ async fn sweep_expired(state: AppState) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
     loop {
         every.tick().await;
-        state.expire(session::now_ms()).await;
+        state.registry().expire(clock::now_ms()).await;
     }
 }

@@ -6,23 +6,8 @@ use std::fmt::Write;
 
 use crate::content::{Programme, Step, Text};
 use crate::domain::Lang;
+use crate::export::xml::escape;
 use crate::kinds;
-
-/// Escapes text for HTML element content and attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The printout's own words in one language.
 pub struct Words {
@@ -141,13 +126,13 @@ impl Paper<'_> {
     /// Paragraphs of `text` (blank lines separate them), with a CSS class.
     fn paragraphs(&mut self, text: &str, class: &str) {
         for p in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-            let _ = writeln!(self.out, "<p class=\"{class}\">{}</p>", esc(p));
+            let _ = writeln!(self.out, "<p class=\"{class}\">{}</p>", escape(p));
         }
     }
 
     /// A question's heading.
     pub fn question(&mut self, label: &Text) {
-        let _ = writeln!(self.out, "<h3>{}</h3>", esc(self.pick(label)));
+        let _ = writeln!(self.out, "<h3>{}</h3>", escape(self.pick(label)));
     }
 
     /// `n` blank lines to write on.
@@ -162,13 +147,17 @@ impl Paper<'_> {
         let _ = write!(
             self.out,
             "<h3>{}</h3><div class=\"scale\"><span>{}</span>",
-            esc(self.pick(label)),
-            esc(self.pick(min_label))
+            escape(self.pick(label)),
+            escape(self.pick(min_label))
         );
         for v in min..=max {
             let _ = write!(self.out, "<span class=\"box\">{v}</span>");
         }
-        let _ = writeln!(self.out, "<span>{}</span></div>", esc(self.pick(max_label)));
+        let _ = writeln!(
+            self.out,
+            "<span>{}</span></div>",
+            escape(self.pick(max_label))
+        );
     }
 
     /// Two circles drawn blank, to sketch sizes and overlap on paper.
@@ -206,8 +195,8 @@ impl Paper<'_> {
              <line x1=\"130\" y1=\"10\" x2=\"130\" y2=\"210\" stroke=\"#333\"/><line x1=\"30\" y1=\"110\" x2=\"230\" y2=\"110\" stroke=\"#333\"/>\
              <text x=\"130\" y=\"230\" font-size=\"10\" text-anchor=\"middle\">{suc}</text>\
              <text x=\"12\" y=\"110\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 12 110)\">{imp}</text></svg>",
-            imp = esc(w.importance),
-            suc = esc(w.success)
+            imp = escape(w.importance),
+            suc = escape(w.success)
         );
     }
 
@@ -221,7 +210,7 @@ impl Paper<'_> {
             let _ = writeln!(
                 self.out,
                 "<p class=\"hint\">{}</p>",
-                esc(&names.join(" · "))
+                escape(&names.join(" · "))
             );
         }
     }
@@ -255,11 +244,11 @@ impl Paper<'_> {
         let _ = writeln!(
             self.out,
             "<h3>{}</h3><p>{}</p>",
-            esc(self.pick(title)),
-            esc(self.pick(prompt))
+            escape(self.pick(title)),
+            escape(self.pick(prompt))
         );
         self.lines(3);
-        let _ = writeln!(self.out, "<p>{}:</p>", esc(self.w.first_step));
+        let _ = writeln!(self.out, "<p>{}:</p>", escape(self.w.first_step));
         self.lines(2);
     }
 
@@ -268,7 +257,7 @@ impl Paper<'_> {
         let _ = writeln!(
             self.out,
             "<p class=\"hint\">{count} → {}</p>",
-            esc(self.w.cards)
+            escape(self.w.cards)
         );
     }
 
@@ -277,14 +266,14 @@ impl Paper<'_> {
         let _ = writeln!(
             self.out,
             "<h2>{}: {}</h2><div class=\"cards\">",
-            esc(self.w.cards),
-            esc(self.pick(title))
+            escape(self.w.cards),
+            escape(self.pick(title))
         );
         for card in cards {
             let _ = writeln!(
                 self.out,
                 "<div class=\"card\">{}</div>",
-                esc(self.pick(card))
+                escape(self.pick(card))
             );
         }
         self.out.push_str("</div>\n");
@@ -294,7 +283,7 @@ impl Paper<'_> {
         let out = &mut *self.out;
         out.push_str("<table><thead><tr>");
         for h in headers {
-            let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
+            let _ = write!(out, "<th scope=\"col\">{}</th>", escape(h));
         }
         out.push_str("</tr></thead><tbody>\n");
         for row in rows {
@@ -311,7 +300,7 @@ impl Paper<'_> {
                     "td"
                 };
                 let close = if tag == "td" { "td" } else { "th" };
-                let _ = write!(out, "<{tag}{class}>{}</{close}>", esc(cell));
+                let _ = write!(out, "<{tag}{class}>{}</{close}>", escape(cell));
             }
             out.push_str("</tr>\n");
         }
@@ -330,7 +319,7 @@ impl Paper<'_> {
             "<section class=\"step\"><h2>{} {}: {}{minutes}</h2>",
             w.step,
             index + 1,
-            esc(self.pick(&step.title))
+            escape(self.pick(&step.title))
         );
         self.paragraphs(self.lang.pick(&step.body), "");
         kinds::of(step.kind).print(step, self);
@@ -339,7 +328,7 @@ impl Paper<'_> {
             let _ = writeln!(
                 self.out,
                 "<div class=\"notes\"><strong>{}</strong>",
-                esc(w.notes)
+                escape(w.notes)
             );
             self.paragraphs(notes, "");
             self.out.push_str("</div>\n");
@@ -355,7 +344,7 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
         Lang::Da => &DA,
         Lang::En => &EN,
     };
-    let title = esc(lang.pick(&programme.title));
+    let title = escape(lang.pick(&programme.title));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -369,10 +358,10 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
         w,
     };
     paper.paragraphs(lang.pick(&programme.audience), "hint");
-    let _ = writeln!(paper.out, "<p class=\"hint\">{}</p>", esc(w.paper_note));
+    let _ = writeln!(paper.out, "<p class=\"hint\">{}</p>", escape(w.paper_note));
     let preparation = lang.pick(&programme.preparation);
     if !preparation.trim().is_empty() {
-        let _ = writeln!(paper.out, "<h2>{}</h2>", esc(w.preparation));
+        let _ = writeln!(paper.out, "<h2>{}</h2>", escape(w.preparation));
         paper.paragraphs(preparation, "");
     }
     for (i, step) in programme.steps.iter().enumerate() {
@@ -384,7 +373,7 @@ pub fn programme(programme: &Programme, lang: Lang) -> String {
     let _ = writeln!(
         out,
         "<footer><a href=\"/tilgaengelighed\">{}</a></footer>",
-        esc(w.accessibility)
+        escape(w.accessibility)
     );
     out.push_str("</body></html>\n");
     out
@@ -402,10 +391,10 @@ mod tests {
             for lang in [Lang::Da, Lang::En] {
                 let html = programme(p, lang);
                 assert!(html.contains("@page { size: A4"), "{}", p.id);
-                assert!(html.contains(&esc(lang.pick(&p.title))));
+                assert!(html.contains(&escape(lang.pick(&p.title))));
                 for step in &p.steps {
                     assert!(
-                        html.contains(&esc(lang.pick(&step.title))),
+                        html.contains(&escape(lang.pick(&step.title))),
                         "{} {}",
                         p.id,
                         step.id
@@ -413,7 +402,7 @@ mod tests {
                     for card in &step.cards {
                         assert!(html.contains(&format!(
                             "<div class=\"card\">{}</div>",
-                            esc(lang.pick(&card.text))
+                            escape(lang.pick(&card.text))
                         )));
                     }
                 }
@@ -430,6 +419,6 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(esc("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
+        assert_eq!(escape("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
     }
 }

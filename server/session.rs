@@ -8,13 +8,13 @@
 //! their own acks, never other participants' moves; counts go to facilitator and projector only.
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audience::Audience;
-use crate::domain::{Applied, Command, Event, JoinCode, ParticipantId, Role, Session, Token};
+use crate::clock::now_ms;
+use crate::domain::{Applied, Command, Event, ParticipantId, Role, Session, Token};
 use crate::protocol::{
     self, ClientMsg, Links, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
     StepPosition, StepView, TimerView, WireError,
@@ -33,13 +33,6 @@ const SNAPSHOT_EVERY: usize = 1000;
 /// Counts and staff-only activity views go out at most this often per session: each is
 /// computed over every participant, so sending them every turn would cost O(N) per operation.
 const STAFF_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Milliseconds since the Unix epoch, from the system clock.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
 
 /// Identifies one connection within its session.
 pub type ConnId = u64;
@@ -120,7 +113,7 @@ pub struct PlanRequest {
 pub struct SessionHandle {
     tx: mpsc::Sender<ToActor>,
     facilitator_token: Token,
-    base_url: std::sync::Arc<str>,
+    join_url: std::sync::Arc<str>,
     programme: std::sync::Arc<crate::content::Programme>,
     lang: crate::domain::Lang,
     series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
@@ -143,18 +136,13 @@ impl SessionHandle {
         let last_active = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(last_active_ms));
         let (tx, rx) = mpsc::channel(MAILBOX);
         let facilitator_token = session.created().facilitator_token.clone();
-        let base_url = session.created().base_url.as_str().into();
+        let join_url: std::sync::Arc<str> = crate::links::join(session.created()).into();
         let programme = std::sync::Arc::new(session.programme().clone());
         let lang = session.created().lang;
         let series = session.created().series.clone().map(std::sync::Arc::new);
         let actor = SessionActor {
-            projector_url: format!(
-                "{}/s/{}/projector#{}",
-                session.created().base_url,
-                session.created().code,
-                session.created().projector_token.expose()
-            ),
-            join_url: join_url(&session.created().base_url, &session.created().code),
+            projector_url: crate::links::projector(session.created()),
+            join_url: join_url.to_string(),
             since_snapshot: 0,
             staff_owed: StaffOwed::default(),
             staff_sent: None,
@@ -170,7 +158,7 @@ impl SessionHandle {
         SessionHandle {
             tx,
             facilitator_token,
-            base_url,
+            join_url,
             programme,
             lang,
             series,
@@ -202,7 +190,8 @@ impl SessionHandle {
                 .is_ok()
     }
 
-    /// Replaces what was carried in from earlier meetings (stored only if it changed).
+    /// Replaces what was carried in from earlier meetings (stored only if it changed). The
+    /// server's own command: no screen's, and not the facilitator's.
     pub async fn carry(&self, items: Vec<crate::domain::Carried>) {
         let _ = self.tx.send(ToActor::Carry { items }).await;
     }
@@ -217,9 +206,9 @@ impl SessionHandle {
         self.lang
     }
 
-    /// The base of the session's links.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
+    /// The participants' join link (what the QR code and the invitation carry).
+    pub fn join_url(&self) -> &str {
+        &self.join_url
     }
 
     /// Whether `token` is this session's facilitator token.
@@ -289,11 +278,6 @@ impl SessionHandle {
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
-}
-
-/// The participant join link for a session.
-pub fn join_url(base: &str, code: &JoinCode) -> String {
-    format!("{base}/j/{code}")
 }
 
 struct Conn {
@@ -492,9 +476,17 @@ impl SessionActor {
                     },
                 });
             }
-            ToActor::Carry { items } => {
-                let _ = self.command(Role::Facilitator, Command::Carry { items }, events, owed);
-            }
+            ToActor::Carry { items } => match self.session.carry(items) {
+                Ok(new) => {
+                    self.owe(&new, owed);
+                    events.extend(new);
+                }
+                Err(e) => tracing::warn!(
+                    code = %self.session.created().code,
+                    error = %e,
+                    "items from earlier meetings refused"
+                ),
+            },
             ToActor::Outcome { reply } => {
                 let _ = reply.send(self.session.outcome());
             }
@@ -584,37 +576,7 @@ impl SessionActor {
         let op = command.op().cloned();
         match self.session.apply(actor, command) {
             Ok(Applied::Events(new)) => {
-                for event in &new {
-                    match event {
-                        Event::Carried { .. } => owed.carried = true,
-                        Event::StepChanged { .. } => {
-                            owed.step = true;
-                            owed.progress = true;
-                        }
-                        Event::TimerStarted { .. } | Event::TimerStopped { .. } => {
-                            owed.timer = true
-                        }
-                        Event::Answered { step, .. } => {
-                            owed.progress = true;
-                            owed.activity_staff |= *step == self.session.step().id;
-                        }
-                        Event::ReadyChanged { .. } | Event::Joined { .. } => owed.progress = true,
-                        Event::Forgot { .. } => {
-                            owed.progress = true;
-                            owed.activity = true;
-                            owed.erase = true;
-                        }
-                        Event::Changed { step, change, .. } => {
-                            if *step == self.session.step_index() {
-                                if Audience::Phone.hears_of(change) {
-                                    owed.activity = true;
-                                } else {
-                                    owed.activity_staff = true;
-                                }
-                            }
-                        }
-                    }
-                }
+                self.owe(&new, owed);
                 events.extend(new);
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
@@ -622,6 +584,39 @@ impl SessionActor {
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
             Err(e) => Reply::Error(WireError::rule(op.as_ref(), &e)),
+        }
+    }
+
+    /// Notes what the screens must be told about `new` events, once they are durable.
+    fn owe(&self, new: &[Event], owed: &mut Owed) {
+        for event in new {
+            match event {
+                Event::Carried { .. } => owed.carried = true,
+                Event::StepChanged { .. } => {
+                    owed.step = true;
+                    owed.progress = true;
+                }
+                Event::TimerStarted { .. } | Event::TimerStopped { .. } => owed.timer = true,
+                Event::Answered { step, .. } => {
+                    owed.progress = true;
+                    owed.activity_staff |= *step == self.session.step().id;
+                }
+                Event::ReadyChanged { .. } | Event::Joined { .. } => owed.progress = true,
+                Event::Forgot { .. } => {
+                    owed.progress = true;
+                    owed.activity = true;
+                    owed.erase = true;
+                }
+                Event::Changed { step, change, .. } => {
+                    if *step == self.session.step_index() {
+                        if Audience::Phone.hears_of(change) {
+                            owed.activity = true;
+                        } else {
+                            owed.activity_staff = true;
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -6,12 +6,13 @@
 //! only after the commit returned: a reply of `Ok` means the data survives a crash.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::clock::now_ms;
 use crate::domain::{Created, Event, JoinCode, Session};
 
 /// Name of the database file inside the data directory.
@@ -70,13 +71,6 @@ pub struct Restored {
     pub session: Session,
     /// When it last changed (ms since the epoch): its creation or its latest events.
     pub last_active_ms: i64,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl Store {

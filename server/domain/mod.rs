@@ -2,8 +2,9 @@
 //! and the rules between them. No IO, no async, no clock: time comes in with the command.
 //!
 //! `apply(actor, command)` checks a command against the rules and the current state, returns the
-//! events it causes and folds them into the state; `evolve(event)` folds a stored event (used on
-//! restart). `check_invariants` states what must always hold; tests call it after every step.
+//! events it causes and folds them into the state; `carry(items)` does the same for what the
+//! server brings in from earlier meetings of a series (no actor's command); `evolve(event)` folds
+//! a stored event (used on restart). `check_invariants` states what must always hold; tests call it after every step.
 
 pub mod activity;
 pub mod answers;
@@ -194,11 +195,6 @@ pub enum Command {
         /// Client operation id.
         op: OpId,
     },
-    /// The server brings in what earlier meetings of the series produced (replaces the list).
-    Carry {
-        /// The items.
-        items: Vec<Carried>,
-    },
     /// A command on a step's activity (sharing, dealing, rating, planning…).
     Activity {
         /// Client operation id.
@@ -374,7 +370,7 @@ impl Command {
     /// The client operation id, if the command carries one.
     pub fn op(&self) -> Option<&OpId> {
         match self {
-            Command::Join { .. } | Command::Carry { .. } => None,
+            Command::Join { .. } => None,
             Command::Goto { op, .. }
             | Command::StartTimer { op, .. }
             | Command::StopTimer { op }
@@ -828,6 +824,22 @@ impl Session {
         Ok(Applied::Events(events))
     }
 
+    /// Replaces what was carried in from earlier meetings of the series with `items`. Not a
+    /// command of any actor: the server derives the items from the earlier meetings' outcomes.
+    /// Returns the event to store, or none when the list did not change; on error (too many
+    /// items) nothing changed.
+    pub fn carry(&mut self, items: Vec<Carried>) -> Result<Vec<Event>, RuleError> {
+        if items.len() > MAX_CARRIED {
+            return Err(RuleError::Invalid);
+        }
+        if items == self.carried {
+            return Ok(Vec::new());
+        }
+        let event = Event::Carried { items };
+        self.evolve(&event);
+        Ok(vec![event])
+    }
+
     fn seen(&self, actor: Role, op: &OpId) -> bool {
         match actor {
             Role::Facilitator => self.facilitator_ops.contains(op),
@@ -921,15 +933,6 @@ impl Session {
             }
             (Role::Participant(participant), Command::Forget { op }) => {
                 Event::Forgot { participant, op }
-            }
-            (Role::Facilitator, Command::Carry { items }) => {
-                if items.len() > MAX_CARRIED {
-                    return Err(RuleError::Invalid);
-                }
-                if items == self.carried {
-                    return Ok(Vec::new());
-                }
-                Event::Carried { items }
             }
             (Role::Facilitator | Role::Participant(_), Command::Activity { op, step, action }) => {
                 let by = match actor {

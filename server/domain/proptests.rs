@@ -418,9 +418,27 @@ fn action(s: &Session, actor: Role, index: Option<usize>, d: &Draw) -> Action {
     }
 }
 
+/// What a draw does to the session: an actor's command, or the server carrying items in from
+/// earlier meetings (no actor's command).
+#[derive(Clone, Debug)]
+#[expect(clippy::large_enum_variant, reason = "one short-lived value per draw")]
+enum Input {
+    Command(Role, Command),
+    Carry(Vec<Carried>),
+}
+
+impl Input {
+    fn apply(self, s: &mut Session) -> Result<Applied, RuleError> {
+        match self {
+            Input::Command(actor, command) => s.apply(actor, command),
+            Input::Carry(items) => s.carry(items).map(Applied::Events),
+        }
+    }
+}
+
 /// Reads a draw against the state: who, and what — mostly a command this actor may give,
 /// sometimes any command at all.
-fn command(s: &Session, d: &Draw, rng: &mut StdRng) -> (Role, Command) {
+fn command(s: &Session, d: &Draw, rng: &mut StdRng) -> Input {
     let actor = actor(s, d);
     // A pool of operation ids per actor, so ids come back now and then.
     let op = OpId::parse(&format!("o{}", (d.picks[0] ^ d.picks[3]) % 128)).unwrap();
@@ -465,25 +483,27 @@ fn command(s: &Session, d: &Draw, rng: &mut StdRng) -> (Role, Command) {
             step,
             ready: d.flag,
         },
-        9 => Command::Carry {
-            items: (0..d.picks[2] % 3)
-                .map(|k| Carried {
-                    from: crate::content::Text {
-                        da: "Del 1".into(),
-                        en: "Part 1".into(),
-                    },
-                    kind: CarriedKind::Row,
-                    text: format!("{} {k}", d.text),
-                })
-                .collect(),
-        },
+        9 => {
+            return Input::Carry(
+                (0..d.picks[2] % 3)
+                    .map(|k| Carried {
+                        from: crate::content::Text {
+                            da: "Del 1".into(),
+                            en: "Part 1".into(),
+                        },
+                        kind: CarriedKind::Row,
+                        text: format!("{} {k}", d.text),
+                    })
+                    .collect(),
+            );
+        }
         _ => Command::Activity {
             op,
             action: action(s, actor, index, d),
             step,
         },
     };
-    (actor, command)
+    Input::Command(actor, command)
 }
 
 /// What commands can change, as JSON, with the sets of operation ids sorted (their order
@@ -563,42 +583,40 @@ fn run(programme: &str, min_group: u32, draws: &[Draw]) -> Result<(), TestCaseEr
     let mut rng = StdRng::seed_from_u64(1);
     let mut log: Vec<Event> = Vec::new();
     for d in draws {
-        let (actor, command) = command(&s, d, &mut rng);
+        let input = command(&s, d, &mut rng);
         let before = normal(&s);
         let seq = s.seq();
-        let result = s.apply(actor, command.clone());
+        let result = input.clone().apply(&mut s);
         if let Err(broken) = s.check_invariants() {
             return Err(TestCaseError::fail(format!(
-                "{actor:?} {command:?} broke an invariant: {broken}"
+                "{input:?} broke an invariant: {broken}"
             )));
         }
         match result {
             Err(_) | Ok(Applied::Duplicate) => {
-                prop_assert_eq!(
-                    &normal(&s),
-                    &before,
-                    "{:?} {:?} changed the state",
-                    actor,
-                    command
-                );
+                prop_assert_eq!(&normal(&s), &before, "{:?} changed the state", input);
             }
             Ok(Applied::Events(events)) => {
                 // Views depend on the state alone: build them whenever it changed.
-                every_view(&s, Some(actor));
+                let who = match &input {
+                    Input::Command(actor, _) => *actor,
+                    Input::Carry(_) => Role::Facilitator,
+                };
+                every_view(&s, Some(who));
                 prop_assert_eq!(s.seq(), seq + events.len() as u64);
                 log.extend(events);
-                if matches!(command, Command::Join { .. }) {
+                if matches!(input, Input::Command(_, Command::Join { .. })) {
                     // A join has no operation id: each one is a new participant.
                     continue;
                 }
                 let after = normal(&s);
-                match s.apply(actor, command.clone()) {
+                match input.clone().apply(&mut s) {
                     Ok(Applied::Duplicate) => {}
                     Ok(Applied::Events(events))
-                        if events.is_empty() && matches!(command, Command::Carry { .. }) => {}
+                        if events.is_empty() && matches!(input, Input::Carry(_)) => {}
                     other => {
                         return Err(TestCaseError::fail(format!(
-                            "{actor:?} {command:?} sent again gave {other:?}"
+                            "{input:?} sent again gave {other:?}"
                         )));
                     }
                 }

@@ -4,24 +4,9 @@
 
 use super::Session;
 use crate::content::Text;
+use crate::dates::iso_date;
 use crate::kinds::{self, Ctx};
 use crate::outcome::{Outcome, Section};
-
-/// `YYYY-MM-DD` (UTC) of a Unix time in milliseconds.
-pub fn iso_date(ms: i64) -> String {
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
 
 impl Session {
     /// Everything this session may share, as it is now: each step's kind adds its section or
@@ -109,17 +94,4 @@ pub fn carried_from(outcome: &Outcome) -> Vec<super::Carried> {
             .map(|r| item(CarriedKind::Row, r.action.clone())),
     );
     items
-}
-
-#[cfg(test)]
-mod tests {
-    use super::iso_date;
-
-    #[test]
-    fn dates_are_civil_utc_dates() {
-        assert_eq!(iso_date(0), "1970-01-01");
-        assert_eq!(iso_date(951_782_400_000), "2000-02-29");
-        assert_eq!(iso_date(1_795_305_600_000), "2026-11-22");
-        assert_eq!(iso_date(1_795_391_999_999), "2026-11-22");
-    }
 }

@@ -9,7 +9,7 @@
 //! - `markdown`, `html`, `docx` — a document as a file.
 //! - `raster` — SVG → PNG with the built-in font, for Word.
 //! - `csv` — the action plan rows.
-//! - `xml` — escaping.
+//! - `xml` — escaping for XML, SVG and HTML (the printed programmes use it too).
 
 mod charts;
 mod csv;
@@ -19,7 +19,7 @@ mod html;
 mod markdown;
 mod raster;
 mod text;
-mod xml;
+pub(crate) mod xml;
 
 #[cfg(test)]
 mod tests;

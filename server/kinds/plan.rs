@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Ctx, Field, Kind, required, text_ok};
 use crate::audience::Audience;
 use crate::content::Step;
+use crate::dates::Date;
 use crate::domain::{Action, By, Change, RowFields, RuleError, Session};
 use crate::outcome::{self, Outcome};
 use crate::print::Paper;
@@ -208,40 +209,13 @@ fn check_row(step: &Step, row: RowFields) -> Result<RowFields, RuleError> {
     })
 }
 
-/// `YYYY-MM-DD` with a real month and day, or empty.
+/// `YYYY-MM-DD` of a real day (see [`Date::parse`]), or empty.
 fn date_ok(date: &str) -> Result<String, RuleError> {
     let date = date.trim();
-    if date.is_empty() {
-        return Ok(String::new());
-    }
-    let parts: Vec<&str> = date.split('-').collect();
-    let valid = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
-            match (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) {
-                (Ok(y), Ok(m), Ok(d)) => {
-                    (2000..=2100).contains(&y)
-                        && (1..=12).contains(&m)
-                        && d >= 1
-                        && d <= days_in(y, m)
-                }
-                _ => false,
-            }
-        }
-        _ => false,
-    };
-    if valid {
+    if date.is_empty() || Date::parse(date).is_some() {
         Ok(date.to_owned())
     } else {
         Err(RuleError::Invalid)
-    }
-}
-
-fn days_in(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 

@@ -185,7 +185,7 @@ async fn a_data_directory_written_by_the_first_release_loads_with_every_session_
     let server = load_fixture().await;
     let sessions = manifest["sessions"].as_array().unwrap();
     assert_eq!(
-        server.state.len(),
+        server.state.registry().count(),
         sessions.len(),
         "every session of the fixture is back, and no other"
     );

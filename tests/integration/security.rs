@@ -316,12 +316,17 @@ async fn a_session_is_deleted_after_its_retention_period_and_leaves_nothing_behi
         .await;
 
     let day_ms = 24 * 60 * 60 * 1000;
-    let now = trivsel::session::now_ms();
+    let now = trivsel::clock::now_ms();
     assert!(
-        server.state.expire(now + 29 * day_ms).await.is_empty(),
+        server
+            .state
+            .registry()
+            .expire(now + 29 * day_ms)
+            .await
+            .is_empty(),
         "29 days later both are kept"
     );
-    let deleted = server.state.expire(now + 31 * day_ms).await;
+    let deleted = server.state.registry().expire(now + 31 * day_ms).await;
     let mut codes: Vec<String> = deleted.iter().map(|c| c.to_string()).collect();
     codes.sort();
     let mut expected = vec![session.code.clone(), other.code.clone()];

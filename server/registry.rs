@@ -1,0 +1,223 @@
+//! The live sessions by join code, and every change to that set: creating a session or every
+//! meeting of a series (a fresh code and tokens, stored before its actor starts), deleting one,
+//! expiring those past the retention period, and carrying what earlier meetings of a series
+//! produced into a later one. The HTTP handlers check a request and call in here; nothing else
+//! adds a session to the map or takes one out. Handles are cloned out of the map: no guard is
+//! held across `.await`.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+
+use crate::clock::now_ms;
+use crate::content::{Programme, Series};
+use crate::domain::{Created, JoinCode, Lang, MAX_CARRIED, SeriesLink, Session, Token};
+use crate::session::SessionHandle;
+use crate::store::{Restored, Store, StoreError};
+
+/// Language, group size and link base of a new session (or of every meeting of a series),
+/// already checked.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Interface language.
+    pub lang: Lang,
+    /// Aggregates show only when at least this many answered.
+    pub min_group: u32,
+    /// Base of the session's links.
+    pub base_url: String,
+}
+
+/// The live sessions; cheap to clone.
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sessions: DashMap<JoinCode, SessionHandle>,
+    store: Store,
+    /// How long a session is kept after its last activity (`--retention-days`), in ms.
+    keep_ms: i64,
+}
+
+impl Registry {
+    /// The sessions the store held, each with its actor started again; they are deleted
+    /// `retention_days` after their last activity (see [`Registry::expire`]).
+    pub fn new(store: Store, restored: Vec<Restored>, retention_days: u32) -> Self {
+        let sessions = DashMap::new();
+        for Restored {
+            session,
+            last_active_ms,
+        } in restored
+        {
+            let code = session.created().code.clone();
+            let handle = SessionHandle::spawn(session, store.clone(), last_active_ms);
+            sessions.insert(code, handle);
+        }
+        Registry {
+            inner: Arc::new(Inner {
+                sessions,
+                store,
+                keep_ms: i64::from(retention_days) * 24 * 60 * 60 * 1000,
+            }),
+        }
+    }
+
+    /// The live session with this code.
+    pub fn get(&self, code: &JoinCode) -> Option<SessionHandle> {
+        self.inner
+            .sessions
+            .get(code)
+            .map(|entry| entry.value().clone())
+    }
+
+    /// How many sessions are live (restored or created, not yet deleted).
+    pub fn count(&self) -> usize {
+        self.inner.sessions.len()
+    }
+
+    /// Creates a session of `programme`: stores it, starts its actor, and returns what it was
+    /// created with (its links are built from that, by `links`).
+    pub async fn create(
+        &self,
+        programme: Programme,
+        settings: &Settings,
+    ) -> Result<Created, StoreError> {
+        let created = Created {
+            code: self.fresh_code(&[]),
+            programme,
+            lang: settings.lang,
+            min_group: settings.min_group,
+            created_at_ms: now_ms(),
+            base_url: settings.base_url.clone(),
+            facilitator_token: Token::random(&mut rand::rng()),
+            projector_token: Token::random(&mut rand::rng()),
+            series: None,
+        };
+        self.start(created).await
+    }
+
+    /// Creates every meeting of `series` at once, one per programme (in meeting order), with one
+    /// facilitator token for all of them; each knows every meeting's code.
+    pub async fn create_series(
+        &self,
+        series: &Series,
+        programmes: Vec<Programme>,
+        settings: &Settings,
+    ) -> Result<Vec<Created>, StoreError> {
+        let mut codes = Vec::new();
+        for _ in &programmes {
+            let code = self.fresh_code(&codes);
+            codes.push(code);
+        }
+        let facilitator_token = Token::random(&mut rand::rng());
+        let mut meetings = Vec::new();
+        for (position, programme) in programmes.into_iter().enumerate() {
+            let created = Created {
+                code: codes[position].clone(),
+                programme,
+                lang: settings.lang,
+                min_group: settings.min_group,
+                created_at_ms: now_ms(),
+                base_url: settings.base_url.clone(),
+                facilitator_token: facilitator_token.clone(),
+                projector_token: Token::random(&mut rand::rng()),
+                series: Some(SeriesLink {
+                    id: series.id.clone(),
+                    title: series.title.clone(),
+                    position,
+                    codes: codes.clone(),
+                }),
+            };
+            meetings.push(self.start(created).await?);
+        }
+        Ok(meetings)
+    }
+
+    /// A fresh join code that no live session uses and `taken` does not hold.
+    fn fresh_code(&self, taken: &[JoinCode]) -> JoinCode {
+        let mut rng = rand::rng();
+        loop {
+            let code = JoinCode::random(&mut rng);
+            if !self.inner.sessions.contains_key(&code) && !taken.contains(&code) {
+                return code;
+            }
+        }
+    }
+
+    /// Stores a new session, then starts its actor and adds it to the map.
+    async fn start(&self, created: Created) -> Result<Created, StoreError> {
+        self.inner.store.create(&created).await?;
+        let code = created.code.clone();
+        let handle = SessionHandle::spawn(
+            Session::new(created.clone()),
+            self.inner.store.clone(),
+            now_ms(),
+        );
+        self.inner.sessions.insert(code.clone(), handle);
+        tracing::info!(%code, "session created");
+        Ok(created)
+    }
+
+    /// Deletes a session: from the store (screens are told, the data is erased from the files),
+    /// then from the map. `Ok(false)` when there is no such session.
+    pub async fn delete(&self, code: &JoinCode) -> Result<bool, StoreError> {
+        let Some(handle) = self.get(code) else {
+            return Ok(false);
+        };
+        handle.delete().await?;
+        self.inner.sessions.remove(code);
+        Ok(true)
+    }
+
+    /// Deletes every session whose last activity is more than the retention period before
+    /// `now_ms`, as `DELETE /api/sessions/{code}` would. Returns the codes deleted.
+    pub async fn expire(&self, now_ms: i64) -> Vec<JoinCode> {
+        let keep_ms = self.inner.keep_ms;
+        let expired: Vec<JoinCode> = self
+            .inner
+            .sessions
+            .iter()
+            .filter(|entry| entry.value().last_active_ms() + keep_ms <= now_ms)
+            .map(|entry| entry.key().clone())
+            .collect();
+        let mut deleted = Vec::new();
+        for code in expired {
+            match self.delete(&code).await {
+                Ok(true) => {
+                    tracing::info!(code = %code, "session deleted after the retention period");
+                    deleted.push(code);
+                }
+                // Deleted meanwhile by its facilitator.
+                Ok(false) => {}
+                Err(e) => tracing::error!(code = %code, error = %e, "retention: could not delete"),
+            }
+        }
+        deleted
+    }
+
+    /// Brings what earlier meetings of a series produced into `handle`'s meeting. Cheap to call
+    /// often: it asks the earlier meetings' actors at most every few seconds per session (in a
+    /// task of its own), and the meeting stores nothing when nothing changed.
+    pub fn carry_into(&self, handle: &SessionHandle) {
+        let Some(link) = handle.series().cloned() else {
+            return;
+        };
+        if link.position == 0 || !handle.carry_due() {
+            return;
+        }
+        let (registry, handle) = (self.clone(), handle.clone());
+        tokio::spawn(async move {
+            let mut items = Vec::new();
+            for code in &link.codes[..link.position] {
+                if let Some(earlier) = registry.get(code)
+                    && let Some(outcome) = earlier.outcome().await
+                {
+                    items.extend(crate::domain::report::carried_from(&outcome));
+                }
+            }
+            items.truncate(MAX_CARRIED);
+            handle.carry(items).await;
+        });
+    }
+}
