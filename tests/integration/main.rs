@@ -2,7 +2,6 @@
 
 mod activities;
 mod api;
-mod bench;
 mod common;
 mod compat;
 mod crash;
