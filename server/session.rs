@@ -676,14 +676,8 @@ impl SessionActor {
         }
         for (conn, reply) in owed.replies {
             let json = match &reply {
-                Reply::Ack(op) => ServerMsg::Ack { seq, op }.to_json(),
-                Reply::Error(e) => ServerMsg::Error {
-                    seq,
-                    op: e.op.as_deref(),
-                    code: e.code,
-                    message: &e.message,
-                }
-                .to_json(),
+                Reply::Ack(op) => ServerMsg::Ack { seq, op: op.into() }.to_json(),
+                Reply::Error(e) => ServerMsg::error(seq, e).to_json(),
             };
             self.send(conn, Utf8Bytes::from(json), &mut slow);
         }
@@ -875,14 +869,10 @@ impl SessionActor {
         let seq = self.session.seq();
         for (conn, reply) in owed.replies {
             if let Reply::Ack(op) = reply {
-                let msg = ServerMsg::Error {
-                    seq,
-                    op: Some(&op),
-                    code: "storage",
-                    message: "not saved; try again later",
-                };
+                let error = WireError::storage(&op);
                 let mut ignored = Vec::new();
-                self.send(conn, Utf8Bytes::from(msg.to_json()), &mut ignored);
+                let text = ServerMsg::error(seq, &error).to_json();
+                self.send(conn, Utf8Bytes::from(text), &mut ignored);
             }
         }
         if let Some(reply) = owed.delete {

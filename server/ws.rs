@@ -137,15 +137,8 @@ async fn read_loop(
                 if let Some(refusals) = &refusals
                     && !budget.take(Instant::now())
                 {
-                    let op = serde_json::from_str::<serde_json::Value>(&text)
-                        .ok()
-                        .and_then(|v| v.get("op")?.as_str().map(str::to_owned));
-                    let refusal = ServerMsg::Error {
-                        seq: 0,
-                        op: op.as_deref(),
-                        code: "rate_limited",
-                        message: "too many messages; send it again in a moment",
-                    };
+                    let error = WireError::rate_limited(&text);
+                    let refusal = ServerMsg::error(0, &error);
                     // A full queue means the peer is not reading: the refusal may go unsaid.
                     let _ = refusals.try_send(Outgoing::Text(refusal.to_json().into()));
                     continue;
@@ -247,12 +240,7 @@ async fn write_loop(
 }
 
 async fn send_error(sink: &mut SplitSink<WebSocket, Message>, error: &WireError) {
-    let msg = ServerMsg::Error {
-        seq: 0,
-        op: error.op.as_deref(),
-        code: error.code,
-        message: &error.message,
-    };
+    let msg = ServerMsg::error(0, error);
     let _ = sink.send(Message::Text(msg.to_json().into())).await;
 }
 

@@ -29,7 +29,7 @@ pub struct ProgrammeSummary {
 }
 
 /// A step in a [`ProgrammeSummary`] or a session's step list.
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct StepSummary {
     /// Step id.
     pub id: String,

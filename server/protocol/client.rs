@@ -415,6 +415,24 @@ impl WireError {
         }
     }
 
+    /// A participant's connection sent more than its budget allows; `frame` was not read.
+    pub fn rate_limited(frame: &str) -> Self {
+        WireError {
+            op: op_of(frame),
+            code: "rate_limited",
+            message: "too many messages; send it again in a moment".into(),
+        }
+    }
+
+    /// The store could not keep an operation that was applied: it is not acknowledged.
+    pub fn storage(op: &str) -> Self {
+        WireError {
+            op: Some(op.to_owned()),
+            code: "storage",
+            message: "not saved; try again later".into(),
+        }
+    }
+
     /// The error a refused command gets.
     pub fn rule(op: Option<&OpId>, error: &RuleError) -> Self {
         let code = match error {
@@ -433,11 +451,23 @@ impl WireError {
     }
 }
 
+/// The operation a frame names, if it is JSON with a string `op`.
+pub fn op_of(frame: &str) -> Option<String> {
+    serde_json::from_str::<Value>(frame)
+        .ok()
+        .as_ref()
+        .and_then(op_in)
+}
+
+fn op_in(value: &Value) -> Option<String> {
+    value.get("op")?.as_str().map(str::to_owned)
+}
+
 /// Parses one text frame into a message, or a typed error naming the operation if it had one.
 pub fn parse_client(text: &str) -> Result<ClientMsg, WireError> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| WireError::bad(None, format!("not JSON: {e}")))?;
-    let op = value.get("op").and_then(|v| v.as_str()).map(str::to_owned);
+    let op = op_in(&value);
     serde_json::from_value(value).map_err(|e| WireError::bad(op, e.to_string()))
 }
 

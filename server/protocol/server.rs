@@ -3,18 +3,20 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-use serde_json::{Value, json};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 use super::api::StepSummary;
 use crate::audience::Audience;
-use crate::content::{Area, Prompt, Text};
-use crate::domain::{Answer, Lang, Name, Participant, Session, Timer};
+use crate::content::{Area, Invitation, Prompt, Text};
+use crate::domain::{Answer, Carried, Lang, Participant, SeriesLink, Session, Timer};
 
 /// Every message the server sends. Each carries the session's sequence number `seq`.
 /// Built on the stack and serialised at once, so the size difference of variants costs nothing.
 #[allow(clippy::large_enum_variant)]
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg<'a> {
     /// The whole state this screen may see; replaces what it had.
@@ -24,7 +26,7 @@ pub enum ServerMsg<'a> {
         /// Server clock, ms since the epoch.
         server_time: i64,
         /// `facilitator`, `projector` or `participant`.
-        role: &'static str,
+        role: Cow<'a, str>,
         /// The participant's own data (participants only).
         me: Option<MeView<'a>>,
         /// The session.
@@ -78,18 +80,18 @@ pub enum ServerMsg<'a> {
         /// Sequence number.
         seq: u64,
         /// The client's operation id.
-        op: &'a str,
+        op: Cow<'a, str>,
     },
     /// A message or command was refused; nothing changed.
     Error {
         /// Sequence number.
         seq: u64,
         /// The operation it concerns.
-        op: Option<&'a str>,
+        op: Option<Cow<'a, str>>,
         /// Machine-readable code.
-        code: &'a str,
+        code: Cow<'a, str>,
         /// For a person.
-        message: &'a str,
+        message: Cow<'a, str>,
     },
     /// The session was deleted; the connection closes with 4404.
     Deleted {
@@ -122,7 +124,7 @@ impl<'a> ServerMsg<'a> {
         ServerMsg::Snapshot {
             seq: session.seq(),
             server_time,
-            role: audience.role_name(),
+            role: Cow::Borrowed(audience.role_name()),
             me: me.map(|p| MeView::of(session, p)),
             session: SessionView::of(
                 session,
@@ -139,6 +141,18 @@ impl<'a> ServerMsg<'a> {
     }
 }
 
+impl<'a> ServerMsg<'a> {
+    /// The error frame telling a screen why a message or command was refused.
+    pub fn error(seq: u64, error: &'a super::WireError) -> Self {
+        ServerMsg::Error {
+            seq,
+            op: error.op.as_deref().map(Cow::Borrowed),
+            code: Cow::Borrowed(error.code),
+            message: Cow::Borrowed(&error.message),
+        }
+    }
+}
+
 impl ServerMsg<'_> {
     /// The message as JSON text.
     pub fn to_json(&self) -> String {
@@ -147,16 +161,37 @@ impl ServerMsg<'_> {
 }
 
 /// A participant's own view of themselves.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct MeView<'a> {
-    id: String,
-    secret: &'a str,
-    name: Option<&'a str>,
-    answers: &'a BTreeMap<String, BTreeMap<String, Answer>>,
-    ready: &'a std::collections::BTreeSet<String>,
-    shares: Vec<Value>,
-    votes: BTreeMap<&'a str, &'a [String]>,
-    plan_shared: &'a std::collections::BTreeSet<String>,
+    /// Participant id.
+    pub id: String,
+    /// Their resumable secret, for this screen only.
+    pub secret: Cow<'a, str>,
+    /// Their name, if they gave one.
+    pub name: Option<Cow<'a, str>>,
+    /// Their answers: step id → prompt id → answer.
+    pub answers: Cow<'a, BTreeMap<String, BTreeMap<String, Answer>>>,
+    /// Steps they marked done.
+    pub ready: Cow<'a, BTreeSet<String>>,
+    /// What they share now.
+    pub shares: Vec<MyShare>,
+    /// Their dots, by grid step id.
+    pub votes: BTreeMap<Cow<'a, str>, Cow<'a, [String]>>,
+    /// Personal-plan steps they shared with the facilitator.
+    pub plan_shared: Cow<'a, BTreeSet<String>>,
+}
+
+/// Something a participant shares now.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct MyShare {
+    /// Step id.
+    pub step: String,
+    /// Prompt id.
+    pub prompt: String,
+    /// List item id, for list prompts.
+    pub item: Option<String>,
+    /// With their name.
+    pub named: bool,
 }
 
 impl<'a> MeView<'a> {
@@ -167,53 +202,71 @@ impl<'a> MeView<'a> {
             .shares()
             .iter()
             .filter(|s| s.participant == participant.id && s.active)
-            .map(|s| json!({ "step": steps[s.step].id, "prompt": s.prompt, "item": s.item, "named": s.named }))
+            .map(|s| MyShare {
+                step: steps[s.step].id.clone(),
+                prompt: s.prompt.clone(),
+                item: s.item.clone(),
+                named: s.named,
+            })
             .collect();
         let votes = steps
             .iter()
             .enumerate()
             .filter_map(|(i, step)| {
                 let votes = session.step_state(i).grid.votes.get(&participant.id)?;
-                Some((step.id.as_str(), votes.as_slice()))
+                Some((
+                    Cow::Borrowed(step.id.as_str()),
+                    Cow::Borrowed(votes.as_slice()),
+                ))
             })
             .collect();
         MeView {
             id: participant.id.to_string(),
-            secret: participant.secret().expose(),
-            name: participant.name.as_ref().map(Name::as_str),
-            answers: &participant.answers,
-            ready: &participant.ready,
+            secret: Cow::Borrowed(participant.secret().expose()),
+            name: participant.name.as_ref().map(|n| Cow::Borrowed(n.as_str())),
+            answers: Cow::Borrowed(&participant.answers),
+            ready: Cow::Borrowed(&participant.ready),
             shares,
             votes,
-            plan_shared: &participant.plan_shared,
+            plan_shared: Cow::Borrowed(&participant.plan_shared),
         }
     }
 }
 
 /// The session as every screen sees it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct SessionView<'a> {
-    code: &'a str,
-    join_url: &'a str,
-    projector_url: Option<&'a str>,
-    programme: ProgrammeTitle<'a>,
-    lang: Lang,
-    min_group: u32,
-    steps: Vec<StepSummary>,
+    /// Join code.
+    pub code: Cow<'a, str>,
+    /// What the QR code holds.
+    pub join_url: Cow<'a, str>,
+    /// Facilitator only: the projector page with its token.
+    pub projector_url: Option<Cow<'a, str>>,
+    /// The programme's id and title.
+    pub programme: ProgrammeTitle<'a>,
+    /// Interface language.
+    pub lang: Lang,
+    /// Aggregates show from this many answers.
+    pub min_group: u32,
+    /// Every step, in order.
+    pub steps: Vec<StepSummary>,
     /// Facilitator only: what to do before the meeting.
-    preparation: Option<&'a Text>,
+    pub preparation: Option<Cow<'a, Text>>,
     /// Facilitator only: the invitation text (`{link}`, `{code}` filled in by the page).
-    invitation: Option<&'a crate::content::Invitation>,
+    pub invitation: Option<Cow<'a, Invitation>>,
     /// The series this meeting belongs to: `{id, title, position, codes}`.
-    series: Option<&'a crate::domain::SeriesLink>,
+    pub series: Option<Cow<'a, SeriesLink>>,
     /// What earlier meetings of the series produced: `[{from, kind, text}]`.
-    carried: &'a [crate::domain::Carried],
+    pub carried: Cow<'a, [Carried]>,
 }
 
-#[derive(Serialize, Debug)]
-struct ProgrammeTitle<'a> {
-    id: &'a str,
-    title: &'a Text,
+/// A programme's id and title.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ProgrammeTitle<'a> {
+    /// Programme id.
+    pub id: Cow<'a, str>,
+    /// Its title.
+    pub title: Cow<'a, Text>,
 }
 
 impl<'a> SessionView<'a> {
@@ -221,12 +274,12 @@ impl<'a> SessionView<'a> {
     pub fn of(session: &'a Session, join_url: &'a str, projector_url: Option<&'a str>) -> Self {
         let created = session.created();
         SessionView {
-            code: created.code.as_str(),
-            join_url,
-            projector_url,
+            code: Cow::Borrowed(created.code.as_str()),
+            join_url: Cow::Borrowed(join_url),
+            projector_url: projector_url.map(Cow::Borrowed),
             programme: ProgrammeTitle {
-                id: &created.programme.id,
-                title: &created.programme.title,
+                id: Cow::Borrowed(&created.programme.id),
+                title: Cow::Borrowed(&created.programme.title),
             },
             lang: created.lang,
             min_group: created.min_group,
@@ -238,28 +291,41 @@ impl<'a> SessionView<'a> {
                 .collect(),
             preparation: projector_url
                 .is_some()
-                .then_some(&created.programme.preparation),
-            invitation: projector_url.and(created.programme.invitation.as_ref()),
-            series: created.series.as_ref(),
-            carried: session.carried(),
+                .then_some(Cow::Borrowed(&created.programme.preparation)),
+            invitation: projector_url
+                .and(created.programme.invitation.as_ref())
+                .map(Cow::Borrowed),
+            series: created.series.as_ref().map(Cow::Borrowed),
+            carried: Cow::Borrowed(session.carried()),
         }
     }
 }
 
 /// A step as a screen shows it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct StepView<'a> {
-    index: usize,
-    id: &'a str,
-    kind: &'static str,
-    title: &'a Text,
-    body: &'a Text,
-    notes: Option<&'a Text>,
-    minutes: Option<u32>,
-    prompts: &'a [Prompt],
-    areas: &'a [Area],
-    categories: &'a [Text],
-    scale_max: u8,
+    /// Index in the programme.
+    pub index: usize,
+    /// Step id.
+    pub id: Cow<'a, str>,
+    /// Step kind.
+    pub kind: Cow<'a, str>,
+    /// Heading.
+    pub title: Cow<'a, Text>,
+    /// The participants' instruction.
+    pub body: Cow<'a, Text>,
+    /// Facilitator only: the private notes.
+    pub notes: Option<Cow<'a, Text>>,
+    /// Suggested minutes.
+    pub minutes: Option<u32>,
+    /// A reflection's prompts.
+    pub prompts: Cow<'a, [Prompt]>,
+    /// Areas of a plan, personal plan or reflection.
+    pub areas: Cow<'a, [Area]>,
+    /// A map's suggested actor categories.
+    pub categories: Cow<'a, [Text]>,
+    /// A grid's scale.
+    pub scale_max: u8,
 }
 
 impl<'a> StepView<'a> {
@@ -268,25 +334,27 @@ impl<'a> StepView<'a> {
         let step = session.step();
         StepView {
             index: session.step_index(),
-            id: &step.id,
-            kind: step.kind.as_str(),
-            title: &step.title,
-            body: &step.body,
-            notes: with_notes.then_some(&step.notes),
+            id: Cow::Borrowed(&step.id),
+            kind: Cow::Borrowed(step.kind.as_str()),
+            title: Cow::Borrowed(&step.title),
+            body: Cow::Borrowed(&step.body),
+            notes: with_notes.then_some(Cow::Borrowed(&step.notes)),
             minutes: step.minutes,
-            prompts: &step.prompts,
-            areas: &step.areas,
-            categories: &step.categories,
+            prompts: Cow::Borrowed(&step.prompts),
+            areas: Cow::Borrowed(&step.areas),
+            categories: Cow::Borrowed(&step.categories),
             scale_max: step.scale_max,
         }
     }
 }
 
 /// A countdown on the wire.
-#[derive(Serialize, Debug, Clone, Copy)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub struct TimerView {
-    ends_at: i64,
-    seconds: u32,
+    /// When it ends, ms since the epoch.
+    pub ends_at: i64,
+    /// Its length.
+    pub seconds: u32,
 }
 
 impl From<Timer> for TimerView {
@@ -299,7 +367,7 @@ impl From<Timer> for TimerView {
 }
 
 /// Counts for the current step: never one person's answer.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct ProgressView {
     /// Everyone who joined.
     pub joined: usize,

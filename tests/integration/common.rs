@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use trivsel::protocol::ServerMsg;
 
 /// How long a test waits for any one expected message.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -342,6 +343,15 @@ impl Client {
                     assert!(
                         value["seq"].is_u64(),
                         "every server message carries seq: {text}"
+                    );
+                    // Every frame is a real server message, read back into the server's own
+                    // type without losing or adding a field.
+                    let typed: ServerMsg = serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("not a ServerMsg ({e}): {text}"));
+                    assert_eq!(
+                        serde_json::to_value(&typed).unwrap(),
+                        value,
+                        "the typed message says the same as the frame"
                     );
                     self.raw.push(text.to_string());
                     self.frames.push(value.clone());
