@@ -678,10 +678,7 @@ async fn invitation(
         ));
     }
     let link = handle.join_url();
-    let pick = |t: &crate::content::Text| match handle.lang() {
-        Lang::Da => t.da.clone(),
-        Lang::En => t.en.clone(),
-    };
+    let pick = |t: &crate::content::Text| handle.lang().pick(t).to_owned();
     let (summary, body) = match &programme.invitation {
         Some(invitation) => (pick(&invitation.subject), pick(&invitation.body)),
         None => (pick(&programme.title), "{link}".to_owned()),

@@ -220,9 +220,12 @@ impl Session {
             };
         }
         let cx = Ctx::new(self, index);
-        kinds::of(cx.step.kind)
-            .check_answer(&cx, participant, key, value)
-            .map(Some)
+        let given = kinds::Given {
+            participant,
+            key,
+            value,
+        };
+        kinds::of(cx.step.kind).check_answer(&cx, given).map(Some)
     }
 
     /// Decides an activity action on step `index`: the role where the action alone decides

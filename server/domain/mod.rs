@@ -51,6 +51,11 @@ impl Lang {
         }
     }
 
+    /// The language of a code: English for `en`, Danish for anything else (the default).
+    pub fn from_code(code: &str) -> Self {
+        if code == "en" { Lang::En } else { Lang::Da }
+    }
+
     /// The language's code: `da` or `en`.
     pub fn code(self) -> &'static str {
         match self {

@@ -2,7 +2,7 @@
 //! least `min_group` answered, items their authors shared, the accepted action plan — and no
 //! private answer.
 
-use super::Session;
+use super::{Lang, Session};
 use crate::content::Text;
 use crate::dates::iso_date;
 use crate::kinds::{self, Ctx};
@@ -34,17 +34,9 @@ impl Session {
 /// shared, the notes on its cards, its priorities, the actors many named, its accepted plan.
 pub fn carried_from(outcome: &Outcome) -> Vec<super::Carried> {
     use super::{Carried, CarriedKind};
-    let from = Text {
-        da: outcome.programme.da.clone(),
-        en: outcome.programme.en.clone(),
-    };
-    let pick = |t: &Text| {
-        if outcome.lang == "en" {
-            t.en.clone()
-        } else {
-            t.da.clone()
-        }
-    };
+    let from = outcome.programme.clone();
+    let lang = Lang::from_code(&outcome.lang);
+    let pick = |t: &Text| lang.pick(t).to_owned();
     let item = |kind, text: String| Carried {
         from: from.clone(),
         kind,

@@ -1,6 +1,7 @@
 //! The exports' own words, one table per language, and how numbers and dates are written in
 //! each. Everything a reader sees that does not come from the session's content is here.
 
+use crate::domain::Lang;
 use crate::outcome::Stat;
 
 /// Every fixed text of the exports in one language.
@@ -334,16 +335,15 @@ impl std::fmt::Debug for Words {
 impl Words {
     /// The table for `lang`: English for `"en"`, Danish otherwise.
     pub fn for_lang(lang: &str) -> &'static Words {
-        if lang == "en" { &EN } else { &DA }
+        match Lang::from_code(lang) {
+            Lang::En => &EN,
+            Lang::Da => &DA,
+        }
     }
 
     /// The text of `bilingual` in this language.
     pub fn pick<'a>(&self, bilingual: &'a crate::content::Text) -> &'a str {
-        if self.lang == "en" {
-            &bilingual.en
-        } else {
-            &bilingual.da
-        }
+        Lang::from_code(self.lang).pick(bilingual)
     }
 
     /// `value` with one decimal, e.g. `4,2` in Danish.

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Field, Kind, fold_reveal, live_text, required};
+use super::{Ctx, Field, Given, Kind, fold_reveal, live_text, required};
 use crate::audience::Audience;
 use crate::content::{Step, Topic};
 use crate::domain::activity::MAX_LIVE_TEXT;
@@ -116,13 +116,8 @@ impl Kind for Grid {
         Ok(())
     }
 
-    fn check_answer(
-        &self,
-        cx: &Ctx,
-        _participant: ParticipantId,
-        key: &str,
-        value: AnswerInput,
-    ) -> Result<Answer, RuleError> {
+    fn check_answer(&self, cx: &Ctx, given: Given) -> Result<Answer, RuleError> {
+        let Given { key, value, .. } = given;
         if !cx.session.topics(cx.index).iter().any(|t| t.id == key) {
             return Err(RuleError::NoSuchPrompt);
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Field, Kind, fold_reveal, required};
+use super::{Ctx, Field, Given, Kind, fold_reveal, required};
 use crate::audience::Audience;
 use crate::content::Step;
 use crate::domain::activity::normalise;
@@ -57,13 +57,12 @@ impl Kind for Map {
         &[Field::Categories]
     }
 
-    fn check_answer(
-        &self,
-        cx: &Ctx,
-        participant: ParticipantId,
-        key: &str,
-        value: AnswerInput,
-    ) -> Result<Answer, RuleError> {
+    fn check_answer(&self, cx: &Ctx, given: Given) -> Result<Answer, RuleError> {
+        let Given {
+            participant,
+            key,
+            value,
+        } = given;
         if !valid_item_id(key) {
             return Err(RuleError::Invalid);
         }

@@ -99,6 +99,17 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// An answer a participant gives, before its kind checked it.
+#[derive(Clone, Debug)]
+pub struct Given<'a> {
+    /// Who gives it.
+    pub participant: ParticipantId,
+    /// Under which key: a prompt, topic, actor entry or area id.
+    pub key: &'a str,
+    /// The value as read from the wire.
+    pub value: AnswerInput,
+}
+
 /// What the core, the protocol, the exports and the printout ask of a step kind. Every method
 /// but [`Kind::fields`] and [`Kind::view`] has a default for kinds without that part.
 pub trait Kind: Sync {
@@ -114,14 +125,8 @@ pub trait Kind: Sync {
 
     /// Checks a participant's private answer under `key` (a prompt, topic, actor entry or area
     /// id). Clearing an answer is decided by the core, not here.
-    fn check_answer(
-        &self,
-        cx: &Ctx,
-        participant: ParticipantId,
-        key: &str,
-        value: AnswerInput,
-    ) -> Result<Answer, RuleError> {
-        let _ = (cx, participant, key, value);
+    fn check_answer(&self, cx: &Ctx, given: Given) -> Result<Answer, RuleError> {
+        let _ = (cx, given);
         Err(RuleError::NoSuchPrompt)
     }
 

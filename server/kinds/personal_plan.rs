@@ -4,7 +4,7 @@
 
 use anyhow::bail;
 
-use super::{Ctx, Field, Kind};
+use super::{Ctx, Field, Given, Kind};
 use crate::audience::Audience;
 use crate::content::{Step, StepKind};
 use crate::domain::answers::{Answer, AnswerInput, PersonalEntry, chars};
@@ -34,13 +34,8 @@ impl Kind for PersonalPlan {
         Ok(())
     }
 
-    fn check_answer(
-        &self,
-        cx: &Ctx,
-        _participant: ParticipantId,
-        key: &str,
-        value: AnswerInput,
-    ) -> Result<Answer, RuleError> {
+    fn check_answer(&self, cx: &Ctx, given: Given) -> Result<Answer, RuleError> {
+        let Given { key, value, .. } = given;
         cx.step.area(key).ok_or(RuleError::NoSuchPrompt)?;
         let AnswerInput::Personal { work, first_step } = value else {
             return Err(RuleError::Invalid);

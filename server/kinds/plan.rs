@@ -221,16 +221,9 @@ fn date_ok(date: &str) -> Result<String, RuleError> {
 
 /// One action-plan row as every screen sees it, under the id `id`.
 pub(super) fn row_view(id: &str, r: &PlanRow) -> RowView {
-    let f = &r.fields;
     RowView {
         id: id.to_owned(),
-        area: f.area.clone(),
-        action: f.action.clone(),
-        first_step: f.first_step.clone(),
-        owner: f.owner.clone(),
-        deadline: f.deadline.clone(),
-        follow_up: f.follow_up.clone(),
-        answers: f.answers.clone(),
+        fields: (&r.fields).into(),
         accepted: r.accepted,
     }
 }

@@ -7,14 +7,14 @@ use std::collections::HashSet;
 
 use anyhow::bail;
 
-use super::{Ctx, Field, Kind, fold_reveal, required};
+use super::{Ctx, Field, Given, Kind, fold_reveal, required};
 use crate::audience::Audience;
 use crate::content::{MAX_TEXT_LEN, Prompt, Step, is_slug};
 use crate::domain::activity::{MAX_LIVE_TEXT, ShareRecord};
 use crate::domain::answers::{
     Answer, AnswerInput, CirclePair, Circles, chars, valid_item_id, within,
 };
-use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
+use crate::domain::{Action, By, Change, RuleError, Session};
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
 use crate::protocol::{ActivityView, ReflectionView, ScaleView, SharedView};
@@ -80,13 +80,8 @@ impl Kind for Reflection {
         Ok(())
     }
 
-    fn check_answer(
-        &self,
-        cx: &Ctx,
-        _participant: ParticipantId,
-        key: &str,
-        value: AnswerInput,
-    ) -> Result<Answer, RuleError> {
+    fn check_answer(&self, cx: &Ctx, given: Given) -> Result<Answer, RuleError> {
+        let Given { key, value, .. } = given;
         let prompt = cx
             .step
             .prompts

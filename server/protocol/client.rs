@@ -229,8 +229,8 @@ fn room() -> String {
     "room".into()
 }
 
-/// An action-plan row on the wire.
-#[derive(Deserialize, Serialize, Debug, Default)]
+/// An action-plan row's fields on the wire, sent by clients and shown in views.
+#[derive(Deserialize, Serialize, Debug, Default, Clone, PartialEq)]
 #[serde(default)]
 pub struct RowMsg {
     /// Area id.
@@ -247,6 +247,20 @@ pub struct RowMsg {
     pub follow_up: String,
     /// The topic or actor it answers.
     pub answers: Option<String>,
+}
+
+impl From<&RowFields> for RowMsg {
+    fn from(row: &RowFields) -> Self {
+        RowMsg {
+            area: row.area.clone(),
+            action: row.action.clone(),
+            first_step: row.first_step.clone(),
+            owner: row.owner.clone(),
+            deadline: row.deadline.clone(),
+            follow_up: row.follow_up.clone(),
+            answers: row.answers.clone(),
+        }
+    }
 }
 
 impl From<RowMsg> for RowFields {

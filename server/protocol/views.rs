@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::client::RowMsg;
 use crate::audience::Audience;
 use crate::content::{Area, Text};
 use crate::domain::Session;
@@ -256,20 +257,9 @@ pub struct PlanView {
 pub struct RowView {
     /// Row id (on the closing step prefixed with its plan step's id: `plan:r1`).
     pub id: String,
-    /// Area id.
-    pub area: String,
-    /// What we will do.
-    pub action: String,
-    /// The first step.
-    pub first_step: String,
-    /// Who.
-    pub owner: String,
-    /// `YYYY-MM-DD` or empty.
-    pub deadline: String,
-    /// `YYYY-MM-DD` or empty.
-    pub follow_up: String,
-    /// The topic or actor it answers.
-    pub answers: Option<String>,
+    /// Its fields, as a client sends them.
+    #[serde(flatten)]
+    pub fields: RowMsg,
     /// Accepted by the facilitator (else a proposal).
     pub accepted: bool,
 }
