@@ -64,6 +64,13 @@ impl Audience {
         }
     }
 
+    /// Whether this audience is told who passed a dialogue card. Passing is a person's own
+    /// choice: only the facilitator learns whose it was; shared screens and phones show only
+    /// that the card was passed.
+    pub fn sees_who_passed(self) -> bool {
+        self.is_facilitator()
+    }
+
     /// Whether this audience sees the facilitator's private notes of a step.
     pub fn sees_notes(self) -> bool {
         self.is_facilitator()

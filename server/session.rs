@@ -574,7 +574,11 @@ impl SessionActor {
         owed: &mut Owed,
     ) -> Reply {
         let op = command.op().cloned();
-        match self.session.apply(actor, command) {
+        // A step change stops the step's countdown: the screens hear of it like a stop.
+        let timer = self.session.timer();
+        let applied = self.session.apply(actor, command);
+        owed.timer |= self.session.timer() != timer;
+        match applied {
             Ok(Applied::Events(new)) => {
                 self.owe(&new, owed);
                 events.extend(new);
@@ -747,7 +751,12 @@ impl SessionActor {
         }
         if owed.progress {
             let seq = self.session.seq();
-            let progress = ProgressView::of(&self.session, self.connected.len());
+            let connected = &self.connected;
+            let progress = ProgressView::of(
+                &self.session,
+                |p| connected.contains_key(&p),
+                connected.len(),
+            );
             let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
             self.broadcast(
                 |audience| audience.sees_progress().then(|| text.clone()),
@@ -800,12 +809,13 @@ impl SessionActor {
             join_url: &self.join_url,
             projector_url: &self.projector_url,
         };
+        let connected = &self.connected;
         let msg = ServerMsg::snapshot(
             session,
             conn.audience,
             me,
             links,
-            self.connected.len(),
+            (|p| connected.contains_key(&p), connected.len()),
             now_ms(),
         );
         Some(Utf8Bytes::from(msg.to_json()))

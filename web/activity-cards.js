@@ -52,8 +52,11 @@ export function phone(root, ctx) {
   return {
     update() {
       const mine = (c) => c.to && c.to.id === ctx.me().id;
+      // A passed card names nobody (the server leaves out whose it was): the line below says
+      // it was passed.
       const current = face.update(ctx.activity(), (c) => {
-        if (mine(c)) return ui(c.passed ? 'cards_was_yours' : 'cards_your_turn');
+        if (c.passed) return '';
+        if (mine(c)) return ui('cards_your_turn');
         return ui('cards_holder', { who: holderText(c.to) });
       });
       const myTurn = Boolean(current && mine(current));
@@ -72,8 +75,9 @@ export function projector(root, ctx) {
   root.replaceChildren(face.node, notes);
   return {
     update() {
+      // A passed card names nobody on the room's screen.
       const current = face.update(ctx.activity(), (c) => (c.passed
-        ? ui('cards_passed_by', { who: holderText(c.to) })
+        ? ui('cards_passed')
         : (c.to ? ui('cards_holder', { who: holderText(c.to) }) : ui('cards_room_talks'))));
       ctx.setResults(Boolean(current));
       // The newest notes; older ones are in the export.

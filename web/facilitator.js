@@ -473,7 +473,8 @@ function renderControls() {
   const last = (state.session.steps || []).length - 1;
   byId('prev').disabled = offline || state.step.index <= 0;
   byId('next').disabled = offline || state.step.index >= last;
-  byId('timer-start').disabled = offline;
+  // The closing step has no countdown.
+  byId('timer-start').disabled = offline || state.step.kind === 'end';
   byId('timer-stop').disabled = offline || !state.timer;
 }
 
@@ -482,7 +483,7 @@ function renderProgress() {
   const p = state.progress || { joined: 0, connected: 0, ready: 0, answers: {} };
   setText(byId('joined'), String(p.joined ?? 0));
   setText(byId('connected'), String(p.connected ?? 0));
-  setText(byId('ready'), ui('ready_of', { n: p.ready ?? 0, m: p.joined ?? 0 }));
+  setText(byId('ready'), ui('ready_of', { n: p.ready ?? 0, m: p.connected ?? 0 }));
   const prompts = state.step.prompts || [];
   const list = byId('answer-counts');
   const a = state.activity || {};

@@ -117,7 +117,7 @@ function render() {
 
   const ready = byId('ready');
   ready.hidden = joining || step.kind === 'end' || step.kind === 'cards';
-  setText(ready, ui('ready_of', { n: progress?.ready ?? 0, m: joined }));
+  setText(ready, ui('ready_of', { n: progress?.ready ?? 0, m: progress?.connected ?? 0 }));
 
   fitToScreen();
   // Last, once everything else is laid out: the list takes the room that is left.

@@ -898,6 +898,9 @@ impl Session {
                     now_ms,
                 },
             ) => {
+                if self.step().kind == StepKind::End {
+                    return Err(RuleError::WrongStep);
+                }
                 if seconds == 0 || seconds > MAX_TIMER_SECONDS {
                     return Err(RuleError::TimerRange);
                 }
@@ -996,6 +999,8 @@ impl Session {
                 if *index < self.programme().steps.len() {
                     self.step = *index;
                 }
+                // A countdown belongs to its step.
+                self.timer = None;
             }
             Event::TimerStarted {
                 op,

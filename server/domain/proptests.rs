@@ -555,8 +555,14 @@ fn every_view(s: &Session, who: Option<Role>) {
         };
         for preview in [false, true] {
             let audience = Audience::of(role, preview);
-            let snapshot =
-                protocol::ServerMsg::snapshot(s, audience, me, links, s.participants().len(), 0);
+            let snapshot = protocol::ServerMsg::snapshot(
+                s,
+                audience,
+                me,
+                links,
+                (|_| true, s.participants().len()),
+                0,
+            );
             let _ = snapshot.to_json();
         }
     }

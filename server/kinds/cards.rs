@@ -181,7 +181,11 @@ impl Kind for Cards {
                     id: card.id.clone(),
                     text: card.text.clone(),
                 },
-                to: dealt.to.map(person),
+                to: if dealt.passed && !audience.sees_who_passed() {
+                    None
+                } else {
+                    dealt.to.map(person)
+                },
                 passed: dealt.passed,
                 notes: audience.is_staff().then(|| dealt.notes.clone()),
             });

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::api::StepSummary;
 use crate::audience::Audience;
 use crate::content::{Area, Invitation, Prompt, Text};
-use crate::domain::{Answer, Carried, Lang, Participant, SeriesLink, Session, Timer};
+use crate::domain::{
+    Answer, Carried, Lang, Participant, ParticipantId, SeriesLink, Session, Timer,
+};
 
 /// Every message the server sends. Each carries the session's sequence number `seq`.
 /// Built on the stack and serialised at once, so the size difference of variants costs nothing.
@@ -112,13 +114,13 @@ pub struct Links<'a> {
 
 impl<'a> ServerMsg<'a> {
     /// The whole state `audience` may see of `session`: `me` is the participant whose own
-    /// connection this is, `connected` how many participants are connected now.
+    /// connection this is, `present` who is connected now and `connected` how many.
     pub fn snapshot(
         session: &'a Session,
         audience: Audience,
         me: Option<&'a Participant>,
         links: Links<'a>,
-        connected: usize,
+        (present, connected): (impl Fn(ParticipantId) -> bool, usize),
         server_time: i64,
     ) -> Self {
         ServerMsg::Snapshot {
@@ -135,7 +137,7 @@ impl<'a> ServerMsg<'a> {
             timer: session.timer().map(TimerView::from),
             progress: audience
                 .sees_progress()
-                .then(|| ProgressView::of(session, connected)),
+                .then(|| ProgressView::of(session, present, connected)),
             activity: super::activity_view(session, audience),
         }
     }
@@ -373,20 +375,30 @@ pub struct ProgressView {
     pub joined: usize,
     /// Participants connected now.
     pub connected: usize,
-    /// Participants who marked the current step done.
+    /// Participants connected now who marked the current step done (those who left are not
+    /// waited for).
     pub ready: usize,
     /// For each prompt of the current step, how many answered it.
     pub answers: BTreeMap<String, usize>,
 }
 
 impl ProgressView {
-    /// The counts of `session` now, with `connected` from the live connections.
-    pub fn of(session: &Session, connected: usize) -> Self {
+    /// The counts of `session` now; `present` says whether a participant has a live
+    /// connection, `connected` how many have.
+    pub fn of(
+        session: &Session,
+        present: impl Fn(ParticipantId) -> bool,
+        connected: usize,
+    ) -> Self {
         let step = session.step();
         ProgressView {
             joined: session.participants().len(),
             connected,
-            ready: session.ready_count(&step.id),
+            ready: session
+                .participants()
+                .iter()
+                .filter(|p| p.ready.contains(&step.id) && present(p.id))
+                .count(),
             answers: session.answer_counts(step),
         }
     }

@@ -29,7 +29,7 @@ const NAMED = 'Mette Testesen';
 const RUN = Math.random().toString(36).slice(2, 8);
 const UI = {
   connected: 'Forbundet',
-  readyOf: (n, m) => `${n} af ${m} er klar`,
+  readyOf: (n, m) => `${n} af ${m} til stede er klar`,
   rated: (n, m) => `Du har vurderet ${n} af ${m} emner`,
   raters: (n) => `${n} har vurderet emnerne`,
   a11yDa: 'Tilgængelighedserklæring for Trivsel',

@@ -25,7 +25,7 @@ const UI = {
   saved: 'gemt ✓',
   saving: 'gemmer…',
   participants: (n) => (n === 1 ? `${n} deltager` : `${n} deltagere`),
-  readyOf: (n, m) => `${n} af ${m} er klar`,
+  readyOf: (n, m) => `${n} af ${m} til stede er klar`,
   answers: (n) => `${n} svar`,
 };
 

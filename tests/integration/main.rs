@@ -11,5 +11,6 @@ mod full_session;
 mod live;
 mod outbox;
 mod programmes;
+mod room;
 mod security;
 mod series;
