@@ -11,7 +11,9 @@ use dashmap::DashMap;
 
 use crate::clock::now_ms;
 use crate::content::{Programme, Series};
-use crate::domain::{Created, JoinCode, Lang, MAX_CARRIED, SeriesLink, Session, Token};
+use crate::domain::{
+    Created, JoinCode, Lang, MAX_CARRIED, Publication, SeriesLink, Session, Token,
+};
 use crate::session::SessionHandle;
 use crate::store::{Restored, Store, StoreError};
 
@@ -93,6 +95,7 @@ impl Registry {
             facilitator_token: Token::random(&mut rand::rng()),
             projector_token: Token::random(&mut rand::rng()),
             series: None,
+            publication: Publication::PerResult,
         };
         self.start(created).await
     }
@@ -128,6 +131,7 @@ impl Registry {
                     position,
                     codes: codes.clone(),
                 }),
+                publication: Publication::PerResult,
             };
             meetings.push(self.start(created).await?);
         }

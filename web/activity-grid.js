@@ -22,7 +22,7 @@
 //                #agreed-clear-{t}, #priority-1..3, #priorities-save
 
 import { el, setText, t, ui } from './common.js';
-import { svg, setAttr, reconcile, fmt, showSaveState, fillOptions, checkbox, scrollBox } from './activity-kit.js';
+import { svg, setAttr, reconcile, fmt, showSaveState, fillOptions, checkbox, scrollBox, showWaiting } from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
 const DOTS = 3;
@@ -199,10 +199,11 @@ export function gridChart({ tableVisible = false } = {}) {
   ticks, xTitle, yTitle, spreads, links, agreedLayer, markers);
   const legend = el('ol', { class: 'grid-legend', id: 'grid-legend' });
   const few = el('p', { class: 'grid-few', id: 'grid-few' });
+  const wait = el('p', { class: 'grid-few waiting', id: 'grid-waiting', 'data-testid': 'waiting' });
   const table = el('table', { class: 'data-table', id: 'grid-table' });
   const node = el('div', { class: 'grid-result' },
     el('div', { class: 'chart-box' }, chart),
-    el('div', { class: 'legend-box' }, legend, few),
+    el('div', { class: 'legend-box' }, legend, few, wait),
     scrollBox(tableVisible, table, 'grid-table-caption'));
   let drawnMax = null;
 
@@ -300,6 +301,8 @@ export function gridChart({ tableVisible = false } = {}) {
       const fewCount = topics.filter((tp) => !resultOf(activity, tp.id)?.importance).length;
       setText(few, fewCount > 0 ? ui('grid_few_note', { n: fewCount }) : '');
       few.hidden = fewCount === 0;
+      const results = Array.isArray(activity?.results) ? activity.results : [];
+      showWaiting(wait, Math.max(0, ...results.map((r) => r.waiting ?? 0)));
 
       setAttr(chart, 'aria-label', ui('grid_chart_label'));
       renderTable(table, topics, activity, number, agreed, priorities);

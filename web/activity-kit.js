@@ -200,3 +200,10 @@ export function holderText(to) {
   if (!to) return ui('cards_to_room');
   return to.name || ui('cards_to_someone');
 }
+
+/** Says how many newer answers wait for the next publication (staff views only carry it). */
+export function showWaiting(node, waiting) {
+  const n = Number(waiting ?? 0);
+  node.hidden = n === 0;
+  setText(node, n > 0 ? ui('waiting', { n }) : '');
+}

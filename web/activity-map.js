@@ -17,7 +17,7 @@
 //   facilitator  #reveal-toggle, input.actor-pick[value={label}], #merge-label, #merge-apply
 
 import { el, setText, t, ui } from './common.js';
-import { svg, setAttr, reconcile, fmt, clientId, scrollBox } from './activity-kit.js';
+import { svg, setAttr, reconcile, fmt, clientId, scrollBox, showWaiting } from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
 const MAX_ACTORS = 30;
@@ -220,9 +220,10 @@ export function mapChart({ tableVisible = false } = {}) {
   svg('line', { x1: px(0), x2: px(0), y1: BOX.y0, y2: BOX.y1, class: 'mid-line' }),
   ...ticks, drainText, giveText, xTitle, yTitle, markers);
   const few = el('p', { class: 'map-few', id: 'map-few' });
+  const wait = el('p', { class: 'map-few waiting', id: 'map-waiting', 'data-testid': 'waiting' });
   const table = el('table', { class: 'data-table', id: 'map-table' },
     el('caption', { id: 'map-table-caption' }), el('thead', {}, el('tr')), el('tbody'));
-  const node = el('div', { class: 'map-result' }, el('div', { class: 'chart-box' }, chart), few,
+  const node = el('div', { class: 'map-result' }, el('div', { class: 'chart-box' }, chart), few, wait,
     scrollBox(tableVisible, table, 'map-table-caption'));
 
   return {
@@ -257,6 +258,7 @@ export function mapChart({ tableVisible = false } = {}) {
       const hidden = all.filter((a) => !a.influence || !a.effect);
       few.hidden = hidden.length === 0;
       setText(few, hidden.length ? ui('map_too_few', { list: hidden.map((a) => a.label).join(', ') }) : '');
+      showWaiting(wait, activity?.waiting);
 
       setText(table.querySelector('caption'), ui('map_table_caption'));
       const heads = ['map_col_actor', 'map_col_named', 'map_col_influence', 'map_col_effect'];

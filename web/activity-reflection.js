@@ -22,7 +22,7 @@
 import { el, setText, t, ui } from './common.js';
 import { buildPrompt } from './prompts.js';
 import {
-  svg, setAttr, reconcile, clientId, showSaveState, checkbox, fillOptions,
+  svg, setAttr, reconcile, clientId, showSaveState, checkbox, fillOptions, showWaiting,
 } from './activity-kit.js';
 
 // ---------------------------------------------------------------------------
@@ -303,8 +303,9 @@ export function scaleChart(prompt) {
     el('span', { text: `${prompt.min} = ${t(prompt.min_label)}` }), caption,
     el('span', { class: 'chart-max', text: `${prompt.max} = ${t(prompt.max_label)}` }));
   const note = el('p', { class: 'chart-note' });
+  const wait = el('p', { class: 'chart-note waiting', 'data-testid': 'waiting' });
   const node = el('figure', { class: 'scale-result', 'data-testid': 'scale-chart', 'data-prompt': prompt.id },
-    el('figcaption', { class: 'chart-title', text: t(prompt.label) }), bars, foot, note);
+    el('figcaption', { class: 'chart-title', text: t(prompt.label) }), bars, foot, note, wait);
   return {
     node,
     update(result, minGroup) {
@@ -313,6 +314,8 @@ export function scaleChart(prompt) {
       bars.hidden = counts === null;
       note.hidden = counts !== null;
       setText(note, counts === null ? ui('too_few', { n: minGroup }) : '');
+      // Newer answers than the result shows: said in words, never left to look current.
+      showWaiting(wait, result?.waiting);
       if (counts === null) return;
       const most = Math.max(1, ...counts);
       reconcile(bars, values, (v) => v, () => el('div', { class: 'bar-col' },

@@ -174,13 +174,86 @@ impl Session {
         state.pending.clear();
     }
 
-    /// `participant` changed an answer of step `index`: once `min_group` different people have
-    /// since the last publication, the results take in all their changes at once. Only their
-    /// answers are copied — everyone else's published answers are still current — so a
-    /// publication costs `min_group` copies, not one per participant.
-    pub(super) fn note_change(&mut self, index: usize, participant: ParticipantId) {
+    /// `participant` changed their answer under `key` of step `index`. Results are published
+    /// per result — a prompt, a topic, the whole map (`Kind::unit`) — never per step, so that a
+    /// result never moves by fewer than `min_group` people's answers:
+    /// - a result last shown with at least `min_group` answers takes in changes only once
+    ///   `min_group` people's answers to it differ from what it shows, all at once;
+    /// - a result last shown below `min_group` (it showed how many answered, nothing else) is
+    ///   published as soon as `min_group` have answered, so a screen never says too few
+    ///   answered when enough did.
+    ///
+    /// Only the people whose answers differ are copied, found among those who changed something
+    /// since they were last published (`pending`).
+    pub(super) fn note_change(&mut self, index: usize, participant: ParticipantId, key: &str) {
+        if self.created.publication == super::Publication::PerStep {
+            return self.note_change_per_step(index, participant);
+        }
         let min_group = self.created.min_group as usize;
-        let step_id = self.programme().steps[index].id.clone();
+        let step = &self.created.programme.steps[index];
+        let kind = kinds::of(step.kind);
+        let unit = kind.unit(key);
+        let state = &mut self.steps[index];
+        let Some(published) = &mut state.published else {
+            return;
+        };
+        state.pending.insert(participant);
+        let participants = &self.participants;
+        let live = |p: ParticipantId| {
+            participants
+                .get(p.index())
+                .and_then(|p| p.answers.get(&step.id))
+        };
+        let shown = kind.unit_count(unit, &mut published.values()) >= min_group;
+        let candidates: Vec<ParticipantId> = if shown {
+            state.pending.iter().copied().collect()
+        } else {
+            participants.iter().map(|p| p.id).collect()
+        };
+        let differs =
+            |p: ParticipantId, published: &BTreeMap<ParticipantId, BTreeMap<String, Answer>>| {
+                of_unit(kind, unit, live(p)) != of_unit(kind, unit, published.get(&p))
+            };
+        let changed: Vec<ParticipantId> = candidates
+            .into_iter()
+            .filter(|p| differs(*p, published))
+            .collect();
+        let due = if shown {
+            changed.len() >= min_group
+        } else {
+            !changed.is_empty()
+                && kind.unit_count(
+                    unit,
+                    &mut participants.iter().filter_map(|p| p.answers.get(&step.id)),
+                ) >= min_group
+        };
+        if !due {
+            return;
+        }
+        for p in &changed {
+            let mine = published.entry(*p).or_default();
+            mine.retain(|k, _| kind.unit(k) != unit);
+            for (k, answer) in live(*p).into_iter().flatten() {
+                if kind.unit(k) == unit {
+                    mine.insert(k.clone(), answer.clone());
+                }
+            }
+            if mine.is_empty() {
+                published.remove(p);
+            }
+        }
+        // Who is published in full now needs no watching until they change again.
+        state
+            .pending
+            .retain(|p| live(*p) != published.get(p).filter(|a| !a.is_empty()));
+    }
+
+    /// The first publication rule, for sessions stored under it: once `min_group` different
+    /// people changed any answer of the step since the last publication, all their answers
+    /// to it are taken in.
+    fn note_change_per_step(&mut self, index: usize, participant: ParticipantId) {
+        let min_group = self.created.min_group as usize;
+        let step_id = &self.created.programme.steps[index].id;
         let state = &mut self.steps[index];
         let Some(published) = &mut state.published else {
             return;
@@ -190,16 +263,52 @@ impl Session {
             return;
         }
         for p in std::mem::take(&mut state.pending) {
-            let answers = self
+            match self
                 .participants
                 .get(p.index())
-                .and_then(|p| p.answers.get(&step_id));
-            match answers {
+                .and_then(|p| p.answers.get(step_id))
+            {
                 Some(answers) => published.insert(p, answers.clone()),
                 None => published.remove(&p),
             };
         }
     }
+
+    /// For the staff: how many people's answers to `unit` of step `index` differ from what its
+    /// result shows, waiting for the next publication. `None` before the first reveal.
+    pub fn waiting(&self, index: usize, unit: &str) -> Option<u32> {
+        let step = &self.programme().steps[index];
+        let kind = kinds::of(step.kind);
+        let published = self.steps[index].published.as_ref()?;
+        let ids: std::collections::BTreeSet<ParticipantId> = self
+            .participants
+            .iter()
+            .filter(|p| p.answers.contains_key(&step.id))
+            .map(|p| p.id)
+            .chain(published.keys().copied())
+            .collect();
+        let waiting = ids
+            .into_iter()
+            .filter(|p| {
+                let live = self.participant(*p).and_then(|p| p.answers.get(&step.id));
+                of_unit(kind, unit, live) != of_unit(kind, unit, published.get(p))
+            })
+            .count();
+        Some(waiting as u32)
+    }
+}
+
+/// The answers of `answers` that count towards `unit`.
+fn of_unit<'a>(
+    kind: &dyn kinds::Kind,
+    unit: &str,
+    answers: Option<&'a BTreeMap<String, Answer>>,
+) -> Vec<(&'a String, &'a Answer)> {
+    answers
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| kind.unit(k) == unit)
+        .collect()
 }
 
 impl Session {

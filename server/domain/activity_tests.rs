@@ -17,6 +17,7 @@ fn session(programme: &str, min_group: u32) -> Session {
         facilitator_token: Token::random(&mut rng),
         projector_token: Token::random(&mut rng),
         series: None,
+        publication: crate::domain::Publication::PerResult,
     })
 }
 
@@ -238,11 +239,12 @@ fn scale_distributions_show_only_from_min_group_answers() {
     let counts = &r.s.scale_counts(index)[0];
     assert_eq!(counts.n, 2);
     assert!(counts.counts.is_none(), "hidden with 2 answers");
-    // A third answer alone does not move the results: one person's answer would show.
+    // The result showed only that two answered: with a third, min_group have answered and it
+    // shows at once (issue 12: never "too few" when enough did).
     r.answer(people[2], "arbejde-privat", "balance", In::Number(4))
         .unwrap();
-    assert_eq!(r.s.scale_counts(index)[0].n, 2);
-    // Two more people change theirs: three changes since, published together.
+    assert_eq!(r.s.scale_counts(index)[0].n, 3);
+    // Sending the same answers again changes nothing anyone sees.
     r.answer(people[0], "arbejde-privat", "balance", In::Number(2))
         .unwrap();
     r.answer(people[1], "arbejde-privat", "balance", In::Number(3))
@@ -844,9 +846,20 @@ fn actors_are_checked_merged_and_counted_per_person() {
         merged.effect.is_some(),
         "merged, the actor reaches min_group"
     );
-    // Removing an actor is an answer of null; it shows once two people (min_group) changed.
+    // Removing an actor is an answer of null; it shows once two people (min_group) changed
+    // theirs — sending an unchanged answer again is no change.
     r.answer(a, "kortet", "a3", In::Clear).unwrap();
     r.answer(b, "kortet", "b2", actor("Borgere", 4, 2)).unwrap();
+    assert_eq!(
+        r.s.actor_stats(index)
+            .iter()
+            .find(|s| s.label == "Borgere og brugere")
+            .unwrap()
+            .named_by,
+        2,
+        "one person's removal alone does not show"
+    );
+    r.answer(b, "kortet", "b2", actor("Borgere", 3, 2)).unwrap();
     assert_eq!(
         r.s.actor_stats(index)
             .iter()

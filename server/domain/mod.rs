@@ -87,6 +87,23 @@ pub struct Created {
     /// The series this meeting belongs to, if any.
     #[serde(default)]
     pub series: Option<SeriesLink>,
+    /// The publication rule the session runs under; a session stored before the rule had a
+    /// name replays under the one it ran under, so its results stay what people saw.
+    #[serde(default)]
+    pub publication: Publication,
+}
+
+/// How results take in changed answers after the first reveal (see `Session::note_change`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Publication {
+    /// The first rule: per step, once `min_group` people changed any answer of it. Kept for
+    /// sessions stored under it.
+    #[default]
+    PerStep,
+    /// Per result (a prompt, a topic, the map): once `min_group` people's answers to it
+    /// differ from what it shows, or at once while it shows too few.
+    PerResult,
 }
 
 /// A meeting's place in a series.
@@ -1037,7 +1054,7 @@ impl Session {
                     }
                 }
                 if let Some((index, _)) = self.programme().step(step) {
-                    self.note_change(index, *participant);
+                    self.note_change(index, *participant, prompt);
                 }
             }
             Event::Carried { items } => self.carried = items.clone(),
@@ -1181,5 +1198,7 @@ impl Session {
 mod activity_tests;
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod publication_tests;
 #[cfg(test)]
 mod tests;

@@ -99,6 +99,7 @@ fn created(programme: &str, min_group: u32, seed: u64) -> Created {
         facilitator_token: Token::random(&mut rng),
         projector_token: Token::random(&mut rng),
         series: None,
+        publication: crate::domain::Publication::PerResult,
     }
 }
 

@@ -16,6 +16,7 @@ fn session() -> Session {
         facilitator_token: Token::random(&mut rng),
         projector_token: Token::random(&mut rng),
         series: None,
+        publication: crate::domain::Publication::PerResult,
     })
 }
 

@@ -124,6 +124,19 @@ impl Kind for Grid {
         check_rating(cx.step, value)
     }
 
+    /// A topic's result counts those who rated it on both axes.
+    fn unit_count(
+        &self,
+        unit: &str,
+        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
+    ) -> usize {
+        answers
+            .filter(|a| {
+                matches!(a.get(unit), Some(Answer::Rating(r)) if r.importance.is_some() && r.success.is_some())
+            })
+            .count()
+    }
+
     fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
         let state = &cx.state.grid;
         let known = || cx.session.topics(cx.index);
@@ -282,6 +295,7 @@ impl Kind for Grid {
                     .topic_stats(index)
                     .into_iter()
                     .map(|t| TopicResultView {
+                        waiting: session.waiting(index, &t.topic),
                         topic: t.topic,
                         raters: t.raters,
                         importance: t.importance.map(Into::into),

@@ -77,6 +77,22 @@ impl Kind for Map {
         check_actor(value)
     }
 
+    /// The map is one result: actors are merged across everyone's entries.
+    fn unit<'k>(&self, _key: &'k str) -> &'k str {
+        ""
+    }
+
+    /// The map's result counts those who added an actor.
+    fn unit_count(
+        &self,
+        _unit: &str,
+        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
+    ) -> usize {
+        answers
+            .filter(|a| a.values().any(|v| matches!(v, Answer::Actor(_))))
+            .count()
+    }
+
     fn decide(&self, _cx: &Ctx, _by: By, action: Action) -> Result<Change, RuleError> {
         match action {
             Action::Reveal { revealed } => Ok(Change::Revealed { revealed }),
@@ -143,6 +159,9 @@ impl Kind for Map {
                     })
                     .collect()
             }),
+            waiting: (staff && audience.sees_results(revealed))
+                .then(|| session.waiting(index, ""))
+                .flatten(),
         }))
     }
 

@@ -28,6 +28,8 @@ pub mod personal_plan;
 pub mod plan;
 pub mod reflection;
 
+use std::collections::BTreeMap;
+
 use crate::audience::Audience;
 use crate::content::{Step, StepKind, Text};
 use crate::domain::answers::{Answer, AnswerInput};
@@ -128,6 +130,22 @@ pub trait Kind: Sync {
     fn check_answer(&self, cx: &Ctx, given: Given) -> Result<Answer, RuleError> {
         let _ = (cx, given);
         Err(RuleError::NoSuchPrompt)
+    }
+
+    /// The result a private answer under `key` counts towards: results are published one at a
+    /// time (see `Session::note_change`). A prompt's or topic's own id by default.
+    fn unit<'k>(&self, key: &'k str) -> &'k str {
+        key
+    }
+
+    /// How many people a result (`unit`) is computed from, among these people's answers to
+    /// the step: what a screen shows as "N svar". Below `min_group` the result is suppressed.
+    fn unit_count(
+        &self,
+        unit: &str,
+        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
+    ) -> usize {
+        answers.filter(|a| a.contains_key(unit)).count()
     }
 
     /// Decides an activity action on this step. The core has already checked the role where

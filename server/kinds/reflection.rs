@@ -3,7 +3,7 @@
 //! group, anonymously unless they choose their name. The facilitator groups shared items and
 //! reveals the scale distributions (from `min_group` answers) and the shared items.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use anyhow::bail;
 
@@ -89,6 +89,17 @@ impl Kind for Reflection {
             .find(|p| p.id() == key)
             .ok_or(RuleError::NoSuchPrompt)?;
         check_prompt(cx.step, prompt, value)
+    }
+
+    /// A scale prompt's result counts those who answered it on the scale.
+    fn unit_count(
+        &self,
+        unit: &str,
+        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
+    ) -> usize {
+        answers
+            .filter(|a| matches!(a.get(unit), Some(Answer::Scale(_))))
+            .count()
     }
 
     fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
@@ -225,6 +236,7 @@ impl Kind for Reflection {
                     .scale_counts(index)
                     .into_iter()
                     .map(|c| ScaleView {
+                        waiting: session.waiting(index, &c.prompt),
                         prompt: c.prompt,
                         n: c.n,
                         counts: c.counts,

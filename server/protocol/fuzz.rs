@@ -188,6 +188,7 @@ fn build_sessions() -> Vec<Session> {
                 facilitator_token: Token::random(&mut rng),
                 projector_token: Token::random(&mut rng),
                 series: None,
+                publication: crate::domain::Publication::PerResult,
             });
             for _ in 0..2 {
                 let join = Command::Join {

@@ -68,6 +68,10 @@ pub struct ScaleView {
     pub n: u32,
     /// `counts[i]` for value `min + i`; `null` below `min_group`.
     pub counts: Option<Vec<u32>>,
+    /// Staff: how many people's answers differ from what the result shows, waiting for the
+    /// next publication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<u32>,
 }
 
 /// An item shared with the group.
@@ -193,6 +197,9 @@ pub struct TopicResultView {
     pub success: Option<StatView>,
     /// Dots; `null` while fewer than `min_group` voted.
     pub dots: Option<u32>,
+    /// Staff: how many people's ratings of the topic differ from what its result shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<u32>,
 }
 
 /// Mean, spread and count of ratings, rounded to two decimals.
@@ -230,6 +237,9 @@ pub struct MapView {
     /// Results: the actors, most named first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actors: Option<Vec<ActorView>>,
+    /// Staff: how many people's actors differ from what the map shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<u32>,
 }
 
 /// A map actor after merging.

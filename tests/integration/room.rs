@@ -147,3 +147,56 @@ async fn passing_a_card_names_nobody_on_the_projector_or_the_phones() {
         "the facilitator still knows"
     );
 }
+
+#[tokio::test]
+async fn results_revealed_before_anyone_answered_show_once_min_group_have_and_say_what_waits() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut projector = Client::staff(&server.addr, &session.code, session.projector_token()).await;
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    facilitator
+        .ok(json!({ "type": "act", "step": "arbejde-privat", "action": "reveal", "revealed": true }))
+        .await;
+    let mut phones = Vec::new();
+    for value in [3, 7, 7, 9] {
+        let mut phone = Client::join(&server.addr, &session.code, None).await;
+        phone
+            .ok(json!({ "type": "answer", "step": "arbejde-privat", "prompt": "balance", "value": value }))
+            .await;
+        phones.push(phone);
+    }
+    // Three answers (min_group) show at once; the fourth alone would show one person's answer,
+    // so it waits, and the screen says so.
+    let shown = projector
+        .until("three answers shown and one waiting", |m| {
+            let scale = &m["activity"]["scales"][0];
+            m["type"] == "activity" && scale["n"] == 3 && scale["waiting"] == 1
+        })
+        .await;
+    let scale = &shown["activity"]["scales"][0];
+    assert_eq!(
+        scale["counts"],
+        json!([0, 0, 1, 0, 0, 0, 2, 0, 0, 0]),
+        "the first three answers: {shown}"
+    );
+    // Two more people change theirs: three differ from what is shown, and all show together.
+    for (phone, value) in phones.iter_mut().zip([4, 8]) {
+        phone
+            .ok(json!({ "type": "answer", "step": "arbejde-privat", "prompt": "balance", "value": value }))
+            .await;
+    }
+    let moved = projector
+        .until("four answers shown", |m| {
+            m["type"] == "activity" && m["activity"]["scales"][0]["n"] == 4
+        })
+        .await;
+    let scale = &moved["activity"]["scales"][0];
+    assert_eq!(
+        scale["counts"],
+        json!([0, 0, 0, 1, 0, 0, 1, 1, 1, 0]),
+        "{moved}"
+    );
+    assert_eq!(scale["waiting"], 0);
+}
