@@ -112,6 +112,7 @@ pub fn app(state: AppState) -> Router {
             get(session_info).delete(delete_session),
         )
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
+        .route("/api/sessions/{code}/join", get(join_check))
         .route("/api/sessions/{code}/export", get(export_session))
         .route("/api/series", axum::routing::post(create_series))
         .route("/api/series/{code}/export", get(export_series))
@@ -543,6 +544,18 @@ async fn delete_session(
     }
     tracing::info!(%code, "session deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether a typed join code names a live session, before the start page leaves for it: the
+/// code as the session spells it. Says no more than the QR code does; a wrong code costs a try.
+async fn join_check(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<axum::Json<protocol::JoinCheck>, ApiError> {
+    let (code, _) = lookup(&state, &code)?;
+    Ok(axum::Json(protocol::JoinCheck {
+        code: code.to_string(),
+    }))
 }
 
 async fn qr_code(

@@ -205,5 +205,5 @@ export function holderText(to) {
 export function showWaiting(node, waiting) {
   const n = Number(waiting ?? 0);
   node.hidden = n === 0;
-  setText(node, n > 0 ? ui('waiting', { n }) : '');
+  setText(node, n > 0 ? ui('results_waiting', { n }) : '');
 }

@@ -83,6 +83,9 @@ export const strings = {
     have_code_heading: 'Deltag i en workshop',
     have_code_label: 'Kode fra skærmen',
     have_code_button: 'Deltag',
+    code_unknown: 'Der er ingen workshop med koden {code}. Tjek koden på skærmen, og prøv igen.',
+    code_too_many: 'Der er prøvet for mange forkerte koder. Vent et øjeblik, og prøv igen.',
+    code_offline: 'Der er ingen forbindelse til serveren. Tjek netværket, og prøv igen.',
 
     // Facilitator page
     facilitator_title: 'Facilitator',
@@ -147,8 +150,8 @@ export const strings = {
     not_sent: 'Ikke sendt – der er ingen forbindelse. Prøv igen.',
     not_acked: 'Serveren har ikke bekræftet det. Tjek forbindelsen, og prøv igen.',
     too_few: 'Færre end {n} har svaret – resultatet vises ikke',
-    waiting: '{n} nye svar venter på at blive vist.',
-    waiting_one: '1 nyt svar venter på at blive vist.',
+    results_waiting: '{n} nye svar venter på at blive vist.',
+    results_waiting_one: '1 nyt svar venter på at blive vist.',
     too_few_short: 'for få svar',
     mean_sd: '{mean} (spredning {sd})',
     chart_label: 'Svarfordeling: {list}',
@@ -570,6 +573,9 @@ export const strings = {
     have_code_heading: 'Join a workshop',
     have_code_label: 'Code from the screen',
     have_code_button: 'Join',
+    code_unknown: 'There is no workshop with the code {code}. Check the code on the screen and try again.',
+    code_too_many: 'Too many wrong codes were tried. Wait a moment and try again.',
+    code_offline: 'There is no connection to the server. Check the network and try again.',
 
     // Facilitator page
     facilitator_title: 'Facilitator',
@@ -634,8 +640,8 @@ export const strings = {
     not_sent: 'Not sent – there is no connection. Try again.',
     not_acked: 'The server has not confirmed it. Check the connection and try again.',
     too_few: 'Fewer than {n} have answered – the result is not shown',
-    waiting: '{n} new answers are waiting to be shown.',
-    waiting_one: '1 new answer is waiting to be shown.',
+    results_waiting: '{n} new answers are waiting to be shown.',
+    results_waiting_one: '1 new answer is waiting to be shown.',
     too_few_short: 'too few answers',
     mean_sd: '{mean} (spread {sd})',
     chart_label: 'Distribution of answers: {list}',

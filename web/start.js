@@ -349,10 +349,38 @@ async function exportSeries(format, button) {
   }));
 }
 
-function goToCode(event) {
+/**
+ * Checks a typed join code with the server before leaving for it: a wrong code gets a clear
+ * message and the field keeps what was typed.
+ */
+async function goToCode(event) {
   event.preventDefault();
-  const code = byId('code-input').value.replace(/\s+/g, '').toUpperCase();
-  if (code) window.location.assign(`/j/${encodeURIComponent(code)}`);
+  const input = byId('code-input');
+  const status = byId('code-error');
+  const code = input.value.replace(/[\s-]+/g, '').toUpperCase();
+  setText(status, '');
+  input.removeAttribute('aria-invalid');
+  if (!code) return;
+  const refuse = (key) => {
+    setText(status, ui(key, { code }));
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  };
+  let response;
+  try {
+    response = await fetch(`/api/sessions/${encodeURIComponent(code)}/join`);
+  } catch {
+    refuse('code_offline');
+    return;
+  }
+  if (response.ok) {
+    const body = await response.json();
+    window.location.assign(`/j/${encodeURIComponent(body.code)}`);
+  } else if (response.status === 429) {
+    refuse('code_too_many');
+  } else {
+    refuse('code_unknown');
+  }
 }
 
 function init() {

@@ -137,6 +137,13 @@ pub struct SessionCreated {
     pub facilitator_token: String,
 }
 
+/// Reply to `GET /api/sessions/{code}/join`: the code names a live session.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct JoinCheck {
+    /// The code as the session spells it (typed codes ignore case, spaces and dashes).
+    pub code: String,
+}
+
 /// Reply to `GET /api/sessions/{code}`.
 #[derive(Serialize, Deserialize, Debug)]
 pub struct SessionInfo {

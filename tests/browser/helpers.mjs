@@ -288,6 +288,8 @@ export class Harness {
     this.tolerated = [];
     /** Phones currently offline: their WebSocket failures are expected. */
     this.offline = new Set();
+    /** Requests a test makes fail on purpose (a wrong join code typed): path → HTTP status. */
+    this.expectedMisses = new Map();
     /** Everything staff pages received over their WebSockets. */
     this.staffFrames = [];
     /** Texts typed on phones that must never reach the projector or facilitator. */
@@ -345,6 +347,19 @@ export class Harness {
     if (!ok) this.foreign.push(`${name}: ${kind} to ${url}`);
   }
 
+  /** The next request to `pathname` is meant to get `status` (logged, not failed). */
+  expectMiss(pathname, status) {
+    this.expectedMisses.set(pathname, status);
+  }
+
+  isExpectedMiss(url, status) {
+    try {
+      return this.expectedMisses.get(new URL(url).pathname) === status;
+    } catch {
+      return false;
+    }
+  }
+
   /** A WebSocket failure of an offline phone is the point of the exercise. */
   expectedOfflineNoise(name, text) {
     return this.offline.has(name) && /^WebSocket connection to 'ws:\/\/[^']+\/api\/sessions\/[^']+\/ws' failed/.test(text);
@@ -355,7 +370,9 @@ export class Harness {
       if (msg.type() !== 'error') return;
       const text = msg.text();
       const where = msg.location()?.url ? ` (${msg.location().url}:${msg.location().lineNumber})` : '';
+      const miss = /status of (\d{3})/.exec(text);
       if (this.expectedOfflineNoise(name, text)) this.tolerated.push(`${name}: ${text}`);
+      else if (miss && this.isExpectedMiss(msg.location()?.url ?? '', Number(miss[1]))) this.tolerated.push(`${name}: ${text}`);
       else this.problems.push(`${name}: console error: ${text}${where}`);
     });
     page.on('pageerror', (error) => this.problems.push(`${name}: uncaught: ${error.stack || error}`));
@@ -371,7 +388,10 @@ export class Harness {
       else this.problems.push(line);
     });
     page.on('response', (response) => {
-      if (response.status() >= 400) this.problems.push(`${name}: HTTP ${response.status()} for ${response.url()}`);
+      if (response.status() < 400) return;
+      const line = `${name}: HTTP ${response.status()} for ${response.url()}`;
+      if (this.isExpectedMiss(response.url(), response.status())) this.tolerated.push(line);
+      else this.problems.push(line);
     });
     // Playwright reports WebSockets here, not as requests.
     page.on('websocket', (ws) => {

@@ -27,6 +27,7 @@ const UI = {
   participants: (n) => (n === 1 ? `${n} deltager` : `${n} deltagere`),
   readyOf: (n, m) => `${n} af ${m} til stede er klar`,
   answers: (n) => `${n} svar`,
+  codeUnknown: (c) => `Der er ingen workshop med koden ${c}. Tjek koden på skærmen, og prøv igen.`,
 };
 
 // A tag that makes this run's typed texts unique, so a privacy leak cannot
@@ -121,7 +122,25 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     const names = ['Mette Testesen', '', ''];
     await Promise.all(names.map(async (name, i) => {
       const phone = await h.newDevice(`phone${i + 1}`, PHONE);
-      await phone.page.goto(joinUrl);
+      if (i === 0) {
+        // The first phone types the code on the start page: a wrong one first, which is
+        // refused there with the field kept, then the right one in lower case with a space.
+        await phone.page.goto(`${server.base}/`);
+        const wrong = code.slice(0, 6) + (code.endsWith('X') ? 'Y' : 'X');
+        h.expectMiss(`/api/sessions/${wrong}/join`, 404);
+        await phone.page.locator('#code-input').fill(wrong);
+        await phone.page.locator('#code-form button[type=submit]').tap();
+        await expectText(phone, '#code-error', UI.codeUnknown(wrong));
+        await expectValue(phone, '#code-input', wrong);
+        await expectAttr(phone, '#code-input', 'aria-invalid', 'true');
+        assert.equal(new URL(phone.page.url()).pathname, '/', 'a wrong code leads nowhere');
+        await h.screenshot(phone, '00-wrong-code');
+        await phone.page.locator('#code-input').fill(`${code.slice(0, 3).toLowerCase()} ${code.slice(3).toLowerCase()}`);
+        await phone.page.locator('#code-form button[type=submit]').tap();
+        await until('phone1: on the join page', async () => new URL(phone.page.url()).pathname, (path) => path === `/j/${code}`);
+      } else {
+        await phone.page.goto(joinUrl);
+      }
       await expectVisible(phone, '#join-form');
       if (name) {
         await phone.page.locator('#join-name').tap();

@@ -1,6 +1,7 @@
-//! Counts and timers that are true (issue 12): a countdown belongs to its step, the closing step
-//! has none, ready counts count the people present, and passing a card names nobody on a shared
-//! screen.
+//! The room as people see it (issue 12): a countdown belongs to its step and the closing step
+//! has none, ready counts count the people present, passing a card names nobody on a shared
+//! screen, results revealed early show once `min_group` answered and say what waits, and a typed
+//! join code is checked before the start page leaves for it.
 
 use serde_json::{Value, json};
 
@@ -199,4 +200,34 @@ async fn results_revealed_before_anyone_answered_show_once_min_group_have_and_sa
         "{moved}"
     );
     assert_eq!(scale["waiting"], 0);
+}
+
+#[tokio::test]
+async fn a_typed_join_code_is_checked_before_the_start_page_leaves_for_it() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let http = reqwest::Client::new();
+    let typed = format!(
+        "{}-{}",
+        session.code[..3].to_lowercase(),
+        session.code[3..].to_lowercase()
+    );
+    let found = http
+        .get(server.url(&format!("/api/sessions/{typed}/join")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), 200);
+    let body: Value = found.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({ "code": session.code }),
+        "the code as the session spells it"
+    );
+    let wrong = http
+        .get(server.url("/api/sessions/ZZZZZZZ/join"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
 }
