@@ -23,7 +23,7 @@ const UI = {
   connected: 'Forbundet',
   position: (n, m, title) => `Møde ${n} af ${m} i ${title}`,
   from: (title) => `Fra ${title}`,
-  prefilled: 'Rækken er udfyldt – ret den til, og tryk «Tilføj række».',
+  prefilled: 'Rækken er udfyldt – ret den til, og tryk på ”Tilføj række”.',
   copied: /^(Invitationen er kopieret|Teksten er markeret)/,
   tooLong: /linje 2: højst 300 tegn/,
 };
