@@ -4,7 +4,8 @@ use super::answers::AnswerInput as In;
 use super::*;
 use crate::content::Library;
 
-fn session(programme: &str, min_group: u32) -> Session {
+/// A fresh session of `programme` (also used by `publication_tests`).
+pub(super) fn session(programme: &str, min_group: u32) -> Session {
     let library = Library::builtin().unwrap();
     let mut rng = rand::rng();
     Session::new(Created {

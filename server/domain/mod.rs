@@ -802,11 +802,12 @@ impl Session {
         }
     }
 
-    /// How many participants marked the step done.
-    pub fn ready_count(&self, step_id: &str) -> usize {
+    /// How many participants who are `present` marked the step done: those who left are not
+    /// waited for.
+    pub fn ready_count(&self, step_id: &str, present: impl Fn(ParticipantId) -> bool) -> usize {
         self.participants
             .iter()
-            .filter(|p| p.ready.contains(step_id))
+            .filter(|p| p.ready.contains(step_id) && present(p.id))
             .count()
     }
 

@@ -11,7 +11,6 @@ use proptest::prelude::*;
 
 use super::answers::AnswerInput as In;
 use super::*;
-use crate::content::Library;
 use crate::kinds;
 
 /// One thing someone does.
@@ -33,20 +32,8 @@ fn moves() -> impl Strategy<Value = Vec<Move>> {
 
 /// A session of `programme` at `step` with seven participants.
 fn room(programme: &str, step: &str, min_group: u32) -> (Session, Vec<ParticipantId>, usize) {
-    let library = Library::builtin().unwrap();
     let mut rng = rand::rng();
-    let mut s = Session::new(Created {
-        code: JoinCode::random(&mut rng),
-        programme: library.get(programme).unwrap().clone(),
-        lang: Lang::Da,
-        min_group,
-        created_at_ms: 0,
-        base_url: "http://x".into(),
-        facilitator_token: Token::random(&mut rng),
-        projector_token: Token::random(&mut rng),
-        series: None,
-        publication: crate::domain::Publication::PerResult,
-    });
+    let mut s = super::activity_tests::session(programme, min_group);
     let people = (0..7)
         .map(|_| {
             let join = Command::Join {

@@ -90,11 +90,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The session's minimum group size for aggregates.
-    pub fn min_group(&self) -> u32 {
-        self.session.created().min_group
-    }
-
     /// A text of the programme in the session's language.
     pub fn pick(&self, text: &Text) -> String {
         self.session.created().lang.pick(text).to_owned()

@@ -394,11 +394,7 @@ impl ProgressView {
         ProgressView {
             joined: session.participants().len(),
             connected,
-            ready: session
-                .participants()
-                .iter()
-                .filter(|p| p.ready.contains(&step.id) && present(p.id))
-                .count(),
+            ready: session.ready_count(&step.id, present),
             answers: session.answer_counts(step),
         }
     }
