@@ -72,7 +72,9 @@ export function phone(root, ctx) {
 export function projector(root, ctx) {
   const face = cardFace(true);
   const notes = el('ul', { class: 'card-notes', id: 'card-notes', 'aria-live': 'polite' });
-  root.replaceChildren(face.node, notes);
+  // The notes take the room the card leaves; in pages when they need more.
+  const notesBox = el('div', { class: 'card-notes-box', id: 'card-notes-box', 'data-page-items': '#card-notes > li' }, notes);
+  root.replaceChildren(face.node, notesBox);
   return {
     update() {
       // A passed card names nobody on the room's screen.

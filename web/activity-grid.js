@@ -22,7 +22,9 @@
 //                #agreed-clear-{t}, #priority-1..3, #priorities-save
 
 import { el, setText, t, ui } from './common.js';
-import { svg, setAttr, reconcile, fmt, showSaveState, fillOptions, checkbox, scrollBox, showWaiting } from './activity-kit.js';
+import {
+  svg, setAttr, reconcile, fmt, showSaveState, fillOptions, checkbox, scrollBox, showWaiting, chartSize, spreadOut,
+} from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
 const DOTS = 3;
@@ -168,171 +170,198 @@ function radioScale(name, legend, max, low, high, onPick) {
 // ---------------------------------------------------------------------------
 // The grid chart (projector and facilitator)
 
-const BOX = { x0: 150, x1: 970, y0: 30, y1: 850 };
+/** The facilitator's grid: a square the browser scales to its box. */
+const FALLBACK = { w: 1000, h: 1000, fs: 40 };
 
-/** Builds the SVG grid and its legend and table; `update(activity)` redraws in place. */
-export function gridChart({ tableVisible = false } = {}) {
-  const w = BOX.x1 - BOX.x0;
-  const h = BOX.y1 - BOX.y0;
-  const mx = BOX.x0 + w / 2;
-  const my = BOX.y0 + h / 2;
-  const quadrant = (x, y, cls, key, anchor, tx, ty) => [
-    svg('rect', { x, y, width: w / 2, height: h / 2, class: `quadrant ${cls}` }),
-    svg('text', { x: tx, y: ty, class: 'quadrant-label', 'text-anchor': anchor, 'data-i18n-key': key }),
-  ];
+/**
+ * Where the plot goes in a w×h chart with text of size fs: the quadrant names
+ * above and below the plot (never under a marker), ticks and axis titles
+ * outside it.
+ */
+function gridFrame({ w, h, fs }) {
+  const b = { x0: fs * 3.1, x1: w - fs * 0.5, y0: fs * 1.7, y1: h - fs * 4.2 };
+  // Values keep off the frame by a marker's size, so no marker reaches past it.
+  const pad = fs * 1.25;
+  b.px = (v, max) => b.x0 + pad + ((v - 1) / (max - 1)) * (b.x1 - b.x0 - 2 * pad);
+  b.py = (v, max) => b.y1 - pad - ((v - 1) / (max - 1)) * (b.y1 - b.y0 - 2 * pad);
+  return b;
+}
+
+/**
+ * Builds the SVG grid and its legend and table; `update(activity)` redraws in
+ * place. `fit` (projector): the SVG takes its box's size in pixels, so it fills
+ * the region and its text is legible; `layout()` redraws after the box changed.
+ */
+export function gridChart({ tableVisible = false, fit = false } = {}) {
+  const quadrantLabels = [
+    ['grid_q_focus', 'start', 'top'], ['grid_q_keep', 'end', 'top'],
+    ['grid_q_low', 'start', 'bottom'], ['grid_q_over', 'end', 'bottom'],
+  ].map(([key, anchor, side]) => ({ key, anchor, side, node: svg('text', { class: 'quadrant-label', 'text-anchor': anchor, 'data-i18n-key': key }) }));
+  const quadrants = ['q-focus', 'q-keep', 'q-low', 'q-over'].map((cls) => svg('rect', { class: `quadrant ${cls}` }));
+  const frame = svg('rect', { class: 'plot-frame' });
   const ticks = svg('g', { class: 'ticks' });
   const spreads = svg('g', { class: 'spreads' });
   const links = svg('g', { class: 'links' });
   const agreedLayer = svg('g', { class: 'agreed' });
   const markers = svg('g', { class: 'markers' });
-  const xTitle = svg('text', { x: mx, y: 985, class: 'axis-title', 'text-anchor': 'middle' });
-  const yTitle = svg('text', { x: 0, y: 0, class: 'axis-title', 'text-anchor': 'middle', transform: `translate(40 ${my}) rotate(-90)` });
+  const xTitle = svg('text', { class: 'axis-title', 'text-anchor': 'middle' });
+  const yTitle = svg('text', { x: 0, y: 0, class: 'axis-title', 'text-anchor': 'middle' });
   const chart = svg('svg', {
     id: 'grid-chart', class: 'grid-chart', 'data-testid': 'grid-chart', viewBox: '0 0 1000 1000',
-    role: 'img', preserveAspectRatio: 'xMinYMid meet',
+    role: 'img', preserveAspectRatio: 'xMidYMid meet',
   },
-  ...quadrant(BOX.x0, BOX.y0, 'q-focus', 'grid_q_focus', 'start', BOX.x0 + 18, BOX.y0 + 46),
-  ...quadrant(mx, BOX.y0, 'q-keep', 'grid_q_keep', 'end', BOX.x1 - 18, BOX.y0 + 46),
-  ...quadrant(BOX.x0, my, 'q-low', 'grid_q_low', 'start', BOX.x0 + 18, BOX.y1 - 22),
-  ...quadrant(mx, my, 'q-over', 'grid_q_over', 'end', BOX.x1 - 18, BOX.y1 - 22),
-  svg('rect', { x: BOX.x0, y: BOX.y0, width: w, height: h, class: 'plot-frame' }),
+  ...quadrants, frame, ...quadrantLabels.map((q) => q.node),
   ticks, xTitle, yTitle, spreads, links, agreedLayer, markers);
   const legend = el('ol', { class: 'grid-legend', id: 'grid-legend' });
   const few = el('p', { class: 'grid-few', id: 'grid-few' });
   const wait = el('p', { class: 'grid-few waiting', id: 'grid-waiting', 'data-testid': 'waiting' });
   const table = el('table', { class: 'data-table', id: 'grid-table' });
+  const chartBox = el('div', { class: 'chart-box' }, chart);
   const node = el('div', { class: 'grid-result' },
-    el('div', { class: 'chart-box' }, chart),
-    el('div', { class: 'legend-box' }, legend, few, wait),
+    chartBox,
+    el('div', { class: 'legend-box', id: 'grid-legend-box', 'data-page-items': '#grid-legend > li' }, legend, few, wait),
     scrollBox(tableVisible, table, 'grid-table-caption'));
-  let drawnMax = null;
+  let size = FALLBACK;
+  let drawn = null;
+  let last = null;
 
-  const drawAxes = (max) => {
-    if (drawnMax === max) return;
-    drawnMax = max;
+  const drawFrame = (max) => {
+    const key = `${size.w}x${size.h}x${size.fs}x${max}`;
+    if (drawn === key) return;
+    drawn = key;
+    const { w, h, fs } = size;
+    const b = gridFrame(size);
+    const pw = b.x1 - b.x0;
+    const ph = b.y1 - b.y0;
+    setAttr(chart, 'viewBox', `0 0 ${w} ${h}`);
+    chart.style.setProperty('--chart-fs', `${fs}px`);
+    [[b.x0, b.y0], [b.x0 + pw / 2, b.y0], [b.x0, b.y0 + ph / 2], [b.x0 + pw / 2, b.y0 + ph / 2]].forEach(([x, y], i) => {
+      for (const [k, v] of Object.entries({ x, y, width: pw / 2, height: ph / 2 })) setAttr(quadrants[i], k, v.toFixed(1));
+    });
+    for (const [k, v] of Object.entries({ x: b.x0, y: b.y0, width: pw, height: ph })) setAttr(frame, k, v.toFixed(1));
+    for (const q of quadrantLabels) {
+      setAttr(q.node, 'x', (q.anchor === 'start' ? b.x0 : b.x1).toFixed(1));
+      setAttr(q.node, 'y', (q.side === 'top' ? b.y0 - fs * 0.45 : b.y1 + fs * 2.45).toFixed(1));
+    }
+    setAttr(xTitle, 'x', ((b.x0 + b.x1) / 2).toFixed(1));
+    setAttr(xTitle, 'y', (b.y1 + fs * 3.75).toFixed(1));
+    setAttr(yTitle, 'transform', `translate(${(fs * 1.0).toFixed(1)} ${((b.y0 + b.y1) / 2).toFixed(1)}) rotate(-90)`);
     const parts = [];
     for (let v = 1; v <= max; v += 1) {
-      const x = BOX.x0 + ((v - 1) / (max - 1)) * w;
-      const y = BOX.y1 - ((v - 1) / (max - 1)) * h;
-      parts.push(svg('text', { x, y: BOX.y1 + 42, class: 'tick', 'text-anchor': 'middle' }, String(v)));
-      parts.push(svg('text', { x: BOX.x0 - 16, y: y + 12, class: 'tick', 'text-anchor': 'end' }, String(v)));
+      const x = b.px(v, max);
+      const y = b.py(v, max);
+      parts.push(svg('text', { x: x.toFixed(1), y: (b.y1 + fs * 1.1).toFixed(1), class: 'tick', 'text-anchor': 'middle' }, String(v)));
+      parts.push(svg('text', { x: (b.x0 - fs * 0.35).toFixed(1), y: (y + fs * 0.35).toFixed(1), class: 'tick', 'text-anchor': 'end' }, String(v)));
     }
     ticks.replaceChildren(...parts);
   };
 
+  const draw = (activity) => {
+    last = activity;
+    const max = activity?.scale_max || 5;
+    drawFrame(max);
+    const { fs } = size;
+    const b = gridFrame(size);
+    for (const q of quadrantLabels) setText(q.node, ui(q.key));
+    setText(xTitle, ui('grid_x_axis'));
+    setText(yTitle, ui('grid_y_axis'));
+    const px = (v) => b.px(v, max);
+    const py = (v) => b.py(v, max);
+    const topics = topicsOf(activity);
+    const number = new Map(topics.map((tp, i) => [tp.id, i + 1]));
+    const priorities = activity?.priorities || [];
+    const agreed = activity?.agreed || {};
+    const radius = fs * 0.85;
+    const rated = [];
+    for (const tp of topics) {
+      const r = resultOf(activity, tp.id);
+      if (!r || !r.importance || !r.success) continue;
+      rated.push({ tp, r, x: px(r.success.mean), y: py(r.importance.mean), rank: priorities.indexOf(tp.id) + 1 });
+    }
+    // Markers that would sit on top of each other are nudged apart, inside the plot.
+    const inset = radius * 1.3;
+    const moved = spreadOut(rated, radius * 2.15, { x0: b.x0 + inset, x1: b.x1 - inset, y0: b.y0 + inset, y1: b.y1 - inset });
+    const shown = rated.map((s, i) => ({ ...s, x: moved[i].x, y: moved[i].y }));
+    // The spread of the answers, as thin outlines, only where it tells the room something:
+    // the prioritised topics, or every topic while there are few.
+    const spreadOf = shown.filter((s) => (priorities.length > 0 ? s.rank > 0 : shown.length <= 6));
+    reconcile(spreads, spreadOf, (s) => s.tp.id, () => svg('ellipse', { class: 'spread' }), (e, s) => {
+      setAttr(e, 'cx', s.x.toFixed(1));
+      setAttr(e, 'cy', s.y.toFixed(1));
+      setAttr(e, 'rx', Math.max(6, px(1 + s.r.success.sd) - px(1)).toFixed(1));
+      setAttr(e, 'ry', Math.max(6, py(1) - py(1 + s.r.importance.sd)).toFixed(1));
+    });
+    reconcile(markers, shown, (s) => s.tp.id, (s) => svg('g', { class: 'topic-marker', 'data-topic': s.tp.id },
+      svg('circle', { class: 'priority-ring' }),
+      svg('circle', { class: 'marker-dot' }),
+      svg('text', { class: 'marker-number', 'text-anchor': 'middle' })), (g, s) => {
+      setAttr(g, 'transform', `translate(${s.x.toFixed(1)} ${s.y.toFixed(1)})`);
+      g.classList.toggle('priority', s.rank > 0);
+      const [ring, dot, text] = g.children;
+      setAttr(ring, 'r', (radius * 1.3).toFixed(1));
+      setAttr(dot, 'r', radius.toFixed(1));
+      setAttr(text, 'y', (fs * 0.35).toFixed(1));
+      setText(text, String(number.get(s.tp.id)));
+    });
+    const agreedList = topics.filter((tp) => Array.isArray(agreed[tp.id]));
+    const half = radius * 0.85;
+    reconcile(agreedLayer, agreedList, (tp) => tp.id, (tp) => svg('g', { class: 'agreed-marker', 'data-topic': tp.id },
+      svg('rect', { transform: 'rotate(45)', class: 'agreed-shape' }),
+      svg('text', { class: 'marker-number', 'text-anchor': 'middle' })), (g, tp) => {
+      const [imp, suc] = agreed[tp.id];
+      setAttr(g, 'transform', `translate(${px(suc).toFixed(1)} ${py(imp).toFixed(1)})`);
+      const [shape, text] = g.children;
+      for (const [k, v] of Object.entries({ x: -half, y: -half, width: half * 2, height: half * 2 })) setAttr(shape, k, v.toFixed(1));
+      setAttr(text, 'y', (fs * 0.35).toFixed(1));
+      setText(text, String(number.get(tp.id)));
+    });
+    const linked = agreedList.map((tp) => ({ tp, from: shown.find((s) => s.tp.id === tp.id) })).filter((l) => l.from);
+    reconcile(links, linked, (l) => l.tp.id, () => svg('line', { class: 'agreed-link' }), (line, l) => {
+      const [imp, suc] = agreed[l.tp.id];
+      setAttr(line, 'x1', l.from.x.toFixed(1));
+      setAttr(line, 'y1', l.from.y.toFixed(1));
+      setAttr(line, 'x2', px(suc).toFixed(1));
+      setAttr(line, 'y2', py(imp).toFixed(1));
+    });
+
+    legend.classList.toggle('many', topics.length > 7);
+    reconcile(legend, topics, (tp) => tp.id, (tp) => el('li', { 'data-topic': tp.id },
+      el('span', { class: 'legend-number', 'aria-hidden': 'true' }),
+      el('span', { class: 'legend-text' }, el('span', { class: 'legend-topic' }), el('span', { class: 'legend-meta' }))), (li, tp) => {
+      const r = resultOf(activity, tp.id);
+      const rank = priorities.indexOf(tp.id) + 1;
+      const meta = [ui('raters_count', { n: r?.raters ?? 0 })];
+      if (r && r.dots > 0) meta.push(ui('dots_count', { n: r.dots }));
+      if (!r || !r.importance) meta.push(ui('too_few_short'));
+      if (Array.isArray(agreed[tp.id])) meta.push(ui('agreed_short', { i: agreed[tp.id][0], s: agreed[tp.id][1] }));
+      if (rank > 0) meta.unshift(ui('priority_n', { n: rank }));
+      setText(li.querySelector('.legend-number'), String(number.get(tp.id)));
+      setText(li.querySelector('.legend-topic'), t(tp.text));
+      setText(li.querySelector('.legend-meta'), meta.join(' · '));
+      li.classList.toggle('priority', rank > 0);
+      li.classList.toggle('few', !r || !r.importance);
+    });
+    const fewCount = topics.filter((tp) => !resultOf(activity, tp.id)?.importance).length;
+    setText(few, fewCount > 0 ? ui('grid_few_note', { n: fewCount }) : '');
+    few.hidden = fewCount === 0;
+    const results = Array.isArray(activity?.results) ? activity.results : [];
+    showWaiting(wait, Math.max(0, ...results.map((r) => r.waiting ?? 0)));
+
+    setAttr(chart, 'aria-label', ui('grid_chart_label'));
+    renderTable(table, topics, activity, number, agreed, priorities);
+  };
+
   return {
     node,
-    update(activity) {
-      const max = activity?.scale_max || 5;
-      drawAxes(max);
-      for (const label of chart.querySelectorAll('[data-i18n-key]')) quadrantLabel(label, ui(label.dataset.i18nKey));
-      setText(xTitle, ui('grid_x_axis'));
-      setText(yTitle, ui('grid_y_axis'));
-      const px = (v) => BOX.x0 + ((v - 1) / (max - 1)) * w;
-      const py = (v) => BOX.y1 - ((v - 1) / (max - 1)) * h;
-      const topics = topicsOf(activity);
-      const number = new Map(topics.map((tp, i) => [tp.id, i + 1]));
-      const priorities = activity?.priorities || [];
-      const agreed = activity?.agreed || {};
-      const placed = [];
-      const shown = [];
-      for (const tp of topics) {
-        const r = resultOf(activity, tp.id);
-        if (!r || !r.importance || !r.success) continue;
-        let x = px(r.success.mean);
-        let y = py(r.importance.mean);
-        // Markers that would sit on top of each other are nudged apart.
-        for (let tries = 0; tries < 8 && placed.some((p) => Math.hypot(p.x - x, p.y - y) < 62); tries += 1) {
-          const angle = (placed.length + tries) * 1.3;
-          x += Math.cos(angle) * 46;
-          y += Math.sin(angle) * 46;
-        }
-        placed.push({ x, y });
-        shown.push({ tp, r, x, y, rank: priorities.indexOf(tp.id) + 1 });
-      }
-      reconcile(spreads, shown, (s) => s.tp.id, () => svg('ellipse', { class: 'spread' }), (e, s) => {
-        setAttr(e, 'cx', s.x.toFixed(1));
-        setAttr(e, 'cy', s.y.toFixed(1));
-        setAttr(e, 'rx', Math.max(6, (s.r.success.sd / (max - 1)) * w).toFixed(1));
-        setAttr(e, 'ry', Math.max(6, (s.r.importance.sd / (max - 1)) * h).toFixed(1));
-      });
-      reconcile(markers, shown, (s) => s.tp.id, (s) => svg('g', { class: 'topic-marker', 'data-topic': s.tp.id },
-        svg('circle', { class: 'priority-ring', r: 50 }),
-        svg('circle', { class: 'marker-dot', r: 34 }),
-        svg('text', { class: 'marker-number', 'text-anchor': 'middle', y: 13 })), (g, s) => {
-        setAttr(g, 'transform', `translate(${s.x.toFixed(1)} ${s.y.toFixed(1)})`);
-        g.classList.toggle('priority', s.rank > 0);
-        setText(g.querySelector('text'), String(number.get(s.tp.id)));
-      });
-      const agreedList = topics.filter((tp) => Array.isArray(agreed[tp.id]));
-      reconcile(agreedLayer, agreedList, (tp) => tp.id, (tp) => svg('g', { class: 'agreed-marker', 'data-topic': tp.id },
-        svg('rect', { x: -30, y: -30, width: 60, height: 60, transform: 'rotate(45)', class: 'agreed-shape' }),
-        svg('text', { class: 'marker-number', 'text-anchor': 'middle', y: 13 })), (g, tp) => {
-        const [imp, suc] = agreed[tp.id];
-        setAttr(g, 'transform', `translate(${px(suc).toFixed(1)} ${py(imp).toFixed(1)})`);
-        setText(g.querySelector('text'), String(number.get(tp.id)));
-      });
-      const linked = agreedList.map((tp) => ({ tp, from: shown.find((s) => s.tp.id === tp.id) })).filter((l) => l.from);
-      reconcile(links, linked, (l) => l.tp.id, () => svg('line', { class: 'agreed-link' }), (line, l) => {
-        const [imp, suc] = agreed[l.tp.id];
-        setAttr(line, 'x1', l.from.x.toFixed(1));
-        setAttr(line, 'y1', l.from.y.toFixed(1));
-        setAttr(line, 'x2', px(suc).toFixed(1));
-        setAttr(line, 'y2', py(imp).toFixed(1));
-      });
-
-      legend.classList.toggle('many', topics.length > 7);
-      reconcile(legend, topics, (tp) => tp.id, (tp) => el('li', { 'data-topic': tp.id },
-        el('span', { class: 'legend-number', 'aria-hidden': 'true' }),
-        el('span', { class: 'legend-text' }, el('span', { class: 'legend-topic' }), el('span', { class: 'legend-meta' }))), (li, tp) => {
-        const r = resultOf(activity, tp.id);
-        const rank = priorities.indexOf(tp.id) + 1;
-        const meta = [ui('raters_count', { n: r?.raters ?? 0 })];
-        if (r && r.dots > 0) meta.push(ui('dots_count', { n: r.dots }));
-        if (!r || !r.importance) meta.push(ui('too_few_short'));
-        if (Array.isArray(agreed[tp.id])) meta.push(ui('agreed_short', { i: agreed[tp.id][0], s: agreed[tp.id][1] }));
-        if (rank > 0) meta.unshift(ui('priority_n', { n: rank }));
-        setText(li.querySelector('.legend-number'), String(number.get(tp.id)));
-        setText(li.querySelector('.legend-topic'), t(tp.text));
-        setText(li.querySelector('.legend-meta'), meta.join(' · '));
-        li.classList.toggle('priority', rank > 0);
-        li.classList.toggle('few', !r || !r.importance);
-      });
-      const fewCount = topics.filter((tp) => !resultOf(activity, tp.id)?.importance).length;
-      setText(few, fewCount > 0 ? ui('grid_few_note', { n: fewCount }) : '');
-      few.hidden = fewCount === 0;
-      const results = Array.isArray(activity?.results) ? activity.results : [];
-      showWaiting(wait, Math.max(0, ...results.map((r) => r.waiting ?? 0)));
-
-      setAttr(chart, 'aria-label', ui('grid_chart_label'));
-      renderTable(table, topics, activity, number, agreed, priorities);
+    update: draw,
+    /** Fit the chart to its box again (projector); cheap when the box kept its size. */
+    layout() {
+      const next = chartSize(chartBox, fit, FALLBACK);
+      if (next.w === size.w && next.h === size.h && next.fs === size.fs) return;
+      size = next;
+      if (last) draw(last);
     },
   };
-}
-
-/**
- * A quadrant's name, on two lines when it would not fit half the grid; a label
- * at the bottom grows upwards.
- */
-function quadrantLabel(node, text) {
-  if (node.dataset.text === text) return;
-  node.dataset.text = text;
-  const words = text.split(' ');
-  let lines = [text];
-  if (text.length > 16 && words.length > 1) {
-    let best = 1;
-    for (let i = 1; i < words.length; i += 1) {
-      const a = words.slice(0, i).join(' ').length;
-      const b = words.slice(i).join(' ').length;
-      const bestA = words.slice(0, best).join(' ').length;
-      const bestB = words.slice(best).join(' ').length;
-      if (Math.max(a, b) < Math.max(bestA, bestB)) best = i;
-    }
-    lines = [words.slice(0, best).join(' '), words.slice(best).join(' ')];
-  }
-  const x = node.getAttribute('x');
-  const up = Number(node.getAttribute('y')) > 500 ? -(lines.length - 1) * 44 : 0;
-  node.replaceChildren(...lines.map((line, i) => svg('tspan', { x, dy: i === 0 ? up : 44 }, line)));
 }
 
 function renderTable(table, topics, activity, number, agreed, priorities) {
@@ -358,13 +387,14 @@ function renderTable(table, topics, activity, number, agreed, priorities) {
 // Projector
 
 export function projector(root, ctx) {
-  const chart = gridChart();
-  const waiting = el('div', { class: 'grid-waiting', id: 'grid-waiting' },
+  const chart = gridChart({ fit: true });
+  const waiting = el('div', { class: 'grid-waiting', id: 'grid-waiting', 'data-page-items': '#grid-topic-list > li' },
     el('p', { class: 'activity-note', id: 'grid-raters', 'aria-live': 'polite' }),
     el('p', { class: 'activity-note', id: 'grid-voting', 'aria-live': 'polite' }),
     el('ol', { class: 'topic-list', id: 'grid-topic-list' }));
   root.replaceChildren(waiting, chart.node);
   return {
+    layout: () => chart.layout(),
     update() {
       const activity = ctx.activity();
       const revealed = Boolean(activity?.revealed) && Array.isArray(activity?.results);

@@ -207,3 +207,46 @@ export function showWaiting(node, waiting) {
   node.hidden = n === 0;
   setText(node, n > 0 ? ui('results_waiting', { n }) : '');
 }
+
+/** The legible floor of the room's screen: 28 px at 1920×1080, in proportion at other sizes (issue 12). */
+export function roomFloorPx() {
+  return 28 * Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+}
+
+/**
+ * How big a chart's SVG is drawn, in user units. `fit` (the projector): the
+ * size of its box in pixels, so the chart fills its region and its text has
+ * the size it says, a little above the legible floor. Otherwise the fallback
+ * size, scaled by the browser to its box.
+ */
+export function chartSize(box, fit, fallback) {
+  if (!fit) return fallback;
+  const w = Math.round(box.clientWidth);
+  const h = Math.round(box.clientHeight);
+  if (w < 50 || h < 50) return fallback;
+  return { w, h, fs: Math.ceil(roomFloorPx() * 1.12) };
+}
+
+/**
+ * Markers that would sit on top of each other, nudged apart along a spiral
+ * until none is closer than `gap` to another (or after a few tries).
+ * `points` are {x, y}; returns new {x, y} in the same order.
+ */
+export function spreadOut(points, gap, bounds) {
+  const placed = [];
+  for (const p of points) {
+    let { x, y } = p;
+    for (let tries = 0; tries < 24 && placed.some((q) => Math.hypot(q.x - x, q.y - y) < gap); tries += 1) {
+      const angle = tries * 2.4;
+      const radius = gap * (0.6 + tries * 0.18);
+      x = p.x + Math.cos(angle) * radius;
+      y = p.y + Math.sin(angle) * radius;
+      if (bounds) {
+        x = Math.min(bounds.x1, Math.max(bounds.x0, x));
+        y = Math.min(bounds.y1, Math.max(bounds.y0, y));
+      }
+    }
+    placed.push({ x, y });
+  }
+  return placed;
+}

@@ -3,8 +3,8 @@
 // Phone: my actors (edit, delete) and a form to add one: a role (with the
 // step's categories as quick picks), influence 1–5, effect −2..+2, closeness
 // optional. Projector (once revealed): an SVG map, x = effect, y = influence,
-// each actor a circle sized by how many named it; actors named by too few are
-// listed by name only. Facilitator: the same map and a table, merging labels,
+// each actor a numbered circle sized by how many named it, with a legend of
+// the numbers; actors named by too few are listed by name only. Facilitator: the same map and a table, merging labels,
 // reveal.
 //
 // Stable ids and test ids:
@@ -17,7 +17,9 @@
 //   facilitator  #reveal-toggle, input.actor-pick[value={label}], #merge-label, #merge-apply
 
 import { el, setText, t, ui } from './common.js';
-import { svg, setAttr, reconcile, fmt, clientId, scrollBox, showWaiting } from './activity-kit.js';
+import {
+  svg, setAttr, reconcile, fmt, clientId, scrollBox, showWaiting, chartSize, spreadOut,
+} from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
 const MAX_ACTORS = 30;
@@ -195,79 +197,148 @@ function radioRow(name, legendText, options, low, high) {
 // ---------------------------------------------------------------------------
 // The map chart (projector and facilitator)
 
-const BOX = { x0: 130, x1: 1170, y0: 30, y1: 680 };
+/** The facilitator's map: a wide box the browser scales to its width. */
+const FALLBACK = { w: 1200, h: 790, fs: 34 };
 
-export function mapChart({ tableVisible = false } = {}) {
-  const w = BOX.x1 - BOX.x0;
-  const h = BOX.y1 - BOX.y0;
-  const px = (effect) => BOX.x0 + ((effect + 2) / 4) * w;
-  const py = (influence) => BOX.y1 - ((influence - 1) / 4) * h;
-  const ticks = [];
-  for (const v of EFFECTS) ticks.push(svg('text', { x: px(v), y: BOX.y1 + 40, class: 'tick', 'text-anchor': 'middle' }, signed(v)));
-  for (let v = 1; v <= 5; v += 1) ticks.push(svg('text', { x: BOX.x0 - 16, y: py(v) + 11, class: 'tick', 'text-anchor': 'end' }, String(v)));
-  const drainText = svg('text', { x: BOX.x0 + 16, y: BOX.y0 + 40, class: 'quadrant-label', 'text-anchor': 'start' });
-  const giveText = svg('text', { x: BOX.x1 - 16, y: BOX.y0 + 40, class: 'quadrant-label', 'text-anchor': 'end' });
-  const xTitle = svg('text', { x: (BOX.x0 + BOX.x1) / 2, y: 775, class: 'axis-title', 'text-anchor': 'middle' });
-  const yTitle = svg('text', { x: 0, y: 0, class: 'axis-title', 'text-anchor': 'middle', transform: `translate(36 ${(BOX.y0 + BOX.y1) / 2}) rotate(-90)` });
+/** Where the plot goes in a w×h map with text of size fs (names above it, ticks and titles outside). */
+function mapFrame({ w, h, fs }) {
+  const b = { x0: fs * 3.1, x1: w - fs * 0.5, y0: fs * 1.7, y1: h - fs * 2.9 };
+  // Values keep off the frame by a marker's size, so no marker reaches past it.
+  const pad = fs * 1.2;
+  b.px = (effect) => b.x0 + pad + ((effect + 2) / 4) * (b.x1 - b.x0 - 2 * pad);
+  b.py = (influence) => b.y1 - pad - ((influence - 1) / 4) * (b.y1 - b.y0 - 2 * pad);
+  return b;
+}
+
+/**
+ * Builds the SVG map, its numbered legend and table; `update(activity)`
+ * redraws in place. Each actor is a numbered circle sized by how many named
+ * it, the number keyed to the legend, so overlapping actors stay apart and no
+ * name sits under a marker. `fit` (projector): drawn in its box's pixels (see
+ * `chartSize`); `layout()` redraws after the box changed.
+ */
+export function mapChart({ tableVisible = false, fit = false } = {}) {
+  const drainText = svg('text', { class: 'quadrant-label', 'text-anchor': 'start' });
+  const giveText = svg('text', { class: 'quadrant-label', 'text-anchor': 'end' });
+  const xTitle = svg('text', { class: 'axis-title', 'text-anchor': 'middle' });
+  const yTitle = svg('text', { x: 0, y: 0, class: 'axis-title', 'text-anchor': 'middle' });
+  const drain = svg('rect', { class: 'quadrant q-drain' });
+  const give = svg('rect', { class: 'quadrant q-give' });
+  const frame = svg('rect', { class: 'plot-frame' });
+  const mid = svg('line', { class: 'mid-line' });
+  const ticks = svg('g', { class: 'ticks' });
   const markers = svg('g', { class: 'markers' });
   const chart = svg('svg', {
-    id: 'map-chart', class: 'map-chart', 'data-testid': 'map-chart', viewBox: '0 0 1200 790',
+    id: 'map-chart', class: 'map-chart', 'data-testid': 'map-chart', viewBox: `0 0 ${FALLBACK.w} ${FALLBACK.h}`,
     role: 'img', preserveAspectRatio: 'xMidYMid meet',
-  },
-  svg('rect', { x: BOX.x0, y: BOX.y0, width: w / 2, height: h, class: 'quadrant q-drain' }),
-  svg('rect', { x: BOX.x0 + w / 2, y: BOX.y0, width: w / 2, height: h, class: 'quadrant q-give' }),
-  svg('rect', { x: BOX.x0, y: BOX.y0, width: w, height: h, class: 'plot-frame' }),
-  svg('line', { x1: px(0), x2: px(0), y1: BOX.y0, y2: BOX.y1, class: 'mid-line' }),
-  ...ticks, drainText, giveText, xTitle, yTitle, markers);
+  }, drain, give, frame, mid, ticks, drainText, giveText, xTitle, yTitle, markers);
+  const legend = el('ol', { class: 'grid-legend map-legend', id: 'map-legend' });
   const few = el('p', { class: 'map-few', id: 'map-few' });
   const wait = el('p', { class: 'map-few waiting', id: 'map-waiting', 'data-testid': 'waiting' });
   const table = el('table', { class: 'data-table', id: 'map-table' },
     el('caption', { id: 'map-table-caption' }), el('thead', {}, el('tr')), el('tbody'));
-  const node = el('div', { class: 'map-result' }, el('div', { class: 'chart-box' }, chart), few, wait,
+  const chartBox = el('div', { class: 'chart-box' }, chart);
+  const node = el('div', { class: 'map-result' }, chartBox,
+    el('div', { class: 'legend-box', id: 'map-legend-box', 'data-page-items': '#map-legend > li' }, legend, few, wait),
     scrollBox(tableVisible, table, 'map-table-caption'));
+  let size = FALLBACK;
+  let drawn = null;
+  let last = null;
+
+  const drawFrame = () => {
+    const key = `${size.w}x${size.h}x${size.fs}`;
+    if (drawn === key) return;
+    drawn = key;
+    const { w, h, fs } = size;
+    const b = mapFrame(size);
+    const pw = b.x1 - b.x0;
+    const ph = b.y1 - b.y0;
+    setAttr(chart, 'viewBox', `0 0 ${w} ${h}`);
+    chart.style.setProperty('--chart-fs', `${fs}px`);
+    const box = (node, x, y, width, height) => {
+      for (const [k, v] of Object.entries({ x, y, width, height })) setAttr(node, k, v.toFixed(1));
+    };
+    box(drain, b.x0, b.y0, pw / 2, ph);
+    box(give, b.x0 + pw / 2, b.y0, pw / 2, ph);
+    box(frame, b.x0, b.y0, pw, ph);
+    for (const [k, v] of Object.entries({ x1: b.x0 + pw / 2, x2: b.x0 + pw / 2, y1: b.y0, y2: b.y1 })) setAttr(mid, k, v.toFixed(1));
+    setAttr(drainText, 'x', b.x0.toFixed(1));
+    setAttr(giveText, 'x', b.x1.toFixed(1));
+    for (const label of [drainText, giveText]) setAttr(label, 'y', (b.y0 - fs * 0.45).toFixed(1));
+    setAttr(xTitle, 'x', ((b.x0 + b.x1) / 2).toFixed(1));
+    setAttr(xTitle, 'y', (b.y1 + fs * 2.45).toFixed(1));
+    setAttr(yTitle, 'transform', `translate(${fs.toFixed(1)} ${((b.y0 + b.y1) / 2).toFixed(1)}) rotate(-90)`);
+    const parts = [];
+    for (const v of EFFECTS) {
+      parts.push(svg('text', { x: b.px(v).toFixed(1), y: (b.y1 + fs * 1.1).toFixed(1), class: 'tick', 'text-anchor': 'middle' }, signed(v)));
+    }
+    for (let v = 1; v <= 5; v += 1) {
+      parts.push(svg('text', { x: (b.x0 - fs * 0.35).toFixed(1), y: (b.py(v) + fs * 0.35).toFixed(1), class: 'tick', 'text-anchor': 'end' }, String(v)));
+    }
+    ticks.replaceChildren(...parts);
+  };
+
+  const draw = (activity) => {
+    last = activity;
+    drawFrame();
+    const { fs } = size;
+    const b = mapFrame(size);
+    const { px, py } = b;
+    setText(drainText, ui('map_drains'));
+    setText(giveText, ui('map_gives'));
+    setText(xTitle, ui('map_x_axis'));
+    setText(yTitle, ui('map_y_axis'));
+    setAttr(chart, 'aria-label', ui('map_chart_label'));
+    const all = Array.isArray(activity?.actors) ? activity.actors : [];
+    const shown = all.filter((a) => a.influence && a.effect);
+    const most = Math.max(1, ...shown.map((a) => a.named_by));
+    const base = fs * 0.8;
+    const radiusOf = (a) => base * (0.9 + 0.45 * Math.sqrt(a.named_by / most));
+    const inset = base * 1.35;
+    const moved = spreadOut(shown.map((a) => ({ x: px(a.effect.mean), y: py(a.influence.mean) })), base * 2.7,
+      { x0: b.x0 + inset, x1: b.x1 - inset, y0: b.y0 + inset, y1: b.y1 - inset });
+    const number = new Map(shown.map((a, i) => [a.label.toLowerCase(), i + 1]));
+    reconcile(markers, shown, (a) => a.label.toLowerCase(), (a) => svg('g', { class: 'actor-marker', 'data-label': a.label },
+      svg('circle', { class: 'actor-dot' }),
+      svg('text', { class: 'actor-count', 'text-anchor': 'middle' })), (g, a, i) => {
+      setAttr(g, 'transform', `translate(${moved[i].x.toFixed(1)} ${moved[i].y.toFixed(1)})`);
+      setAttr(g, 'data-label', a.label);
+      const [circle, count] = g.children;
+      setAttr(circle, 'r', radiusOf(a).toFixed(1));
+      setAttr(count, 'y', (fs * 0.35).toFixed(1));
+      setText(count, String(number.get(a.label.toLowerCase())));
+    });
+    reconcile(legend, shown, (a) => a.label.toLowerCase(), (a) => el('li', { 'data-label': a.label },
+      el('span', { class: 'legend-number', 'aria-hidden': 'true' }),
+      el('span', { class: 'legend-text' }, el('span', { class: 'legend-topic' }), el('span', { class: 'legend-meta' }))), (li, a) => {
+      setText(li.querySelector('.legend-number'), String(number.get(a.label.toLowerCase())));
+      setText(li.querySelector('.legend-topic'), a.label);
+      setText(li.querySelector('.legend-meta'), ui('map_named_by', { n: a.named_by }));
+    });
+    const hidden = all.filter((a) => !a.influence || !a.effect);
+    few.hidden = hidden.length === 0;
+    setText(few, hidden.length ? ui('map_too_few', { list: hidden.map((a) => a.label).join(', ') }) : '');
+    showWaiting(wait, activity?.waiting);
+
+    setText(table.querySelector('caption'), ui('map_table_caption'));
+    const heads = ['map_col_actor', 'map_col_named', 'map_col_influence', 'map_col_effect'];
+    reconcile(table.querySelector('thead tr'), heads, (k) => k, () => el('th', { scope: 'col' }), (th, k) => setText(th, ui(k)));
+    reconcile(table.querySelector('tbody'), all, (a) => a.label.toLowerCase(), () => el('tr', {}, el('th', { scope: 'row' }), el('td'), el('td'), el('td')), (tr, a) => {
+      const stat = (s) => (s ? ui('mean_sd', { mean: fmt(s.mean), sd: fmt(s.sd) }) : ui('too_few_short'));
+      const cells = [a.label, String(a.named_by), stat(a.influence), stat(a.effect)];
+      Array.from(tr.children).forEach((cell, i) => setText(cell, cells[i]));
+    });
+  };
 
   return {
     node,
-    update(activity) {
-      setText(drainText, ui('map_drains'));
-      setText(giveText, ui('map_gives'));
-      setText(xTitle, ui('map_x_axis'));
-      setText(yTitle, ui('map_y_axis'));
-      setAttr(chart, 'aria-label', ui('map_chart_label'));
-      const all = Array.isArray(activity?.actors) ? activity.actors : [];
-      const shown = all.filter((a) => a.influence && a.effect);
-      const most = Math.max(1, ...shown.map((a) => a.named_by));
-      reconcile(markers, shown, (a) => a.label.toLowerCase(), (a) => svg('g', { class: 'actor-marker', 'data-label': a.label },
-        svg('circle', { class: 'actor-dot' }),
-        svg('text', { class: 'actor-label' }),
-        svg('text', { class: 'actor-count', 'text-anchor': 'middle', y: 10 })), (g, a) => {
-        const x = px(a.effect.mean);
-        const y = py(a.influence.mean);
-        const r = 18 + 30 * Math.sqrt(a.named_by / most);
-        setAttr(g, 'transform', `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
-        setAttr(g, 'data-label', a.label);
-        const [circle, text, count] = g.children;
-        setAttr(circle, 'r', r.toFixed(1));
-        const right = x < BOX.x1 - 300;
-        setAttr(text, 'x', (right ? r + 10 : -r - 10).toFixed(1));
-        setAttr(text, 'y', 10);
-        setAttr(text, 'text-anchor', right ? 'start' : 'end');
-        setText(text, a.label.length > 24 ? `${a.label.slice(0, 23)}…` : a.label);
-        setText(count, String(a.named_by));
-      });
-      const hidden = all.filter((a) => !a.influence || !a.effect);
-      few.hidden = hidden.length === 0;
-      setText(few, hidden.length ? ui('map_too_few', { list: hidden.map((a) => a.label).join(', ') }) : '');
-      showWaiting(wait, activity?.waiting);
-
-      setText(table.querySelector('caption'), ui('map_table_caption'));
-      const heads = ['map_col_actor', 'map_col_named', 'map_col_influence', 'map_col_effect'];
-      reconcile(table.querySelector('thead tr'), heads, (k) => k, () => el('th', { scope: 'col' }), (th, k) => setText(th, ui(k)));
-      reconcile(table.querySelector('tbody'), all, (a) => a.label.toLowerCase(), () => el('tr', {}, el('th', { scope: 'row' }), el('td'), el('td'), el('td')), (tr, a) => {
-        const stat = (s) => (s ? ui('mean_sd', { mean: fmt(s.mean), sd: fmt(s.sd) }) : ui('too_few_short'));
-        const cells = [a.label, String(a.named_by), stat(a.influence), stat(a.effect)];
-        Array.from(tr.children).forEach((cell, i) => setText(cell, cells[i]));
-      });
+    update: draw,
+    /** Fit the map to its box again (projector); cheap when the box kept its size. */
+    layout() {
+      const next = chartSize(chartBox, fit, FALLBACK);
+      if (next.w === size.w && next.h === size.h && next.fs === size.fs) return;
+      size = next;
+      if (last) draw(last);
     },
   };
 }
@@ -276,10 +347,11 @@ export function mapChart({ tableVisible = false } = {}) {
 // Projector
 
 export function projector(root, ctx) {
-  const chart = mapChart();
+  const chart = mapChart({ fit: true });
   const waiting = el('p', { class: 'activity-note', id: 'map-waiting', 'aria-live': 'polite' });
   root.replaceChildren(waiting, chart.node);
   return {
+    layout: () => chart.layout(),
     update() {
       const activity = ctx.activity();
       const revealed = Boolean(activity?.revealed) && Array.isArray(activity?.actors);

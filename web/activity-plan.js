@@ -159,12 +159,14 @@ export function projector(root, ctx) {
   const table = el('table', { class: 'plan-table', id: 'plan-table' },
     el('thead', {}, el('tr', {}, ...['plan_action', 'plan_first_step', 'plan_owner', 'plan_deadline', 'plan_follow_up']
       .map((k) => el('th', { scope: 'col', 'data-key': k })))));
-  root.replaceChildren(empty, table);
+  // The plan's rows in pages when they do not all fit (an area's heading goes with its rows).
+  const box = el('div', { class: 'plan-box', id: 'plan-box', 'data-page-items': 'tr[data-row]' }, table);
+  root.replaceChildren(empty, box);
   return {
     update() {
       const accepted = rowsOf(ctx.activity()).filter((r) => r.accepted);
       empty.hidden = accepted.length > 0;
-      table.hidden = accepted.length === 0;
+      box.hidden = accepted.length === 0;
       ctx.setResults(accepted.length > 0);
       for (const th of table.querySelectorAll('thead th')) setText(th, ui(th.dataset.key));
       const areas = (step.areas || []).map((a) => a.id).filter((id) => accepted.some((r) => r.area === id));
@@ -176,7 +178,7 @@ export function projector(root, ctx) {
       for (const body of bodies) {
         let tbody = existing.get(body.id);
         if (!tbody) {
-          tbody = el('tbody', {}, el('tr', { class: 'area-row' }, el('th', { scope: 'colgroup', colspan: 5 })));
+          tbody = el('tbody', { 'data-page-group': '' }, el('tr', { class: 'area-row' }, el('th', { scope: 'colgroup', colspan: 5 })));
           tbody.dataset.key = body.id;
         }
         existing.delete(body.id);

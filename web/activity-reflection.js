@@ -412,7 +412,7 @@ function scaleCharts(step) {
 
 export function projector(root, ctx) {
   const charts = scaleCharts(ctx.step);
-  const shared = sharedList();
+  const shared = roomShared(ctx.step);
   const sharedBox = el('section', { class: 'shared-box' }, el('h2', { text: ui('shared_heading') }), shared.node);
   const results = el('div', { id: 'reflection-results', class: 'reflection-results' }, charts.node, sharedBox);
   const waiting = el('p', { class: 'activity-note', id: 'reflection-waiting' });
@@ -428,8 +428,63 @@ export function projector(root, ctx) {
       ctx.setResults(revealed);
       if (!revealed) return;
       charts.update(activity.scales, ctx.session().min_group);
-      sharedBox.hidden = (activity.shared || []).length === 0;
-      shared.update(activity.shared);
+      const items = activity.shared || [];
+      sharedBox.hidden = items.length === 0;
+      results.classList.toggle('only-shared', charts.node.hidden);
+      shared.update(items);
+    },
+  };
+}
+
+/**
+ * The room's shared items: under the question (prompt) each answers, when the
+ * step asks more than one; within it by the facilitator's group labels. The
+ * projector shows them in pages when they do not fit (items are
+ * li.shared-item, the questions and groups hide with their items).
+ */
+function roomShared(step) {
+  const asked = (step.prompts || []).filter((p) => p.kind === 'list' || p.kind === 'text');
+  const node = el('div', {
+    class: 'shared-list', id: 'shared-list', 'aria-live': 'polite', 'data-page-items': 'li.shared-item',
+  });
+  const box = el('div', { class: 'shared-groups' });
+  node.append(box);
+  const labelOf = (id) => {
+    const prompt = asked.find((p) => p.id === id);
+    return prompt ? t(prompt.label) : '';
+  };
+  return {
+    node,
+    update(items) {
+      // In the step's order of questions; items of an unknown question last.
+      const order = asked.map((p) => p.id).filter((id) => items.some((i) => i.prompt === id));
+      if (items.some((i) => !order.includes(i.prompt ?? ''))) order.push('');
+      const titled = asked.length > 1;
+      reconcile(box, order, (id) => `p:${id}`, () => el('section', { class: 'shared-prompt', 'data-page-group': '' },
+        el('h3', { class: 'prompt-title' }), el('div', { class: 'prompt-groups' })), (section, id) => {
+        const mine = items.filter((i) => (order.includes(i.prompt ?? '') ? (i.prompt ?? '') : '') === id);
+        section.dataset.prompt = id;
+        const heading = section.firstChild;
+        setText(heading, titled ? labelOf(id) : '');
+        heading.hidden = heading.textContent === '';
+        const groups = [];
+        for (const item of mine) if (item.group && !groups.includes(item.group)) groups.push(item.group);
+        if (mine.some((i) => !i.group)) groups.push('');
+        reconcile(section.lastChild, groups, (g) => `g:${g}`, () => el('section', { class: 'shared-group', 'data-page-group': '' },
+          el('h4', { class: 'group-title' }), el('ul', { class: 'shared-items' })), (group, label) => {
+          const title = group.firstChild;
+          setText(title, label === '' ? (groups.length > 1 ? ui('shared_ungrouped') : '') : label);
+          title.hidden = title.textContent === '';
+          reconcile(group.lastChild, mine.filter((i) => (i.group ?? '') === label), (i) => i.id, (item) => el('li', {
+            class: 'shared-item', 'data-testid': 'shared-item', 'data-share': item.id,
+          }, el('span', { class: 'shared-text' }), el('span', { class: 'shared-author' })), (li, item) => {
+            setText(li.querySelector('.shared-text'), item.text);
+            const author = li.querySelector('.shared-author');
+            setText(author, item.author ? ` — ${item.author}` : '');
+            author.hidden = !item.author;
+          });
+        });
+      });
     },
   };
 }

@@ -271,7 +271,7 @@ export const strings = {
     raters_count_one: '{n} svar',
     dots_count: '{n} prikker',
     dots_count_one: '{n} prik',
-    agreed_short: 'aftalt {i}/{s}',
+    agreed_short: 'Aftalt: vigtighed {i}, lykkes {s}',
     priority_n: 'Prioritet {n}',
     grid_priorities_heading: 'Prioriteter',
     priorities_save: 'Gem prioriteter',
@@ -491,6 +491,9 @@ export const strings = {
     a11y_enforcement_heading: 'Håndhævelse',
     a11y_enforcement: 'Får du ikke et svar, du er tilfreds med, kan du klage til Digitaliseringsstyrelsen, som fører tilsyn med webtilgængelighedsloven.',
     a11y_updated: 'Erklæringen gælder den udgave af Trivsel, der kører på denne server. Senest opdateret 22. november 2026.',
+    // Projector: long lists in pages, the map's numbered actors (issue 12).
+    page_of: 'Side {n} af {m}',
+    map_named_by: 'nævnt af {n}',
   },
 
   en: {
@@ -761,7 +764,7 @@ export const strings = {
     raters_count_one: '{n} answer',
     dots_count: '{n} dots',
     dots_count_one: '{n} dot',
-    agreed_short: 'agreed {i}/{s}',
+    agreed_short: 'Agreed: importance {i}, success {s}',
     priority_n: 'Priority {n}',
     grid_priorities_heading: 'Priorities',
     priorities_save: 'Save priorities',
@@ -981,5 +984,8 @@ export const strings = {
     a11y_enforcement_heading: 'Enforcement',
     a11y_enforcement: 'If the answer does not satisfy you, you can complain to the Danish Agency for Digital Government (Digitaliseringsstyrelsen), which oversees the web accessibility act.',
     a11y_updated: 'This statement covers the version of Trivsel running on this server. Last updated 22 November 2026.',
+    // Projector: long lists in pages, the map's numbered actors (issue 12).
+    page_of: 'Page {n} of {m}',
+    map_named_by: 'named by {n}',
   },
 };

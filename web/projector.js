@@ -6,7 +6,9 @@
 // results once the facilitator reveals them. It never receives one person's
 // private answer. In a series, the first step and plan steps also show what
 // earlier meetings handed on ("Det tog vi med fra sidst", #carried), beside
-// the QR code on the join screen.
+// the QR code on the join screen. Nothing is cut off and nothing is small:
+// text keeps to a floor of 28 px at 1920×1080 (in proportion elsewhere), the
+// step shrinks toward it, and long lists go in pages that turn by themselves.
 
 import {
   ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, setText,
@@ -96,6 +98,7 @@ function render() {
   const key = `${step.id}|${step.index}|${getLang()}`;
   if (key !== viewKey) {
     viewKey = key;
+    pageOf.clear();
     renderParagraphs(byId('step-body'), t(step.body));
     screen.dataset.kind = step.kind;
     screen.classList.remove('has-results');
@@ -124,22 +127,136 @@ function render() {
   carriedView.update(session, showCarried, `${window.innerWidth}x${window.innerHeight}|${screen.className}`);
 }
 
-/** Smallest share of its full size the step's text may shrink to. */
+/** Smallest share of its full size the step's text may shrink to (never below the CSS --floor). */
 const FIT_MIN = 0.5;
+/** How long one page of a long list stays up before the next turns by itself. */
+const PAGE_MS = 9000;
+/** The page each pageable region shows, by region id; turned by a timer. */
+const pageOf = new Map();
+let pageTimer = null;
+
+/** Regions of the step whose items may be shown in pages ("Side 1 af 2"). */
+function pageRegions() {
+  return Array.from(document.querySelectorAll('#activity [data-page-items]')).filter((r) => r.getClientRects().length > 0);
+}
+
+const overflowsBox = (node) => node.scrollHeight > node.clientHeight + 1 || node.scrollWidth > node.clientWidth + 1;
 
 /**
- * A long instruction must not push the screen into scrolling, on 16:9 or 4:3:
- * the title, instruction, timer and count shrink together (CSS --fit) in 5 %
- * steps until the page fits. All in one task, so the room never sees the steps.
+ * Nothing the room should see is cut off, on 16:9 or 4:3: first the title,
+ * instruction, timer, count and the step's content shrink together (CSS
+ * --fit) in 5 % steps, never below the legible floor (CSS --floor); what still
+ * does not fit is shown in pages that say so and turn by themselves. All in
+ * one task, so the room never sees the steps.
  */
 function fitToScreen() {
   const root = document.documentElement;
-  const overflows = () => root.scrollHeight > window.innerHeight + 1 || root.scrollWidth > window.innerWidth + 1;
+  const regions = pageRegions();
+  for (const region of regions) showPage(region, null);
+  const boxes = ['.stage', '#activity', '#step-body'].map((s) => document.querySelector(s)).filter(Boolean);
+  const overflows = () => root.scrollHeight > window.innerHeight + 1 || root.scrollWidth > window.innerWidth + 1
+    || boxes.some((b) => b.getClientRects().length > 0 && overflowsBox(b))
+    || regions.some(overflowsBox);
   let fit = 1;
   root.style.setProperty('--fit', '1');
   while (fit > FIT_MIN && overflows()) {
     fit = Math.round((fit - 0.05) * 100) / 100;
     root.style.setProperty('--fit', String(fit));
+  }
+  for (const region of regions) paginate(region);
+  // Charts draw for the box they were given, once the rest is laid out.
+  if (view && view.layout) view.layout();
+  const paged = regions.some((r) => Number(r.dataset.pages) > 1);
+  if (paged && !pageTimer) pageTimer = window.setInterval(turnPages, PAGE_MS);
+  if (!paged && pageTimer) {
+    window.clearInterval(pageTimer);
+    pageTimer = null;
+  }
+}
+
+/** The region's pager line ("Side 1 af 2"), made on first use. */
+function pagerOf(region) {
+  let pager = region.querySelector(':scope > .pager');
+  if (!pager) {
+    pager = document.createElement('p');
+    pager.className = 'pager';
+    pager.setAttribute('data-testid', 'pager');
+    region.prepend(pager);
+  }
+  return pager;
+}
+
+/**
+ * Split the region's items into pages that fit it (greedily, in order) and
+ * show the current one. The page boundaries are kept on the items.
+ */
+function paginate(region) {
+  const items = Array.from(region.querySelectorAll(region.dataset.pageItems));
+  const pager = pagerOf(region);
+  region.dataset.pages = '1';
+  pager.hidden = true;
+  if (!overflowsBox(region) || items.length < 2) return;
+  // The pager takes its room on every page.
+  pager.hidden = false;
+  setText(pager, ui('page_of', { n: 9, m: 9 }));
+  items.forEach((item) => { item.hidden = true; });
+  syncGroups(region);
+  let page = 0;
+  let onPage = 0;
+  for (const item of items) {
+    item.hidden = false;
+    syncGroups(region);
+    if (onPage > 0 && overflowsBox(region)) {
+      // Starts the next page: the items of this one step aside.
+      for (const other of items) if (other.dataset.page === String(page)) other.hidden = true;
+      page += 1;
+      onPage = 0;
+      syncGroups(region);
+    }
+    item.dataset.page = String(page);
+    onPage += 1;
+  }
+  region.dataset.pages = String(page + 1);
+  const key = region.id || region.className;
+  const current = (pageOf.get(key) ?? 0) % (page + 1);
+  pageOf.set(key, current);
+  showPage(region, current);
+}
+
+/** Show page `n` of the region's items (null: all of them, no pager). */
+function showPage(region, n) {
+  const items = region.querySelectorAll(region.dataset.pageItems);
+  for (const item of items) item.hidden = n !== null && item.dataset.page !== String(n);
+  syncGroups(region);
+  const pager = region.querySelector(':scope > .pager');
+  if (n === null) {
+    region.dataset.pages = '1';
+    if (pager) pager.hidden = true;
+    return;
+  }
+  if (pager) {
+    pager.hidden = Number(region.dataset.pages) < 2;
+    setText(pager, ui('page_of', { n: n + 1, m: Number(region.dataset.pages) }));
+  }
+}
+
+/** A group (e.g. a heading and its items) shows while one of its items does. */
+function syncGroups(region) {
+  const selector = region.dataset.pageItems;
+  for (const group of region.querySelectorAll('[data-page-group]')) {
+    group.hidden = !Array.from(group.querySelectorAll(selector)).some((i) => !i.hidden);
+  }
+}
+
+/** The next page of every paged region. */
+function turnPages() {
+  for (const region of pageRegions()) {
+    const pages = Number(region.dataset.pages);
+    if (pages < 2) continue;
+    const key = region.id || region.className;
+    const next = ((pageOf.get(key) ?? 0) + 1) % pages;
+    pageOf.set(key, next);
+    showPage(region, next);
   }
 }
 
@@ -161,7 +278,15 @@ function init() {
   window.addEventListener('resize', () => {
     if (state && !fatal) render();
   });
-  runCountdown(byId('timer'), () => state?.timer ?? null);
+  // The countdown shows, hides or changes width by itself: the screen fits itself again then.
+  let timerShape = '';
+  runCountdown(byId('timer'), () => state?.timer ?? null, () => {
+    const node = byId('timer');
+    const shape = `${node.hidden}|${node.textContent.length}`;
+    if (shape === timerShape) return;
+    timerShape = shape;
+    if (state && !fatal) render();
+  });
   if (!TOKEN) {
     stop('invalid');
     return;

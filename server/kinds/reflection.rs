@@ -252,6 +252,7 @@ impl Kind for Reflection {
                         text,
                         author: name.map(str::to_owned),
                         group: share.group.clone(),
+                        prompt: Some(share.prompt.clone()),
                     })
                     .collect()
             }),

@@ -85,6 +85,9 @@ pub struct SharedView {
     pub author: Option<String>,
     /// The facilitator's group label.
     pub group: Option<String>,
+    /// The id of the prompt (question) it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
 }
 
 /// A cards step's activity.

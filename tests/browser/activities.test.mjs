@@ -210,7 +210,7 @@ describe('activity steps in a real browser', { timeout: 300_000 }, () => {
     await fac().page.locator('#agreed-suc-tillid').selectOption('2');
     await fac().page.locator('#agreed-set-tillid').click();
     await expectCount(proj(), '#grid-chart g.agreed-marker[data-topic="tillid"]', 1);
-    await expectText(proj(), '#grid-legend li[data-topic="tillid"] .legend-meta', /aftalt 5\/2/);
+    await expectText(proj(), '#grid-legend li[data-topic="tillid"] .legend-meta', /Aftalt: vigtighed 5, lykkes 2/);
 
     await fac().page.locator('#priority-1').selectOption('tillid');
     await fac().page.locator('#priority-2').selectOption('frirum');

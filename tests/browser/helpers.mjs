@@ -575,3 +575,97 @@ export class Harness {
     });
   }
 }
+
+// ---------------------------------------------------------------------------
+// The room's screen: nothing hidden, legible from the back (issue 12)
+
+/** The legible floor of a screen: 28 px at 1920×1080, in proportion at other sizes. */
+export function roomFloor({ width, height }) {
+  return 28 * Math.min(width / 1920, height / 1080);
+}
+
+/**
+ * Everything the room should see on `device` (the projector), as it is now:
+ * each element that shows text (SVG text too) or the QR code lies inside the
+ * viewport, and no ancestor cuts it off — no element that clips (overflow not
+ * visible, or a line clamp) has more content than room, unless it shows its
+ * pager ("Side 1 af 2"). Fails naming the first offenders.
+ */
+export async function assertNothingHidden(device, moment) {
+  const problems = await device.page.evaluate(() => {
+    const out = [];
+    const name = (n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}${n.classList.length ? `.${[...n.classList].join('.')}` : ''}`;
+    const shown = (n) => n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden';
+    const ownText = (n) => [...n.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent.trim() !== '');
+    const contents = [...document.body.querySelectorAll('*')]
+      .filter((n) => !n.closest('.visually-hidden, script, style, noscript'))
+      .filter((n) => (ownText(n) || n.matches('img')) && shown(n));
+    const W = window.innerWidth;
+    const H = window.innerHeight;
+    for (const n of contents) {
+      const r = n.getBoundingClientRect();
+      const text = (n.textContent || n.getAttribute('alt') || '').trim().slice(0, 40);
+      if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1) {
+        out.push(`${name(n)} "${text}" lies outside the screen (${[r.left, r.top, r.right, r.bottom].map(Math.round)} in ${W}×${H})`);
+        continue;
+      }
+      for (let a = n.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+        if (a instanceof SVGElement && !(a instanceof SVGSVGElement)) continue;
+        const style = getComputedStyle(a);
+        const clips = style.overflowX !== 'visible' || style.overflowY !== 'visible';
+        if (!clips) continue;
+        const box = a.getBoundingClientRect();
+        if (r.left < box.left - 1 || r.top < box.top - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1) {
+          out.push(`${name(n)} "${text}" is cut off by ${name(a)}`);
+          break;
+        }
+      }
+    }
+    // Any region with more content than room must say it has pages.
+    for (const a of document.body.querySelectorAll('*')) {
+      if (!shown(a) || a.closest('.visually-hidden') || a instanceof SVGElement) continue;
+      const style = getComputedStyle(a);
+      const clamp = style.webkitLineClamp && style.webkitLineClamp !== 'none';
+      const clips = clamp || style.overflowX !== 'visible' || style.overflowY !== 'visible';
+      if (!clips || a === document.body) continue;
+      const over = a.scrollHeight > a.clientHeight + 1 || a.scrollWidth > a.clientWidth + 1;
+      const pager = a.querySelector(':scope > .pager');
+      if (over && !(pager && shown(pager))) {
+        out.push(`${name(a)} holds more than it shows (${a.scrollWidth}×${a.scrollHeight} in ${a.clientWidth}×${a.clientHeight}) and says nothing`);
+      }
+    }
+    return out;
+  });
+  assert.deepEqual(problems.slice(0, 8), [], `${moment}: content hidden on ${device.name}`);
+}
+
+/**
+ * The smallest text on `device` now: HTML by its computed font size, SVG text
+ * by its font size times the SVG's scale on screen. Leaves out the page's own
+ * controls for whoever runs it (the language button) and the footer link.
+ * Fails when any is below `floorPx`; returns {min, what}.
+ */
+export async function assertLegible(device, moment, floorPx) {
+  const found = await device.page.evaluate(() => {
+    const shown = (n) => n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden';
+    const ownText = (n) => [...n.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent.trim() !== '');
+    const sizes = [];
+    for (const n of document.body.querySelectorAll('*')) {
+      if (n.closest('.visually-hidden, script, style, noscript, .site-footer, #lang-toggle')) continue;
+      if (!ownText(n) || !shown(n)) continue;
+      let px = parseFloat(getComputedStyle(n).fontSize);
+      if (n instanceof SVGElement) {
+        const m = n.getScreenCTM();
+        px *= m ? Math.hypot(m.a, m.b) : 1;
+      }
+      sizes.push({ px, what: `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}.${[...n.classList].join('.')} "${n.textContent.trim().slice(0, 30)}"` });
+    }
+    sizes.sort((a, b) => a.px - b.px);
+    return sizes;
+  });
+  assert.ok(found.length > 0, `${moment}: no text on ${device.name}`);
+  const small = found.filter((s) => s.px < floorPx - 0.05);
+  assert.deepEqual(small.slice(0, 6).map((s) => `${s.what}: ${s.px.toFixed(1)} px`), [],
+    `${moment}: text below ${floorPx.toFixed(1)} px on ${device.name}`);
+  return { min: found[0].px, what: found[0].what };
+}
