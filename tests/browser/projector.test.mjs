@@ -105,17 +105,21 @@ async function goTo(session, id) {
   await expectText(proj(), '#step-title', title);
 }
 
+/** Resize the projector and wait until it has laid itself out for the new size. */
+async function resizeTo(size) {
+  await proj().page.setViewportSize(size);
+  await until(`projector laid out for ${size.width}×${size.height}`,
+    () => proj().page.evaluate(() => [window.innerWidth, window.innerHeight]), (v) => v[0] === size.width && v[1] === size.height);
+  await proj().page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
 /**
  * The projector at every size: nothing hidden, nothing too small, a
  * screenshot; axe and the no-scroll check of the harness at the first size.
  */
 async function checkSizes(moment) {
   for (const size of SIZES) {
-    await proj().page.setViewportSize(size);
-    // The page redraws on resize; wait until it has laid out for this size.
-    await until(`projector laid out for ${size.width}×${size.height}`,
-      () => proj().page.evaluate(() => [window.innerWidth, window.innerHeight]), (v) => v[0] === size.width && v[1] === size.height);
-    await proj().page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await resizeTo(size);
     const tag = `${moment}-${size.width}x${size.height}`;
     await h.screenshot(proj(), tag);
     if (size === SIZES[0]) await h.checkPages(moment);
@@ -264,7 +268,7 @@ describe('the projector shows everything, legibly, at three sizes', { timeout: 2
     for (const group of placed) assert.ok(group.items.every((word) => word === group.prompt), `${group.prompt}: ${group.items}`);
     await checkSizes('shared');
     // What does not fit is in pages that say so; every item is on one of them, and they turn.
-    await proj().page.setViewportSize(SIZES[2]);
+    await resizeTo(SIZES[2]);
     const pages = await until('projector: the shared items in pages', () => proj().page.evaluate(() => {
       const region = document.querySelector('#shared-list');
       return { pages: Number(region.dataset.pages), on: [...region.querySelectorAll('li.shared-item')].map((li) => li.dataset.page) };
