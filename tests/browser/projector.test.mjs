@@ -151,6 +151,9 @@ describe('the projector shows everything, legibly, at three sizes', { timeout: 2
       programme: 'del2', lang: 'da',
       customise: { dialogkort: { cards: [card, 'Hvem hjalp dig sidst?'] }, prioritering: { topics } },
     }));
+    // The join screen, with everyone in.
+    await expectText(proj(), '#joined', `${PEOPLE} deltagere`);
+    await checkSizes('join');
     await goTo(del2, 'dialogkort');
     await sendAll([
       ['fac', { type: 'act', step: 'dialogkort', action: 'deal', to: 'room' }],
