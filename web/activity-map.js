@@ -17,7 +17,7 @@
 //   facilitator  #reveal-toggle, input.actor-pick[value={label}], #merge-label, #merge-apply
 
 import { el, setText, t, ui } from './common.js';
-import { svg, setAttr, reconcile, fmt, clientId, scrollBox, showWaiting } from './activity-kit.js';
+import { svg, setAttr, reconcile, fmt, clientId, scrollBox, showWaiting, saveStateText } from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
 const MAX_ACTORS = 30;
@@ -139,7 +139,8 @@ export function phone(root, ctx) {
       setAttr(remove, 'aria-label', ui('delete_named', { name: a.label }));
       const state = ctx.saveState(a.id);
       const line = li.querySelector('.save-state');
-      setText(line, state === 'saving' ? ui('saving') : '');
+      setText(line, state === 'saving' || state === 'queued' ? saveStateText(state) : '');
+      line.dataset.state = state;
       li.classList.toggle('editing', editing === a.id);
     });
     setText(legend, ui(editing ? 'map_edit_heading' : 'map_add_heading'));

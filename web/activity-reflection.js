@@ -448,11 +448,14 @@ export function facilitator(root, ctx) {
   const groupForm = el('form', { class: 'inline-form group-form', novalidate: true },
     el('div', { class: 'field' }, el('label', { for: label.id, text: ui('group_label') }), label), apply, clear);
   const count = el('p', { class: 'muted', id: 'shared-count', 'aria-live': 'polite' });
+  const solo = ctx.session()?.participants === 'one';
   root.replaceChildren(
     reveal.node,
-    el('h3', { text: ui('results_heading') }),
-    el('p', { class: 'muted small', text: ui('results_private_note') }),
-    charts.node,
+    ...(solo ? [] : [
+      el('h3', { text: ui('results_heading') }),
+      el('p', { class: 'muted small', text: ui('results_private_note') }),
+      charts.node,
+    ]),
     el('h3', { text: ui('shared_heading') }), count, shared.node, groupForm, groupError,
   );
   groupForm.addEventListener('submit', (event) => {
@@ -488,6 +491,13 @@ export function facilitator(root, ctx) {
 
 /** The facilitator's "show on the projector" toggle (reflection, grid, map). */
 export function revealButton(ctx) {
+  // A programme for one participant (the 1:1) has no group results: no button, a word on why.
+  if (ctx.session()?.participants === 'one') {
+    return {
+      node: el('p', { class: 'muted small reveal-none', id: 'reveal-none', text: ui('reveal_none_one') }),
+      update() {},
+    };
+  }
   const button = el('button', { type: 'button', id: 'reveal-toggle', class: 'primary reveal', 'data-state': 'hidden' });
   const state = el('p', { class: 'muted small', id: 'reveal-state', 'aria-live': 'polite' });
   let revealed = false;
