@@ -266,7 +266,7 @@ fn a_conversation_for_one_reveals_no_group_result() {
     );
     let leader = r.join(None);
     r.goto("trivsel");
-    r.answer(leader, "trivsel", "skala", In::Scale(7)).unwrap();
+    r.answer(leader, "trivsel", "skala", In::Number(7)).unwrap();
     assert_eq!(
         r.act(
             Role::Facilitator,
