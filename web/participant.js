@@ -323,6 +323,12 @@ function forgetMe() {
   for (const draft of drafts.values()) window.clearTimeout(draft.timer);
   drafts.clear();
   queue({ type: 'forget_me' });
+  // The copy kept on this phone goes at once, even before the server confirms (the outbox
+  // still holds the request until it does).
+  if (state?.me) {
+    applyToMe(state.me, { type: 'forget_me' });
+    persist();
+  }
   setText(byId('forget-status'), ui('forget_pending'));
 }
 

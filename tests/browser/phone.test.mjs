@@ -170,6 +170,18 @@ describe('phones that reassure and pages without dead ends', { timeout: 240_000 
     await h.assertPrivate('after the offline answers');
   });
 
+  h.step('f2: deleting one\'s answers deletes what the phone kept of them too', async () => {
+    const p = phone();
+    const kept = () => p.page.evaluate((code) => Object.keys(window.localStorage)
+      .filter((k) => k.startsWith(`trivsel:${code}:`)).map((k) => window.localStorage.getItem(k)).join('\n'), session.code);
+    assert.ok((await kept()).includes(RUN), 'the phone kept the answer while the session runs');
+    await p.page.locator('#forget-button').tap();
+    await p.page.locator('#forget-yes').tap();
+    await expectText(p, '#forget-status', 'Dine svar og dit navn er slettet.');
+    await until('phone: nothing of the answer is kept', kept, (all) => !all.includes(RUN));
+    await expectText(fac(), '#count-balance', UI.answers(0));
+  });
+
   h.step('g: the series page lists every meeting after the start page tab is closed', async () => {
     const start = await h.newDevice('starter', { viewport: { width: 1280, height: 800 } });
     await start.page.goto(`${server.base}/`);
