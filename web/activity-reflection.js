@@ -71,7 +71,9 @@ function simplePrompt(prompt, ctx) {
 
 /** "Del med gruppen" and "med mit navn" for a text answer or one list item. */
 function shareControls(ctx, promptId, itemId, idBase) {
-  const share = checkbox(`share-${idBase}`, ui('share_toggle'), { 'data-testid': 'share-toggle' });
+  // In a conversation for one (the 1:1) there is no group: what is shared goes to the facilitator.
+  const solo = ctx.session()?.participants === 'one';
+  const share = checkbox(`share-${idBase}`, ui(solo ? 'share_toggle_solo' : 'share_toggle'), { 'data-testid': 'share-toggle' });
   const named = checkbox(`named-${idBase}`, ui('share_named'), { 'data-testid': 'share-named' });
   const hint = el('p', { class: 'muted small share-hint', id: `share-hint-${idBase}` });
   const node = el('div', { class: 'share-box' }, share.row, named.row, hint);
@@ -96,7 +98,8 @@ function shareControls(ctx, promptId, itemId, idBase) {
       named.row.hidden = !ctx.me().name;
       const refused = ctx.error(`act:share:${promptId}:${itemId ?? ''}`);
       hint.classList.toggle('error', Boolean(refused));
-      setText(hint, refused || (current ? ui(current.named ? 'shared_named_hint' : 'shared_hint') : ''));
+      const sharedText = solo ? 'shared_hint_solo' : (current?.named ? 'shared_named_hint' : 'shared_hint');
+      setText(hint, refused || (current ? ui(sharedText) : ''));
     },
   };
 }
@@ -456,7 +459,7 @@ export function facilitator(root, ctx) {
       el('p', { class: 'muted small', text: ui('results_private_note') }),
       charts.node,
     ]),
-    el('h3', { text: ui('shared_heading') }), count, shared.node, groupForm, groupError,
+    el('h3', { text: ui(solo ? 'shared_heading_solo' : 'shared_heading') }), count, shared.node, groupForm, groupError,
   );
   groupForm.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -506,6 +506,9 @@ export const strings = {
     series_meeting_deleted: 'Mødet er slettet',
     series_meeting_people: '{n} deltagere',
     series_meeting_people_one: '{n} deltager',
+    share_toggle_solo: 'Del med facilitatoren',
+    shared_hint_solo: 'Delt. Facilitatoren kan se det.',
+    shared_heading_solo: 'Delt med dig',
   },
 
   en: {
@@ -1011,5 +1014,8 @@ export const strings = {
     series_meeting_deleted: 'The meeting has been deleted',
     series_meeting_people: '{n} participants',
     series_meeting_people_one: '{n} participant',
+    share_toggle_solo: 'Share with the facilitator',
+    shared_hint_solo: 'Shared. The facilitator can see it.',
+    shared_heading_solo: 'Shared with you',
   },
 };

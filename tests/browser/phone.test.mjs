@@ -241,6 +241,9 @@ describe('phones that reassure and pages without dead ends', { timeout: 240_000 
     await expectVisible(leader, '#private-note');
     const note = await textOf(leader.page, '#private-note');
     assert.ok(!note.includes('Gruppens resultater'), `the 1:1 phone speaks of group results: ${note}`);
+    // Sharing goes to the facilitator, not to a group.
+    await expectText(leader, 'label[for="share-bidrager"]', 'Del med facilitatoren');
+    assert.ok(!(await leader.page.evaluate(() => document.body.innerText)).includes('Del med gruppen'));
     await h.checkPages('h-one-to-one');
   });
 
