@@ -94,6 +94,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/s/{code}/facilitator", "facilitator.html"),
     ("/s/{code}/projector", "projector.html"),
     ("/s/{code}/preview", "participant.html"),
+    ("/s/{code}/series", "series.html"),
     ("/tilgaengelighed", "accessibility.html"),
 ];
 
@@ -115,6 +116,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/sessions/{code}/join", get(join_check))
         .route("/api/sessions/{code}/export", get(export_session))
         .route("/api/series", axum::routing::post(create_series))
+        .route("/api/series/{code}", get(series_info))
         .route("/api/series/{code}/export", get(export_series))
         .route("/api/sessions/{code}/invitation.ics", get(invitation))
         .route(
@@ -462,9 +464,9 @@ async fn create_series(
         .create_series(&series, programmes, &settings)
         .await
         .map_err(storage)?;
-    let export_url = meetings
+    let (export_url, series_url) = meetings
         .first()
-        .and_then(links::series_export)
+        .and_then(|first| Some((links::series_export(first)?, links::series_page(first)?)))
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a series without meetings")))?;
     Ok((
         StatusCode::CREATED,
@@ -473,9 +475,52 @@ async fn create_series(
             title: series.title,
             facilitator_token: meetings[0].facilitator_token.expose().to_owned(),
             export_url,
+            series_url,
             meetings: meetings.iter().map(created_reply).collect(),
         }),
     ))
+}
+
+/// The series a meeting belongs to, with every meeting's links and where it is: the series'
+/// facilitator page. Any meeting's code names it; the token is the series' one facilitator
+/// token (`404` for an unknown code or a meeting outside any series, `401` without the token).
+async fn series_info(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Facilitated { handle, .. }: Facilitated,
+) -> Result<axum::Json<protocol::SeriesInfo>, ApiError> {
+    let link = handle.series().cloned().ok_or(ApiError::NotFound)?;
+    let mut meetings = Vec::with_capacity(link.codes.len());
+    for (position, code) in link.codes.iter().enumerate() {
+        // A meeting deleted since is listed by its code only.
+        let meeting = match state.registry().get(code) {
+            Some(other) if bearer.facilitator_of(&other).is_ok() => {
+                other.info().await.map(|info| protocol::MeetingState {
+                    programme: other.programme().id.clone(),
+                    title: other.programme().title.clone(),
+                    join_url: other.join_url().to_owned(),
+                    facilitator_url: other.facilitator_url().to_owned(),
+                    projector_url: other.projector_url().to_owned(),
+                    step: info.step,
+                    steps: other.programme().steps.len(),
+                    joined: info.participants.joined,
+                    connected: info.participants.connected,
+                })
+            }
+            _ => None,
+        };
+        meetings.push(protocol::SeriesMeeting {
+            position,
+            code: code.to_string(),
+            meeting,
+        });
+    }
+    Ok(axum::Json(protocol::SeriesInfo {
+        series: link.id.clone(),
+        title: link.title.clone(),
+        export_url: handle.series_export_url().unwrap_or_default().to_owned(),
+        meetings,
+    }))
 }
 
 /// The combined export of every meeting of a series.

@@ -1,7 +1,7 @@
 //! Every link trivsel hands out, built here and nowhere else, from what a session was created
 //! with: the participants' join link (also what the QR code and the invitation carry), the
-//! facilitator console and the projector view — their token after `#`, so that it never
-//! reaches a server log — and a series' combined export. The paths are the ones `http::app`
+//! facilitator console, the projector view and a series' page — their token after `#`, so that
+//! it never reaches a server log — and a series' combined export. The paths are the ones `http::app`
 //! serves.
 
 use crate::domain::Created;
@@ -29,6 +29,17 @@ pub fn projector(created: &Created) -> String {
         created.code,
         created.projector_token.expose()
     )
+}
+
+/// The series' facilitator page, listing every meeting, named by its first meeting, with the
+/// facilitator token (shared by every meeting of the series).
+pub fn series_page(created: &Created) -> Option<String> {
+    let first = created.series.as_ref()?.codes.first()?;
+    Some(format!(
+        "{}/s/{first}/series#{}",
+        created.base_url,
+        created.facilitator_token.expose()
+    ))
 }
 
 /// The combined export of the series the session belongs to, named by its first meeting.

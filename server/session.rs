@@ -114,6 +114,9 @@ pub struct SessionHandle {
     tx: mpsc::Sender<ToActor>,
     facilitator_token: Token,
     join_url: std::sync::Arc<str>,
+    facilitator_url: std::sync::Arc<str>,
+    projector_url: std::sync::Arc<str>,
+    series_export_url: Option<std::sync::Arc<str>>,
     programme: std::sync::Arc<crate::content::Programme>,
     lang: crate::domain::Lang,
     series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
@@ -137,6 +140,9 @@ impl SessionHandle {
         let (tx, rx) = mpsc::channel(MAILBOX);
         let facilitator_token = session.created().facilitator_token.clone();
         let join_url: std::sync::Arc<str> = crate::links::join(session.created()).into();
+        let facilitator_url = crate::links::facilitator(session.created()).into();
+        let projector_url = crate::links::projector(session.created()).into();
+        let series_export_url = crate::links::series_export(session.created()).map(Into::into);
         let programme = std::sync::Arc::new(session.programme().clone());
         let lang = session.created().lang;
         let series = session.created().series.clone().map(std::sync::Arc::new);
@@ -159,6 +165,9 @@ impl SessionHandle {
             tx,
             facilitator_token,
             join_url,
+            facilitator_url,
+            projector_url,
+            series_export_url,
             programme,
             lang,
             series,
@@ -209,6 +218,21 @@ impl SessionHandle {
     /// The participants' join link (what the QR code and the invitation carry).
     pub fn join_url(&self) -> &str {
         &self.join_url
+    }
+
+    /// The facilitator console's link, with the token (for the series page).
+    pub fn facilitator_url(&self) -> &str {
+        &self.facilitator_url
+    }
+
+    /// The projector view's link, with its token (for the series page).
+    pub fn projector_url(&self) -> &str {
+        &self.projector_url
+    }
+
+    /// The combined export of the series the meeting belongs to.
+    pub fn series_export_url(&self) -> Option<&str> {
+        self.series_export_url.as_deref()
     }
 
     /// Whether `token` is this session's facilitator token.

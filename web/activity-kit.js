@@ -92,10 +92,15 @@ export function clientId(prefix, taken = []) {
   }
 }
 
-/** Show 'saving' | 'saved' | 'none' in a save-state line. */
+/** The text of a save state: 'saving' | 'queued' (kept on the phone until it can be sent) | 'saved' | 'none'. */
+export function saveStateText(state) {
+  return { saving: ui('saving'), queued: ui('saved_on_phone'), saved: ui('saved') }[state] ?? '';
+}
+
+/** Show 'saving' | 'queued' | 'saved' | 'none' in a save-state line. */
 export function showSaveState(node, state) {
   if (!node) return;
-  setText(node, state === 'saving' ? ui('saving') : state === 'saved' ? ui('saved') : '');
+  setText(node, saveStateText(state));
   node.dataset.state = state;
 }
 

@@ -18,7 +18,7 @@
 
 import { el, setText, t, ui } from './common.js';
 import {
-  svg, setAttr, reconcile, fmt, clientId, scrollBox, showWaiting, chartSize, spreadOut,
+  svg, setAttr, reconcile, fmt, clientId, scrollBox, showWaiting, chartSize, spreadOut, saveStateText,
 } from './activity-kit.js';
 import { revealButton } from './activity-reflection.js';
 
@@ -141,7 +141,8 @@ export function phone(root, ctx) {
       setAttr(remove, 'aria-label', ui('delete_named', { name: a.label }));
       const state = ctx.saveState(a.id);
       const line = li.querySelector('.save-state');
-      setText(line, state === 'saving' ? ui('saving') : '');
+      setText(line, state === 'saving' || state === 'queued' ? saveStateText(state) : '');
+      line.dataset.state = state;
       li.classList.toggle('editing', editing === a.id);
     });
     setText(legend, ui(editing ? 'map_edit_heading' : 'map_add_heading'));

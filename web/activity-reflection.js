@@ -71,7 +71,9 @@ function simplePrompt(prompt, ctx) {
 
 /** "Del med gruppen" and "med mit navn" for a text answer or one list item. */
 function shareControls(ctx, promptId, itemId, idBase) {
-  const share = checkbox(`share-${idBase}`, ui('share_toggle'), { 'data-testid': 'share-toggle' });
+  // In a conversation for one (the 1:1) there is no group: what is shared goes to the facilitator.
+  const solo = ctx.session()?.participants === 'one';
+  const share = checkbox(`share-${idBase}`, ui(solo ? 'share_toggle_solo' : 'share_toggle'), { 'data-testid': 'share-toggle' });
   const named = checkbox(`named-${idBase}`, ui('share_named'), { 'data-testid': 'share-named' });
   const hint = el('p', { class: 'muted small share-hint', id: `share-hint-${idBase}` });
   const node = el('div', { class: 'share-box' }, share.row, named.row, hint);
@@ -96,7 +98,8 @@ function shareControls(ctx, promptId, itemId, idBase) {
       named.row.hidden = !ctx.me().name;
       const refused = ctx.error(`act:share:${promptId}:${itemId ?? ''}`);
       hint.classList.toggle('error', Boolean(refused));
-      setText(hint, refused || (current ? ui(current.named ? 'shared_named_hint' : 'shared_hint') : ''));
+      const sharedText = solo ? 'shared_hint_solo' : (current?.named ? 'shared_named_hint' : 'shared_hint');
+      setText(hint, refused || (current ? ui(sharedText) : ''));
     },
   };
 }
@@ -503,12 +506,15 @@ export function facilitator(root, ctx) {
   const groupForm = el('form', { class: 'inline-form group-form', novalidate: true },
     el('div', { class: 'field' }, el('label', { for: label.id, text: ui('group_label') }), label), apply, clear);
   const count = el('p', { class: 'muted', id: 'shared-count', 'aria-live': 'polite' });
+  const solo = ctx.session()?.participants === 'one';
   root.replaceChildren(
     reveal.node,
-    el('h3', { text: ui('results_heading') }),
-    el('p', { class: 'muted small', text: ui('results_private_note') }),
-    charts.node,
-    el('h3', { text: ui('shared_heading') }), count, shared.node, groupForm, groupError,
+    ...(solo ? [] : [
+      el('h3', { text: ui('results_heading') }),
+      el('p', { class: 'muted small', text: ui('results_private_note') }),
+      charts.node,
+    ]),
+    el('h3', { text: ui(solo ? 'shared_heading_solo' : 'shared_heading') }), count, shared.node, groupForm, groupError,
   );
   groupForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -543,6 +549,13 @@ export function facilitator(root, ctx) {
 
 /** The facilitator's "show on the projector" toggle (reflection, grid, map). */
 export function revealButton(ctx) {
+  // A programme for one participant (the 1:1) has no group results: no button, a word on why.
+  if (ctx.session()?.participants === 'one') {
+    return {
+      node: el('p', { class: 'muted small reveal-none', id: 'reveal-none', text: ui('reveal_none_one') }),
+      update() {},
+    };
+  }
   const button = el('button', { type: 'button', id: 'reveal-toggle', class: 'primary reveal', 'data-state': 'hidden' });
   const state = el('p', { class: 'muted small', id: 'reveal-state', 'aria-live': 'polite' });
   let revealed = false;

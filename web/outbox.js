@@ -67,9 +67,9 @@ export class Outbox {
     this.save();
   }
 
-  /** Is anything still waiting for step+prompt? */
+  /** The answer still waiting for step+prompt, or null. */
   pendingFor(step, prompt) {
-    return this.ops.some((op) => op.type === 'answer' && op.step === step && op.prompt === prompt);
+    return this.ops.find((op) => op.type === 'answer' && op.step === step && op.prompt === prompt) ?? null;
   }
 
   /** Forget everything, including the stored copy. */

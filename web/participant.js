@@ -15,6 +15,7 @@ import {
 } from './common.js';
 import { Outbox, overlay, applyToMe } from './outbox.js';
 import { views } from './activities.js';
+import { saveStateText } from './activity-kit.js';
 import { roomCarried, roomShowsCarried } from './carried.js';
 
 const CODE = pathCode();
@@ -33,6 +34,10 @@ const OUTBOX_KEY = `trivsel:${CODE}:outbox`;
 const VIEWS = ['view-loading', 'view-join', 'view-step', 'view-message'];
 const TEXT_DEBOUNCE_MS = 600;
 const RATE_LIMIT_RETRY_MS = 3000;
+/** An operation not acknowledged this long is said to be kept on the phone, even on a socket that looks live. */
+const QUEUED_AFTER_MS = 700;
+/** When this page queued each op (`performance.now()`); ops from before a reload are old. */
+const queuedAt = new Map();
 
 /** Identity {id, secret, name} or null. */
 let me = PREVIEW ? { id: 'preview', secret: '', name: null } : validMe(store.get(ME_KEY));
@@ -60,7 +65,10 @@ const socket = new SessionSocket(CODE, {
     ? { type: 'resume', participant: me.id, secret: me.secret, last_seq: socket.lastSeq ?? 0 }
     : { type: 'join', name: joinName }),
   onMessage: handleMessage,
-  onStatus: showConnection,
+  onStatus(status) {
+    showConnection(status);
+    syncInputs();
+  },
   onFatal: handleFatal,
 });
 if (state && typeof state.seq === 'number') socket.lastSeq = state.seq;
@@ -120,6 +128,7 @@ function handleMessage(msg) {
   switch (msg.type) {
     case 'ack': {
       const op = outbox.remove(msg.op);
+      queuedAt.delete(msg.op);
       if (op && state) {
         applyToMe(state.me, op);
         errors.delete(errorKey(op));
@@ -208,6 +217,9 @@ function flushOutbox() {
 
 function queue(fields) {
   const op = outbox.add(fields);
+  queuedAt.set(op.op, performance.now());
+  // Unanswered by then, the op is shown as kept on the phone.
+  window.setTimeout(syncInputs, QUEUED_AFTER_MS + 50);
   errors.delete(errorKey(op));
   if (!PREVIEW) socket.send(op);
   syncInputs();
@@ -311,6 +323,12 @@ function forgetMe() {
   for (const draft of drafts.values()) window.clearTimeout(draft.timer);
   drafts.clear();
   queue({ type: 'forget_me' });
+  // The copy kept on this phone goes at once, even before the server confirms (the outbox
+  // still holds the request until it does).
+  if (state?.me) {
+    applyToMe(state.me, { type: 'forget_me' });
+    persist();
+  }
   setText(byId('forget-status'), ui('forget_pending'));
 }
 
@@ -369,7 +387,12 @@ function renderStep() {
     const group = step.kind === 'grid' || step.kind === 'map';
     const own = step.kind === 'personal_plan' || (step.kind === 'reflection' && (step.prompts || []).length > 0);
     note.hidden = !group && !own;
-    setText(note, ui(group ? 'private_note_group' : 'private_note'));
+    // Where the step has group results, the one sentence about privacy also says from how many.
+    const results = state.session?.participants !== 'one'
+      && (group || (step.kind === 'reflection' && (step.prompts || []).some((p) => p.kind === 'scale')));
+    const minGroup = state.session?.min_group;
+    const from = results && Number.isInteger(minGroup) ? ` ${ui('results_from_n', { n: minGroup })}` : '';
+    setText(note, `${ui(group ? 'private_note_group' : 'private_note')}${from}`);
     byId('thanks').hidden = step.kind !== 'end';
     byId('ready-box').hidden = step.kind === 'end';
   }
@@ -386,18 +409,62 @@ function syncInputs() {
   const button = byId('ready-button');
   button.setAttribute('aria-pressed', String(ready));
   setText(button, ui(ready ? 'ready_done' : 'ready_button'));
-  const readyPending = outbox.list().some((op) => op.type === 'ready' && op.step === step.id);
-  setText(byId('saved-ready'), readyPending ? ui('saving') : '');
+  const readyOp = outbox.list().find((op) => op.type === 'ready' && op.step === step.id);
+  const savedReady = byId('saved-ready');
+  const readyState = readyOp ? pendingState(readyOp) : 'none';
+  setText(savedReady, saveStateText(readyState));
+  savedReady.dataset.state = readyState;
   setText(byId('error-ready'), errors.get(key(step.id, 'ready')) || '');
 }
 
-/** 'saving' while typed or queued, 'saved' once the server has it, else 'none'. */
+/** Offline: no live socket, or the browser knows it has no network. */
+function offline() {
+  return !socket.live || navigator.onLine === false;
+}
+
+/**
+ * A queued op is 'saving' for a moment on a live connection, then 'queued': it is in the
+ * outbox on the phone and goes to the server as soon as it can. Offline it is 'queued' at once.
+ */
+function pendingState(op) {
+  const at = queuedAt.get(op.op);
+  const fresh = at !== undefined && performance.now() - at < QUEUED_AFTER_MS;
+  return !offline() && fresh ? 'saving' : 'queued';
+}
+
+/** 'saving' while typed or just sent, 'queued' while kept on the phone, 'saved' once the server has it, else 'none'. */
 function saveState(step, prompt) {
   const k = key(step, prompt);
   if (PREVIEW) return 'none';
-  if (drafts.has(k) || outbox.pendingFor(step, prompt)) return 'saving';
+  if (drafts.has(k)) return 'saving';
+  const op = outbox.pendingFor(step, prompt);
+  if (op) return pendingState(op);
   if (state?.me?.answers?.[step]?.[prompt] !== undefined) return 'saved';
   return 'none';
+}
+
+/**
+ * A reload without a network still opens this page: a service worker (web/sw.js, scope /j/)
+ * keeps the page and the files it loaded, network first. What the page shows then comes from
+ * this phone's storage (the last snapshot and the outbox), as after any reload.
+ */
+function keepForOffline() {
+  if (PREVIEW || !('serviceWorker' in navigator)) return;
+  const own = (url) => {
+    try {
+      const u = new URL(url);
+      return u.origin === window.location.origin && u.pathname.startsWith('/static/');
+    } catch {
+      return false;
+    }
+  };
+  const urls = performance.getEntriesByType('resource').map((e) => e.name).filter(own);
+  navigator.serviceWorker.register('/static/sw.js', { scope: '/j/' })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => registration.active?.postMessage({ type: 'keep', urls }))
+    .catch(() => {
+      // No worker (e.g. plain http on a LAN address): the page works as before, online.
+    });
 }
 
 function resetJoinForm() {
@@ -453,6 +520,9 @@ function init() {
     if (document.visibilityState === 'hidden') commitAllDrafts();
   });
   window.addEventListener('pagehide', commitAllDrafts);
+  // The browser's own word on the network: save states say at once where an answer is.
+  window.addEventListener('offline', syncInputs);
+  window.addEventListener('online', syncInputs);
 
   runCountdown(byId('timer'), () => state?.timer ?? null, (left) => {
     byId('timer-box').hidden = left === null;
@@ -461,6 +531,7 @@ function init() {
 
   render();
   if (me) socket.start();
+  keepForOffline();
 }
 
 init();

@@ -8,8 +8,8 @@
 // .programme-entry[data-id={id}] with a.print-link, #customise (details),
 // #customise-fields textarea#custom-{programme}-{step} (for a series
 // #custom-{series}-{programme}-{step}), #create-button, #create-status,
-// #series-result with #series-meetings li[data-code] (a.join-link,
-// a.facilitator-link, a.projector-link), #series-export-{docx,html}.
+// #series-result with #series-page-link (the series' own page), #series-meetings li[data-code]
+// (a.join-link, a.facilitator-link, a.projector-link), #series-export-{docx,html}.
 
 import { ui, t, getLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText } from './common.js';
 import { downloadWithStatus } from './activity-kit.js';
@@ -317,6 +317,10 @@ function renderSeries() {
   const reply = createdSeries;
   const entry = (programmes || []).find((p) => p.id === reply.series);
   setText(byId('series-result-heading'), ui('series_created_heading', { title: t(reply.title) || reply.series }));
+  // The series' own page lists every meeting again later: the link to keep.
+  const page = byId('series-page-link');
+  if (reply.series_url) page.href = reply.series_url;
+  page.hidden = !reply.series_url;
   const meetings = Array.isArray(reply.meetings) ? reply.meetings : [];
   byId('series-meetings').replaceChildren(...meetings.map((m, i) => {
     const programmeId = entry?.series?.[i];

@@ -49,9 +49,41 @@ pub struct Programme {
     /// The invitation the facilitator sends; `{link}` and `{code}` are filled in.
     #[serde(default)]
     pub invitation: Option<Invitation>,
+    /// Whom the programme is for: a group (the default) or one person with the facilitator
+    /// (`participants = "one"`, the 1:1), which has no group results to reveal. Not written
+    /// when it is the default, so programmes stored before it read and write as they did.
+    #[serde(default, skip_serializing_if = "Participants::is_group")]
+    pub participants: Participants,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }
+
+/// Whom a programme is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Participants {
+    /// A group: results are revealed from `min_group` answers.
+    #[default]
+    Group,
+    /// One person talking with the facilitator: nothing is revealed to a room; what the
+    /// person shares (a personal plan) is the way to the facilitator.
+    One,
+}
+
+impl Participants {
+    /// Whether this is the default, a group.
+    pub fn is_group(&self) -> bool {
+        *self == Participants::Group
+    }
+}
+
+/// Step kinds that only make sense with a group, refused in a programme for one person.
+const GROUP_ONLY: &[StepKind] = &[
+    StepKind::Cards,
+    StepKind::Grid,
+    StepKind::Map,
+    StepKind::Plan,
+];
 
 /// An invitation to a meeting: an e-mail or calendar text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +347,13 @@ impl Programme {
             if !step_ids.insert(step.id.as_str()) {
                 bail!("step '{}' appears twice", step.id);
             }
+            if self.participants == Participants::One && GROUP_ONLY.contains(&step.kind) {
+                bail!(
+                    "step '{}': a programme for one participant has no {} step (it needs a group)",
+                    step.id,
+                    step.kind.as_str()
+                );
+            }
             step.validate_shape()?;
         }
         Ok(())
@@ -551,6 +590,31 @@ mod tests {
         for programme in library.all() {
             assert!(!programme.title.da.is_empty() && !programme.title.en.is_empty());
         }
+    }
+
+    #[test]
+    fn a_programme_for_one_participant_has_no_group_steps() {
+        let library = Library::builtin().unwrap();
+        assert_eq!(
+            library.get("enkelte-leder").unwrap().participants,
+            Participants::One
+        );
+        assert_eq!(
+            library.get("del2").unwrap().participants,
+            Participants::Group
+        );
+        let source = "id = \"a\"\ntitle = { da = \"A\", en = \"A\" }\nparticipants = \"one\"\n[[steps]]\nid = \"kort\"\nkind = \"cards\"\ntitle = { da = \"S\", en = \"S\" }\n[[steps.cards]]\nid = \"k\"\ntext = { da = \"K\", en = \"K\" }\n";
+        let err = Programme::from_toml("a.toml", source)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "a.toml, line 5: step 'kort': a programme for one participant has no cards step"
+            ),
+            "{err}"
+        );
+        let wrong = "id = \"a\"\ntitle = { da = \"A\", en = \"A\" }\nparticipants = \"two\"\n[[steps]]\nid = \"s\"\nkind = \"end\"\ntitle = { da = \"S\", en = \"S\" }\n";
+        assert!(Programme::from_toml("a.toml", wrong).is_err());
     }
 
     #[test]

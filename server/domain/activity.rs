@@ -351,6 +351,12 @@ impl Session {
             }
             _ => {}
         }
+        // One person's answers are never a group's result: the 1:1 reveals nothing.
+        if matches!(action, Action::Reveal { revealed: true })
+            && self.programme().participants == crate::content::Participants::One
+        {
+            return Err(RuleError::NoGroup);
+        }
         let cx = Ctx::new(self, index);
         kinds::of(cx.step.kind).decide(&cx, by, action)
     }

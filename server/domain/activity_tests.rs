@@ -258,6 +258,47 @@ fn scale_distributions_show_only_from_min_group_answers() {
 }
 
 #[test]
+fn a_conversation_for_one_reveals_no_group_result() {
+    let mut r = Room::new("enkelte-leder", 1);
+    assert_eq!(
+        r.s.programme().participants,
+        crate::content::Participants::One
+    );
+    let leader = r.join(None);
+    r.goto("trivsel");
+    r.answer(leader, "trivsel", "skala", In::Number(7)).unwrap();
+    assert_eq!(
+        r.act(
+            Role::Facilitator,
+            "trivsel",
+            Action::Reveal { revealed: true }
+        ),
+        Err(RuleError::NoGroup)
+    );
+    assert!(!r.s.step_state(r.index("trivsel")).revealed);
+    // Hiding is harmless: nothing was shown.
+    r.act(
+        Role::Facilitator,
+        "trivsel",
+        Action::Reveal { revealed: false },
+    )
+    .unwrap();
+    // A group programme still reveals from one answer when min_group is 1.
+    let mut g = Room::new("del1", 1);
+    let step =
+        g.s.programme()
+            .steps
+            .iter()
+            .find(|s| s.kind == crate::content::StepKind::Reflection)
+            .unwrap()
+            .id
+            .clone();
+    g.goto(&step);
+    g.act(Role::Facilitator, &step, Action::Reveal { revealed: true })
+        .unwrap();
+}
+
+#[test]
 fn only_the_facilitator_reveals_and_groups() {
     let mut r = Room::new("del3", 1);
     let a = r.join(None);

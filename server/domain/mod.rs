@@ -657,6 +657,9 @@ pub enum RuleError {
     /// This actor has sent too many operations.
     #[error("too many operations")]
     TooManyOps,
+    /// A programme for one participant (the 1:1) has no group results to reveal.
+    #[error("this conversation is for one participant: there are no group results to reveal")]
+    NoGroup,
 }
 
 /// The result of a command that was not refused.

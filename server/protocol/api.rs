@@ -118,8 +118,57 @@ pub struct SeriesCreated {
     pub facilitator_token: String,
     /// The combined export of all meetings.
     pub export_url: String,
+    /// The series' facilitator page (with the token): every meeting, to come back to.
+    pub series_url: String,
     /// Each meeting, in order, with its own join link.
     pub meetings: Vec<SessionCreated>,
+}
+
+/// Reply to `GET /api/series/{code}` (facilitator token): the series and every meeting in it.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct SeriesInfo {
+    /// Series id.
+    pub series: String,
+    /// Its title.
+    pub title: Text,
+    /// The combined export of all meetings (needs the token).
+    pub export_url: String,
+    /// Each meeting, in order.
+    pub meetings: Vec<SeriesMeeting>,
+}
+
+/// One meeting of a series as its facilitator page lists it.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct SeriesMeeting {
+    /// Position in the series, from 0.
+    pub position: usize,
+    /// Join code.
+    pub code: String,
+    /// The meeting's programme and where it is now; `None` when the meeting was deleted.
+    pub meeting: Option<MeetingState>,
+}
+
+/// A live meeting of a series: its links and where it is.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct MeetingState {
+    /// Programme id.
+    pub programme: String,
+    /// Programme title.
+    pub title: Text,
+    /// What the QR code holds.
+    pub join_url: String,
+    /// The facilitator console (with the token).
+    pub facilitator_url: String,
+    /// The projector page (with its read-only token).
+    pub projector_url: String,
+    /// The current step.
+    pub step: StepPosition,
+    /// How many steps the programme has.
+    pub steps: usize,
+    /// Everyone who ever joined.
+    pub joined: usize,
+    /// Participants with an open connection now.
+    pub connected: usize,
 }
 
 /// Reply to `POST /api/sessions`.

@@ -456,6 +456,7 @@ impl WireError {
             RuleError::TooLong(_) => "too_long",
             RuleError::Full => "full",
             RuleError::TooManyOps => "too_many_ops",
+            RuleError::NoGroup => "no_group",
         };
         WireError {
             op: op.map(|o| o.as_str().to_owned()),

@@ -250,6 +250,9 @@ pub struct SessionView<'a> {
     pub lang: Lang,
     /// Aggregates show from this many answers.
     pub min_group: u32,
+    /// Whom the programme is for: `group`, or `one` (the 1:1, which reveals nothing).
+    #[serde(default)]
+    pub participants: crate::content::Participants,
     /// Every step, in order.
     pub steps: Vec<StepSummary>,
     /// Facilitator only: what to do before the meeting.
@@ -285,6 +288,7 @@ impl<'a> SessionView<'a> {
             },
             lang: created.lang,
             min_group: created.min_group,
+            participants: created.programme.participants,
             steps: created
                 .programme
                 .steps

@@ -23,7 +23,7 @@ const UI = {
   connected: 'Forbundet',
   waiting: 'Venter på forbindelse…',
   saved: 'gemt ✓',
-  saving: 'gemmer…',
+  savedOnPhone: 'Gemt på telefonen – sendes, når der er forbindelse',
   participants: (n) => (n === 1 ? `${n} deltager` : `${n} deltagere`),
   readyOf: (n, m) => `${n} af ${m} til stede er klar`,
   answers: (n) => `${n} svar`,
@@ -223,8 +223,9 @@ describe('trivsel workshop in a real browser', { timeout: 240_000 }, () => {
     await until(`${phone.name}: answer queued in the outbox`,
       () => phone.page.evaluate((key) => window.localStorage.getItem(key) ?? '', `trivsel:${code}:outbox`),
       (outbox) => outbox.includes(`${RUN}-offline`));
-    await expectAttr(phone, '#saved-balance-hvorfor', 'data-state', 'saving');
-    await expectText(phone, '#saved-balance-hvorfor', UI.saving);
+    // Offline, it says at once that the answer is kept on the phone (issue 12), not "gemmer…".
+    await expectAttr(phone, '#saved-balance-hvorfor', 'data-state', 'queued');
+    await expectText(phone, '#saved-balance-hvorfor', UI.savedOnPhone);
     assert.equal(await textOf(phone.page, '#connection'), UI.waiting, 'still offline');
     await screenshot(phone, '03-offline-phone');
     await h.axe(phone, '03-offline');

@@ -10,6 +10,7 @@ mod faults;
 mod full_session;
 mod live;
 mod outbox;
+mod phone;
 mod programmes;
 mod room;
 mod security;

@@ -35,6 +35,8 @@ async fn run_programme(server: &TestServer, id: &str) {
     for i in 0..3 {
         phones.push(Client::join(&server.addr, &created.code, Some(&format!("Leder {i}"))).await);
     }
+    // A programme for one participant (the 1:1) has no group results to reveal.
+    let for_one = fac.frames[0]["session"]["participants"] == "one";
     let steps = fac.frames[0]["session"]["steps"]
         .as_array()
         .unwrap()
@@ -127,6 +129,14 @@ async fn run_programme(server: &TestServer, id: &str) {
                     .await;
                 fac.ok(json!({ "type": "act", "step": sid, "action": "deal", "to": "turn" }))
                     .await;
+            }
+            "reflection" | "grid" | "map" if for_one => {
+                let refused = fac
+                    .refused(
+                        json!({ "type": "act", "step": sid, "action": "reveal", "revealed": true }),
+                    )
+                    .await;
+                assert_eq!(refused["code"], "no_group", "{id}");
             }
             "reflection" | "grid" | "map" => {
                 fac.ok(json!({ "type": "act", "step": sid, "action": "reveal", "revealed": true }))

@@ -473,9 +473,11 @@ async fn no_private_text_reaches_any_other_connection() {
     author
         .ok(json!({ "type": "answer", "step": "trivsel", "prompt": "skala", "value": 3 }))
         .await;
-    facilitator
-        .ok(json!({ "type": "act", "step": "trivsel", "action": "reveal", "revealed": true }))
+    // The 1:1 reveals nothing (issue 12): the facilitator's try is refused and shows no one.
+    let refused = facilitator
+        .refused(json!({ "type": "act", "step": "trivsel", "action": "reveal", "revealed": true }))
         .await;
+    assert_eq!(refused["code"], "no_group");
     facilitator.ok(json!({ "type": "goto", "index": 2 })).await;
     author.expect("step").await;
     for area in ["selvledelse", "ledergruppen", "min-chef", "medarbejderne"] {
