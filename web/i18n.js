@@ -491,6 +491,16 @@ export const strings = {
     a11y_enforcement_heading: 'Håndhævelse',
     a11y_enforcement: 'Får du ikke et svar, du er tilfreds med, kan du klage til Digitaliseringsstyrelsen, som fører tilsyn med webtilgængelighedsloven.',
     a11y_updated: 'Erklæringen gælder den udgave af Trivsel, der kører på denne server. Senest opdateret 22. november 2026.',
+    // Console cockpit (issue 12)
+    shortcut_hint: 'Genveje: → eller Page Down næste trin, ← eller Page Up forrige trin, R vis eller skjul resultatet',
+    steps_help: 'Vælg et trin for at gå direkte til det.',
+    step_jump_label: 'Gå til trin {n}: {title}',
+    only_you: 'Kun for dig',
+    mirror_heading: 'Det ser rummet',
+    mirror_title: 'Projektorvisningen i lille format',
+    shared_other_prompt: 'Andre svar',
+    plan_rows_region: 'Handleplanens rækker',
+    personal_plans_region: 'Delte planer',
   },
 
   en: {
@@ -981,5 +991,15 @@ export const strings = {
     a11y_enforcement_heading: 'Enforcement',
     a11y_enforcement: 'If the answer does not satisfy you, you can complain to the Danish Agency for Digital Government (Digitaliseringsstyrelsen), which oversees the web accessibility act.',
     a11y_updated: 'This statement covers the version of Trivsel running on this server. Last updated 22 November 2026.',
+    // Console cockpit (issue 12)
+    shortcut_hint: 'Shortcuts: → or Page Down next step, ← or Page Up previous step, R show or hide the results',
+    steps_help: 'Choose a step to go straight to it.',
+    step_jump_label: 'Go to step {n}: {title}',
+    only_you: 'Only you see this',
+    mirror_heading: 'What the room sees',
+    mirror_title: 'The projector view, small',
+    shared_other_prompt: 'Other answers',
+    plan_rows_region: 'The action plan rows',
+    personal_plans_region: 'Shared plans',
   },
 };
