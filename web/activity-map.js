@@ -321,8 +321,8 @@ export function facilitator(root, ctx) {
   // On a wide screen: the chart beside the merge controls, each list scrolling in its own region.
   const mergeHeading = el('h3', { id: 'merge-heading', text: ui('merge_heading') });
   root.replaceChildren(
-    el('div', { class: 'fac-head' }, reveal.node, contributors, later),
-    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-label': ui('results_heading') }, chart.node),
+    el('div', { class: 'fac-head' }, reveal.node, contributors),
+    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-label': ui('results_heading') }, later, chart.node),
     el('div', { class: 'fac-side' },
       el('section', { class: 'merge-section' }, mergeHeading, el('p', { class: 'muted small', text: ui('merge_help') }),
         el('div', { class: 'fac-scroll', tabindex: '0', role: 'region', 'aria-labelledby': mergeHeading.id }, picks),

@@ -137,7 +137,7 @@ async function checkCockpit(tag, kind) {
       // As the facilitator finds it: the page and its columns at the top (keys typed into a
       // field, e.g. Page Down in the minutes, may have scrolled a column).
       window.scrollTo(0, 0);
-      for (const col of document.querySelectorAll('.console-col')) col.scrollTop = 0;
+      for (const box of document.querySelectorAll('.console-col, .fac-scroll, .fac-side, .fac-main')) box.scrollTop = 0;
       const root = document.documentElement;
       const controls = list.map((selector) => {
         const node = document.querySelector(selector);
@@ -296,7 +296,7 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
       await rows.nth(n).locator('select').nth(0).selectOption('4');
       await rows.nth(n).locator('select').nth(1).selectOption(String(2 + n));
       await rows.nth(n).locator('button[id^="agreed-set-"]').click();
-      await until('agreed', () => rows.nth(n).getAttribute('data-agreed'), (v) => v && v !== 'null');
+      await until('agreed', () => rows.nth(n).locator('button[id^="agreed-clear-"]').isEnabled(), (v) => v === true);
     }
     for (const n of [1, 2, 3]) await fac().page.locator(`#priority-${n}`).selectOption({ index: n });
     await fac().page.locator('#priorities-save').click();
