@@ -336,8 +336,9 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
     await everyone(keys, created, (i, step) => ['Borgere', 'Pårørende', 'Politikere', 'Direktionen', 'Tillidsrepræsentanten', 'Nabokommunen', 'Pressen', 'HR-afdelingen']
       .filter((_, j) => (i + j) % 4 !== 3)
       .map((label, j) => ({ type: 'answer', step: step.id, prompt: `a-${j}`, value: { label, influence: 1 + ((i + j) % 5), effect: ((i + j) % 5) - 2, closeness: 1 + (j % 5) } })));
-    await until('the actors are listed', () => fac().page.locator('input.actor-pick').count(), (n) => n === roles.length);
+    // Aggregates are computed from the first reveal on.
     await fac().page.locator('#reveal-toggle').click();
+    await until('the actors are listed', () => fac().page.locator('input.actor-pick').count(), (n) => n === roles.length);
     await checkCockpit('07-map', 'map');
 
     // The reflection with two lists: each shared item under its prompt (when the server says which).
