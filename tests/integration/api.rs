@@ -314,7 +314,9 @@ async fn the_facilitator_jumps_to_any_step_and_everyone_follows() {
             .ok(json!({ "type": "goto", "index": index }))
             .await;
         let step = participant
-            .until("the step", |m| m["type"] == "step" && m["step"]["index"] == index)
+            .until("the step", |m| {
+                m["type"] == "step" && m["step"]["index"] == index
+            })
             .await;
         assert_eq!(step["step"]["index"], index);
         assert_eq!(info().await["step"]["index"], index);
@@ -343,7 +345,10 @@ async fn only_the_projector_page_may_be_framed_and_only_by_our_own_origin() {
     assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
     assert!(!csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains('*') && !csp.contains("http"), "{csp}");
-    assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
     for path in [
         format!("/s/{code}/facilitator"),
