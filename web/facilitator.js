@@ -513,8 +513,8 @@ function scaleMirror() {
 function keyIsTaken(target, key) {
   if (!(target instanceof Element)) return false;
   if (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]')) return true;
-  // A focused scroll region (a wide table) scrolls with the arrow and page keys.
-  return key !== 'r' && key !== 'R' && Boolean(target.closest('.table-scroll, .scroll-region'));
+  // A focused scroll region (a wide table, a long list) scrolls with the arrow and page keys.
+  return key !== 'r' && key !== 'R' && target.matches('.table-scroll, .fac-scroll, .people-scroll, .notes-panel');
 }
 
 function onShortcut(event) {
