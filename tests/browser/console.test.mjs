@@ -301,6 +301,12 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
     for (const n of [1, 2, 3]) await fac().page.locator(`#priority-${n}`).selectOption({ index: n });
     await fac().page.locator('#priorities-save').click();
     await checkCockpit('04-grid', 'grid');
+    // The English labels are longer: the busiest step still fits.
+    await fac().page.locator('#lang-toggle').click();
+    await expectText(fac(), '#shortcut-hint', /^Shortcuts:/);
+    await checkCockpit('04-grid-en', 'grid');
+    await fac().page.locator('#lang-toggle').click();
+    await expectText(fac(), '#shortcut-hint', /^Genveje:/);
   });
 
   h.step('f: plan — proposed rows from the room, one accepted', async () => {
