@@ -31,6 +31,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
                    form-action 'self'; frame-ancestors 'none'";
 
+/// Content-Security-Policy of the projector page: as `CSP`, except that a page of our own origin
+/// may frame it (the facilitator console's live mirror). No other host may.
+const FRAMABLE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+                   img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+                   base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
 /// Errors a handler returns; the response never shows internals.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -87,22 +93,37 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The pages, by path: each is one file of `web/`. (`links` builds the links to them.)
-const PAGES: &[(&str, &str)] = &[
-    ("/", "index.html"),
-    ("/j/{code}", "participant.html"),
-    ("/s/{code}/facilitator", "facilitator.html"),
-    ("/s/{code}/projector", "projector.html"),
-    ("/s/{code}/preview", "participant.html"),
-    ("/s/{code}/series", "series.html"),
-    ("/tilgaengelighed", "accessibility.html"),
+/// The pages, by path: each is one file of `web/`, and whether a page of our own origin may
+/// frame it (only the projector: the console shows it small). (`links` builds the links to them.)
+const PAGES: &[(&str, &str, bool)] = &[
+    ("/", "index.html", false),
+    ("/j/{code}", "participant.html", false),
+    ("/s/{code}/facilitator", "facilitator.html", false),
+    ("/s/{code}/projector", "projector.html", true),
+    ("/s/{code}/preview", "participant.html", false),
+    ("/s/{code}/series", "series.html", false),
+    ("/tilgaengelighed", "accessibility.html", false),
 ];
 
 /// The application's router.
 pub fn app(state: AppState) -> Router {
-    let pages = PAGES.iter().fold(Router::new(), |router, &(path, file)| {
-        router.route(path, get(move || async move { web::file(file) }))
-    });
+    let pages = PAGES
+        .iter()
+        .fold(Router::new(), |router, &(path, file, framable)| {
+            router.route(
+                path,
+                get(move || async move {
+                    let mut response = web::file(file);
+                    if framable {
+                        response.headers_mut().insert(
+                            header::CONTENT_SECURITY_POLICY,
+                            HeaderValue::from_static(FRAMABLE_CSP),
+                        );
+                    }
+                    response
+                }),
+            )
+        });
     pages
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/programmes", get(programmes))
@@ -306,7 +327,14 @@ async fn security_headers(mut response: Response) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // The old header for old browsers says what the policy's frame-ancestors says.
+    let framable = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .is_some_and(|csp| csp.as_bytes() == FRAMABLE_CSP.as_bytes());
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static(if framable { "SAMEORIGIN" } else { "DENY" }),
+    );
     response
 }
 

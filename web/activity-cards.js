@@ -149,12 +149,14 @@ export function facilitator(root, ctx) {
   });
 
   let lastDealt = null;
+  // On a wide screen: the card, its buttons and the notes on the left, the other forms on the right.
   root.replaceChildren(
-    face.node,
-    el('p', { class: 'muted', id: 'card-pass-state', 'aria-live': 'polite' }),
-    el('div', { class: 'button-row' }, dealRoom, dealTurn, pass),
-    el('div', { class: 'console-columns' },
-      el('section', {}, el('h3', { text: ui('cards_notes_heading') }), noteForm, notes),
+    el('div', { class: 'fac-main' },
+      face.node,
+      el('p', { class: 'muted', id: 'card-pass-state', 'aria-live': 'polite' }),
+      el('div', { class: 'button-row' }, dealRoom, dealTurn, pass),
+      el('section', { class: 'card-notes-section' }, el('h3', { text: ui('cards_notes_heading') }), noteForm, notes)),
+    el('div', { class: 'fac-side console-columns' },
       el('section', {}, el('h3', { text: ui('cards_talk_heading') }), talkForm, talkError),
       el('section', {}, el('h3', { text: ui('cards_choose_heading') }), dealForm),
       el('section', {}, el('h3', { text: ui('cards_add_heading') }), addForm)),

@@ -456,15 +456,20 @@ export function facilitator(root, ctx) {
   const agreedBox = el('div', { class: 'agreed-rows', id: 'agreed-rows' });
 
   const later = el('p', { class: 'muted small', id: 'results-later', text: ui('results_private_note') });
+  // On a wide screen: the chart scrolls in its own region beside the controls, and the
+  // agreed placements (one row per topic) in theirs, so every control stays in view.
+  const agreedHeading = el('h3', { id: 'agreed-heading', text: ui('grid_agreed_heading') });
   root.replaceChildren(
-    reveal.node, raters, later, chart.node,
-    el('div', { class: 'console-columns' },
-      el('section', {}, el('h3', { text: ui('grid_priorities_heading') }), priorityForm, priorityError),
-      el('section', {}, el('h3', { text: ui('vote_heading') }), el('p', { class: 'muted small', id: 'vote-state', 'aria-live': 'polite' }), voteToggle),
-      el('section', {}, el('h3', { text: ui('grid_topics_heading') }), allow.row, topicForm)),
-    el('h3', { text: ui('grid_agreed_heading') }),
-    el('p', { class: 'muted small', text: ui('grid_agreed_help') }),
-    agreedBox,
+    el('div', { class: 'fac-head' }, reveal.node, raters,
+      el('section', { class: 'vote-section' }, el('h3', { text: ui('vote_heading') }), el('p', { class: 'muted small', id: 'vote-state', 'aria-live': 'polite' }), voteToggle)),
+    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-label': ui('results_heading') },
+      el('section', { class: 'topics-section' }, el('h3', { text: ui('grid_topics_heading') }), allow.row, topicForm),
+      chart.node, later),
+    el('div', { class: 'fac-side' },
+      el('section', { class: 'priorities-section' }, el('h3', { text: ui('grid_priorities_heading') }), priorityForm, priorityError),
+      el('section', { class: 'agreed-section' }, agreedHeading,
+        el('p', { class: 'muted small', text: ui('grid_agreed_help') }),
+        el('div', { class: 'fac-scroll', tabindex: '0', role: 'region', 'aria-labelledby': agreedHeading.id }, agreedBox))),
   );
 
   let priorityKey = null;

@@ -391,9 +391,16 @@ export function facilitator(root, ctx) {
     });
   });
   const later = el('p', { class: 'muted small', id: 'results-later', text: ui('results_private_note') });
-  root.replaceChildren(reveal.node, contributors, later, chart.node,
-    el('h3', { text: ui('merge_heading') }), el('p', { class: 'muted small', text: ui('merge_help') }),
-    picks, mergeForm, mergeError);
+  // On a wide screen: the chart beside the merge controls, each list scrolling in its own region.
+  const mergeHeading = el('h3', { id: 'merge-heading', text: ui('merge_heading') });
+  root.replaceChildren(
+    el('div', { class: 'fac-head' }, reveal.node, contributors),
+    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-label': ui('results_heading') }, later, chart.node),
+    el('div', { class: 'fac-side' },
+      el('section', { class: 'merge-section' }, mergeHeading, el('p', { class: 'muted small', text: ui('merge_help') }),
+        el('div', { class: 'fac-scroll', tabindex: '0', role: 'region', 'aria-labelledby': mergeHeading.id }, picks),
+        mergeForm, mergeError)),
+  );
   return {
     update() {
       const activity = ctx.activity() || {};

@@ -99,7 +99,8 @@ export function facilitator(root, ctx) {
   }));
   const list = el('div', { class: 'shared-plans', id: 'shared-plans', 'aria-live': 'polite' });
   const empty = el('p', { class: 'muted', text: ui('personal_none_shared') });
-  root.replaceChildren(el('p', { class: 'muted small', text: ui('personal_fac_help') }), empty, list, status);
+  root.replaceChildren(el('p', { class: 'muted small', text: ui('personal_fac_help') }), status, empty,
+    el('div', { class: 'fac-scroll', tabindex: '0', role: 'region', 'aria-label': ui('personal_plans_region') }, list));
   return {
     update() {
       const shared = Array.isArray(ctx.activity()?.shared) ? ctx.activity().shared : [];

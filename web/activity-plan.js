@@ -242,7 +242,10 @@ export function facilitator(root, ctx) {
       add.inputs.area.value = area;
     });
   });
-  root.replaceChildren(el('p', { class: 'muted small', text: ui('plan_fac_help') }), empty, list, addForm);
+  // On a wide screen: the rows scroll in their own region beside the form for a new one.
+  root.replaceChildren(el('p', { class: 'muted small fac-head', text: ui('plan_fac_help') }),
+    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-label': ui('plan_rows_region') }, empty, list),
+    el('div', { class: 'fac-side' }, addForm));
 
   return {
     /** Fill the new row with a suggestion (e.g. from an earlier meeting) and bring it into view. */

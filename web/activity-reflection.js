@@ -495,10 +495,59 @@ function roomShared(step) {
 // ---------------------------------------------------------------------------
 // Facilitator
 
+/**
+ * The console's shared items: under the prompt each answers (`item.prompt`) when the server
+ * says which, one list otherwise. The same face as `sharedList({pick: true})`.
+ */
+function sharedByPrompt(step) {
+  const plain = sharedList({ pick: true });
+  // The box keeps the list's id, so `#shared-list input.share-pick` finds every item either way.
+  plain.node.removeAttribute('id');
+  const node = el('div', { class: 'shared-by-prompt', id: 'shared-list' }, plain.node);
+  /** prompt id -> {section, list} */
+  const byPrompt = new Map();
+  const lists = () => [plain, ...Array.from(byPrompt.values(), (g) => g.list)];
+  const labelOf = (id) => t((step.prompts || []).find((p) => p.id === id)?.label) || ui('shared_other_prompt');
+  return {
+    node,
+    selected: () => lists().flatMap((l) => l.selected()),
+    clear: () => lists().forEach((l) => l.clear()),
+    update(shared) {
+      const items = Array.isArray(shared) ? shared : [];
+      const grouped = items.some((i) => typeof i.prompt === 'string' && i.prompt !== '');
+      plain.node.hidden = grouped;
+      if (!grouped) {
+        plain.update(items);
+        for (const g of byPrompt.values()) g.section.hidden = true;
+        return;
+      }
+      plain.update([]);
+      const order = [...(step.prompts || []).map((p) => p.id), ...items.map((i) => i.prompt || '')]
+        .filter((id, i, all) => all.indexOf(id) === i && items.some((item) => (item.prompt || '') === id));
+      for (const [id, g] of byPrompt) g.section.hidden = !order.includes(id);
+      order.forEach((id, i) => {
+        let g = byPrompt.get(id);
+        if (!g) {
+          const list = sharedList({ pick: true });
+          list.node.id = `shared-list-${id || 'other'}`;
+          const heading = el('h4', { class: 'shared-prompt', id: `shared-prompt-${id || 'other'}` });
+          const section = el('section', { class: 'shared-prompt-group', 'data-prompt': id, 'aria-labelledby': heading.id }, heading, list.node);
+          g = { section, list, heading };
+          byPrompt.set(id, g);
+        }
+        setText(g.heading, labelOf(id));
+        const wanted = node.children[i + 1];
+        if (g.section !== wanted) node.insertBefore(g.section, wanted || null);
+        g.list.update(items.filter((item) => (item.prompt || '') === id));
+      });
+    },
+  };
+}
+
 export function facilitator(root, ctx) {
   const reveal = revealButton(ctx);
   const charts = scaleCharts(ctx.step);
-  const shared = sharedList({ pick: true });
+  const shared = sharedByPrompt(ctx.step);
   const label = el('input', { type: 'text', id: 'group-label', maxlength: 300, autocomplete: 'off' });
   const apply = el('button', { type: 'submit', id: 'group-apply', text: ui('group_apply') });
   const clear = el('button', { type: 'button', id: 'group-clear', text: ui('group_clear') });
@@ -506,15 +555,24 @@ export function facilitator(root, ctx) {
   const groupForm = el('form', { class: 'inline-form group-form', novalidate: true },
     el('div', { class: 'field' }, el('label', { for: label.id, text: ui('group_label') }), label), apply, clear);
   const count = el('p', { class: 'muted', id: 'shared-count', 'aria-live': 'polite' });
+  // On a wide screen the charts and the shared items sit side by side, each scrolling in its
+  // own region; the reveal and the grouping controls stay in view.
+  const resultsHeading = el('h3', { id: 'fac-results-heading', text: ui('results_heading') });
   const solo = ctx.session()?.participants === 'one';
+  const sharedHeading = el('h3', { id: 'fac-shared-heading', text: ui(solo ? 'shared_heading_solo' : 'shared_heading') });
+  // A programme for one participant has no group results to show (the 1:1).
+  const hasCharts = !solo && (ctx.step.prompts || []).some((p) => p.kind === 'scale');
+  root.classList.toggle('single', !hasCharts);
   root.replaceChildren(
-    reveal.node,
-    ...(solo ? [] : [
-      el('h3', { text: ui('results_heading') }),
+    el('div', { class: 'fac-head' }, reveal.node),
+    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-labelledby': resultsHeading.id, hidden: !hasCharts },
+      resultsHeading,
       el('p', { class: 'muted small', text: ui('results_private_note') }),
-      charts.node,
-    ]),
-    el('h3', { text: ui(solo ? 'shared_heading_solo' : 'shared_heading') }), count, shared.node, groupForm, groupError,
+      charts.node),
+    el('div', { class: 'fac-side' },
+      sharedHeading, count,
+      el('div', { class: 'fac-scroll', tabindex: '0', role: 'region', 'aria-labelledby': sharedHeading.id }, shared.node),
+      groupForm, groupError),
   );
   groupForm.addEventListener('submit', (event) => {
     event.preventDefault();

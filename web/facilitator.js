@@ -4,7 +4,8 @@
 // phone. The page only sends commands; the server's messages drive the view.
 // A command that is not acknowledged within a few seconds is reported.
 //
-// Stable ids: #prev, #next, #preview-link, #status, #timer-*, #joined, #connected, #ready,
+// Stable ids: #prev, #next, #preview-link, #projector-link, #status, #step-list button.step-jump[data-index],
+// #mirror (the projector page, small), #shortcut-hint, #timer-*, #joined, #connected, #ready,
 // #people li[data-testid=person] (.person-name, .person-state), #people-anonymous,
 // #count-{prompt}, #activity-panel, #activity, #activity-status,
 // #export-{docx,html,md,csv,json}, #export-status, #delete-session, #delete-yes, #delete-no,
@@ -184,10 +185,15 @@ function render() {
   byId('notes').classList.toggle('muted', !notes);
   renderParagraphs(byId('step-body'), t(step.body));
 
+  // Every step is a button: the facilitator can go straight to any of them.
   byId('step-list').replaceChildren(...steps.map((s, i) => {
     const current = i === step.index;
-    return el('li', { class: current ? 'current' : null, 'aria-current': current ? 'step' : null },
-      t(s.title), current ? ` ${ui('current_step')}` : null);
+    const jump = el('button', {
+      type: 'button', class: 'step-jump', 'data-index': String(i),
+      'aria-label': ui('step_jump_label', { n: i + 1, title: t(s.title) }),
+      'aria-current': current ? 'step' : null,
+    }, el('span', { class: 'step-name', text: t(s.title) }), current ? el('span', { class: 'step-now', text: ` ${ui('current_step')}` }) : null);
+    return el('li', { class: current ? 'current' : null }, jump);
   }));
 
   setText(byId('join-code'), session.code);
@@ -201,6 +207,7 @@ function render() {
   const preview = byId('preview-link');
   preview.hidden = !session.projector_url;
   if (session.projector_url) preview.href = session.projector_url.replace(/\/projector#/, '/preview#');
+  renderMirror();
 
   // Suggest the step's planned minutes once per step, unless being edited.
   const minutes = byId('timer-minutes');
@@ -467,12 +474,71 @@ function exportAs({ format, ext }, button) {
   });
 }
 
+// ---------------------------------------------------------------------------
+// The live mirror: the projector page itself, small (same origin, projector token)
+
+/** The width the projector page is laid out at inside the mirror, in CSS pixels. */
+const MIRROR_WIDTH = 1280;
+const MIRROR_HEIGHT = 720;
+
+/** Load the projector page into the mirror once it is on screen (not on a phone, where it is hidden). */
+function renderMirror() {
+  const frame = byId('mirror');
+  const url = state?.session?.projector_url;
+  const shown = Boolean(url) && byId('mirror-box').getClientRects().length > 0;
+  frame.hidden = !shown;
+  if (shown && frame.dataset.src !== url) {
+    frame.dataset.src = url;
+    frame.src = url;
+  }
+  scaleMirror();
+}
+
+function scaleMirror() {
+  const box = byId('mirror-box');
+  const frame = byId('mirror');
+  const scale = box.clientWidth / MIRROR_WIDTH;
+  if (!(scale > 0)) return;
+  // CSSOM, not a style attribute: allowed under the page's CSP.
+  frame.style.width = `${MIRROR_WIDTH}px`;
+  frame.style.height = `${MIRROR_HEIGHT}px`;
+  frame.style.transform = `scale(${scale})`;
+  box.style.height = `${Math.round(MIRROR_HEIGHT * scale)}px`;
+}
+
+// ---------------------------------------------------------------------------
+// Keyboard shortcuts: → / Page Down next, ← / Page Up back, R reveal or hide
+
+/** Where a key belongs to what has the focus: typing, choosing, or scrolling a region. */
+function keyIsTaken(target, key) {
+  if (!(target instanceof Element)) return false;
+  if (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]')) return true;
+  // A focused scroll region (a wide table, a long list) scrolls with the arrow and page keys.
+  return key !== 'r' && key !== 'R' && target.matches('.table-scroll, .fac-scroll, .people-scroll, .notes-panel');
+}
+
+function onShortcut(event) {
+  if (!state || fatal || event.defaultPrevented) return;
+  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  if (keyIsTaken(event.target, event.key)) return;
+  const target = {
+    ArrowRight: 'next', PageDown: 'next', ArrowLeft: 'prev', PageUp: 'prev', r: 'reveal-toggle', R: 'reveal-toggle',
+  }[event.key];
+  if (!target) return;
+  const button = byId(target);
+  event.preventDefault();
+  if (button && !button.disabled && button.getClientRects().length > 0) button.click();
+}
+
 function renderControls() {
   if (!state) return;
   const offline = !socket.live;
   const last = (state.session.steps || []).length - 1;
   byId('prev').disabled = offline || state.step.index <= 0;
   byId('next').disabled = offline || state.step.index >= last;
+  for (const jump of byId('step-list').querySelectorAll('button.step-jump')) {
+    jump.disabled = offline || Number(jump.dataset.index) === state.step.index;
+  }
   // The closing step has no countdown.
   byId('timer-start').disabled = offline || state.step.kind === 'end';
   byId('timer-stop').disabled = offline || !state.timer;
@@ -611,6 +677,12 @@ function init() {
   byId('next').addEventListener('click', () => {
     if (state) command({ type: 'goto', index: state.step.index + 1 });
   });
+  byId('step-list').addEventListener('click', (event) => {
+    const jump = event.target instanceof Element ? event.target.closest('button.step-jump') : null;
+    if (jump && state) command({ type: 'goto', index: Number(jump.dataset.index) });
+  });
+  document.addEventListener('keydown', onShortcut);
+  if (typeof ResizeObserver === 'function') new ResizeObserver(() => { if (state) renderMirror(); }).observe(byId('mirror-box'));
   byId('timer-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const minutes = Number(String(byId('timer-minutes').value).replace(',', '.'));

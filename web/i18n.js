@@ -512,6 +512,16 @@ export const strings = {
     share_toggle_solo: 'Del med facilitatoren',
     shared_hint_solo: 'Delt. Facilitatoren kan se det.',
     shared_heading_solo: 'Delt med dig',
+    // Console cockpit (issue 12)
+    shortcut_hint: 'Genveje: → eller Page Down næste trin, ← eller Page Up forrige trin, R vis eller skjul resultatet',
+    steps_help: 'Vælg et trin for at gå direkte til det.',
+    step_jump_label: 'Gå til trin {n}: {title}',
+    only_you: 'Kun for dig',
+    mirror_heading: 'Det ser rummet',
+    mirror_title: 'Projektorvisningen i lille format',
+    shared_other_prompt: 'Andre svar',
+    plan_rows_region: 'Handleplanens rækker',
+    personal_plans_region: 'Delte planer',
   },
 
   en: {
@@ -1023,5 +1033,15 @@ export const strings = {
     share_toggle_solo: 'Share with the facilitator',
     shared_hint_solo: 'Shared. The facilitator can see it.',
     shared_heading_solo: 'Shared with you',
+    // Console cockpit (issue 12)
+    shortcut_hint: 'Shortcuts: → or Page Down next step, ← or Page Up previous step, R show or hide the results',
+    steps_help: 'Choose a step to go straight to it.',
+    step_jump_label: 'Go to step {n}: {title}',
+    only_you: 'Only you see this',
+    mirror_heading: 'What the room sees',
+    mirror_title: 'The projector view, small',
+    shared_other_prompt: 'Other answers',
+    plan_rows_region: 'The action plan rows',
+    personal_plans_region: 'Shared plans',
   },
 };

@@ -132,6 +132,28 @@ fn goto_beyond_the_last_step_is_refused() {
 }
 
 #[test]
+fn any_step_can_be_jumped_to_and_the_jump_stops_the_countdown() {
+    // The console's step list: straight to the last step, then back to the second, as
+    // next and back do, each jump ending the running countdown.
+    let mut s = session();
+    let last = s.programme().steps.len() - 1;
+    assert!(last >= 3, "the test programme has steps to skip");
+    let start = |id: &str| Command::StartTimer {
+        op: op(id),
+        seconds: 60,
+        now_ms: 0,
+    };
+    apply(&mut s, Role::Facilitator, start("t1")).unwrap();
+    assert!(goto(&mut s, "far", last - 1).is_ok());
+    assert_eq!(s.step_index(), last - 1);
+    assert_eq!(s.timer(), None, "the countdown belongs to the step left");
+    apply(&mut s, Role::Facilitator, start("t2")).unwrap();
+    assert!(goto(&mut s, "back", 1).is_ok());
+    assert_eq!(s.step_index(), 1);
+    assert_eq!(s.timer(), None);
+}
+
+#[test]
 fn the_timer_ends_where_the_server_clock_says() {
     let mut s = session();
     let start = Command::StartTimer {

@@ -289,6 +289,83 @@ async fn every_response_carries_the_security_headers() {
 }
 
 #[tokio::test]
+async fn the_facilitator_jumps_to_any_step_and_everyone_follows() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut participant = Client::join(&server.addr, &session.code, Some("Bodil")).await;
+    let info = || async {
+        let url = server.url(&format!("/api/sessions/{}", session.code));
+        let response = server
+            .http
+            .get(&url)
+            .bearer_auth(&session.facilitator_token)
+            .send()
+            .await
+            .unwrap();
+        response.json::<serde_json::Value>().await.unwrap()
+    };
+    let steps = info().await;
+    assert_eq!(steps["step"]["index"], 0);
+    // Straight from the first step to the third, then back to the second: as the step list does.
+    for index in [2, 1] {
+        facilitator
+            .ok(json!({ "type": "goto", "index": index }))
+            .await;
+        let step = participant
+            .until("the step", |m| {
+                m["type"] == "step" && m["step"]["index"] == index
+            })
+            .await;
+        assert_eq!(step["step"]["index"], index);
+        assert_eq!(info().await["step"]["index"], index);
+    }
+    let refused = facilitator
+        .refused(json!({ "type": "goto", "index": 99 }))
+        .await;
+    assert_eq!(refused["code"], "wrong_step", "{refused}");
+    assert_eq!(info().await["step"]["index"], 1);
+}
+
+#[tokio::test]
+async fn only_the_projector_page_may_be_framed_and_only_by_our_own_origin() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let code = &session.code;
+    // The console's live mirror frames the projector page; nothing else may be framed.
+    let projector = server
+        .http
+        .get(server.url(&format!("/s/{code}/projector")))
+        .send()
+        .await
+        .unwrap();
+    let headers = projector.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(!csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains('*') && !csp.contains("http"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
+    for path in [
+        format!("/s/{code}/facilitator"),
+        format!("/s/{code}/preview"),
+        format!("/j/{code}"),
+        "/".to_owned(),
+        "/static/projector.js".to_owned(),
+    ] {
+        let response = server.http.get(server.url(&path)).send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+    }
+}
+
+#[tokio::test]
 async fn deleting_a_session_removes_it_everywhere() {
     let server = TestServer::start().await;
     let session = server.create("del1").await;
