@@ -377,14 +377,27 @@ export class Harness {
     });
     page.on('pageerror', (error) => this.problems.push(`${name}: uncaught: ${error.stack || error}`));
     page.on('crash', () => this.problems.push(`${name}: the page crashed`));
+    // Requests still under way when the page navigates away are aborted by the browser, not
+    // failed: a person leaving a page sees nothing of them.
+    const pending = new Set();
+    const leftBehind = new WeakSet();
     page.on('request', (request) => {
       this.requestCount += 1;
       this.checkUrl(name, request.url(), `${request.method()} request`);
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+        for (const old of pending) leftBehind.add(old);
+        pending.clear();
+      } else {
+        pending.add(request);
+      }
     });
+    page.on('requestfinished', (request) => pending.delete(request));
     page.on('requestfailed', (request) => {
+      pending.delete(request);
       const failure = request.failure()?.errorText ?? 'failed';
       const line = `${name}: request failed: ${request.method()} ${request.url()}: ${failure}`;
-      if (this.offline.has(name)) this.tolerated.push(line);
+      const abandoned = failure === 'net::ERR_ABORTED' && leftBehind.has(request);
+      if (this.offline.has(name) || abandoned) this.tolerated.push(line);
       else this.problems.push(line);
     });
     page.on('response', (response) => {
@@ -474,6 +487,21 @@ export class Harness {
           .map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}.${[...n.classList].join('.')}`);
         return { scroll: [root.scrollWidth, root.scrollHeight], view: [window.innerWidth, window.innerHeight], wide };
       }, screenWidth);
+      // A one-word label broken over two lines ("Tilf" / "øj") reads as two words.
+      const broken = await device.page.evaluate(() => [...document.querySelectorAll('button, a, .badge, th')]
+        .filter((n) => n.getClientRects().length > 0 && !n.closest('.visually-hidden'))
+        .filter((n) => {
+          const text = n.textContent.trim();
+          // A word, not a link's address or a code (those may wrap where they must).
+          if (!/^[\p{L}.'’-]+$/u.test(text)) return false;
+          const range = document.createRange();
+          range.selectNodeContents(n);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          return tops.size > 1;
+        })
+        .slice(0, 5)
+        .map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''} "${n.textContent.trim()}"`));
+      assert.deepEqual(broken, [], `${moment}: ${device.name} breaks a one-word label over two lines`);
       assert.ok(fit.scroll[0] <= Math.min(fit.view[0], screenWidth),
         `${moment}: ${device.name} scrolls sideways (${fit.scroll} in ${fit.view}, screen ${screenWidth}): ${fit.wide.join(', ')}`);
       if (isProjector(device.name)) {
