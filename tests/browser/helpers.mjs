@@ -465,6 +465,25 @@ export class Harness {
     assert.equal(violations.length, 0, `${moment}: axe found WCAG 2.1 A/AA violations on ${device.name}:\n  ${report}`);
   }
 
+  /** No one-word label (a button, a link, a badge, a table header) broken over two lines. */
+  async assertWordsWhole(device, moment) {
+    // A one-word label broken over two lines ("Tilf" / "øj") reads as two words.
+    const broken = await device.page.evaluate(() => [...document.querySelectorAll('button, a, .badge, th')]
+      .filter((n) => n.getClientRects().length > 0 && !n.closest('.visually-hidden'))
+      .filter((n) => {
+        const text = n.textContent.trim();
+        // A word, not a link's address or a code (those may wrap where they must).
+        if (!/^[\p{L}.'’-]+$/u.test(text)) return false;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        return tops.size > 1;
+      })
+      .slice(0, 5)
+      .map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''} "${n.textContent.trim()}"`));
+    assert.deepEqual(broken, [], `${moment}: ${device.name} breaks a one-word label over two lines`);
+  }
+
   /**
    * Every open page at one moment of the meeting: a screenshot named after the
    * moment, axe with zero violations, no room screen that scrolls, no phone
@@ -487,21 +506,7 @@ export class Harness {
           .map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}.${[...n.classList].join('.')}`);
         return { scroll: [root.scrollWidth, root.scrollHeight], view: [window.innerWidth, window.innerHeight], wide };
       }, screenWidth);
-      // A one-word label broken over two lines ("Tilf" / "øj") reads as two words.
-      const broken = await device.page.evaluate(() => [...document.querySelectorAll('button, a, .badge, th')]
-        .filter((n) => n.getClientRects().length > 0 && !n.closest('.visually-hidden'))
-        .filter((n) => {
-          const text = n.textContent.trim();
-          // A word, not a link's address or a code (those may wrap where they must).
-          if (!/^[\p{L}.'’-]+$/u.test(text)) return false;
-          const range = document.createRange();
-          range.selectNodeContents(n);
-          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-          return tops.size > 1;
-        })
-        .slice(0, 5)
-        .map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''} "${n.textContent.trim()}"`));
-      assert.deepEqual(broken, [], `${moment}: ${device.name} breaks a one-word label over two lines`);
+      await this.assertWordsWhole(device, moment);
       assert.ok(fit.scroll[0] <= Math.min(fit.view[0], screenWidth),
         `${moment}: ${device.name} scrolls sideways (${fit.scroll} in ${fit.view}, screen ${screenWidth}): ${fit.wide.join(', ')}`);
       if (isProjector(device.name)) {

@@ -47,6 +47,7 @@ async function look(moment) {
   for (const device of [proj(), fac(), h.device('phone1')]) {
     await h.screenshot(device, `${moment}-${device.name}`);
     await h.axe(device, moment);
+    await h.assertWordsWhole(device, moment);
   }
   await assertNothingHidden(proj(), moment);
   await assertLegible(proj(), moment, roomFloor(proj().page.viewportSize()));
