@@ -163,6 +163,7 @@ async function checkCockpit(tag, kind) {
     assert.deepEqual(bad, [], `${name}: controls not reachable without scrolling the page`);
     assert.ok(report.height <= report.view, `${name}: the page scrolls (${report.height} px in ${report.view})`);
     await h.axe(fac(), name);
+    await h.assertWordsWhole(fac(), name);
   }
 }
 
