@@ -61,6 +61,7 @@ fn shared(text: &str, author: Option<&str>, group: Option<&str>) -> SharedItem {
         text: text.to_owned(),
         author: author.map(str::to_owned),
         group: group.map(str::to_owned),
+        question: None,
     }
 }
 
@@ -533,7 +534,7 @@ fn the_csv_reads_back_as_the_plan_with_formulas_defused() {
             "Handling",
             "Første skridt",
             "Ansvarlig",
-            "Deadline",
+            "Frist",
             "Opfølgning",
             "Svarer på"
         ]
@@ -747,6 +748,68 @@ fn shared_items_are_grouped_and_named_only_when_the_author_chose_to() {
 }
 
 #[test]
+fn shared_items_stand_under_their_question_with_the_groups_below_it() {
+    let mut outcome = fixture();
+    let question = |da: &str, en: &str| Text {
+        da: da.to_owned(),
+        en: en.to_owned(),
+    };
+    let (selv, sammen) = (
+        question("Hvad kan du selv gøre?", "What can you do yourself?"),
+        question("Hvad kan vi gøre sammen?", "What can we do together?"),
+    );
+    let items = vec![
+        SharedItem {
+            question: Some(selv.clone()),
+            ..shared("Tage en pause", None, Some("Pauser"))
+        },
+        SharedItem {
+            question: Some(selv.clone()),
+            ..shared("Sige nej", None, None)
+        },
+        SharedItem {
+            question: Some(sammen.clone()),
+            ..shared("Fælles frokost", Some("Mette"), None)
+        },
+    ];
+    for section in &mut outcome.sections {
+        if let Section::Reflection { shared, .. } = section {
+            *shared = items.clone();
+        }
+    }
+    let markdown = session(&outcome, Format::Markdown).unwrap();
+    let markdown = text(&markdown);
+    let at = |needle: &str| {
+        markdown
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {markdown}"))
+    };
+    let order = [
+        at("#### Hvad kan du selv gøre?\n"),
+        at("##### Pauser\n"),
+        at("- Tage en pause\n"),
+        at("##### Uden gruppe\n"),
+        at("- Sige nej\n"),
+        at("#### Hvad kan vi gøre sammen?\n"),
+        at("- Fælles frokost — *Mette*\n"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{markdown}");
+    let html = session(&outcome, Format::Html).unwrap();
+    let html = text(&html);
+    assert!(html.contains("<h4>Hvad kan vi gøre sammen?</h4>"));
+    assert!(html.contains("<h5>Pauser</h5>"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&session(&outcome, Format::Json).unwrap().bytes).unwrap();
+    let first = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["shared"].as_array())
+        .unwrap();
+    assert_eq!(first[0]["question"]["da"], "Hvad kan du selv gøre?");
+}
+
+#[test]
 fn the_json_export_is_the_outcome() {
     let outcome = fixture();
     let rendered = session(&outcome, Format::Json).unwrap();
@@ -775,7 +838,7 @@ fn an_empty_session_renders_in_every_format() {
     let csv = session(&outcome, Format::Csv).unwrap();
     assert_eq!(
         text(&csv),
-        "\u{feff}Område,Handling,Første skridt,Ansvarlig,Deadline,Opfølgning,Svarer på\r\n"
+        "\u{feff}Område,Handling,Første skridt,Ansvarlig,Frist,Opfølgning,Svarer på\r\n"
     );
 }
 
