@@ -32,6 +32,9 @@ const TRANSPORT_LIMIT: usize = 4 * protocol::MAX_MESSAGE_BYTES;
 /// make every idle connection cost 128 KiB of resident memory.)
 const READ_BUFFER: usize = 2 * 1024;
 
+/// The close reason of an unknown (or unreadable) token, participant id or secret.
+const UNKNOWN: &str = "unknown token or participant";
+
 /// Accepts the upgrade; `handle` is `None` for an unknown session (closed with 4404).
 pub fn upgrade(upgrade: WebSocketUpgrade, handle: Option<SessionHandle>) -> Response {
     upgrade
@@ -55,6 +58,9 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
     };
     let opening = match parse_client(&first).and_then(|m| m.into_opening()) {
         Ok(opening) => opening,
+        Err(e) if e.code == protocol::client::UNAUTHORIZED => {
+            return close(&mut sink, protocol::CLOSE_UNAUTHORIZED, UNKNOWN).await;
+        }
         Err(e) => {
             send_error(&mut sink, &e).await;
             return close(
@@ -82,12 +88,7 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
     {
         Ok(conn) => conn,
         Err(OpenError::Unauthorized) => {
-            return close(
-                &mut sink,
-                protocol::CLOSE_UNAUTHORIZED,
-                "unknown token or participant",
-            )
-            .await;
+            return close(&mut sink, protocol::CLOSE_UNAUTHORIZED, UNKNOWN).await;
         }
         Err(OpenError::Refused(e)) => {
             send_error(&mut sink, &e).await;

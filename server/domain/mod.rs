@@ -660,6 +660,12 @@ pub enum RuleError {
     /// A programme for one participant (the 1:1) has no group results to reveal.
     #[error("this conversation is for one participant: there are no group results to reveal")]
     NoGroup,
+    /// Typed text that would deceive its readers (see `typed`).
+    #[error("{}", match .0 {
+        crate::typed::Deceptive::Invisible => "the text is only invisible characters",
+        crate::typed::Deceptive::Reorders => "the text holds characters that reverse its reading direction",
+    })]
+    Deceptive(crate::typed::Deceptive),
 }
 
 /// The result of a command that was not refused.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use anyhow::bail;
 
-use super::{Ctx, Field, Given, Kind, fold_reveal, required};
+use super::{Ctx, Field, Given, Kind, fold_reveal, required, typed};
 use crate::audience::Audience;
 use crate::content::{MAX_TEXT_LEN, Prompt, Step, Text, is_slug};
 use crate::domain::activity::{MAX_LIVE_TEXT, ShareRecord};
@@ -358,6 +358,7 @@ fn check_prompt(step: &Step, prompt: &Prompt, value: AnswerInput) -> Result<Answ
             ))
         }
         (Prompt::Text { max_len, .. }, AnswerInput::Text(text)) => {
+            let text = typed(&text)?;
             if chars(&text) > *max_len {
                 return Err(RuleError::TooLong(*max_len));
             }
@@ -367,8 +368,11 @@ fn check_prompt(step: &Step, prompt: &Prompt, value: AnswerInput) -> Result<Answ
             Prompt::List {
                 max_items, max_len, ..
             },
-            AnswerInput::List(items),
+            AnswerInput::List(mut items),
         ) => {
+            for item in &mut items {
+                item.text = typed(&item.text)?;
+            }
             if items.len() > *max_items {
                 return Err(RuleError::Invalid);
             }

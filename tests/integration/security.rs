@@ -246,8 +246,14 @@ async fn tokens_and_secrets_never_reach_the_log() {
     let data = dir.path().join("data");
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
-    // The most the server says: debug for everything, trace for trivsel.
-    let mut server = ProcessServer::start_logging(&data, log, "debug,trivsel=trace").await;
+    // The most the server says: trace for everything, and the libraries that would log frames
+    // and headers asked for by name too.
+    let mut server = ProcessServer::start_logging(
+        &data,
+        log,
+        "trace,tungstenite=trace,tokio_tungstenite=trace,hyper=trace,axum=trace",
+    )
+    .await;
     let http = reqwest::Client::new();
     let session = create(&http, &server.url(""), "del1").await;
     let mut facilitator =
