@@ -419,8 +419,10 @@ impl SessionActor {
                 if snapshot.is_some() {
                     self.since_snapshot = 0;
                 }
-                self.last_active
-                    .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+                if owed.erase || events.iter().any(Event::is_activity) {
+                    self.last_active
+                        .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+                }
             }
             let delete = owed.delete.take();
             self.deliver(owed);

@@ -491,6 +491,14 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether the event is activity that keeps a session from its deletion date: anything
+    /// but a join (which anyone with the join code can cause).
+    pub fn is_activity(&self) -> bool {
+        !matches!(self, Event::Joined { .. })
+    }
+}
+
 /// Who caused an activity change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
