@@ -22,7 +22,7 @@ use crate::{export, ics, links, qr, web, ws};
 /// Default minimum group size before aggregates show.
 const DEFAULT_MIN_GROUP: u32 = 3;
 /// Formats a session or series exports in.
-const SESSION_FORMATS: &[&str] = &["md", "html", "docx", "csv", "json"];
+const SESSION_FORMATS: &[&str] = &["md", "html", "docx", "csv", "json", "xlsx"];
 /// Largest JSON body the API reads.
 const MAX_BODY: usize = 64 * 1024;
 

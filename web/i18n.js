@@ -397,6 +397,7 @@ export const strings = {
     export_docx: 'Word',
     export_html: 'PDF-venlig HTML',
     export_md: 'Markdown',
+    export_xlsx: 'Regneark (Excel)',
     export_csv: 'CSV (handleplan)',
     export_json: 'JSON',
 
@@ -920,6 +921,7 @@ export const strings = {
     export_docx: 'Word',
     export_html: 'Printable HTML (PDF)',
     export_md: 'Markdown',
+    export_xlsx: 'Spreadsheet (Excel)',
     export_csv: 'CSV (action plan)',
     export_json: 'JSON',
 
