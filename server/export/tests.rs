@@ -1070,11 +1070,7 @@ fn sheets(rendered: &Rendered) -> Vec<(String, calamine::Range<calamine::Data>)>
     use calamine::Reader;
     let mut workbook =
         calamine::Xlsx::new(std::io::Cursor::new(rendered.bytes.clone())).expect("an .xlsx");
-    workbook
-        .worksheets()
-        .into_iter()
-        .map(|(name, range)| (name, range))
-        .collect()
+    workbook.worksheets()
 }
 
 fn cell_text(range: &calamine::Range<calamine::Data>, row: u32, col: u32) -> String {
