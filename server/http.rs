@@ -58,6 +58,9 @@ pub enum ApiError {
     /// A WebSocket opened from a page of another site.
     #[error("this origin may not connect")]
     ForeignOrigin,
+    /// The server's disk is full: nothing was stored.
+    #[error("the server's disk is full; nothing was saved — ask the operator to free space")]
+    DiskFull,
     /// Something failed on our side; logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -72,6 +75,7 @@ impl IntoResponse for ApiError {
             ApiError::CreateToken => StatusCode::UNAUTHORIZED,
             ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
+            ApiError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -445,7 +449,12 @@ fn created_reply(created: &Created) -> SessionCreated {
 
 /// The store refused to keep a new or deleted session.
 fn storage(e: crate::store::StoreError) -> ApiError {
-    ApiError::Internal(e.into())
+    if e.is_full() {
+        tracing::error!(error = %e, "the disk is full");
+        ApiError::DiskFull
+    } else {
+        ApiError::Internal(e.into())
+    }
 }
 
 #[derive(serde::Deserialize)]

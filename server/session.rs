@@ -403,25 +403,41 @@ impl SessionActor {
                 let every = SNAPSHOT_EVERY.max(4 * self.session.participants().len());
                 let snapshot =
                     (self.since_snapshot >= every || owed.erase).then_some(&self.session);
-                let code = &self.session.created().code;
+                let with_snapshot = snapshot.is_some();
+                let code = self.session.created().code.clone();
                 let stored = if owed.erase {
                     self.store
-                        .append_erasing(code, before + 1, &events, &self.session)
+                        .append_erasing(&code, before + 1, &events, &self.session)
                         .await
                 } else {
-                    self.store.append(code, before + 1, &events, snapshot).await
+                    self.store
+                        .append(&code, before + 1, &events, snapshot)
+                        .await
                 };
-                if let Err(e) = stored {
-                    tracing::error!(code = %code, error = %e, "could not store; the session stops until restart");
-                    self.fail(owed);
-                    return;
-                }
-                if snapshot.is_some() {
-                    self.since_snapshot = 0;
-                }
-                if owed.erase || events.iter().any(Event::is_activity) {
-                    self.last_active
-                        .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+                match stored {
+                    Ok(()) => {
+                        if with_snapshot {
+                            self.since_snapshot = 0;
+                        }
+                        if owed.erase || events.iter().any(Event::is_activity) {
+                            self.last_active
+                                .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                    // Nothing of this turn is acknowledged. Go back to what is stored and keep
+                    // serving (reads, exports and a delete work on a full disk too); only if
+                    // even that cannot be read does the session stop until a restart.
+                    Err(e) => match self.store.load(&code).await {
+                        Ok(stored) => {
+                            tracing::error!(code = %code, error = %e, "could not store; the turn is refused");
+                            owed = self.roll_back(stored, owed, &e);
+                        }
+                        Err(load) => {
+                            tracing::error!(code = %code, error = %e, reload = %load, "could not store; the session stops until restart");
+                            self.fail(owed);
+                            return;
+                        }
+                    },
                 }
             }
             let delete = owed.delete.take();
@@ -921,6 +937,51 @@ impl SessionActor {
             if let Some(close) = conn.close.take() {
                 let _ = close.send(code);
             }
+        }
+    }
+
+    /// The store refused this turn's write (the disk is full, say): the session goes back to
+    /// `stored`, what every acknowledged write made it, and keeps serving. No screen saw
+    /// anything of the turn (nothing is sent before it is stored). Each command of the turn gets
+    /// a typed `storage` error (`disk_full` when the disk is full), so the client keeps it and
+    /// sends it again later; a screen that joined as a new participant in this turn is closed
+    /// (it joins again). Returns what is still owed: only a delete, which is tried as asked.
+    fn roll_back(&mut self, stored: Session, owed: Owed, error: &StoreError) -> Owed {
+        self.session = stored;
+        self.since_snapshot = 0;
+        let seq = self.session.seq();
+        let known = self.session.participants().len();
+        let unknown: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(c.role, Some(Role::Participant(p)) if p.index() >= known))
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in unknown {
+            if let Some(mut removed) = self.forget(conn)
+                && let Some(close) = removed.close.take()
+            {
+                let _ = close.send(protocol::CLOSE_GOING_AWAY);
+            }
+        }
+        let mut slow = Vec::new();
+        for (conn, reply) in owed.replies {
+            let refusal = match reply {
+                Reply::Ack(op) => WireError::not_stored(&op, error.is_full()),
+                Reply::Error(e) => e,
+            };
+            let text = ServerMsg::error(seq, &refusal).to_json();
+            self.send(conn, Utf8Bytes::from(text), &mut slow);
+        }
+        for conn in owed.snapshots {
+            if let Some(text) = self.snapshot_for(conn) {
+                self.send(conn, text, &mut slow);
+            }
+        }
+        self.drop_slow(slow);
+        Owed {
+            delete: owed.delete,
+            ..Owed::default()
         }
     }
 

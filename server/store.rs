@@ -20,16 +20,42 @@ pub const DB_FILE: &str = "trivsel.sqlite3";
 /// Most requests committed in one transaction.
 const MAX_BATCH: usize = 4096;
 const SCHEMA_VERSION: i64 = 2;
+/// The reserve file's name in the data directory (see [`Reserve`]).
+const RESERVE_FILE: &str = "trivsel.reserve";
 
 /// The store failed to write; whatever was asked was not stored.
 #[derive(Debug, thiserror::Error)]
-#[error("storage failed: {0}")]
-pub struct StoreError(String);
+#[error("storage failed: {message}")]
+pub struct StoreError {
+    message: String,
+    /// The disk (or the file system's quota) is full.
+    full: bool,
+}
 
 impl StoreError {
+    fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            full: false,
+        }
+    }
+
+    /// An error of SQLite's, marked when it says the disk is full.
+    fn sqlite(e: &rusqlite::Error) -> Self {
+        StoreError {
+            message: e.to_string(),
+            full: e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+        }
+    }
+
     /// The session's actor or the storage thread is no longer there.
     pub fn gone() -> Self {
-        StoreError("the session is no longer running".into())
+        StoreError::new("the session is no longer running")
+    }
+
+    /// Whether the write failed because the disk is full.
+    pub fn is_full(&self) -> bool {
+        self.full
     }
 }
 
@@ -37,6 +63,8 @@ impl StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     tx: mpsc::Sender<Request>,
+    /// The database file, for reading a session back (`load`).
+    path: std::sync::Arc<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -84,12 +112,42 @@ impl Store {
         let conn = open_connection(&path)?;
         let sessions =
             load_all(&conn).with_context(|| format!("cannot read {}", path.display()))?;
+        let reserve = Reserve {
+            path: dir.join(RESERVE_FILE),
+        };
+        reserve.ensure();
         let (tx, rx) = mpsc::channel(MAX_BATCH);
         std::thread::Builder::new()
             .name("trivsel-store".into())
-            .spawn(move || writer(conn, rx))
+            .spawn(move || writer(conn, rx, reserve))
             .context("cannot start the storage thread")?;
-        Ok((Store { tx }, sessions))
+        Ok((
+            Store {
+                tx,
+                path: std::sync::Arc::new(path),
+            },
+            sessions,
+        ))
+    }
+
+    /// The session `code` as it is stored: what every acknowledged write made it. Reads only, so
+    /// it works on a full disk too.
+    pub async fn load(&self, code: &JoinCode) -> anyhow::Result<Session> {
+        let path = self.path.clone();
+        let code = code.to_string();
+        tokio::task::spawn_blocking(move || {
+            let conn = Connection::open_with_flags(
+                path.as_path(),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )?;
+            let created: String = conn.query_row(
+                "SELECT created FROM sessions WHERE code = ?1",
+                [&code],
+                |row| row.get(0),
+            )?;
+            load_one(&conn, &code, &created)
+        })
+        .await?
     }
 
     async fn write(&self, write: Write) -> Result<(), StoreError> {
@@ -97,14 +155,14 @@ impl Store {
         self.tx
             .send(Request { write, reply })
             .await
-            .map_err(|_| StoreError("the storage thread stopped".into()))?;
+            .map_err(|_| StoreError::new("the storage thread stopped"))?;
         done.await
-            .map_err(|_| StoreError("the storage thread stopped".into()))?
+            .map_err(|_| StoreError::new("the storage thread stopped"))?
     }
 
     /// Stores a new session.
     pub async fn create(&self, created: &Created) -> Result<(), StoreError> {
-        let body = serde_json::to_string(created).map_err(|e| StoreError(e.to_string()))?;
+        let body = serde_json::to_string(created).map_err(|e| StoreError::new(e.to_string()))?;
         self.write(Write::Create {
             code: created.code.to_string(),
             created: body,
@@ -123,12 +181,13 @@ impl Store {
         snapshot: Option<&Session>,
     ) -> Result<(), StoreError> {
         let active = events.iter().any(Event::is_activity);
-        let encode = |e: &Event| serde_json::to_string(e).map_err(|e| StoreError(e.to_string()));
+        let encode =
+            |e: &Event| serde_json::to_string(e).map_err(|e| StoreError::new(e.to_string()));
         let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
         let snapshot = match snapshot {
             Some(s) => Some((
                 s.seq(),
-                serde_json::to_string(s).map_err(|e| StoreError(e.to_string()))?,
+                serde_json::to_string(s).map_err(|e| StoreError::new(e.to_string()))?,
             )),
             None => None,
         };
@@ -153,9 +212,10 @@ impl Store {
         events: &[Event],
         snapshot: &Session,
     ) -> Result<(), StoreError> {
-        let encode = |e: &Event| serde_json::to_string(e).map_err(|e| StoreError(e.to_string()));
+        let encode =
+            |e: &Event| serde_json::to_string(e).map_err(|e| StoreError::new(e.to_string()));
         let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
-        let body = serde_json::to_string(snapshot).map_err(|e| StoreError(e.to_string()))?;
+        let body = serde_json::to_string(snapshot).map_err(|e| StoreError::new(e.to_string()))?;
         self.write(Write::Append {
             code: code.to_string(),
             first_seq,
@@ -288,8 +348,9 @@ fn load_one(conn: &Connection, code: &str, created: &str) -> anyhow::Result<Sess
 }
 
 /// The writer loop: wait for one request, take every other one already queued, commit them in
-/// one transaction, then answer each.
-fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>) {
+/// one transaction, then answer each. A delete the full disk refused is tried once more after
+/// the reserve file is given up (and the reserve is made again once there is room).
+fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>, reserve: Reserve) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -298,46 +359,98 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>) {
                 Err(_) => break,
             }
         }
-        let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(batch.len());
-        let committed = (|| -> rusqlite::Result<()> {
-            let mut tx = conn.transaction()?;
-            for request in &batch {
-                let mut savepoint = tx.savepoint()?;
-                match execute(&savepoint, &request.write) {
-                    Ok(()) => {
-                        savepoint.commit()?;
-                        results.push(Ok(()));
-                    }
-                    Err(e) => {
-                        savepoint.rollback()?;
-                        drop(savepoint);
-                        results.push(Err(StoreError(e.to_string())));
-                    }
-                }
+        let mut results = commit(&mut conn, &batch);
+        let refused_deletes: Vec<usize> = (0..batch.len())
+            .filter(|&i| {
+                matches!(batch[i].write, Write::Delete { .. })
+                    && results[i].as_ref().is_err_and(StoreError::is_full)
+            })
+            .collect();
+        if !refused_deletes.is_empty() && reserve.release() {
+            tracing::warn!("the disk is full: the reserve is given up so a session can be deleted");
+            let retry: Vec<&Request> = refused_deletes.iter().map(|&i| &batch[i]).collect();
+            for (i, result) in refused_deletes.iter().zip(commit_refs(&mut conn, &retry)) {
+                results[*i] = result;
             }
-            tx.commit()
-        })();
-        if let Err(e) = committed {
-            tracing::error!(error = %e, "commit failed; {} requests refused", batch.len());
-            results = batch
-                .iter()
-                .map(|_| Err(StoreError(e.to_string())))
-                .collect();
-        } else if batch.iter().any(|r| {
-            matches!(
-                r.write,
-                Write::Delete { .. } | Write::Append { erase: true, .. }
-            )
-        }) {
+        }
+        let erased = batch.iter().zip(&results).any(|(r, result)| {
+            result.is_ok()
+                && matches!(
+                    r.write,
+                    Write::Delete { .. } | Write::Append { erase: true, .. }
+                )
+        });
+        if erased {
             // Deleted pages were overwritten in the WAL; fold the WAL back and empty it so no
             // copy of the deleted data stays behind in either file.
             if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
                 tracing::warn!(error = %e, "checkpoint after delete failed");
             }
+            reserve.ensure();
         }
         for (request, result) in batch.into_iter().zip(results) {
             let _ = request.reply.send(result);
         }
+    }
+}
+
+fn commit(conn: &mut Connection, batch: &[Request]) -> Vec<Result<(), StoreError>> {
+    commit_refs(conn, &batch.iter().collect::<Vec<_>>())
+}
+
+/// Commits `batch` in one transaction, each request in its own savepoint: one refused write
+/// does not refuse the others, unless the commit itself fails.
+fn commit_refs(conn: &mut Connection, batch: &[&Request]) -> Vec<Result<(), StoreError>> {
+    let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(batch.len());
+    let committed = (|| -> rusqlite::Result<()> {
+        let mut tx = conn.transaction()?;
+        for request in batch {
+            let mut savepoint = tx.savepoint()?;
+            match execute(&savepoint, &request.write) {
+                Ok(()) => {
+                    savepoint.commit()?;
+                    results.push(Ok(()));
+                }
+                Err(e) => {
+                    savepoint.rollback()?;
+                    drop(savepoint);
+                    results.push(Err(StoreError::sqlite(&e)));
+                }
+            }
+        }
+        tx.commit()
+    })();
+    if let Err(e) = committed {
+        tracing::error!(error = %e, "commit failed; {} requests refused", batch.len());
+        results = batch.iter().map(|_| Err(StoreError::sqlite(&e))).collect();
+    }
+    results
+}
+
+/// A file of zeroes beside the database, given up when the disk is full so that a session can
+/// still be deleted (with `secure_delete` a delete writes every page it frees to the WAL first).
+struct Reserve {
+    path: PathBuf,
+}
+
+impl Reserve {
+    /// How much room the reserve holds: enough to delete a session of about this size.
+    const BYTES: usize = 8 * 1024 * 1024;
+
+    /// Makes the reserve if it is missing and there is room (a failure only means none now).
+    fn ensure(&self) {
+        if self.path.exists() {
+            return;
+        }
+        let written = std::fs::write(&self.path, vec![0u8; Self::BYTES]);
+        if written.is_err() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    /// Gives the reserve up; whether there was one.
+    fn release(&self) -> bool {
+        std::fs::remove_file(&self.path).is_ok()
     }
 }
 

@@ -34,6 +34,8 @@ const OUTBOX_KEY = `trivsel:${CODE}:outbox`;
 const VIEWS = ['view-loading', 'view-join', 'view-step', 'view-message'];
 const TEXT_DEBOUNCE_MS = 600;
 const RATE_LIMIT_RETRY_MS = 3000;
+/** How long a phone waits before sending again what the server could not save (disk full). */
+const STORAGE_RETRY_MS = 10000;
 /** An operation not acknowledged this long is said to be kept on the phone, even on a socket that looks live. */
 const QUEUED_AFTER_MS = 700;
 /** When this page queued each op (`performance.now()`); ops from before a reload are old. */
@@ -163,6 +165,11 @@ function handleError(msg) {
   if (msg.op && msg.code === 'rate_limited') {
     // Not a refusal of the content: keep the op and try again shortly.
     window.setTimeout(flushOutbox, RATE_LIMIT_RETRY_MS);
+    return;
+  }
+  if (msg.op && (msg.code === 'storage' || msg.code === 'disk_full')) {
+    // The server could not save it: it stays on the phone and is sent again in a while.
+    window.setTimeout(flushOutbox, STORAGE_RETRY_MS);
     return;
   }
   const op = msg.op ? outbox.remove(msg.op) : null;

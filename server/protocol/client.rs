@@ -457,6 +457,21 @@ impl WireError {
         }
     }
 
+    /// An operation of a turn the store refused: `disk_full` when the server's disk is full,
+    /// else `storage`. Either way the client keeps it and sends it again later.
+    pub fn not_stored(op: &str, full: bool) -> Self {
+        if full {
+            WireError {
+                op: Some(op.to_owned()),
+                code: "disk_full",
+                message: "the server's disk is full: not saved; it is kept and sent again later"
+                    .into(),
+            }
+        } else {
+            Self::storage(op)
+        }
+    }
+
     /// The error a name or text refused by `typed` gets.
     pub fn deceptive(op: Option<&OpId>, why: Deceptive) -> Self {
         Self::rule(op, &RuleError::Deceptive(why))

@@ -5,6 +5,7 @@ mod api;
 mod common;
 mod compat;
 mod crash;
+mod disk_full;
 mod durability;
 mod edges;
 mod faults;
