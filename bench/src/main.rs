@@ -21,6 +21,7 @@
 
 mod baseline;
 mod client;
+mod flood;
 mod phase;
 mod report;
 mod scenarios;

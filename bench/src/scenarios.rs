@@ -29,17 +29,20 @@ pub enum Scenario {
     Slow,
     /// 6. Restart: recovering stored sessions.
     Restart,
+    /// 7. A neighbouring session at its limits: one room's acks with and without it.
+    Neighbour,
 }
 
 impl Scenario {
     /// Every scenario, in order.
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Step,
         Scenario::Ops,
         Scenario::Rooms,
         Scenario::Idle,
         Scenario::Slow,
         Scenario::Restart,
+        Scenario::Neighbour,
     ];
 }
 
@@ -76,6 +79,8 @@ pub struct Sizes {
     pub restart_answers: usize,
     /// Scenario 6: restarts per server.
     pub restart_reps: usize,
+    /// Scenario 7: most participants the flooded neighbour adds.
+    pub neighbour_joins: usize,
 }
 
 impl Sizes {
@@ -97,6 +102,7 @@ impl Sizes {
             restart_sessions: 500,
             restart_answers: 20_000,
             restart_reps: 5,
+            neighbour_joins: 10_000,
         }
     }
 
@@ -118,6 +124,7 @@ impl Sizes {
             restart_sessions: 50,
             restart_answers: 2000,
             restart_reps: 2,
+            neighbour_joins: 2000,
         }
     }
 
@@ -141,6 +148,7 @@ impl Sizes {
             restart_sessions: 2,
             restart_answers: 8,
             restart_reps: 1,
+            neighbour_joins: 20,
         }
     }
 }
@@ -237,6 +245,7 @@ pub async fn run(
         Scenario::Idle => idle(sizes, placement).await,
         Scenario::Slow => slow(sizes, placement).await,
         Scenario::Restart => restart(sizes, placement).await,
+        Scenario::Neighbour => neighbour(sizes, placement).await,
     }
 }
 
@@ -619,4 +628,61 @@ async fn joined(addr: std::net::SocketAddr, room: &phase::Room) -> anyhow::Resul
         .as_u64()
         .map(|n| n as usize)
         .with_context(|| format!("no participant count in {info}"))
+}
+
+/// One room of `ops_participants` phones rating, measured alone and while another session of
+/// the same server is pushed to its limits (`flood`): quiet and flooded phases alternate on one
+/// trivsel, and the ratio is the flooded ack p99 over the quiet one. (The baseline server has
+/// no limits to push, so here the quiet phases are the baseline.)
+async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
+    let dir = TempDir::new()?;
+    let process = ServerProcess::start(ServerKind::Ours, dir.path(), placement.server_cpu)?;
+    let mut target = Target::new(ServerKind::Ours, process);
+    let n = sizes.ops_participants;
+    let spec = PhaseSpec {
+        rooms: 1,
+        per_room: n,
+        rounds: 0,
+        round_gap: Duration::ZERO,
+        wait_rounds: false,
+        ops: Some(Duration::from_secs_f64(sizes.ops_seconds)),
+        concurrent: false,
+        stalled_every: 0,
+    };
+    let (mut quiet, mut flooded) = (Vec::new(), Vec::new());
+    let counts = std::sync::Arc::new(crate::flood::Counts::default());
+    for rep in 1..=sizes.reps {
+        eprintln!("  neighbour {n}: quiet {rep}/{}", sizes.reps);
+        quiet.push(phase::run(&mut target, &spec).await?);
+        eprintln!("  neighbour {n}: flooded {rep}/{}", sizes.reps);
+        let room = target.create_room().await?;
+        let (_facilitator, _projector) = phase::open_staff(&target, &room).await?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let flood = tokio::spawn(crate::flood::run(
+            target.process.addr,
+            room,
+            sizes.neighbour_joins,
+            stopped,
+            counts.clone(),
+        ));
+        let measured = phase::run(&mut target, &spec).await;
+        let _ = stop.send(true);
+        flood.await.context("the flood task")??;
+        flooded.push(measured?);
+    }
+    let ack = |results: &[PhaseResult]| merged(results, |r| &r.ack);
+    let row = Row::new("neighbour-ack", n, &ack(&flooded), &ack(&quiet));
+    let met = row.ratio <= 1.2;
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(vec![
+        row.goal(
+            "a session at its limits moves another's ack p99 <= 20% (baseline: the same room without it)",
+            judged(sizes.full, met),
+        )
+        .with("flood_connections", crate::flood::CONNECTIONS)
+        .with("flood_sent", load(&counts.sent))
+        .with("flood_refused", load(&counts.refused))
+        .with("flood_joined", load(&counts.joined))
+        .with("errors", sum(&flooded, |r| r.errors)),
+    ])
 }

@@ -31,6 +31,7 @@ fn the_benchmark_smoke_run_reports_every_scenario_with_a_ratio() {
         "slow-step",
         "slow-ack",
         "restart",
+        "neighbour-ack",
     ] {
         let row = rows
             .iter()
@@ -52,4 +53,9 @@ fn the_benchmark_smoke_run_reports_every_scenario_with_a_ratio() {
     }
     let restart = rows.iter().find(|r| r["name"] == "restart").unwrap();
     assert_eq!(restart["recovered"], true, "{restart}");
+    let neighbour = rows.iter().find(|r| r["name"] == "neighbour-ack").unwrap();
+    assert!(
+        neighbour["flood_sent"].as_u64() > Some(0),
+        "the neighbour was flooded: {neighbour}"
+    );
 }
