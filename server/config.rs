@@ -33,6 +33,12 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
           value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub retention_days: u32,
+    /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client, as addresses
+    /// or CIDR ranges, e.g. 127.0.0.1/32 (comma-separated or repeated). Without it, the client
+    /// is the TCP peer, whatever the headers say.
+    #[arg(long, env = "TRIVSEL_TRUSTED_PROXY", value_delimiter = ',', num_args = 1..,
+          value_parser = parse_cidr)]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -46,8 +52,18 @@ impl Config {
             content: None,
             create_token: None,
             retention_days: DEFAULT_RETENTION_DAYS,
+            trusted_proxy: Vec::new(),
         }
     }
+}
+
+fn parse_cidr(input: &str) -> Result<ipnet::IpNet, String> {
+    let input = input.trim();
+    input
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| input.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| "must be an address or a CIDR range such as 127.0.0.1/32".into())
 }
 
 fn parse_create_token(input: &str) -> Result<String, String> {

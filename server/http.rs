@@ -167,30 +167,90 @@ fn names_a_code(path: &str) -> bool {
     )
 }
 
-/// The client's address: the TCP peer (behind a reverse proxy, the proxy's).
-fn client_ip(request: &axum::extract::Request) -> Option<std::net::IpAddr> {
-    request
+/// The client's address: the TCP peer or, when that is a trusted reverse proxy, the client it
+/// names (see `net`). Every per-address limit counts by it.
+fn client_ip(state: &AppState, request: &axum::extract::Request) -> Option<std::net::IpAddr> {
+    let peer = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip())
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    Some(state.trusted_proxies().client(peer, request.headers()))
+}
+
+/// What lets a request from an address out of wrong-code tries through anyway.
+enum Exemption {
+    /// Nothing: `429`.
+    None,
+    /// A valid facilitator or projector token of the named session.
+    Staff,
+    /// A participant's `<id>:<secret>` for their personal plan: let through, and answered `429`
+    /// unless the plan is found (only the right secret finds it).
+    Participant,
+    /// A WebSocket: its credentials come in its first message (`ws::upgrade`'s `guarded`).
+    Socket,
+}
+
+fn exemption(state: &AppState, request: &axum::extract::Request) -> Exemption {
+    let path = request.uri().path();
+    if path.ends_with("/ws") {
+        return Exemption::Socket;
+    }
+    let credential = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let handle = path
+        .split('/')
+        .nth(3)
+        .and_then(|code| JoinCode::parse(code).ok())
+        .and_then(|code| state.registry().get(&code));
+    let (Some(credential), Some(handle)) = (credential, handle) else {
+        return Exemption::None;
+    };
+    let facilitator = Token::parse(credential).is_ok_and(|token| handle.is_facilitator(&token));
+    let projector = handle
+        .projector_url()
+        .rsplit_once('#')
+        .is_some_and(|(_, token)| {
+            crate::domain::ids::same_secret(token.as_bytes(), credential.as_bytes())
+        });
+    if facilitator || projector {
+        Exemption::Staff
+    } else if credential.contains(':') && path.ends_with("/personal-plan") {
+        Exemption::Participant
+    } else {
+        Exemption::None
+    }
 }
 
 /// Lookups of a code from an address that tried too many wrong ones get `429`, whether the code
 /// exists or not; every `404` (and every WebSocket to an unknown session) costs that address a
-/// try. See `limits`.
+/// try. Requests that prove they belong are not limited: staff tokens, a participant's secret,
+/// and sockets that open as staff or resume (`Exemption`). See `limits`.
 async fn limit_guesses(
     State(state): State<AppState>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let ip = client_ip(&request);
+    let ip = client_ip(&state, &request);
     let counted = names_a_code(request.uri().path());
     let now = std::time::Instant::now();
+    let mut must_succeed = false;
     if counted
         && let Some(ip) = ip
         && !state.guesses().allowed(ip, now)
     {
-        return ApiError::TooMany.into_response();
+        match exemption(&state, &request) {
+            Exemption::None => return ApiError::TooMany.into_response(),
+            Exemption::Staff => {}
+            Exemption::Participant => must_succeed = true,
+            Exemption::Socket => {
+                request.extensions_mut().insert(ws::Guarded);
+            }
+        }
     }
     let unknown_socket = counted && request.uri().path().ends_with("/ws") && {
         let code = request.uri().path().split('/').nth(3).unwrap_or_default();
@@ -205,6 +265,9 @@ async fn limit_guesses(
         && (response.status() == StatusCode::NOT_FOUND || unknown_socket)
     {
         state.guesses().missed(ip, now);
+    }
+    if must_succeed && !response.status().is_success() {
+        return ApiError::TooMany.into_response();
     }
     response
 }
@@ -798,6 +861,7 @@ async fn socket(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
+    guarded: Option<axum::Extension<ws::Guarded>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !origin_allowed(&state, &headers) {
@@ -809,5 +873,5 @@ async fn socket(
     if let Some(handle) = &handle {
         state.registry().carry_into(handle);
     }
-    ws::upgrade(upgrade, handle)
+    ws::upgrade(upgrade, handle, guarded.is_some())
 }

@@ -24,6 +24,7 @@
 //! - [`web`] — the embedded pages from `web/`.
 //! - [`qr`] — QR codes as SVG.
 //! - [`limits`] — token buckets against guessed codes and message floods.
+//! - [`net`] — the client address behind trusted reverse proxies.
 //! - [`config`] — command-line flags.
 //!
 //! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
@@ -43,6 +44,7 @@ pub mod ics;
 pub mod kinds;
 pub mod limits;
 pub mod links;
+pub mod net;
 pub mod outcome;
 pub mod print;
 pub mod protocol;

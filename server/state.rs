@@ -21,6 +21,7 @@ struct Inner {
     public_url: Option<String>,
     create_token: Option<String>,
     guesses: Guesses,
+    trusted_proxies: crate::net::TrustedProxies,
 }
 
 impl AppState {
@@ -34,6 +35,7 @@ impl AppState {
                 public_url: config.public_url.clone(),
                 create_token: config.create_token.clone(),
                 guesses: Guesses::default(),
+                trusted_proxies: crate::net::TrustedProxies::new(config.trusted_proxy.clone()),
             }),
         }
     }
@@ -61,5 +63,10 @@ impl AppState {
     /// Wrong join codes by client address.
     pub fn guesses(&self) -> &Guesses {
         &self.inner.guesses
+    }
+
+    /// `--trusted-proxy`: whose forwarding headers name the client.
+    pub fn trusted_proxies(&self) -> &crate::net::TrustedProxies {
+        &self.inner.trusted_proxies
     }
 }

@@ -9,6 +9,7 @@ mod durability;
 mod faults;
 mod full_session;
 mod live;
+mod network;
 mod outbox;
 mod phone;
 mod programmes;

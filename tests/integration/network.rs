@@ -1,0 +1,241 @@
+//! The network edge: whom per-address limits count (the client behind a trusted proxy, never a
+//! spoofed header), that guessing from one address slows only that address and never staff or
+//! a returning participant, cross-site requests, origins and hosts, and bounded connections.
+//! Several clients are several loopback addresses (127.0.0.2, 127.0.0.3, …).
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+
+use crate::common::{Client, Created, TestServer, http_from};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// The wrong code every guesser tries.
+const WRONG: &str = "ABCDEFG";
+
+/// `GET` with the extra headers; the status.
+async fn get(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    headers: &[(&'static str, &str)],
+) -> u16 {
+    let mut request = http.get(url);
+    if let Some(bearer) = bearer {
+        request = request.bearer_auth(bearer);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// Guesses the wrong code until the address (as the server sees it) is refused; the number of
+/// `404`s before the first `429`.
+async fn guess_until_refused(
+    server: &TestServer,
+    http: &reqwest::Client,
+    headers: &[(&'static str, &str)],
+) -> usize {
+    let url = server.url(&format!("/api/sessions/{WRONG}/join"));
+    for tries in 0..200 {
+        match get(http, &url, None, headers).await {
+            404 => continue,
+            429 => return tries,
+            other => panic!("a wrong code got {other}"),
+        }
+    }
+    panic!("200 wrong codes and never refused");
+}
+
+/// A socket from `source` whose first message is `first`: the snapshot, or the close code.
+async fn open_from(
+    server: &TestServer,
+    code: &str,
+    source: IpAddr,
+    headers: &[(&'static str, &str)],
+    first: Value,
+) -> Result<Value, u16> {
+    let mut client = Client::connect_from(&server.addr, code, source, headers).await;
+    client.send(first).await;
+    loop {
+        match client.next().await {
+            Some(msg) if msg["type"] == "snapshot" => return Ok(msg),
+            Some(_) => continue,
+            None => return Err(client.closed.unwrap()),
+        }
+    }
+}
+
+/// What a participant, a facilitator and the projector at an address can do with `session`:
+/// look the code up, join, resume, export and open the console and the projector.
+async fn everything_works_from(
+    server: &TestServer,
+    session: &Created,
+    source: IpAddr,
+    headers: &[(&'static str, &str)],
+) {
+    let http = http_from(source);
+    let code = &session.code;
+    let check = server.url(&format!("/api/sessions/{code}/join"));
+    assert_eq!(
+        get(&http, &check, None, headers).await,
+        200,
+        "{source} {headers:?}"
+    );
+    let joined = open_from(server, code, source, headers, json!({ "type": "join" }))
+        .await
+        .unwrap_or_else(|c| panic!("{source} {headers:?}: join closed with {c}"));
+    let me = &joined["me"];
+    let resume = json!({ "type": "resume", "participant": me["id"], "secret": me["secret"] });
+    open_from(server, code, source, headers, resume)
+        .await
+        .expect("resumes");
+    let export = server.url(&format!("/api/sessions/{code}/export?format=json"));
+    assert_eq!(
+        get(&http, &export, Some(&session.facilitator_token), headers).await,
+        200
+    );
+    let hello = json!({ "type": "hello", "token": session.facilitator_token });
+    open_from(server, code, source, headers, hello)
+        .await
+        .expect("the console opens");
+}
+
+#[tokio::test]
+async fn guessing_from_one_address_slows_only_that_address() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let code = session.code.as_str();
+    let guesser = ip("127.0.0.2");
+    // A participant and the facilitator at the guesser's address, in before the guessing.
+    let joined = open_from(&server, code, guesser, &[], json!({ "type": "join" }))
+        .await
+        .unwrap();
+    let me = joined["me"].clone();
+    let http = http_from(guesser);
+    assert_eq!(guess_until_refused(&server, &http, &[]).await, 60);
+    // Two other addresses are not affected.
+    for other in ["127.0.0.3", "127.0.0.4"] {
+        everything_works_from(&server, &session, ip(other), &[]).await;
+    }
+    // At the guesser's address a lookup and a join are refused, for an existing code the same
+    // way as for a wrong one ...
+    let check = server.url(&format!("/api/sessions/{code}/join"));
+    assert_eq!(get(&http, &check, None, &[]).await, 429);
+    for target in [code, WRONG] {
+        let join = open_from(&server, target, guesser, &[], json!({ "type": "join" })).await;
+        assert_eq!(join.err(), Some(4429), "{target}");
+        let wrong_secret =
+            json!({ "type": "resume", "participant": me["id"], "secret": "x".repeat(32) });
+        let resume = open_from(&server, target, guesser, &[], wrong_secret).await;
+        assert_eq!(
+            resume.err(),
+            Some(4429),
+            "a wrong secret tells nothing: {target}"
+        );
+    }
+    // ... but a valid secret resumes, and staff tokens work over HTTP and the socket.
+    let resume = json!({ "type": "resume", "participant": me["id"], "secret": me["secret"] });
+    open_from(&server, code, guesser, &[], resume)
+        .await
+        .expect("a valid secret resumes");
+    for token in [
+        session.facilitator_token.as_str(),
+        session.projector_token(),
+    ] {
+        let hello = json!({ "type": "hello", "token": token });
+        open_from(&server, code, guesser, &[], hello)
+            .await
+            .expect("staff open");
+    }
+    let export = server.url(&format!("/api/sessions/{code}/export?format=json"));
+    let token = Some(session.facilitator_token.as_str());
+    assert_eq!(get(&http, &export, token, &[]).await, 200);
+    let info = server.url(&format!("/api/sessions/{code}"));
+    assert_eq!(get(&http, &info, token, &[]).await, 200);
+    let qr = server.url(&format!("/api/sessions/{code}/qr.svg"));
+    assert_eq!(
+        get(&http, &qr, Some(session.projector_token()), &[]).await,
+        200
+    );
+    assert_eq!(get(&http, &qr, Some("not-the-token"), &[]).await, 429);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| {
+        c.trusted_proxy = vec!["127.0.0.1/32".parse().unwrap()]
+    })
+    .await;
+    let session = server.create("del1").await;
+    // Every request comes from the proxy, 127.0.0.1; the header names the client.
+    let proxy = ip("127.0.0.1");
+    let http = http_from(proxy);
+    let guesser = [("x-forwarded-for", "198.51.100.2")];
+    assert_eq!(guess_until_refused(&server, &http, &guesser).await, 60);
+    let join = open_from(
+        &server,
+        &session.code,
+        proxy,
+        &guesser,
+        json!({ "type": "join" }),
+    )
+    .await;
+    assert_eq!(join.err(), Some(4429));
+    for client in ["198.51.100.3", "203.0.113.4, 198.51.100.4"] {
+        everything_works_from(&server, &session, proxy, &[("x-forwarded-for", client)]).await;
+    }
+    everything_works_from(
+        &server,
+        &session,
+        proxy,
+        &[("forwarded", "for=198.51.100.5")],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_untrusted_peer_cannot_spoof_its_way_out_of_its_limit() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| {
+        c.trusted_proxy = vec!["127.0.0.1/32".parse().unwrap()]
+    })
+    .await;
+    let session = server.create("del1").await;
+    let spoofer = ip("127.0.0.5");
+    let http = http_from(spoofer);
+    let url = server.url(&format!("/api/sessions/{WRONG}/join"));
+    // A new "client" in every request: the server counts the peer all the same.
+    for i in 0..60 {
+        let forged = format!("198.51.100.{i}");
+        let headers = [
+            ("x-forwarded-for", forged.as_str()),
+            ("forwarded", "for=192.0.2.1"),
+        ];
+        assert_eq!(get(&http, &url, None, &headers).await, 404, "guess {i}");
+    }
+    let headers = [("x-forwarded-for", "198.51.100.200")];
+    assert_eq!(get(&http, &url, None, &headers).await, 429);
+    let join = open_from(
+        &server,
+        &session.code,
+        spoofer,
+        &headers,
+        json!({ "type": "join" }),
+    )
+    .await;
+    assert_eq!(join.err(), Some(4429));
+    // The proxy's own clients are not affected by the spoofer.
+    everything_works_from(
+        &server,
+        &session,
+        ip("127.0.0.1"),
+        &[("x-forwarded-for", "198.51.100.7")],
+    )
+    .await;
+}
