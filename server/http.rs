@@ -55,9 +55,15 @@ pub enum ApiError {
     /// Too many wrong join codes from this address.
     #[error("too many attempts; try again in a minute")]
     TooMany,
-    /// A WebSocket opened from a page of another site.
+    /// A WebSocket, `POST` or `DELETE` from a page of another site.
     #[error("this origin may not connect")]
     ForeignOrigin,
+    /// A `Host` that is not this server's (DNS rebinding).
+    #[error("this server does not answer for that host")]
+    ForeignHost,
+    /// A `POST` or `DELETE` body that is not declared JSON.
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    NotJson,
     /// Something failed on our side; logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -72,6 +78,8 @@ impl IntoResponse for ApiError {
             ApiError::CreateToken => StatusCode::UNAUTHORIZED,
             ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
+            ApiError::ForeignHost => StatusCode::MISDIRECTED_REQUEST,
+            ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -152,6 +160,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             limit_guesses,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard_requests,
         ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -272,11 +284,61 @@ async fn limit_guesses(
     response
 }
 
-/// Browsers send `Origin` with every WebSocket handshake. A page of another site must not
-/// open a socket to a session (it would act with the visitor's stored identity): only the
-/// server's own origin — as the browser reached it (`Host`) or as `--public-url` names it — may.
-/// Clients that are not browsers send no `Origin` and are let through; they hold no one else's
-/// credentials.
+/// The address the server listens on, for telling its own `Host` headers (see `origin`); put
+/// into every request by `run`.
+#[derive(Debug, Clone, Copy)]
+pub struct Listening(pub std::net::SocketAddr);
+
+/// Requests a page of another site could make with a visitor's browser, and requests for a
+/// name that is not ours (DNS rebinding), are refused before any handler sees them:
+/// - a `Host` that is not the server's own: `421` (`/healthz` excepted);
+/// - a `POST` or `DELETE` whose `Origin` is not the server's own: `403`;
+/// - a `POST`, or a `DELETE` with a body, not declared `Content-Type: application/json`: `415`
+///   (an HTML form can send no such request, and a script of another site cannot without a
+///   preflight the server never grants). A `DELETE` without a body needs no type: it carries
+///   the facilitator token in `Authorization`, which no other site's page can attach either.
+async fn guard_requests(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let listening = request.extensions().get::<Listening>().map(|l| l.0);
+    if let (Some(host), Some(listening)) = (host, listening)
+        && request.uri().path() != "/healthz"
+        && !crate::origin::own_host(state.public_url(), listening, host)
+    {
+        return ApiError::ForeignHost.into_response();
+    }
+    let method = request.method();
+    if method == axum::http::Method::POST || method == axum::http::Method::DELETE {
+        if !origin_allowed(&state, headers) {
+            return ApiError::ForeignOrigin.into_response();
+        }
+        let has_body = method == axum::http::Method::POST
+            || headers.contains_key(header::TRANSFER_ENCODING)
+            || headers
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|length| length.as_bytes() != b"0");
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+        if has_body && !json {
+            return ApiError::NotJson.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Browsers send `Origin` with every WebSocket handshake and every `POST` and `DELETE`. A page
+/// of another site must not open a socket to a session (it would act with the visitor's stored
+/// identity) nor create or delete sessions: only the server's own origin may — as
+/// `--public-url` names it or, without it, as the browser reached the server (`Host`); see
+/// `origin`. Clients that are not browsers send no `Origin` and are let through; they hold no
+/// one else's credentials.
 fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
@@ -284,19 +346,8 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    let own = host_of(headers).ok().is_some_and(|host| {
-        origin == format!("http://{host}") || origin == format!("https://{host}")
-    });
-    let public = state.public_url().is_some_and(|url| {
-        // The origin is the scheme and authority of the public URL, without any path.
-        let authority_end = url
-            .find("://")
-            .map(|i| i + 3)
-            .and_then(|start| url[start..].find('/').map(|end| start + end))
-            .unwrap_or(url.len());
-        origin == &url[..authority_end]
-    });
-    own || public
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    crate::origin::own_origin(state.public_url(), host, origin)
 }
 
 /// The credential of `Authorization: Bearer <credential>` (trimmed), read once per request;

@@ -25,6 +25,7 @@
 //! - [`qr`] — QR codes as SVG.
 //! - [`limits`] — token buckets against guessed codes and message floods.
 //! - [`net`] — the client address behind trusted reverse proxies.
+//! - [`origin`] — which `Origin` and `Host` headers are the server's own.
 //! - [`config`] — command-line flags.
 //!
 //! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
@@ -45,6 +46,7 @@ pub mod kinds;
 pub mod limits;
 pub mod links;
 pub mod net;
+pub mod origin;
 pub mod outcome;
 pub mod print;
 pub mod protocol;
@@ -87,6 +89,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use axum::serve::ListenerExt;
+    let listening = http::Listening(listener.local_addr()?);
     // Small messages must not wait for Nagle's algorithm (an ack followed by a step change
     // would otherwise sit until the peer's delayed ACK).
     let listener = listener.tap_io(|tcp| {
@@ -95,7 +98,9 @@ pub async fn run(
         }
     });
     tokio::spawn(sweep_expired(state.clone()));
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = app(state)
+        .layer(axum::Extension(listening))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -239,3 +239,175 @@ async fn an_untrusted_peer_cannot_spoof_its_way_out_of_its_limit() {
     )
     .await;
 }
+
+/// A request with the headers; the status and the body.
+async fn send(request: reqwest::RequestBuilder, headers: &[(&'static str, &str)]) -> (u16, String) {
+    let mut request = request;
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// An error reply: `{"error": "…"}` and nothing else.
+fn assert_error_body(body: &str) {
+    let value: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    assert!(value["error"].is_string(), "{body}");
+    assert_eq!(value.as_object().unwrap().len(), 1, "{body}");
+}
+
+#[tokio::test]
+async fn a_cross_site_form_post_creates_nothing() {
+    let server = TestServer::start().await;
+    let url = server.url("/api/sessions");
+    let body = json!({ "programme": "del1" }).to_string();
+    let own = format!("http://{}", server.addr);
+    // What an HTML form of another site can send: no JSON type, and its own origin.
+    for (content_type, origin, expected) in [
+        ("text/plain", Some("https://evil.example"), 403),
+        ("text/plain", None, 415),
+        ("application/x-www-form-urlencoded", None, 415),
+        ("multipart/form-data; boundary=x", None, 415),
+        ("text/plain", Some(own.as_str()), 415),
+        ("application/json", Some("https://evil.example"), 403),
+        ("application/json", Some("null"), 403),
+    ] {
+        let mut headers = vec![("content-type", content_type)];
+        headers.extend(origin.map(|o| ("origin", o)));
+        let (status, reply) = send(server.http.post(&url).body(body.clone()), &headers).await;
+        assert_eq!(status, expected, "{content_type} from {origin:?}: {reply}");
+        assert_error_body(&reply);
+        let series = server
+            .http
+            .post(server.url("/api/series"))
+            .body(r#"{"series":"tre-trins-raket"}"#);
+        assert_eq!(send(series, &headers).await.0, expected, "a series too");
+    }
+    assert_eq!(server.state.registry().count(), 0, "nothing was created");
+    // The pages' own requests: JSON from the own origin (or no origin, not a browser).
+    let json = [
+        ("content-type", "application/json; charset=utf-8"),
+        ("origin", own.as_str()),
+    ];
+    let (status, reply) = send(server.http.post(&url).body(body.clone()), &json).await;
+    assert_eq!(status, 201, "{reply}");
+    let created: Created = serde_json::from_str(&reply).unwrap();
+    let session_url = server.url(&format!("/api/sessions/{}", created.code));
+    let delete = || {
+        server
+            .http
+            .delete(&session_url)
+            .bearer_auth(&created.facilitator_token)
+    };
+    // A DELETE from another site, or with a body of another type, is refused ...
+    let (status, reply) = send(delete(), &[("origin", "https://evil.example")]).await;
+    assert_eq!(status, 403);
+    assert_error_body(&reply);
+    let (status, reply) = send(delete().body("x"), &[("content-type", "text/plain")]).await;
+    assert_eq!(status, 415);
+    assert_error_body(&reply);
+    // ... one without a body from the own origin deletes.
+    assert_eq!(send(delete(), &[("origin", own.as_str())]).await.0, 204);
+    assert_eq!(server.state.registry().count(), 0);
+}
+
+/// A WebSocket handshake with these `Host` and `Origin` headers: open, or the HTTP status.
+async fn handshake(
+    server: &TestServer,
+    code: &str,
+    host: Option<&str>,
+    origin: Option<&str>,
+) -> Result<(), u16> {
+    use tokio_tungstenite::tungstenite;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/api/sessions/{code}/ws", server.addr)
+        .into_client_request()
+        .unwrap();
+    if let Some(host) = host {
+        request.headers_mut().insert("host", host.parse().unwrap());
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok(_) => Ok(()),
+        Err(tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("unexpected handshake failure: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn with_a_public_url_sockets_open_only_from_its_origin() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| {
+        c.public_url = Some("https://trivsel.example.dk".into())
+    })
+    .await;
+    let session = server.create("del1").await;
+    let code = &session.code;
+    let public = Some("trivsel.example.dk");
+    let direct = format!("http://{}", server.addr);
+    let cases: [(Option<&str>, Option<&str>, Result<(), u16>); 8] = [
+        (public, Some("https://trivsel.example.dk"), Ok(())),
+        (None, Some("https://trivsel.example.dk"), Ok(())),
+        (public, None, Ok(())),
+        // Host and Origin both spoofed (DNS rebinding): not our name.
+        (Some("evil.example"), Some("http://evil.example"), Err(421)),
+        // The server's address, but not its public origin.
+        (None, Some(direct.as_str()), Err(403)),
+        // Another port, plain http://, a look-alike.
+        (public, Some("https://trivsel.example.dk:8443"), Err(403)),
+        (public, Some("http://trivsel.example.dk"), Err(403)),
+        (
+            public,
+            Some("https://trivsel.example.dk.evil.example"),
+            Err(403),
+        ),
+    ];
+    for (host, origin, expected) in cases {
+        assert_eq!(
+            handshake(&server, code, host, origin).await,
+            expected,
+            "Host {host:?}, Origin {origin:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_host_that_is_not_ours_is_refused() {
+    let local = TestServer::start().await;
+    let port = local.addr.rsplit(':').next().unwrap().to_owned();
+    let data = tempfile::tempdir().unwrap();
+    let public = TestServer::start_configured(data, |c| {
+        c.public_url = Some("https://trivsel.example.dk".into())
+    })
+    .await;
+    for (server, host, expected) in [
+        (&local, format!("evil.example:{port}"), 421),
+        (&local, "rebind.evil.example".to_owned(), 421),
+        (&local, format!("localhost:{port}"), 200),
+        (&local, format!("127.0.0.1:{port}"), 200),
+        (&local, format!("[::1]:{port}"), 200),
+        (&public, "trivsel.example.dk".to_owned(), 200),
+        (&public, "evil.example".to_owned(), 421),
+    ] {
+        for path in ["/api/programmes", "/", "/api/sessions/ABCDEFG/join"] {
+            let (status, body) = send(server.http.get(server.url(path)), &[("host", &host)]).await;
+            let status = if path.ends_with("/join") && status == 404 {
+                200
+            } else {
+                status
+            };
+            assert_eq!(status, expected, "{path} for Host {host}: {body}");
+            if expected == 421 {
+                assert_error_body(&body);
+            }
+        }
+        let health = send(server.http.get(server.url("/healthz")), &[("host", &host)]).await;
+        assert_eq!(health.0, 200, "/healthz answers any host");
+    }
+}
