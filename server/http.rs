@@ -55,6 +55,9 @@ pub enum ApiError {
     /// Too many wrong join codes from this address.
     #[error("too many attempts; try again in a minute")]
     TooMany,
+    /// Too many sessions created from this address.
+    #[error("too many sessions created from your address; try again later")]
+    TooManyCreated,
     /// A WebSocket, `POST` or `DELETE` from a page of another site.
     #[error("this origin may not connect")]
     ForeignOrigin,
@@ -76,7 +79,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::CreateToken => StatusCode::UNAUTHORIZED,
-            ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooMany | ApiError::TooManyCreated => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
             ApiError::ForeignHost => StatusCode::MISDIRECTED_REQUEST,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -182,12 +185,53 @@ fn names_a_code(path: &str) -> bool {
 /// The client's address: the TCP peer or, when that is a trusted reverse proxy, the client it
 /// names (see `net`). Every per-address limit counts by it.
 fn client_ip(state: &AppState, request: &axum::extract::Request) -> Option<std::net::IpAddr> {
-    let peer = request
-        .extensions()
+    client_ip_of(state, request.extensions(), request.headers())
+}
+
+fn client_ip_of(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<std::net::IpAddr> {
+    let peer = extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
         .0
         .ip();
-    Some(state.trusted_proxies().client(peer, request.headers()))
+    Some(state.trusted_proxies().client(peer, headers))
+}
+
+/// The client address of a request, for a handler (see `client_ip`).
+struct ClientAddr(Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_ip_of(
+            state,
+            &parts.extensions,
+            &parts.headers,
+        )))
+    }
+}
+
+impl ClientAddr {
+    /// Creating costs the address a token (`limits::Creations`), unless the server has a
+    /// create token (then only its holders create, unlimited).
+    fn may_create(&self, state: &AppState) -> Result<(), ApiError> {
+        match self.0 {
+            Some(ip)
+                if state.create_token().is_none()
+                    && !state.creations().take(ip, std::time::Instant::now()) =>
+            {
+                Err(ApiError::TooManyCreated)
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What lets a request from an address out of wrong-code tries through anyway.
@@ -554,10 +598,12 @@ async fn print_programme(
 async fn create_session(
     State(state): State<AppState>,
     bearer: Bearer,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<SessionCreated>), ApiError> {
     bearer.may_create(&state)?;
+    client.may_create(&state)?;
     let request: CreateSession = parse_body(&body)?;
     if state.library().get_series(&request.programme).is_some() {
         return Err(ApiError::BadRequest(format!(
@@ -579,10 +625,12 @@ async fn create_session(
 async fn create_series(
     State(state): State<AppState>,
     bearer: Bearer,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<protocol::SeriesCreated>), ApiError> {
     bearer.may_create(&state)?;
+    client.may_create(&state)?;
     let request: protocol::CreateSeries = parse_body(&body)?;
     let series = state
         .library()

@@ -351,7 +351,8 @@ async fn with_a_public_url_sockets_open_only_from_its_origin() {
     let code = &session.code;
     let public = Some("trivsel.example.dk");
     let direct = format!("http://{}", server.addr);
-    let cases: [(Option<&str>, Option<&str>, Result<(), u16>); 8] = [
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Result<(), u16>);
+    let cases: [Case; 8] = [
         (public, Some("https://trivsel.example.dk"), Ok(())),
         (None, Some("https://trivsel.example.dk"), Ok(())),
         (public, None, Ok(())),
@@ -409,5 +410,237 @@ async fn a_host_that_is_not_ours_is_refused() {
         }
         let health = send(server.http.get(server.url("/healthz")), &[("host", &host)]).await;
         assert_eq!(health.0, 200, "/healthz answers any host");
+    }
+}
+
+/// Generous bound for what the server must do "after the timeout".
+const CLOSED_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether the server closes `tcp` within [`CLOSED_WITHIN`], while the client sends one byte of
+/// `dribble` every 200 ms (none when empty) and reads whatever comes.
+async fn closed_by_server(mut tcp: tokio::net::TcpStream, dribble: &'static [u8]) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let watch = async {
+        let mut buf = [0u8; 1024];
+        let mut next = dribble.iter().cycle();
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            tokio::select! {
+                read = tcp.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => continue,
+                },
+                _ = tick.tick(), if !dribble.is_empty() => {
+                    let byte = *next.next().unwrap();
+                    if tcp.write_all(&[byte]).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    tokio::time::timeout(CLOSED_WITHIN, watch).await.is_ok()
+}
+
+/// A `GET path` with `Connection: close` on a fresh connection from `source`, read to its
+/// end: the status code and the body.
+async fn raw_get(addr: &str, source: IpAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = crate::common::connect_tcp_from(addr, source).await;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    tokio::time::timeout(CLOSED_WITHIN, tcp.read_to_end(&mut reply))
+        .await
+        .expect("the answer ends")
+        .unwrap();
+    let reply = String::from_utf8_lossy(&reply).into_owned();
+    let status = reply
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
+}
+
+#[tokio::test]
+async fn connections_that_never_finish_their_headers_are_closed() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| c.header_timeout = 1).await;
+    let mut watching = Vec::new();
+    for _ in 0..20 {
+        let mut tcp = crate::common::connect_tcp_from(&server.addr, ip("127.0.0.2")).await;
+        tokio::io::AsyncWriteExt::write_all(
+            &mut tcp,
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+        )
+        .await
+        .unwrap();
+        watching.push(tokio::spawn(closed_by_server(tcp, b"abcdefgh")));
+    }
+    // One that connects and sends nothing at all.
+    let silent = crate::common::connect_tcp_from(&server.addr, ip("127.0.0.2")).await;
+    watching.push(tokio::spawn(closed_by_server(silent, b"")));
+    for watch in watching {
+        assert!(watch.await.unwrap(), "a dribbling connection was left open");
+    }
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| c.header_timeout = 1).await;
+    let mut tcp = crate::common::connect_tcp_from(&server.addr, ip("127.0.0.2")).await;
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr);
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    while !String::from_utf8_lossy(&reply).ends_with("ok") {
+        let mut buf = [0u8; 1024];
+        let n = tokio::time::timeout(CLOSED_WITHIN, tcp.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "closed before answering");
+        reply.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&reply).starts_with("HTTP/1.1 200"));
+    assert!(
+        closed_by_server(tcp, b"").await,
+        "the idle connection was left open"
+    );
+}
+
+#[tokio::test]
+async fn beyond_its_cap_an_address_gets_503_and_another_still_gets_in() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| {
+        c.max_connections_per_address = 8;
+        c.header_timeout = 600;
+    })
+    .await;
+    let session = server.create("del1").await;
+    let full = ip("127.0.0.2");
+    // The address holds its cap: a socket (its place is kept after the upgrade) and seven idle
+    // connections.
+    let mut socket = Client::connect_from(&server.addr, &session.code, full, &[]).await;
+    socket.send(json!({ "type": "join" })).await;
+    socket.expect("snapshot").await;
+    let mut idle = Vec::new();
+    for _ in 0..7 {
+        idle.push(crate::common::connect_tcp_from(&server.addr, full).await);
+    }
+    let (status, body) = raw_get(&server.addr, full, "/healthz").await;
+    assert_eq!(status, 503, "{body}");
+    assert_error_body(&body);
+    // Another address: the health check, a join.
+    let other = ip("127.0.0.3");
+    assert_eq!(
+        raw_get(&server.addr, other, "/healthz").await,
+        (200, "ok".into())
+    );
+    open_from(
+        &server,
+        &session.code,
+        other,
+        &[],
+        json!({ "type": "join" }),
+    )
+    .await
+    .expect("another address joins");
+    // A closed connection gives its place back.
+    drop(idle.pop());
+    let mut status = 0;
+    for _ in 0..100 {
+        status = raw_get(&server.addr, full, "/healthz").await.0;
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the place was not given back");
+}
+
+#[tokio::test]
+async fn beyond_the_total_cap_new_connections_get_503() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| {
+        c.max_connections = 6;
+        c.header_timeout = 600;
+    })
+    .await;
+    let mut idle = Vec::new();
+    for source in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+        for _ in 0..2 {
+            idle.push(crate::common::connect_tcp_from(&server.addr, ip(source)).await);
+        }
+    }
+    let (status, body) = raw_get(&server.addr, ip("127.0.0.5"), "/healthz").await;
+    assert_eq!(status, 503, "{body}");
+    assert_error_body(&body);
+    idle.clear();
+    let mut status = 0;
+    for _ in 0..100 {
+        status = raw_get(&server.addr, ip("127.0.0.5"), "/healthz").await.0;
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn creating_sessions_is_limited_per_address() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| c.creations_per_hour = 3).await;
+    let busy = http_from(ip("127.0.0.2"));
+    let body = json!({ "programme": "del1" });
+    for i in 0..3 {
+        let response = busy
+            .post(server.url("/api/sessions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "creation {i}");
+    }
+    let (status, reply) = send(busy.post(server.url("/api/sessions")).json(&body), &[]).await;
+    assert_eq!(status, 429, "{reply}");
+    assert_error_body(&reply);
+    let series = busy
+        .post(server.url("/api/series"))
+        .json(&json!({ "series": "tre-trins-raket" }));
+    assert_eq!(send(series, &[]).await.0, 429, "a series too");
+    // Another address still creates.
+    let other = http_from(ip("127.0.0.3"));
+    let response = other
+        .post(server.url("/api/sessions"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    // Holders of the create token are not limited.
+    let token = "kommunens-hemmelige-noegle-2026";
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| {
+        c.creations_per_hour = 1;
+        c.create_token = Some(token.into());
+    })
+    .await;
+    for i in 0..3 {
+        let response = busy
+            .post(server.url("/api/sessions"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "creation {i} with the token");
     }
 }
