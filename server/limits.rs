@@ -1,10 +1,11 @@
 //! Rate limits: token buckets that refill with time.
 //!
-//! Three limits protect the server and the sessions' codes. Per client address, creating a
-//! session or series costs a token (`Creations`; not with the create token). Per client address, looking up a join
-//! code that does not exist costs a token (`Guesses`); with none left, every lookup from that
-//! address is answered `429` until tokens come back — whether the code exists or not, so the
-//! limit cannot be used to test codes. Finding a session costs nothing: a town hall behind one
+//! Three limits protect the server and the sessions' codes. Per client address (see `net`),
+//! looking up a join code that does not exist costs a token (`Guesses`); with none left, every
+//! lookup from that address is answered `429` until tokens come back — whether the code exists
+//! or not, so the limit cannot be used to test codes (staff and returning participants are let
+//! through; see `http::limit_guesses`). Per client address, creating a session or series costs
+//! a token (`Creations`; not with the create token). Finding a session costs nothing: a town hall behind one
 //! NAT address joins freely. Per connection, every message after the opening costs a token
 //! (`MessageBudget`); with none left the message is answered with a `rate_limited` error and not
 //! applied (the client keeps it in its outbox and sends it again later).
