@@ -15,14 +15,14 @@ use crate::clock::now_ms;
 use crate::domain::{Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, Token};
 use crate::protocol::{self, CreateSession, ErrorBody, ProgrammeSummary, SessionCreated};
 use crate::registry::Settings;
-use crate::session::{PlanRequest, SessionHandle};
+use crate::session::{PlanRefused, PlanRequest, SessionHandle};
 use crate::state::AppState;
 use crate::{export, ics, links, qr, web, ws};
 
 /// Default minimum group size before aggregates show.
 const DEFAULT_MIN_GROUP: u32 = 3;
 /// Formats a session or series exports in.
-const SESSION_FORMATS: &[&str] = &["md", "html", "docx", "csv", "json"];
+const SESSION_FORMATS: &[&str] = &["md", "html", "docx", "csv", "json", "xlsx"];
 /// Largest JSON body the API reads.
 const MAX_BODY: usize = 64 * 1024;
 
@@ -168,8 +168,42 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             guard_requests,
         ))
+        .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Every error answers `{"error": "…"}`, also those that never reach a handler of ours: an
+/// unknown path, a body over the limit (413), a query or path that does not parse, a socket
+/// request without its upgrade headers. Their text (the extractor's explanation) is kept as
+/// the message where it is short, plain text; otherwise the status's own name.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let said = axum::body::to_bytes(body, 1024).await.ok();
+    let said = said
+        .as_deref()
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .map(str::trim)
+        .filter(|text| !text.is_empty() && text.len() <= 300 && !text.contains('<'));
+    let error = match said {
+        Some(text) => text.to_owned(),
+        None => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = axum::Json(ErrorBody { error }).into_response();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, body.into_body())
 }
 
 /// Whether a path names a session or series by its code: those answers tell whether a code
@@ -899,7 +933,10 @@ async fn export_personal_plan(
     let plan = handle
         .personal_plan(request)
         .await
-        .ok_or(ApiError::NotFound)?;
+        .map_err(|refused| match refused {
+            PlanRefused::Unauthorized => ApiError::Unauthorized,
+            PlanRefused::NotFound => ApiError::NotFound,
+        })?;
     let name = format!("min-trivsel-{code}-{}", plan.date);
     download(move || export::personal(&plan, format), name).await
 }

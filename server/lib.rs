@@ -55,6 +55,7 @@ pub mod registry;
 pub mod session;
 pub mod state;
 pub mod store;
+pub mod typed;
 pub mod web;
 pub mod ws;
 

@@ -21,13 +21,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "trivsel=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -42,6 +36,36 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Log lines to standard error, as `RUST_LOG` asks (default `trivsel=info`) — but never more
+/// than `info` from the libraries that carry the traffic: at `debug` and `trace` they log
+/// WebSocket frames and HTTP headers, which hold tokens, secrets, names and answers.
+fn init_logging() {
+    use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, Targets};
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    use tracing_subscriber::util::SubscriberInitExt;
+    let asked = EnvFilter::try_from_default_env().unwrap_or_else(|_| "trivsel=info".into());
+    let traffic = [
+        "tungstenite",
+        "tokio_tungstenite",
+        "hyper",
+        "hyper_util",
+        "h2",
+        "axum",
+    ];
+    let quiet = traffic
+        .into_iter()
+        .fold(Targets::new().with_default(LevelFilter::TRACE), |t, lib| {
+            t.with_target(lib, LevelFilter::INFO)
+        });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(asked.and(quiet)),
+        )
+        .init();
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

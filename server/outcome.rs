@@ -124,6 +124,9 @@ pub struct SharedItem {
     pub author: Option<String>,
     /// The facilitator's group label, if grouped.
     pub group: Option<String>,
+    /// The question it answers, where the step asks more than one that can be shared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<Text>,
 }
 
 /// A dealt dialogue card.

@@ -52,7 +52,7 @@ const DA: Words = Words {
     action: "Handling",
     first_step: "Første skridt",
     owner: "Ansvarlig",
-    deadline: "Deadline",
+    deadline: "Frist",
     follow_up: "Opfølgning",
     cards: "Dialogkort – klip ud",
     now: "Nu",

@@ -163,14 +163,17 @@ impl Registry {
         Ok(created)
     }
 
-    /// Deletes a session: from the store (screens are told, the data is erased from the files),
-    /// then from the map. `Ok(false)` when there is no such session.
+    /// Deletes a session: out of the map (so of two deletes at once only one finds it), then
+    /// from the store (screens are told, the data is erased from the files); back in the map if
+    /// the store fails. `Ok(false)` when there is no such session.
     pub async fn delete(&self, code: &JoinCode) -> Result<bool, StoreError> {
-        let Some(handle) = self.get(code) else {
+        let Some((code, handle)) = self.inner.sessions.remove(code) else {
             return Ok(false);
         };
-        handle.delete().await?;
-        self.inner.sessions.remove(code);
+        if let Err(e) = handle.delete().await {
+            self.inner.sessions.insert(code, handle);
+            return Err(e);
+        }
         Ok(true)
     }
 

@@ -90,11 +90,20 @@ enum ToActor {
     },
     PersonalPlan {
         request: PlanRequest,
-        reply: oneshot::Sender<Option<crate::outcome::PersonalPlan>>,
+        reply: oneshot::Sender<Result<crate::outcome::PersonalPlan, PlanRefused>>,
     },
     Delete {
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
+}
+
+/// Why a personal plan is not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanRefused {
+    /// The owner's secret is wrong, or no such participant.
+    Unauthorized,
+    /// No such plan step or plan, or (for the facilitator) the owner has not shared it.
+    NotFound,
 }
 
 /// Whose personal plan, asked by whom.
@@ -283,13 +292,13 @@ impl SessionHandle {
     pub async fn personal_plan(
         &self,
         request: PlanRequest,
-    ) -> Option<crate::outcome::PersonalPlan> {
+    ) -> Result<crate::outcome::PersonalPlan, PlanRefused> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(ToActor::PersonalPlan { request, reply })
             .await
-            .ok()?;
-        answer.await.ok()?
+            .map_err(|_| PlanRefused::NotFound)?;
+        answer.await.map_err(|_| PlanRefused::NotFound)?
     }
 
     /// Deletes the session from the store, tells every screen, and stops the actor.
@@ -410,8 +419,10 @@ impl SessionActor {
                 if snapshot.is_some() {
                     self.since_snapshot = 0;
                 }
-                self.last_active
-                    .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+                if owed.erase || events.iter().any(Event::is_activity) {
+                    self.last_active
+                        .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+                }
             }
             let delete = owed.delete.take();
             self.deliver(owed);
@@ -648,7 +659,23 @@ impl SessionActor {
         }
     }
 
-    fn personal_plan(&self, request: PlanRequest) -> Option<crate::outcome::PersonalPlan> {
+    fn personal_plan(
+        &self,
+        request: PlanRequest,
+    ) -> Result<crate::outcome::PersonalPlan, PlanRefused> {
+        let session = &self.session;
+        // The owner's own download: an unknown participant or a wrong secret are one refusal.
+        let participant = session.participant(request.participant);
+        if let Some(secret) = &request.secret
+            && !participant.is_some_and(|p| p.owns(secret))
+        {
+            return Err(PlanRefused::Unauthorized);
+        }
+        self.plan_of(request).ok_or(PlanRefused::NotFound)
+    }
+
+    /// The plan a request may have, if there is one (the secret, if any, is checked).
+    fn plan_of(&self, request: PlanRequest) -> Option<crate::outcome::PersonalPlan> {
         let session = &self.session;
         let participant = session.participant(request.participant)?;
         let steps = &session.programme().steps;

@@ -52,6 +52,8 @@ enum Write {
         snapshot: Option<(u64, String)>,
         /// Fold the WAL back and empty it after the commit (see `append_erasing`).
         erase: bool,
+        /// Whether the events count as activity, keeping the session from its deletion date.
+        active: bool,
     },
     Delete {
         code: String,
@@ -111,7 +113,8 @@ impl Store {
     }
 
     /// Appends events numbered from `first_seq`; with a snapshot of the state after them, which
-    /// replaces the events it covers.
+    /// replaces the events it covers. Joins alone are no activity: someone with only the join
+    /// code cannot keep a session past its deletion date (`Event::is_activity`).
     pub async fn append(
         &self,
         code: &JoinCode,
@@ -119,6 +122,7 @@ impl Store {
         events: &[Event],
         snapshot: Option<&Session>,
     ) -> Result<(), StoreError> {
+        let active = events.iter().any(Event::is_activity);
         let encode = |e: &Event| serde_json::to_string(e).map_err(|e| StoreError(e.to_string()));
         let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
         let snapshot = match snapshot {
@@ -134,6 +138,7 @@ impl Store {
             events,
             snapshot,
             erase: false,
+            active,
         })
         .await
     }
@@ -157,6 +162,7 @@ impl Store {
             events,
             snapshot: Some((snapshot.seq(), body)),
             erase: true,
+            active: true,
         })
         .await
     }
@@ -348,6 +354,7 @@ fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             first_seq,
             events,
             snapshot,
+            active,
             ..
         } => {
             let mut insert =
@@ -355,8 +362,10 @@ fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             for (i, body) in events.iter().enumerate() {
                 insert.execute(params![code, (*first_seq + i as u64) as i64, body])?;
             }
-            conn.prepare_cached("UPDATE sessions SET last_active_ms = ?2 WHERE code = ?1")?
-                .execute(params![code, now_ms()])?;
+            if *active {
+                conn.prepare_cached("UPDATE sessions SET last_active_ms = ?2 WHERE code = ?1")?
+                    .execute(params![code, now_ms()])?;
+            }
             if let Some((seq, body)) = snapshot {
                 conn.execute(
                     "INSERT INTO snapshots (code, seq, body) VALUES (?1, ?2, ?3)

@@ -32,6 +32,9 @@ const TRANSPORT_LIMIT: usize = 4 * protocol::MAX_MESSAGE_BYTES;
 /// make every idle connection cost 128 KiB of resident memory.)
 const READ_BUFFER: usize = 2 * 1024;
 
+/// The close reason of an unknown (or unreadable) token, participant id or secret.
+const UNKNOWN: &str = "unknown token or participant";
+
 /// The reason of a 4429 close.
 const TOO_MANY: &str = "too many attempts; try again later";
 
@@ -70,6 +73,9 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) 
     let opening = match parse_client(&first).and_then(|m| m.into_opening()) {
         Ok(opening) => opening,
         Err(_) if guarded => return close(&mut sink, protocol::CLOSE_TOO_MANY, TOO_MANY).await,
+        Err(e) if e.code == protocol::client::UNAUTHORIZED => {
+            return close(&mut sink, protocol::CLOSE_UNAUTHORIZED, UNKNOWN).await;
+        }
         Err(e) => {
             send_error(&mut sink, &e).await;
             return close(
@@ -104,12 +110,7 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) 
             return close(&mut sink, protocol::CLOSE_TOO_MANY, TOO_MANY).await;
         }
         Err(OpenError::Unauthorized) => {
-            return close(
-                &mut sink,
-                protocol::CLOSE_UNAUTHORIZED,
-                "unknown token or participant",
-            )
-            .await;
+            return close(&mut sink, protocol::CLOSE_UNAUTHORIZED, UNKNOWN).await;
         }
         Err(OpenError::Refused(e)) => {
             send_error(&mut sink, &e).await;

@@ -35,6 +35,7 @@ const VIEWS = ['view-loading', 'view-message', 'view-console'];
 const ACK_TIMEOUT_MS = 6000;
 const EXPORTS = [
   { format: 'docx', ext: 'docx' },
+  { format: 'xlsx', ext: 'xlsx' },
   { format: 'html', ext: 'html' },
   { format: 'md', ext: 'md' },
   { format: 'csv', ext: 'csv' },

@@ -57,6 +57,8 @@ export const strings = {
     err_wrong_step: 'Dette trin er ikke åbent endnu.',
     err_invalid: 'Svaret kunne ikke gemmes, fordi det ikke er gyldigt.',
     err_too_long: 'Teksten er for lang.',
+    err_invisible_text: 'Teksten består kun af usynlige tegn. Skriv noget, de andre kan læse.',
+    err_reordering_text: 'Teksten indeholder tegn, der vender læseretningen. Skriv den igen uden dem.',
     err_bad_message: 'Beskeden blev ikke forstået.',
     err_rate_limited: 'For mange forespørgsler. Prøver igen om lidt.',
     err_unknown: 'Der skete en fejl.',
@@ -395,6 +397,7 @@ export const strings = {
     export_docx: 'Word',
     export_html: 'PDF-venlig HTML',
     export_md: 'Markdown',
+    export_xlsx: 'Regneark (Excel)',
     export_csv: 'CSV (handleplan)',
     export_json: 'JSON',
 
@@ -578,6 +581,8 @@ export const strings = {
     err_wrong_step: 'This step is not open yet.',
     err_invalid: 'The answer could not be saved because it is not valid.',
     err_too_long: 'The text is too long.',
+    err_invisible_text: 'The text is only invisible characters. Write something the others can read.',
+    err_reordering_text: 'The text holds characters that reverse its reading direction. Write it again without them.',
     err_bad_message: 'The message was not understood.',
     err_rate_limited: 'Too many requests. Trying again shortly.',
     err_unknown: 'Something went wrong.',
@@ -916,6 +921,7 @@ export const strings = {
     export_docx: 'Word',
     export_html: 'Printable HTML (PDF)',
     export_md: 'Markdown',
+    export_xlsx: 'Spreadsheet (Excel)',
     export_csv: 'CSV (action plan)',
     export_json: 'JSON',
 

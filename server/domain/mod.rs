@@ -491,6 +491,14 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether the event is activity that keeps a session from its deletion date: anything
+    /// but a join (which anyone with the join code can cause).
+    pub fn is_activity(&self) -> bool {
+        !matches!(self, Event::Joined { .. })
+    }
+}
+
 /// Who caused an activity change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -660,6 +668,12 @@ pub enum RuleError {
     /// A programme for one participant (the 1:1) has no group results to reveal.
     #[error("this conversation is for one participant: there are no group results to reveal")]
     NoGroup,
+    /// Typed text that would deceive its readers (see `typed`).
+    #[error("{}", match .0 {
+        crate::typed::Deceptive::Invisible => "the text is only invisible characters",
+        crate::typed::Deceptive::Reorders => "the text holds characters that reverse its reading direction",
+    })]
+    Deceptive(crate::typed::Deceptive),
 }
 
 /// The result of a command that was not refused.

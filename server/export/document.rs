@@ -4,6 +4,7 @@
 
 use super::charts::{self, Chart};
 use super::text::Words;
+use crate::content::Text;
 use crate::outcome::{
     ActorResult, CardResult, Outcome, PersonalPlan, PlanRow, ScaleResult, Section, SharedItem,
     TopicResult,
@@ -23,7 +24,7 @@ pub(crate) struct Document {
 /// One piece of a document.
 #[derive(Debug)]
 pub(crate) enum Block {
-    /// A heading below the title: 2 for a section, 3 within it, 4 within that.
+    /// A heading below the title: 2 for a section, 3 within it, 4 and 5 within that.
     Heading(u8, String),
     /// Facts about the document, such as the date, as label and value.
     Facts(Vec<(String, String)>),
@@ -205,6 +206,32 @@ fn shared_items(blocks: &mut Vec<Block>, t: &Words, shared: &[SharedItem]) {
         blocks.push(Block::Note(t.no_shared.to_owned()));
         return;
     }
+    // Under each question (in the step's order, where the step asks more than one), the
+    // facilitator's groups, then what is not grouped.
+    let mut questions: Vec<Option<&Text>> = Vec::new();
+    for item in shared {
+        if !questions.contains(&item.question.as_ref()) {
+            questions.push(item.question.as_ref());
+        }
+    }
+    for question in questions {
+        let under: Vec<&SharedItem> = shared
+            .iter()
+            .filter(|item| item.question.as_ref() == question)
+            .collect();
+        let level = match question {
+            Some(question) => {
+                blocks.push(heading(4, t.pick(question)));
+                5
+            }
+            None => 4,
+        };
+        grouped_items(blocks, t, &under, level);
+    }
+}
+
+/// Shared items by the facilitator's groups (a heading of `level` each), then the ungrouped.
+fn grouped_items(blocks: &mut Vec<Block>, t: &Words, shared: &[&SharedItem], level: u8) {
     let mut groups: Vec<&str> = Vec::new();
     for item in shared {
         if let Some(group) = item.group.as_deref()
@@ -224,13 +251,13 @@ fn shared_items(blocks: &mut Vec<Block>, t: &Words, shared: &[SharedItem]) {
             .collect()
     };
     for group in &groups {
-        blocks.push(heading(4, group));
+        blocks.push(heading(level, group));
         blocks.push(Block::List(items(Some(group))));
     }
     let ungrouped = items(None);
     if !ungrouped.is_empty() {
         if !groups.is_empty() {
-            blocks.push(Block::Heading(4, t.ungrouped.to_owned()));
+            blocks.push(Block::Heading(level, t.ungrouped.to_owned()));
         }
         blocks.push(Block::List(ungrouped));
     }

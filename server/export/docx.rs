@@ -93,7 +93,8 @@ pub(crate) fn render(document: &Document) -> anyhow::Result<Vec<u8>> {
                 let style = match level {
                     0..=2 => "Heading1",
                     3 => "Heading2",
-                    _ => "Heading3",
+                    4 => "Heading3",
+                    _ => "Heading4",
                 };
                 docx.add_paragraph(Paragraph::new().style(style).add_run(text_run(text)))
             }
@@ -231,6 +232,7 @@ fn styles() -> Vec<Style> {
         heading("Heading1", "heading 1", 0, 30, ACCENT),
         heading("Heading2", "heading 2", 1, 24, "1F2933"),
         heading("Heading3", "heading 3", 2, 22, MUTED),
+        heading("Heading4", "heading 4", 3, 20, MUTED),
         Style::new("Facts", StyleType::Paragraph)
             .name("Facts")
             .based_on("Normal")

@@ -9,6 +9,7 @@
 //! - `markdown`, `html`, `docx` — a document as a file.
 //! - `raster` — SVG → PNG with the built-in font, for Word.
 //! - `csv` — the action plan rows.
+//! - `xlsx` — the action plan, the tables of results and the shared items as a spreadsheet.
 //! - `xml` — escaping for XML, SVG and HTML (the printed programmes use it too).
 
 mod charts;
@@ -19,6 +20,7 @@ mod html;
 mod markdown;
 mod raster;
 mod text;
+mod xlsx;
 pub(crate) mod xml;
 
 #[cfg(test)]
@@ -39,10 +41,12 @@ pub enum Format {
     Csv,
     /// Everything shareable, as JSON.
     Json,
+    /// A spreadsheet: the action plan (dates as dates), the results, the shared items.
+    Xlsx,
 }
 
 impl Format {
-    /// Parses `md`, `html`, `docx`, `csv` or `json`.
+    /// Parses `md`, `html`, `docx`, `csv`, `json` or `xlsx`.
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "md" => Some(Format::Markdown),
@@ -50,6 +54,7 @@ impl Format {
             "docx" => Some(Format::Docx),
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
+            "xlsx" => Some(Format::Xlsx),
             _ => None,
         }
     }
@@ -64,6 +69,7 @@ impl Format {
             }
             Format::Csv => "text/csv; charset=utf-8",
             Format::Json => "application/json",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
 
@@ -75,6 +81,7 @@ impl Format {
             Format::Docx => "docx",
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -108,6 +115,7 @@ pub fn session(outcome: &Outcome, format: Format) -> anyhow::Result<Rendered> {
         Format::Docx => docx::render(&document::session(outcome))?,
         Format::Csv => csv::plan(outcome)?,
         Format::Json => serde_json::to_vec_pretty(outcome)?,
+        Format::Xlsx => xlsx::render(outcome)?,
     };
     Ok(Rendered::new(format, bytes))
 }
@@ -117,7 +125,7 @@ pub fn personal(plan: &PersonalPlan, format: Format) -> anyhow::Result<Rendered>
     let bytes = match format {
         Format::Html => html::render(&document::personal(plan)).into_bytes(),
         Format::Docx => docx::render(&document::personal(plan))?,
-        Format::Markdown | Format::Csv | Format::Json => {
+        Format::Markdown | Format::Csv | Format::Json | Format::Xlsx => {
             anyhow::bail!("a personal plan is exported as HTML or Word only")
         }
     };

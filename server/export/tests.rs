@@ -61,6 +61,7 @@ fn shared(text: &str, author: Option<&str>, group: Option<&str>) -> SharedItem {
         text: text.to_owned(),
         author: author.map(str::to_owned),
         group: group.map(str::to_owned),
+        question: None,
     }
 }
 
@@ -533,7 +534,7 @@ fn the_csv_reads_back_as_the_plan_with_formulas_defused() {
             "Handling",
             "Første skridt",
             "Ansvarlig",
-            "Deadline",
+            "Frist",
             "Opfølgning",
             "Svarer på"
         ]
@@ -747,6 +748,68 @@ fn shared_items_are_grouped_and_named_only_when_the_author_chose_to() {
 }
 
 #[test]
+fn shared_items_stand_under_their_question_with_the_groups_below_it() {
+    let mut outcome = fixture();
+    let question = |da: &str, en: &str| Text {
+        da: da.to_owned(),
+        en: en.to_owned(),
+    };
+    let (selv, sammen) = (
+        question("Hvad kan du selv gøre?", "What can you do yourself?"),
+        question("Hvad kan vi gøre sammen?", "What can we do together?"),
+    );
+    let items = vec![
+        SharedItem {
+            question: Some(selv.clone()),
+            ..shared("Tage en pause", None, Some("Pauser"))
+        },
+        SharedItem {
+            question: Some(selv.clone()),
+            ..shared("Sige nej", None, None)
+        },
+        SharedItem {
+            question: Some(sammen.clone()),
+            ..shared("Fælles frokost", Some("Mette"), None)
+        },
+    ];
+    for section in &mut outcome.sections {
+        if let Section::Reflection { shared, .. } = section {
+            *shared = items.clone();
+        }
+    }
+    let markdown = session(&outcome, Format::Markdown).unwrap();
+    let markdown = text(&markdown);
+    let at = |needle: &str| {
+        markdown
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {markdown}"))
+    };
+    let order = [
+        at("#### Hvad kan du selv gøre?\n"),
+        at("##### Pauser\n"),
+        at("- Tage en pause\n"),
+        at("##### Uden gruppe\n"),
+        at("- Sige nej\n"),
+        at("#### Hvad kan vi gøre sammen?\n"),
+        at("- Fælles frokost — *Mette*\n"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{markdown}");
+    let html = session(&outcome, Format::Html).unwrap();
+    let html = text(&html);
+    assert!(html.contains("<h4>Hvad kan vi gøre sammen?</h4>"));
+    assert!(html.contains("<h5>Pauser</h5>"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&session(&outcome, Format::Json).unwrap().bytes).unwrap();
+    let first = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["shared"].as_array())
+        .unwrap();
+    assert_eq!(first[0]["question"]["da"], "Hvad kan du selv gøre?");
+}
+
+#[test]
 fn the_json_export_is_the_outcome() {
     let outcome = fixture();
     let rendered = session(&outcome, Format::Json).unwrap();
@@ -775,7 +838,7 @@ fn an_empty_session_renders_in_every_format() {
     let csv = session(&outcome, Format::Csv).unwrap();
     assert_eq!(
         text(&csv),
-        "\u{feff}Område,Handling,Første skridt,Ansvarlig,Deadline,Opfølgning,Svarer på\r\n"
+        "\u{feff}Område,Handling,Første skridt,Ansvarlig,Frist,Opfølgning,Svarer på\r\n"
     );
 }
 
@@ -1000,4 +1063,113 @@ fn write_samples() {
             std::fs::write(dir.join(format!("figure-{figure}.png")), png.bytes).unwrap();
         }
     }
+}
+
+/// The spreadsheet read back by another library (calamine), as a spreadsheet program would.
+fn sheets(rendered: &Rendered) -> Vec<(String, calamine::Range<calamine::Data>)> {
+    use calamine::Reader;
+    let mut workbook =
+        calamine::Xlsx::new(std::io::Cursor::new(rendered.bytes.clone())).expect("an .xlsx");
+    workbook.worksheets()
+}
+
+fn cell_text(range: &calamine::Range<calamine::Data>, row: u32, col: u32) -> String {
+    range
+        .get_value((row, col))
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_spreadsheet_has_the_plan_with_dates_the_results_and_the_shared_items() {
+    let outcome = fixture();
+    let rendered = session(&outcome, Format::Xlsx).unwrap();
+    assert_eq!(
+        rendered.content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let sheets = sheets(&rendered);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Handleplan", "Resultater", "Delte punkter"]);
+
+    // The plan: Danish headings, every accepted row, dates as dates, formulas as plain text.
+    let plan = &sheets[0].1;
+    let header: Vec<String> = (0..7).map(|c| cell_text(plan, 0, c)).collect();
+    assert_eq!(
+        header,
+        [
+            "Område",
+            "Handling",
+            "Første skridt",
+            "Ansvarlig",
+            "Frist",
+            "Opfølgning",
+            "Svarer på"
+        ]
+    );
+    assert_eq!(plan.height(), 1 + outcome.action_plan.len());
+    let Some(calamine::Data::DateTime(deadline)) = plan.get_value((1, 4)) else {
+        panic!("a deadline is a date: {:?}", plan.get_value((1, 4)));
+    };
+    // Excel counts days from 1899-12-30: 2025-04-02 is day 45,749.
+    assert_eq!(deadline.as_f64(), 45_749.0, "the deadline's day");
+    assert!(cell_text(plan, 3, 4).is_empty(), "no deadline, no date");
+    assert_eq!(cell_text(plan, 2, 1), FORMULA, "a formula stays its text");
+    let formulas = rendered_formulas(&rendered);
+    assert!(formulas.is_empty(), "no cell is a formula: {formulas:?}");
+
+    // The results: the grid topic's numbers; of the map only the actors named by enough.
+    let results = &sheets[1].1;
+    let all: Vec<String> = results.cells().map(|(_, _, v)| v.to_string()).collect();
+    assert!(
+        !all.iter().any(|c| c == "Fagforeningen"),
+        "an actor named by 2 of min 3 is not named"
+    );
+    assert!(
+        all.iter()
+            .any(|c| c == "1 aktør nævnt af for få til at blive vist")
+    );
+    assert!(all.iter().any(|c| c.starts_with("Prioriteringskort – ")));
+
+    // The shared items: as the room saw them, names only where the author chose.
+    let shared = &sheets[2].1;
+    let texts: Vec<String> = (1..shared.height() as u32)
+        .map(|r| cell_text(shared, r, 3))
+        .collect();
+    assert!(
+        texts.contains(&"Når mine medarbejdere lykkes med noget svært".to_owned()),
+        "{texts:?}"
+    );
+    let named: Vec<String> = (1..shared.height() as u32)
+        .map(|r| cell_text(shared, r, 4))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let chose: Vec<String> = outcome
+        .sections
+        .iter()
+        .filter_map(|s| match s {
+            Section::Reflection { shared, .. } => Some(shared),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| item.author.clone().filter(|a| !a.trim().is_empty()))
+        .collect();
+    assert!(!chose.is_empty());
+    assert_eq!(named, chose);
+}
+
+/// Whether any worksheet of the file holds a formula (`<f>` element).
+fn rendered_formulas(rendered: &Rendered) -> Vec<String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(rendered.bytes.clone())).unwrap();
+    let mut found = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().to_owned();
+        let mut xml = String::new();
+        entry.read_to_string(&mut xml).unwrap();
+        if name.starts_with("xl/worksheets/") && xml.contains("<f>") {
+            found.push(name);
+        }
+    }
+    found
 }

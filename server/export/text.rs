@@ -200,7 +200,7 @@ pub(crate) const DA: Words = Words {
     col_action: "Handling",
     col_first_step: "Første skridt",
     col_owner: "Ansvarlig",
-    col_deadline: "Deadline",
+    col_deadline: "Frist",
     col_follow_up: "Opfølgning",
     col_answers: "Svarer på",
     no_plan: "Der er ingen punkter i handleplanen.",

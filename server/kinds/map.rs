@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Field, Given, Kind, fold_reveal, required};
+use super::{Ctx, Field, Given, Kind, fold_reveal, required, typed};
 use crate::audience::Audience;
 use crate::content::Step;
 use crate::domain::activity::normalise;
@@ -199,7 +199,7 @@ fn check_actor(value: AnswerInput) -> Result<Answer, RuleError> {
     else {
         return Err(RuleError::Invalid);
     };
-    let label = label.trim().to_owned();
+    let label = typed(label.trim())?;
     if label.is_empty() || label.chars().any(char::is_control) {
         return Err(RuleError::Invalid);
     }

@@ -209,14 +209,19 @@ fn fold_reveal(session: &mut Session, index: usize, revealed: bool) {
 /// A text typed live: trimmed, without control characters (but line breaks), at most `max`
 /// characters; may be empty.
 fn text_ok(text: &str, max: usize) -> Result<String, RuleError> {
-    let text = text.trim();
+    let text = typed(text.trim())?;
     if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(RuleError::Invalid);
     }
     if text.chars().count() > max {
         return Err(RuleError::TooLong(max));
     }
-    Ok(text.to_owned())
+    Ok(text)
+}
+
+/// A typed text in NFC, or refused because it would deceive its readers (`crate::typed`).
+fn typed(text: &str) -> Result<String, RuleError> {
+    crate::typed::normalised(text).map_err(RuleError::Deceptive)
 }
 
 /// Like [`text_ok`], and not empty.

@@ -4,7 +4,7 @@
 
 use anyhow::bail;
 
-use super::{Ctx, Field, Given, Kind};
+use super::{Ctx, Field, Given, Kind, typed};
 use crate::audience::Audience;
 use crate::content::{Step, StepKind};
 use crate::domain::answers::{Answer, AnswerInput, PersonalEntry, chars};
@@ -40,6 +40,7 @@ impl Kind for PersonalPlan {
         let AnswerInput::Personal { work, first_step } = value else {
             return Err(RuleError::Invalid);
         };
+        let (work, first_step) = (typed(&work)?, typed(&first_step)?);
         if chars(&work) > MAX_PLAN_TEXT || chars(&first_step) > MAX_PLAN_TEXT {
             return Err(RuleError::TooLong(MAX_PLAN_TEXT));
         }

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use anyhow::bail;
 
-use super::{Ctx, Field, Given, Kind, fold_reveal, required};
+use super::{Ctx, Field, Given, Kind, fold_reveal, required, typed};
 use crate::audience::Audience;
-use crate::content::{MAX_TEXT_LEN, Prompt, Step, is_slug};
+use crate::content::{MAX_TEXT_LEN, Prompt, Step, Text, is_slug};
 use crate::domain::activity::{MAX_LIVE_TEXT, ShareRecord};
 use crate::domain::answers::{
     Answer, AnswerInput, CirclePair, Circles, chars, valid_item_id, within,
@@ -287,13 +287,29 @@ impl Kind for Reflection {
                 })
             })
             .collect();
-        let shared = session
-            .shared_items(index)
+        // Items under their question, in the step's order, where more than one may be shared.
+        let shareable: Vec<(&str, &Text)> = step
+            .prompts
+            .iter()
+            .filter_map(|prompt| match prompt {
+                Prompt::Text { id, label, .. } | Prompt::List { id, label, .. } => {
+                    Some((id.as_str(), label))
+                }
+                _ => None,
+            })
+            .collect();
+        let position = |prompt: &str| shareable.iter().position(|(id, _)| *id == prompt);
+        let mut items = session.shared_items(index);
+        items.sort_by_key(|(share, _, _)| position(&share.prompt));
+        let shared = items
             .into_iter()
             .map(|(share, text, name)| outcome::SharedItem {
                 text,
                 author: name.map(str::to_owned),
                 group: share.group.clone(),
+                question: (shareable.len() > 1)
+                    .then(|| position(&share.prompt).map(|i| shareable[i].1.clone()))
+                    .flatten(),
             })
             .collect();
         out.sections.push(Section::Reflection {
@@ -342,6 +358,7 @@ fn check_prompt(step: &Step, prompt: &Prompt, value: AnswerInput) -> Result<Answ
             ))
         }
         (Prompt::Text { max_len, .. }, AnswerInput::Text(text)) => {
+            let text = typed(&text)?;
             if chars(&text) > *max_len {
                 return Err(RuleError::TooLong(*max_len));
             }
@@ -351,8 +368,11 @@ fn check_prompt(step: &Step, prompt: &Prompt, value: AnswerInput) -> Result<Answ
             Prompt::List {
                 max_items, max_len, ..
             },
-            AnswerInput::List(items),
+            AnswerInput::List(mut items),
         ) => {
+            for item in &mut items {
+                item.text = typed(&item.text)?;
+            }
             if items.len() > *max_items {
                 return Err(RuleError::Invalid);
             }

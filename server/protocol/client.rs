@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::typed::Deceptive;
+
 use crate::domain::answers::ListItem;
 use crate::domain::{
     Action, AnswerInput, Command, DealTo, Name, OpId, ParticipantId, RowFields, RuleError, Token,
@@ -420,6 +422,14 @@ pub struct WireError {
     pub message: String,
 }
 
+/// The wire code of a refused name or text.
+fn deceptive_code(why: Deceptive) -> &'static str {
+    match why {
+        Deceptive::Invisible => "invisible_text",
+        Deceptive::Reorders => "reordering_text",
+    }
+}
+
 impl WireError {
     fn bad(op: Option<String>, message: impl Into<String>) -> Self {
         WireError {
@@ -447,6 +457,11 @@ impl WireError {
         }
     }
 
+    /// The error a name or text refused by `typed` gets.
+    pub fn deceptive(op: Option<&OpId>, why: Deceptive) -> Self {
+        Self::rule(op, &RuleError::Deceptive(why))
+    }
+
     /// The error a refused command gets.
     pub fn rule(op: Option<&OpId>, error: &RuleError) -> Self {
         let code = match error {
@@ -457,6 +472,7 @@ impl WireError {
             RuleError::Full => "full",
             RuleError::TooManyOps => "too_many_ops",
             RuleError::NoGroup => "no_group",
+            RuleError::Deceptive(why) => deceptive_code(*why),
         };
         WireError {
             op: op.map(|o| o.as_str().to_owned()),
@@ -486,20 +502,29 @@ pub fn parse_client(text: &str) -> Result<ClientMsg, WireError> {
     serde_json::from_value(value).map_err(|e| WireError::bad(op, e.to_string()))
 }
 
+/// The code of an opening whose token, participant id or secret cannot even be read: the
+/// connection is closed with `4401` exactly as for an unknown one, so the two look the same.
+pub const UNAUTHORIZED: &str = "unauthorized";
+
 impl ClientMsg {
     /// The opening, if this is a `hello`, `join` or `resume`.
     pub fn into_opening(self) -> Result<Opening, WireError> {
-        let invalid = |what: &str| WireError {
+        let unauthorized = |_| WireError {
             op: None,
-            code: "invalid",
-            message: format!("invalid {what}"),
+            code: UNAUTHORIZED,
+            message: "unknown token or participant".into(),
         };
         match self {
             ClientMsg::Hello { token, preview, .. } => Ok(Opening::Staff {
-                token: Token::parse(&token).map_err(|_| invalid("token"))?,
+                token: Token::parse(&token).map_err(unauthorized)?,
                 preview,
             }),
             ClientMsg::Join { name } => {
+                let name = name
+                    .as_deref()
+                    .map(crate::typed::normalised)
+                    .transpose()
+                    .map_err(|why| WireError::deceptive(None, why))?;
                 let name = match name.as_deref().map(str::trim) {
                     None | Some("") => None,
                     Some(n) => Some(Name::parse(n).map_err(|_| WireError {
@@ -518,9 +543,8 @@ impl ClientMsg {
                 secret,
                 ..
             } => Ok(Opening::Resume {
-                participant: ParticipantId::parse(&participant)
-                    .map_err(|_| invalid("participant"))?,
-                secret: Token::parse(&secret).map_err(|_| invalid("secret"))?,
+                participant: ParticipantId::parse(&participant).map_err(unauthorized)?,
+                secret: Token::parse(&secret).map_err(unauthorized)?,
             }),
             _ => Err(WireError::bad(
                 None,

@@ -16,7 +16,14 @@ use crate::domain::{Command, Created, JoinCode, Lang, OpId, ParticipantId, Role,
 
 /// Codes a frame that cannot be read may get (see `docs/PROTOCOL.md`).
 const PARSE_CODES: &[&str] = &["bad_message"];
-const OPENING_CODES: &[&str] = &["bad_message", "invalid", "too_long"];
+const OPENING_CODES: &[&str] = &[
+    "bad_message",
+    "invalid",
+    "too_long",
+    "invisible_text",
+    "reordering_text",
+    super::client::UNAUTHORIZED,
+];
 const COMMAND_CODES: &[&str] = &["bad_message", "invalid"];
 
 /// One well-formed message of every type and every activity action.

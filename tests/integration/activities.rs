@@ -704,7 +704,7 @@ async fn a_leader_keeps_a_personal_plan_and_shares_it_only_on_purpose() {
         .send()
         .await
         .unwrap();
-    assert_eq!(wrong.status(), 404, "someone else's secret opens nothing");
+    assert_eq!(wrong.status(), 401, "a wrong secret opens nothing");
     for frame in fac.raw.iter().chain(&proj.raw) {
         assert!(
             !frame.contains("Sige nej til flere møder"),

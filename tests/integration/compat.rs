@@ -1,8 +1,14 @@
 //! Compatibility: a data directory written by the binary of commit 91a6ba8 (before the big
 //! refactor of issue 11) loads with the current code, every session is back as it was, and
-//! every export is exactly what that binary exported from it. The fixture, what is in it and
-//! how it was made: `tests/fixtures/compat/README.md`; it was written by
+//! every export is exactly what that binary exported from it — or, where a later issue changed
+//! a document on purpose, exactly the reviewed file in `tests/fixtures/compat/now/` (each such
+//! change stated in `now/CHANGES.md`). The fixture, what is in it and how it was made:
+//! `tests/fixtures/compat/README.md`; its data and `exports/` were written by
 //! `scripts/make-compat-fixture.py`, never by this code.
+//!
+//! `TRIVSEL_BLESS_COMPAT=1 cargo test --test integration compat` writes `now/` anew: every
+//! download that differs from the old binary's, and nothing that does not. Then read the diff
+//! of `now/` and state the change in `now/CHANGES.md`.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -151,6 +157,131 @@ fn compare_docx(download: &Value, got: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The reviewed current version of a download, where a later issue changed it on purpose.
+fn intended(file: &str) -> PathBuf {
+    fixture(&format!("now/{file}"))
+}
+
+/// Whether this run writes `now/` anew instead of comparing with it.
+fn blessing() -> bool {
+    std::env::var_os("TRIVSEL_BLESS_COMPAT").is_some_and(|v| v == "1")
+}
+
+/// A Word file's parts in their order: name and bytes.
+fn docx_parts(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a zip package: {e}"))?;
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).map_err(|e| e.to_string())?;
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+            Ok((entry.name().to_owned(), bytes))
+        })
+        .collect()
+}
+
+/// Word files are reviewed as the old ones are kept: each text part as a file of
+/// `now/<file>.parts/`, pictures and the whole container only by SHA-256 (`now/<file>.sha256`,
+/// a line `name hash` per part, then `* hash` for the file) — the diff stays readable and the
+/// fixture small.
+fn bless_docx(file: &str, got: &[u8]) {
+    let dir = intended(&format!("{file}.parts"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut sums = String::new();
+    for (name, bytes) in docx_parts(got).unwrap() {
+        if !name.starts_with("word/media/") && !name.ends_with('/') {
+            let path = dir.join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, &bytes).unwrap();
+        }
+        sums.push_str(&format!("{name} {}\n", sha256_hex(&bytes)));
+    }
+    sums.push_str(&format!("* {}\n", sha256_hex(got)));
+    std::fs::write(intended(&format!("{file}.sha256")), sums).unwrap();
+}
+
+fn compare_intended_docx(file: &str, got: &[u8]) -> Result<(), String> {
+    let sums = std::fs::read_to_string(intended(&format!("{file}.sha256"))).unwrap();
+    let parts = docx_parts(got)?;
+    let mut lines = sums.lines();
+    for (name, bytes) in &parts {
+        let Some((saved_name, saved_sum)) = lines.next().and_then(|l| l.split_once(' ')) else {
+            return Err(format!("{name} is a part more than reviewed"));
+        };
+        if saved_name != name {
+            return Err(format!("part {name} where {saved_name} was reviewed"));
+        }
+        if saved_sum != sha256_hex(bytes) {
+            let saved = std::fs::read(intended(&format!("{file}.parts/{name}")));
+            return Err(match saved {
+                Ok(saved) => format!("{name} differs at {}", first_difference(&saved, bytes)),
+                Err(_) => format!("the picture {name} differs"),
+            });
+        }
+    }
+    match lines.next().and_then(|l| l.strip_prefix("* ")) {
+        Some(sum) if sum == sha256_hex(got) => Ok(()),
+        Some(_) => Err("every part is as reviewed, but the zip container differs".into()),
+        None => Err("fewer parts than reviewed".into()),
+    }
+}
+
+/// A download compared with the reviewed file of this release.
+fn compare_intended(file: &str, got: &[u8]) -> Result<(), String> {
+    if file.ends_with(".docx") {
+        return compare_intended_docx(file, got);
+    }
+    let saved = std::fs::read(intended(file)).unwrap();
+    let (saved, got) = (normalise(file, &saved), normalise(file, got));
+    if saved == got {
+        Ok(())
+    } else {
+        Err(first_difference(&saved, &got))
+    }
+}
+
+/// Whether a reviewed version of `file` is in `now/`, and its path (for a Word file, its
+/// list of hashes).
+fn reviewed(file: &str) -> PathBuf {
+    if file.ends_with(".docx") {
+        intended(&format!("{file}.sha256"))
+    } else {
+        intended(file)
+    }
+}
+
+/// What differs between a download now and the one the old binary gave — or, where the
+/// change is intended, the reviewed file of this release — if anything. Blessing writes (or
+/// removes) the reviewed file instead.
+fn check(download: &Value, got: &[u8]) -> Result<(), String> {
+    let file = download["file"].as_str().unwrap();
+    let as_old = compare(download, got);
+    let reviewed = reviewed(file);
+    if blessing() {
+        let _ = std::fs::remove_file(&reviewed);
+        let _ = std::fs::remove_dir_all(intended(&format!("{file}.parts")));
+        if as_old.is_err() {
+            std::fs::create_dir_all(reviewed.parent().unwrap()).unwrap();
+            if file.ends_with(".docx") {
+                bless_docx(file, got);
+            } else {
+                std::fs::write(&reviewed, got).unwrap();
+            }
+        }
+        return Ok(());
+    }
+    match (as_old, reviewed.exists()) {
+        (Ok(()), false) => Ok(()),
+        (Ok(()), true) => Err(format!(
+            "is again what the old binary gave, but now/{file} says it changed: remove it"
+        )),
+        (Err(why), false) => Err(why),
+        (Err(_), true) => compare_intended(file, got)
+            .map_err(|why| format!("differs from the reviewed now/{file}: {why}")),
+    }
+}
+
 /// What differs between a download now and the one the old binary gave, if anything.
 fn compare(download: &Value, got: &[u8]) -> Result<(), String> {
     let file = download["file"].as_str().unwrap();
@@ -216,17 +347,35 @@ async fn a_data_directory_written_by_the_first_release_loads_with_every_session_
             }
         }
         let body = response.bytes().await.unwrap();
-        if let Err(why) = compare(download, &body) {
+        if let Err(why) = check(download, &body) {
             failures.push(format!("{file}: {why}"));
         }
     }
     assert!(
         failures.is_empty(),
-        "{} of {} downloads differ from what the old binary gave:\n  {}",
+        "{} of {} downloads differ from what the old binary gave (or from the reviewed file of \
+         now/, where a change is intended; bless with TRIVSEL_BLESS_COMPAT=1 and review):\n  {}",
         failures.len(),
         downloads.len(),
         failures.join("\n  ")
     );
+
+    // Every reviewed file of now/ is a download of the manifest, and each change is stated.
+    let files: BTreeSet<String> = downloads
+        .iter()
+        .map(|d| d["file"].as_str().unwrap().to_owned())
+        .collect();
+    let reviewed = reviewed_files(&fixture("now"), "");
+    let orphans: Vec<&String> = reviewed.iter().filter(|f| !files.contains(*f)).collect();
+    assert!(
+        orphans.is_empty(),
+        "now/ holds files no download gives: {orphans:?}"
+    );
+    if !reviewed.is_empty() {
+        let changes = std::fs::read_to_string(fixture("now/CHANGES.md"))
+            .expect("now/CHANGES.md states why the files of now/ differ from the old binary's");
+        assert!(changes.contains("## "), "now/CHANGES.md states each change");
+    }
 
     // What the manifest promises is really covered: every session's reply and all five export
     // formats, the series' export, invitations and both kinds of personal-plan download.
@@ -303,6 +452,29 @@ async fn the_fixture_is_one_checkpointed_database_of_several_programmes_a_series
                 && s["stored"]["events"].as_u64() > Some(0)),
         "one session is stored as a snapshot and the events after it"
     );
+}
+
+/// The downloads reviewed below `dir` (paths relative to `now/`), CHANGES.md aside.
+fn reviewed_files(dir: &Path, prefix: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        let name = format!("{prefix}{}", entry.file_name().into_string().unwrap());
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(reviewed_files(&entry.path(), &format!("{name}/")));
+        } else if name != "CHANGES.md" {
+            // A Word file is reviewed as its parts and its hashes: it counts as the file.
+            let file = match name.split_once(".docx.") {
+                Some((stem, _)) => format!("{stem}.docx"),
+                None => name,
+            };
+            out.insert(file);
+        }
+    }
+    out
 }
 
 /// SHA-256 (FIPS 180-4), to check the fixture's pictures without storing them.

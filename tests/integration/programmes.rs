@@ -148,7 +148,7 @@ async fn run_programme(server: &TestServer, id: &str) {
             _ => {}
         }
     }
-    for format in ["md", "html", "docx", "csv", "json"] {
+    for format in ["md", "html", "docx", "csv", "json", "xlsx"] {
         let response = server
             .http
             .get(server.url(&format!(
@@ -160,7 +160,15 @@ async fn run_programme(server: &TestServer, id: &str) {
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "{id} {format}");
-        assert!(!response.bytes().await.unwrap().is_empty());
+        let bytes = response.bytes().await.unwrap();
+        assert!(!bytes.is_empty());
+        if format == "xlsx" {
+            // A spreadsheet program opens it: the plan, the results, the shared items.
+            use calamine::Reader;
+            let workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
+                .unwrap_or_else(|e| panic!("{id}: not a spreadsheet: {e}"));
+            assert_eq!(workbook.sheet_names().len(), 3, "{id}");
+        }
     }
 }
 

@@ -248,8 +248,14 @@ async fn tokens_and_secrets_never_reach_the_log() {
     let data = dir.path().join("data");
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
-    // The most the server says: debug for everything, trace for trivsel.
-    let mut server = ProcessServer::start_logging(&data, log, "debug,trivsel=trace").await;
+    // The most the server says: trace for everything, and the libraries that would log frames
+    // and headers asked for by name too.
+    let mut server = ProcessServer::start_logging(
+        &data,
+        log,
+        "trace,tungstenite=trace,tokio_tungstenite=trace,hyper=trace,axum=trace",
+    )
+    .await;
     let http = reqwest::Client::new();
     let session = create(&http, &server.url(""), "del1").await;
     let mut facilitator =
@@ -299,6 +305,50 @@ async fn tokens_and_secrets_never_reach_the_log() {
     ] {
         assert!(!log.contains(secret), "the log holds {secret}:\n{log}");
     }
+}
+
+/// Someone with only the join code cannot keep a session alive: joins are no activity, answers
+/// and the facilitator's steps are — in memory and in the store (what a restart reads).
+#[tokio::test]
+async fn joining_alone_does_not_keep_a_session_past_its_retention() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("trivsel.sqlite3");
+    let server = TestServer::start_configured(data, |c| c.retention_days = 30).await;
+    let session = server.create("del1").await;
+    let code = trivsel::domain::JoinCode::parse(&session.code).unwrap();
+    let in_memory = || server.state.registry().get(&code).unwrap().last_active_ms();
+    let stored = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT last_active_ms FROM sessions WHERE code = ?1",
+                [&session.code],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    let created = in_memory();
+    // Let the clock move on; then only strangers join (and leave).
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    for _ in 0..5 {
+        drop(Client::join(&server.addr, &session.code, None).await);
+    }
+    let mut phone = Client::join(&server.addr, &session.code, None).await;
+    assert_eq!(in_memory(), created, "joins are not activity");
+    assert!(stored() <= created, "nor in the store");
+    let day_ms = 24 * 60 * 60 * 1000;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    phone.expect("step").await;
+    assert!(in_memory() > created, "the facilitator's step is activity");
+    assert!(stored() > created, "in the store too");
+    let deleted = server
+        .state
+        .registry()
+        .expire(created + 30 * day_ms + 1)
+        .await;
+    assert!(deleted.is_empty(), "kept: its facilitator used it");
 }
 
 #[tokio::test]
