@@ -217,7 +217,7 @@ fn names_a_code(path: &str) -> bool {
 }
 
 /// The client's address: the TCP peer or, when that is a trusted reverse proxy, the client it
-/// names (see `net`). Every per-address limit counts by it.
+/// names (see `net`; an IPv6 address counted by its /64). Every per-address limit counts by it.
 fn client_ip(state: &AppState, request: &axum::extract::Request) -> Option<std::net::IpAddr> {
     client_ip_of(state, request.extensions(), request.headers())
 }
@@ -231,7 +231,8 @@ fn client_ip_of(
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
         .0
         .ip();
-    Some(state.trusted_proxies().client(peer, headers))
+    let client = state.trusted_proxies().client(peer, headers);
+    Some(crate::net::limit_key(client))
 }
 
 /// The client address of a request, for a handler (see `client_ip`).

@@ -86,6 +86,19 @@ impl TrustedProxies {
     }
 }
 
+/// What per-address limits count by: an IPv4 address, or an IPv6 address's /64 (one household,
+/// office or phone network is given a whole /64, so counting single IPv6 addresses would give
+/// one client 2⁶⁴ allowances).
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        v4 => v4,
+    }
+}
+
 /// The address of one forwarding entry: `192.0.2.7`, `192.0.2.7:4711`, `2001:db8::1`,
 /// `"[2001:db8::1]:4711"`; `None` for `unknown`, `_hidden` or anything else.
 fn node_ip(entry: &str) -> Option<IpAddr> {
@@ -135,7 +148,7 @@ impl Connections {
             self.total.fetch_sub(1, Ordering::AcqRel);
             return Err("the server has too many open connections; try again in a moment");
         }
-        let address = (!self.trusted.trusts(peer)).then_some(peer);
+        let address = (!self.trusted.trusts(peer)).then_some(limit_key(peer));
         if let Some(address) = address {
             let mut count = self.by_address.entry(address).or_insert(0);
             if *count >= self.caps.per_address {
@@ -435,6 +448,21 @@ mod tests {
             ("x-forwarded-for", "192.0.2.9"),
         ]);
         assert_eq!(trusted.client(peer, &both), ip("192.0.2.9"));
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_slash_64() {
+        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            limit_key(ip("2001:db8:1:2::7"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:3::1")),
+            limit_key(ip("2001:db8:1:2::1"))
+        );
+        assert_eq!(limit_key(ip("192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(limit_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
     }
 
     #[test]
