@@ -33,7 +33,44 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
           value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub retention_days: u32,
+    /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client, as addresses
+    /// or CIDR ranges, e.g. 127.0.0.1/32 (comma-separated or repeated). Without it, the client
+    /// is the TCP peer, whatever the headers say.
+    #[arg(long, env = "TRIVSEL_TRUSTED_PROXY", value_delimiter = ',', num_args = 1..,
+          value_parser = parse_cidr)]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// Open connections in all (WebSockets and HTTP); beyond, a new one gets `503`. Lowered to
+    /// what the open-file limit allows.
+    #[arg(long, env = "TRIVSEL_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Open connections from one client address (a room of 500 behind one NAT needs about 500
+    /// plus their page loads); beyond, a new one gets `503`. Trusted proxies count only in all.
+    #[arg(long, env = "TRIVSEL_MAX_CONNECTIONS_PER_ADDRESS",
+          default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_address: u32,
+    /// Seconds a connection may take to send a request's headers, from opening or from its
+    /// previous response (so also how long an idle keep-alive connection stays).
+    #[arg(long, env = "TRIVSEL_HEADER_TIMEOUT", default_value_t = DEFAULT_HEADER_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Sessions (or series) one client address may create: this many at once, then this many
+    /// an hour. Requests with the `--create-token` are not limited.
+    #[arg(long, env = "TRIVSEL_CREATIONS_PER_HOUR", default_value_t = DEFAULT_CREATIONS_PER_HOUR,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub creations_per_hour: u32,
 }
+
+/// Default of `--max-connections`.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 4096;
+/// Default of `--max-connections-per-address`: a town hall of 500 phones behind one address,
+/// each with its socket and, while arriving, a few page loads (browsers open up to six).
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: u32 = 1024;
+/// Default of `--header-timeout`, in seconds.
+pub const DEFAULT_HEADER_TIMEOUT: u64 = 10;
+/// Default of `--creations-per-hour`: a facilitator preparing a day of meetings is never hit.
+pub const DEFAULT_CREATIONS_PER_HOUR: u32 = 30;
 
 impl Config {
     /// The defaults of every flag (not reading the environment), with the data directory
@@ -46,8 +83,22 @@ impl Config {
             content: None,
             create_token: None,
             retention_days: DEFAULT_RETENTION_DAYS,
+            trusted_proxy: Vec::new(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            creations_per_hour: DEFAULT_CREATIONS_PER_HOUR,
         }
     }
+}
+
+fn parse_cidr(input: &str) -> Result<ipnet::IpNet, String> {
+    let input = input.trim();
+    input
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| input.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| "must be an address or a CIDR range such as 127.0.0.1/32".into())
 }
 
 fn parse_create_token(input: &str) -> Result<String, String> {

@@ -55,12 +55,21 @@ pub enum ApiError {
     /// Too many wrong join codes from this address.
     #[error("too many attempts; try again in a minute")]
     TooMany,
-    /// A WebSocket opened from a page of another site.
+    /// Too many sessions created from this address.
+    #[error("too many sessions created from your address; try again later")]
+    TooManyCreated,
+    /// A WebSocket, `POST` or `DELETE` from a page of another site.
     #[error("this origin may not connect")]
     ForeignOrigin,
     /// The server's disk is full: nothing was stored.
     #[error("the server's disk is full; nothing was saved — ask the operator to free space")]
     DiskFull,
+    /// A `Host` that is not this server's (DNS rebinding).
+    #[error("this server does not answer for that host")]
+    ForeignHost,
+    /// A `POST` or `DELETE` body that is not declared JSON.
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    NotJson,
     /// Something failed on our side; logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -73,9 +82,11 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::CreateToken => StatusCode::UNAUTHORIZED,
-            ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooMany | ApiError::TooManyCreated => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
             ApiError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::ForeignHost => StatusCode::MISDIRECTED_REQUEST,
+            ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -157,6 +168,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             limit_guesses,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard_requests,
+        ))
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -205,30 +220,132 @@ fn names_a_code(path: &str) -> bool {
     )
 }
 
-/// The client's address: the TCP peer (behind a reverse proxy, the proxy's).
-fn client_ip(request: &axum::extract::Request) -> Option<std::net::IpAddr> {
-    request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip())
+/// The client's address: the TCP peer or, when that is a trusted reverse proxy, the client it
+/// names (see `net`; an IPv6 address counted by its /64). Every per-address limit counts by it.
+fn client_ip(state: &AppState, request: &axum::extract::Request) -> Option<std::net::IpAddr> {
+    client_ip_of(state, request.extensions(), request.headers())
+}
+
+fn client_ip_of(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<std::net::IpAddr> {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    let client = state.trusted_proxies().client(peer, headers);
+    Some(crate::net::limit_key(client))
+}
+
+/// The client address of a request, for a handler (see `client_ip`).
+struct ClientAddr(Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_ip_of(
+            state,
+            &parts.extensions,
+            &parts.headers,
+        )))
+    }
+}
+
+impl ClientAddr {
+    /// Creating costs the address a token (`limits::Creations`), unless the server has a
+    /// create token (then only its holders create, unlimited).
+    fn may_create(&self, state: &AppState) -> Result<(), ApiError> {
+        match self.0 {
+            Some(ip)
+                if state.create_token().is_none()
+                    && !state.creations().take(ip, std::time::Instant::now()) =>
+            {
+                Err(ApiError::TooManyCreated)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What lets a request from an address out of wrong-code tries through anyway.
+enum Exemption {
+    /// Nothing: `429`.
+    None,
+    /// A valid facilitator or projector token of the named session.
+    Staff,
+    /// A participant's `<id>:<secret>` for their personal plan: let through, and answered `429`
+    /// unless the plan is found (only the right secret finds it).
+    Participant,
+    /// A WebSocket: its credentials come in its first message (`ws::upgrade`'s `guarded`).
+    Socket,
+}
+
+fn exemption(state: &AppState, request: &axum::extract::Request) -> Exemption {
+    let path = request.uri().path();
+    if path.ends_with("/ws") {
+        return Exemption::Socket;
+    }
+    let credential = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let handle = path
+        .split('/')
+        .nth(3)
+        .and_then(|code| JoinCode::parse(code).ok())
+        .and_then(|code| state.registry().get(&code));
+    let (Some(credential), Some(handle)) = (credential, handle) else {
+        return Exemption::None;
+    };
+    let facilitator = Token::parse(credential).is_ok_and(|token| handle.is_facilitator(&token));
+    let projector = handle
+        .projector_url()
+        .rsplit_once('#')
+        .is_some_and(|(_, token)| {
+            crate::domain::ids::same_secret(token.as_bytes(), credential.as_bytes())
+        });
+    if facilitator || projector {
+        Exemption::Staff
+    } else if credential.contains(':') && path.ends_with("/personal-plan") {
+        Exemption::Participant
+    } else {
+        Exemption::None
+    }
 }
 
 /// Lookups of a code from an address that tried too many wrong ones get `429`, whether the code
 /// exists or not; every `404` (and every WebSocket to an unknown session) costs that address a
-/// try. See `limits`.
+/// try. Requests that prove they belong are not limited: staff tokens, a participant's secret,
+/// and sockets that open as staff or resume (`Exemption`). See `limits`.
 async fn limit_guesses(
     State(state): State<AppState>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let ip = client_ip(&request);
+    let ip = client_ip(&state, &request);
     let counted = names_a_code(request.uri().path());
     let now = std::time::Instant::now();
+    let mut must_succeed = false;
     if counted
         && let Some(ip) = ip
         && !state.guesses().allowed(ip, now)
     {
-        return ApiError::TooMany.into_response();
+        match exemption(&state, &request) {
+            Exemption::None => return ApiError::TooMany.into_response(),
+            Exemption::Staff => {}
+            Exemption::Participant => must_succeed = true,
+            Exemption::Socket => {
+                request.extensions_mut().insert(ws::Guarded);
+            }
+        }
     }
     let unknown_socket = counted && request.uri().path().ends_with("/ws") && {
         let code = request.uri().path().split('/').nth(3).unwrap_or_default();
@@ -244,14 +361,67 @@ async fn limit_guesses(
     {
         state.guesses().missed(ip, now);
     }
+    if must_succeed && !response.status().is_success() {
+        return ApiError::TooMany.into_response();
+    }
     response
 }
 
-/// Browsers send `Origin` with every WebSocket handshake. A page of another site must not
-/// open a socket to a session (it would act with the visitor's stored identity): only the
-/// server's own origin — as the browser reached it (`Host`) or as `--public-url` names it — may.
-/// Clients that are not browsers send no `Origin` and are let through; they hold no one else's
-/// credentials.
+/// The address the server listens on, for telling its own `Host` headers (see `origin`); put
+/// into every request by `run`.
+#[derive(Debug, Clone, Copy)]
+pub struct Listening(pub std::net::SocketAddr);
+
+/// Requests a page of another site could make with a visitor's browser, and requests for a
+/// name that is not ours (DNS rebinding), are refused before any handler sees them:
+/// - a `Host` that is not the server's own: `421` (`/healthz` excepted);
+/// - a `POST` or `DELETE` whose `Origin` is not the server's own: `403`;
+/// - a `POST`, or a `DELETE` with a body, not declared `Content-Type: application/json`: `415`
+///   (an HTML form can send no such request, and a script of another site cannot without a
+///   preflight the server never grants). A `DELETE` without a body needs no type: it carries
+///   the facilitator token in `Authorization`, which no other site's page can attach either.
+async fn guard_requests(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let listening = request.extensions().get::<Listening>().map(|l| l.0);
+    if let (Some(host), Some(listening)) = (host, listening)
+        && request.uri().path() != "/healthz"
+        && !crate::origin::own_host(state.public_url(), listening, host)
+    {
+        return ApiError::ForeignHost.into_response();
+    }
+    let method = request.method();
+    if method == axum::http::Method::POST || method == axum::http::Method::DELETE {
+        if !origin_allowed(&state, headers) {
+            return ApiError::ForeignOrigin.into_response();
+        }
+        let has_body = method == axum::http::Method::POST
+            || headers.contains_key(header::TRANSFER_ENCODING)
+            || headers
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|length| length.as_bytes() != b"0");
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+        if has_body && !json {
+            return ApiError::NotJson.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Browsers send `Origin` with every WebSocket handshake and every `POST` and `DELETE`. A page
+/// of another site must not open a socket to a session (it would act with the visitor's stored
+/// identity) nor create or delete sessions: only the server's own origin may — as
+/// `--public-url` names it or, without it, as the browser reached the server (`Host`); see
+/// `origin`. Clients that are not browsers send no `Origin` and are let through; they hold no
+/// one else's credentials.
 fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
@@ -259,19 +429,8 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    let own = host_of(headers).ok().is_some_and(|host| {
-        origin == format!("http://{host}") || origin == format!("https://{host}")
-    });
-    let public = state.public_url().is_some_and(|url| {
-        // The origin is the scheme and authority of the public URL, without any path.
-        let authority_end = url
-            .find("://")
-            .map(|i| i + 3)
-            .and_then(|start| url[start..].find('/').map(|end| start + end))
-            .unwrap_or(url.len());
-        origin == &url[..authority_end]
-    });
-    own || public
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    crate::origin::own_origin(state.public_url(), host, origin)
 }
 
 /// The credential of `Authorization: Bearer <credential>` (trimmed), read once per request;
@@ -483,10 +642,12 @@ async fn print_programme(
 async fn create_session(
     State(state): State<AppState>,
     bearer: Bearer,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<SessionCreated>), ApiError> {
     bearer.may_create(&state)?;
+    client.may_create(&state)?;
     let request: CreateSession = parse_body(&body)?;
     if state.library().get_series(&request.programme).is_some() {
         return Err(ApiError::BadRequest(format!(
@@ -508,10 +669,12 @@ async fn create_session(
 async fn create_series(
     State(state): State<AppState>,
     bearer: Bearer,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<protocol::SeriesCreated>), ApiError> {
     bearer.may_create(&state)?;
+    client.may_create(&state)?;
     let request: protocol::CreateSeries = parse_body(&body)?;
     let series = state
         .library()
@@ -844,6 +1007,7 @@ async fn socket(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
+    guarded: Option<axum::Extension<ws::Guarded>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !origin_allowed(&state, &headers) {
@@ -855,5 +1019,5 @@ async fn socket(
     if let Some(handle) = &handle {
         state.registry().carry_into(handle);
     }
-    ws::upgrade(upgrade, handle)
+    ws::upgrade(upgrade, handle, guarded.is_some())
 }

@@ -24,6 +24,8 @@
 //! - [`web`] — the embedded pages from `web/`.
 //! - [`qr`] — QR codes as SVG.
 //! - [`limits`] — token buckets against guessed codes and message floods.
+//! - [`net`] — the client address behind trusted reverse proxies.
+//! - [`origin`] — which `Origin` and `Host` headers are the server's own.
 //! - [`config`] — command-line flags.
 //!
 //! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
@@ -43,6 +45,8 @@ pub mod ics;
 pub mod kinds;
 pub mod limits;
 pub mod links;
+pub mod net;
+pub mod origin;
 pub mod outcome;
 pub mod print;
 pub mod protocol;
@@ -79,26 +83,20 @@ pub fn open(config: &Config) -> anyhow::Result<AppState> {
     Ok(AppState::new(store, sessions, library, config))
 }
 
-/// Serves `state` on an already bound `listener` until `shutdown` completes.
+/// Serves `state` on an already bound `listener` until `shutdown` completes (see `net::serve`
+/// for the timeouts and connection caps).
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-    // Small messages must not wait for Nagle's algorithm (an ack followed by a step change
-    // would otherwise sit until the peer's delayed ACK).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
+    let listening = http::Listening(listener.local_addr().context("the server stopped")?);
+    let mut serving = state.serving().clone();
+    serving.caps.total = net::fit_open_files(serving.caps.total);
     tokio::spawn(sweep_expired(state.clone()));
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the server stopped")
+    let app = app(state).layer(axum::Extension(listening));
+    net::serve(listener, app, serving, shutdown).await;
+    Ok(())
 }
 
 /// How often sessions past their retention period are looked for.

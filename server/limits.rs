@@ -1,9 +1,11 @@
 //! Rate limits: token buckets that refill with time.
 //!
-//! Two limits protect the server and the sessions' codes. Per client address, looking up a join
-//! code that does not exist costs a token (`Guesses`); with none left, every lookup from that
-//! address is answered `429` until tokens come back — whether the code exists or not, so the
-//! limit cannot be used to test codes. Finding a session costs nothing: a town hall behind one
+//! Three limits protect the server and the sessions' codes. Per client address (see `net`),
+//! looking up a join code that does not exist costs a token (`Guesses`); with none left, every
+//! lookup from that address is answered `429` until tokens come back — whether the code exists
+//! or not, so the limit cannot be used to test codes (staff and returning participants are let
+//! through; see `http::limit_guesses`). Per client address, creating a session or series costs
+//! a token (`Creations`; not with the create token). Finding a session costs nothing: a town hall behind one
 //! NAT address joins freely. Per connection, every message after the opening costs a token
 //! (`MessageBudget`); with none left the message is answered with a `rate_limited` error and not
 //! applied (the client keeps it in its outbox and sends it again later).
@@ -91,6 +93,46 @@ impl Guesses {
     }
 }
 
+/// Sessions (or series) created per client address: `--creations-per-hour` at once, then as
+/// many an hour.
+#[derive(Debug)]
+pub struct Creations {
+    rate: Rate,
+    buckets: DashMap<IpAddr, Bucket>,
+}
+
+impl Creations {
+    /// `per_hour` at once, then `per_hour` an hour.
+    pub fn per_hour(per_hour: u32) -> Self {
+        Creations {
+            rate: Rate {
+                capacity: f64::from(per_hour),
+                per_second: f64::from(per_hour) / 3600.0,
+            },
+            buckets: DashMap::new(),
+        }
+    }
+
+    /// Takes a token for one creation from `ip`; false when there is none.
+    pub fn take(&self, ip: IpAddr, now: Instant) -> bool {
+        let rate = self.rate;
+        if self.buckets.len() > FORGET_ABOVE {
+            self.buckets.retain(|_, bucket| {
+                rate.refill(bucket, now);
+                bucket.tokens < rate.capacity
+            });
+        }
+        let mut bucket = self.buckets.entry(ip).or_insert_with(|| rate.full(now));
+        rate.refill(&mut bucket, now);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// One connection's message allowance.
 #[derive(Debug)]
 pub struct MessageBudget {
@@ -147,6 +189,21 @@ mod tests {
             "one more a second"
         );
         assert!(guesses.allowed(ip, t0 + Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn creations_run_out_per_address_and_come_back_with_time() {
+        let creations = Creations::per_hour(30);
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        let t0 = Instant::now();
+        assert_eq!((0..100).take_while(|_| creations.take(ip, t0)).count(), 30);
+        assert!(creations.take(other, t0), "another address is not affected");
+        assert!(!creations.take(ip, t0 + Duration::from_secs(60)));
+        assert!(
+            creations.take(ip, t0 + Duration::from_secs(120)),
+            "one every two minutes"
+        );
     }
 
     #[test]

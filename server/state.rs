@@ -21,6 +21,9 @@ struct Inner {
     public_url: Option<String>,
     create_token: Option<String>,
     guesses: Guesses,
+    trusted_proxies: crate::net::TrustedProxies,
+    serving: crate::net::Serving,
+    creations: crate::limits::Creations,
 }
 
 impl AppState {
@@ -34,6 +37,16 @@ impl AppState {
                 public_url: config.public_url.clone(),
                 create_token: config.create_token.clone(),
                 guesses: Guesses::default(),
+                trusted_proxies: crate::net::TrustedProxies::new(config.trusted_proxy.clone()),
+                serving: crate::net::Serving {
+                    caps: crate::net::Caps {
+                        total: config.max_connections as usize,
+                        per_address: config.max_connections_per_address as usize,
+                    },
+                    header_timeout: std::time::Duration::from_secs(config.header_timeout),
+                    trusted: crate::net::TrustedProxies::new(config.trusted_proxy.clone()),
+                },
+                creations: crate::limits::Creations::per_hour(config.creations_per_hour),
             }),
         }
     }
@@ -61,5 +74,20 @@ impl AppState {
     /// Wrong join codes by client address.
     pub fn guesses(&self) -> &Guesses {
         &self.inner.guesses
+    }
+
+    /// `--trusted-proxy`: whose forwarding headers name the client.
+    pub fn trusted_proxies(&self) -> &crate::net::TrustedProxies {
+        &self.inner.trusted_proxies
+    }
+
+    /// How connections are served: timeouts and caps.
+    pub fn serving(&self) -> &crate::net::Serving {
+        &self.inner.serving
+    }
+
+    /// Sessions created by client address.
+    pub fn creations(&self) -> &crate::limits::Creations {
+        &self.inner.creations
     }
 }

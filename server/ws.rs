@@ -35,21 +35,35 @@ const READ_BUFFER: usize = 2 * 1024;
 /// The close reason of an unknown (or unreadable) token, participant id or secret.
 const UNKNOWN: &str = "unknown token or participant";
 
-/// Accepts the upgrade; `handle` is `None` for an unknown session (closed with 4404).
-pub fn upgrade(upgrade: WebSocketUpgrade, handle: Option<SessionHandle>) -> Response {
+/// The reason of a 4429 close.
+const TOO_MANY: &str = "too many attempts; try again later";
+
+/// Marks a handshake from an address out of wrong-code tries (`http`'s `limit_guesses`).
+#[derive(Debug, Clone, Copy)]
+pub struct Guarded;
+
+/// Accepts the upgrade; `handle` is `None` for an unknown session (closed with 4404). A
+/// `guarded` socket (its address is out of wrong-code tries) opens only as staff or as a
+/// resuming participant with valid credentials; anything else — a join, a wrong credential, an
+/// unknown session, a bad first message — is closed with 4429 alike, so it tells nothing.
+pub fn upgrade(
+    upgrade: WebSocketUpgrade,
+    handle: Option<SessionHandle>,
+    guarded: bool,
+) -> Response {
     upgrade
         .read_buffer_size(READ_BUFFER)
         .max_message_size(TRANSPORT_LIMIT)
         .max_frame_size(TRANSPORT_LIMIT)
-        .on_upgrade(move |socket| serve(socket, handle))
+        .on_upgrade(move |socket| serve(socket, handle, guarded))
 }
 
-async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
+async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) {
     let (mut sink, mut stream) = socket.split();
-    let Some(handle) = handle else {
+    if handle.is_none() && !guarded {
         close(&mut sink, protocol::CLOSE_NOT_FOUND, "unknown session").await;
         return;
-    };
+    }
     let first = match tokio::time::timeout(OPEN_TIMEOUT, next_text(&mut stream)).await {
         Ok(Ok(text)) => text,
         Ok(Err(Some(code))) => return close(&mut sink, code, "message too big").await,
@@ -58,6 +72,7 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
     };
     let opening = match parse_client(&first).and_then(|m| m.into_opening()) {
         Ok(opening) => opening,
+        Err(_) if guarded => return close(&mut sink, protocol::CLOSE_TOO_MANY, TOO_MANY).await,
         Err(e) if e.code == protocol::client::UNAUTHORIZED => {
             return close(&mut sink, protocol::CLOSE_UNAUTHORIZED, UNKNOWN).await;
         }
@@ -70,6 +85,10 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
             )
             .await;
         }
+    };
+    let handle = match handle {
+        Some(handle) if !(guarded && matches!(opening, protocol::Opening::Join { .. })) => handle,
+        _ => return close(&mut sink, protocol::CLOSE_TOO_MANY, TOO_MANY).await,
     };
     // Participants' messages are limited; staff hold the session's tokens and are not.
     let limited = !matches!(opening, protocol::Opening::Staff { .. });
@@ -87,6 +106,9 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>) {
         .await
     {
         Ok(conn) => conn,
+        Err(OpenError::Unauthorized) if guarded => {
+            return close(&mut sink, protocol::CLOSE_TOO_MANY, TOO_MANY).await;
+        }
         Err(OpenError::Unauthorized) => {
             return close(&mut sink, protocol::CLOSE_UNAUTHORIZED, UNKNOWN).await;
         }

@@ -29,6 +29,9 @@ pub const CLOSE_NOT_FOUND: u16 = 4404;
 pub const CLOSE_TOO_SLOW: u16 = 4408;
 /// Close code: the first message was not `hello`, `join` or `resume`, or did not come in time.
 pub const CLOSE_PROTOCOL: u16 = 4400;
+/// Close code: the client's address tried too many wrong join codes, and the socket did not
+/// open as staff or as a resuming participant; reconnect later.
+pub const CLOSE_TOO_MANY: u16 = 4429;
 /// Close code: the server is shutting down; reconnect later.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code: a message was larger than [`MAX_MESSAGE_BYTES`].

@@ -99,6 +99,7 @@ async fn bad_create_requests_get_a_message() {
     let garbage = server
         .http
         .post(server.url("/api/sessions"))
+        .header("content-type", "application/json")
         .body("{{{")
         .send()
         .await

@@ -266,6 +266,35 @@ impl Client {
         }
     }
 
+    /// Opens a WebSocket to `code` from the local address `source` (any 127.0.0.0/8 address is
+    /// this machine's), with the extra request headers `headers` (e.g. `X-Forwarded-For`).
+    pub async fn connect_from(
+        addr: &str,
+        code: &str,
+        source: std::net::IpAddr,
+        headers: &[(&'static str, &str)],
+    ) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{addr}/api/sessions/{code}/ws")
+            .into_client_request()
+            .unwrap();
+        for (name, value) in headers {
+            request.headers_mut().append(*name, value.parse().unwrap());
+        }
+        let tcp = connect_tcp_from(addr, source).await;
+        let (ws, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp))
+            .await
+            .unwrap();
+        Client {
+            ws,
+            frames: Vec::new(),
+            raw: Vec::new(),
+            closed: None,
+            next_op: 0,
+            label: format!("from {source}"),
+        }
+    }
+
     /// Opens as facilitator or projector and waits for the snapshot.
     pub async fn staff(addr: &str, code: &str, token: &str) -> Self {
         let mut client = Self::connect(addr, code, "staff").await;
@@ -449,6 +478,22 @@ impl Client {
             .max()
             .unwrap_or(0)
     }
+}
+
+/// A TCP connection to `addr` from the local address `source` (e.g. 127.0.0.2: on Linux every
+/// 127.0.0.0/8 address is loopback), so that tests can be several clients.
+pub async fn connect_tcp_from(addr: &str, source: std::net::IpAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(std::net::SocketAddr::new(source, 0)).unwrap();
+    socket.connect(addr.parse().unwrap()).await.unwrap()
+}
+
+/// An HTTP client whose connections come from the local address `source`.
+pub fn http_from(source: std::net::IpAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(source)
+        .build()
+        .unwrap()
 }
 
 /// A temp dir path helper for process tests.

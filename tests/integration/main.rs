@@ -11,6 +11,7 @@ mod edges;
 mod faults;
 mod full_session;
 mod live;
+mod network;
 mod outbox;
 mod phone;
 mod programmes;
