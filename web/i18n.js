@@ -329,7 +329,6 @@ export const strings = {
     map_x_axis: 'Dræner energi (−2) … giver energi (+2)',
     map_y_axis: 'Indflydelse (1–5)',
     map_chart_label: 'Aktørkort: aktørerne placeret efter indflydelse og energi. Cirklens størrelse viser, hvor mange der nævnte aktøren.',
-    map_too_few: 'Nævnt af for få: {list}',
     map_table_caption: 'Aktørkortet som tabel',
     map_col_actor: 'Aktør',
     map_col_named: 'Nævnt af',
@@ -522,6 +521,11 @@ export const strings = {
     shared_other_prompt: 'Andre svar',
     plan_rows_region: 'Handleplanens rækker',
     personal_plans_region: 'Delte planer',
+    // Issue 13, the room: actors named by too few, the door, removing a participant, the count
+    map_few_count: '{n} aktører nævnt af for få',
+    map_few_count_one: '{n} aktør nævnt af for få',
+    map_few_console: 'Nævnt af for få – vises ikke for rummet: {list}',
+    map_not_shown: 'Vises ikke for rummet',
   },
 
   en: {
@@ -850,7 +854,6 @@ export const strings = {
     map_x_axis: 'Drains energy (−2) … gives energy (+2)',
     map_y_axis: 'Influence (1–5)',
     map_chart_label: 'Stakeholder map: the actors placed by influence and energy. The size of a circle shows how many named the actor.',
-    map_too_few: 'Named by too few: {list}',
     map_table_caption: 'The stakeholder map as a table',
     map_col_actor: 'Actor',
     map_col_named: 'Named by',
@@ -1043,5 +1046,10 @@ export const strings = {
     shared_other_prompt: 'Other answers',
     plan_rows_region: 'The action plan rows',
     personal_plans_region: 'Shared plans',
+    // Issue 13, the room: actors named by too few, the door, removing a participant, the count
+    map_few_count: '{n} stakeholders named by too few',
+    map_few_count_one: '{n} stakeholder named by too few',
+    map_few_console: 'Named by too few – not shown to the room: {list}',
+    map_not_shown: 'Not shown to the room',
   },
 };

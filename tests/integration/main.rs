@@ -12,6 +12,7 @@ mod live;
 mod outbox;
 mod phone;
 mod programmes;
+mod puppets;
 mod room;
 mod security;
 mod series;
