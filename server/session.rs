@@ -55,6 +55,19 @@ pub struct Outlet {
     pub close: oneshot::Sender<u16>,
 }
 
+/// A participant's message allowance, shared by every connection they open (issue 13): ten
+/// connections get what one gets.
+pub type SharedBudget = std::sync::Arc<std::sync::Mutex<crate::limits::MessageBudget>>;
+
+/// A connection let in: its id and, for a participant, the allowance it shares.
+#[derive(Debug)]
+pub struct Opened {
+    /// The connection's id.
+    pub conn: ConnId,
+    /// The participant's shared message allowance; `None` for staff, who are not limited.
+    pub budget: Option<SharedBudget>,
+}
+
 /// Why a connection was not let in.
 #[derive(Debug)]
 pub enum OpenError {
@@ -70,7 +83,7 @@ enum ToActor {
     Open {
         opening: Opening,
         outlet: Outlet,
-        reply: oneshot::Sender<Result<ConnId, OpenError>>,
+        reply: oneshot::Sender<Result<Opened, OpenError>>,
     },
     Message {
         conn: ConnId,
@@ -158,6 +171,7 @@ impl SessionHandle {
             conns: HashMap::new(),
             next_conn: 0,
             connected: HashMap::new(),
+            budgets: HashMap::new(),
             last_active: last_active.clone(),
         };
         tokio::spawn(actor.run());
@@ -240,8 +254,9 @@ impl SessionHandle {
         self.facilitator_token.matches(token)
     }
 
-    /// Lets a connection in; returns its id, after which its `outlet` receives messages.
-    pub async fn open(&self, opening: Opening, outlet: Outlet) -> Result<ConnId, OpenError> {
+    /// Lets a connection in; returns its id (and a participant's shared allowance), after
+    /// which its `outlet` receives messages.
+    pub async fn open(&self, opening: Opening, outlet: Outlet) -> Result<Opened, OpenError> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(ToActor::Open {
@@ -346,6 +361,8 @@ struct SessionActor {
     next_conn: ConnId,
     /// Open connections per participant; its length is the "connected" count.
     connected: HashMap<ParticipantId, usize>,
+    /// Each participant's message allowance, shared by all their connections.
+    budgets: HashMap<ParticipantId, SharedBudget>,
     last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
     join_url: String,
     projector_url: String,
@@ -527,7 +544,7 @@ impl SessionActor {
         outlet: Outlet,
         events: &mut Vec<Event>,
         owed: &mut Owed,
-    ) -> Result<ConnId, OpenError> {
+    ) -> Result<Opened, OpenError> {
         let mut preview = false;
         let role = match opening {
             Opening::Staff {
@@ -573,9 +590,20 @@ impl SessionActor {
         };
         let id = self.next_conn;
         self.next_conn += 1;
+        let mut budget = None;
         if let Role::Participant(p) = role {
             *self.connected.entry(p).or_default() += 1;
             owed.progress = true;
+            budget = Some(
+                self.budgets
+                    .entry(p)
+                    .or_insert_with(|| {
+                        std::sync::Arc::new(std::sync::Mutex::new(
+                            crate::limits::MessageBudget::new(std::time::Instant::now()),
+                        ))
+                    })
+                    .clone(),
+            );
         }
         self.conns.insert(
             id,
@@ -587,7 +615,7 @@ impl SessionActor {
             },
         );
         owed.snapshots.push(id);
-        Ok(id)
+        Ok(Opened { conn: id, budget })
     }
 
     fn command(

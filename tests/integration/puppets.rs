@@ -135,3 +135,84 @@ async fn an_actor_named_by_one_participant_is_counted_never_named_outside_the_co
         }
     }
 }
+
+/// The last progress a staff screen received.
+fn last_progress(client: &Client) -> Value {
+    client
+        .frames
+        .iter()
+        .rev()
+        .find_map(|m| match m["type"].as_str() {
+            Some("progress") => Some(m.clone()),
+            Some("snapshot") => Some(m["progress"].clone()),
+            _ => None,
+        })
+        .expect("a progress")
+}
+
+#[tokio::test]
+async fn a_participant_on_five_connections_counts_once_and_shares_one_message_budget() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let mut fac = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    fac.ok(json!({ "type": "goto", "index": 1 })).await;
+    let first = Client::join(&server.addr, &session.code, None).await;
+    let me = first.frames[0]["me"].clone();
+    let mut conns = vec![first];
+    for _ in 0..4 {
+        conns.push(Client::resume(&server.addr, &session.code, &me, 0).await);
+    }
+    let step = fac.frames[0]["session"]["steps"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    conns[0]
+        .ok(json!({ "type": "ready", "step": step, "ready": true }))
+        .await;
+    conns[3]
+        .ok(json!({ "type": "ready", "step": step, "ready": true }))
+        .await;
+    fac.until("the counts", |m| m["type"] == "progress" && m["ready"] == 1)
+        .await;
+    let progress = last_progress(&fac);
+    assert_eq!(progress["joined"], 1, "{progress}");
+    assert_eq!(
+        progress["connected"], 1,
+        "five connections, one person: {progress}"
+    );
+    assert_eq!(progress["ready"], 1, "{progress}");
+
+    // 80 messages on each connection: within one connection's burst (100), so only a budget
+    // shared by the person's connections refuses some of the 400.
+    let prompt = "balance-hvorfor";
+    for (c, conn) in conns.iter_mut().enumerate() {
+        for i in 0..80 {
+            let op = format!("c{c}-{i}");
+            conn.send(json!({ "type": "answer", "op": op, "step": "arbejde-privat", "prompt": prompt, "value": format!("svar {c} {i}") })).await;
+        }
+    }
+    let (mut acked, mut refused) = (0, 0);
+    for conn in &mut conns {
+        let mut replies = 0;
+        while replies < 80 {
+            let reply = conn.next().await.expect("the connection stays");
+            match (reply["type"].as_str(), reply["code"].as_str()) {
+                (Some("ack"), _) if reply["op"].as_str().is_some_and(|o| o.starts_with('c')) => {
+                    acked += 1;
+                    replies += 1;
+                }
+                (Some("error"), Some("rate_limited")) => {
+                    refused += 1;
+                    replies += 1;
+                }
+                (Some("error"), _) => panic!("{reply}"),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(acked + refused, 400);
+    assert!(
+        refused > 0,
+        "one person on five connections got {acked} of 400 messages through"
+    );
+}
