@@ -453,6 +453,10 @@ async fn create_session(
     }
     let programme = customised(&state, &request.programme, request.customise.as_ref())?;
     let settings = settings(&state, &headers, request.lang, request.min_group)?;
+    // Issue 13: group results need min_group >= 3 (checked at creation only).
+    programme
+        .check_min_group(settings.min_group)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let created = state
         .registry()
         .create(programme, &settings)
@@ -487,6 +491,12 @@ async fn create_series(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Issue 13: group results need min_group >= 3 (checked at creation only).
+    for programme in &programmes {
+        programme
+            .check_min_group(settings.min_group)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    }
     let meetings = state
         .registry()
         .create_series(&series, programmes, &settings)

@@ -526,6 +526,7 @@ export const strings = {
     map_few_count_one: '{n} aktør nævnt af for få',
     map_few_console: 'Nævnt af for få – vises ikke for rummet: {list}',
     map_not_shown: 'Vises ikke for rummet',
+    min_group_too_small: 'Gruppens resultater skal bygge på mindst {n} svar, så ingen kan genkendes. Skriv {n} eller mere.',
   },
 
   en: {
@@ -1051,5 +1052,6 @@ export const strings = {
     map_few_count_one: '{n} stakeholder named by too few',
     map_few_console: 'Named by too few – not shown to the room: {list}',
     map_not_shown: 'Not shown to the room',
+    min_group_too_small: 'Group results must be based on at least {n} answers so no one can be recognised. Enter {n} or more.',
   },
 };

@@ -26,6 +26,10 @@ pub struct ProgrammeSummary {
     /// For a series: the programme ids of its meetings, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Vec<String>>,
+    /// The smallest `min_group` a session of it may be created with: 3 with group results,
+    /// 1 for a programme for one person (issue 13).
+    #[serde(default)]
+    pub min_group_floor: u32,
 }
 
 /// A step in a [`ProgrammeSummary`] or a session's step list.
@@ -59,6 +63,11 @@ impl ProgrammeSummary {
             audience: programme.audience.clone(),
             minutes: programme.minutes,
             series: None,
+            min_group_floor: if programme.has_group_results() {
+                crate::content::MIN_GROUP_FLOOR
+            } else {
+                1
+            },
         }
     }
 
@@ -71,6 +80,8 @@ impl ProgrammeSummary {
             audience: series.audience.clone(),
             minutes: None,
             series: Some(series.meetings.clone()),
+            // A series is for a group; each meeting is checked when it is created.
+            min_group_floor: crate::content::MIN_GROUP_FLOOR,
         }
     }
 }

@@ -216,3 +216,56 @@ async fn a_participant_on_five_connections_counts_once_and_shares_one_message_bu
         "one person on five connections got {acked} of 400 messages through"
     );
 }
+
+#[tokio::test]
+async fn group_results_need_min_group_three_at_creation_a_programme_for_one_may_go_lower() {
+    let server = TestServer::start().await;
+    let post = |path: &'static str, body: Value| {
+        let request = server.http.post(server.url(path)).json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    for min_group in [1, 2] {
+        for programme in ["del1", "del3", "ledergruppen"] {
+            let (status, body) = post(
+                "/api/sessions",
+                json!({ "programme": programme, "min_group": min_group }),
+            )
+            .await;
+            assert_eq!(status, 400, "{programme} with {min_group}: {body}");
+            let error = body["error"].as_str().unwrap();
+            assert!(error.contains("at least 3"), "{error}");
+        }
+        let (status, body) = post(
+            "/api/series",
+            json!({ "series": "tre-trins-raket", "min_group": min_group }),
+        )
+        .await;
+        assert_eq!(status, 400, "a series with {min_group}: {body}");
+        // The 1:1 shares by the leader's own choice: no group result to protect.
+        let (status, body) = post(
+            "/api/sessions",
+            json!({ "programme": "enkelte-leder", "min_group": min_group }),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, _) = post(
+        "/api/sessions",
+        json!({ "programme": "del1", "min_group": 3 }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    // The start page learns each programme's floor.
+    let programmes = server.programmes().await;
+    let floor = |id: &str| {
+        programmes.iter().find(|p| p["id"] == id).unwrap()["min_group_floor"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(floor("del1"), 3);
+    assert_eq!(floor("enkelte-leder"), 1);
+}
