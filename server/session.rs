@@ -345,6 +345,8 @@ struct Owed {
     /// Someone deleted their answers: this turn is stored as a snapshot and the events before
     /// it are erased from the files.
     erase: bool,
+    /// Participants the facilitator removed: their connections are told and closed.
+    removed: Vec<ParticipantId>,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
 }
 
@@ -500,7 +502,20 @@ impl SessionActor {
                         kind: step.kind.as_str().to_owned(),
                     },
                     participants: ParticipantCounts {
-                        joined: self.session.participants().len(),
+                        joined: self.session.joined(),
+                        everyone: self
+                            .session
+                            .participants()
+                            .iter()
+                            .filter(|p| !p.removed)
+                            .map(|p| protocol::ListedParticipant {
+                                id: p.id.to_string(),
+                                number: p.id.index() + 1,
+                                name: p.name.as_ref().map(|n| n.as_str().to_owned()),
+                                connected: self.connected.contains_key(&p.id),
+                            })
+                            .collect(),
+                        closed: self.session.is_closed(),
                         connected: self.connected.len(),
                         named: self
                             .session
@@ -657,7 +672,13 @@ impl SessionActor {
                     owed.progress = true;
                     owed.activity_staff |= *step == self.session.step().id;
                 }
-                Event::ReadyChanged { .. } | Event::Joined { .. } => owed.progress = true,
+                Event::ReadyChanged { .. } | Event::Joined { .. } | Event::DoorSet { .. } => {
+                    owed.progress = true
+                }
+                Event::Removed { participant, .. } => {
+                    owed.progress = true;
+                    owed.removed.push(*participant);
+                }
                 Event::Forgot { .. } => {
                     owed.progress = true;
                     owed.activity = true;
@@ -737,6 +758,7 @@ impl SessionActor {
             };
             self.send(conn, Utf8Bytes::from(json), &mut slow);
         }
+        self.close_removed(&owed.removed, seq);
         if owed.step {
             let session = &self.session;
             self.broadcast_by_audience(
@@ -777,6 +799,36 @@ impl SessionActor {
         self.staff_owed.progress |= owed.progress;
         self.send_staff_updates(&mut slow);
         self.drop_slow(slow);
+    }
+
+    /// Tells the connections of participants the facilitator removed, and closes them with
+    /// 4401: their secret no longer resumes (issue 13).
+    fn close_removed(&mut self, removed: &[ParticipantId], seq: u64) {
+        if removed.is_empty() {
+            return;
+        }
+        let text = Utf8Bytes::from(ServerMsg::Removed { seq }.to_json());
+        let theirs: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(c.role, Some(Role::Participant(p)) if removed.contains(&p)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in theirs {
+            if let Some(mut conn) = self.forget(id) {
+                let told = conn.messages.try_send(Outgoing::Text(text.clone())).is_ok()
+                    && conn
+                        .messages
+                        .try_send(Outgoing::Close(protocol::CLOSE_UNAUTHORIZED))
+                        .is_ok();
+                if !told && let Some(close) = conn.close.take() {
+                    let _ = close.send(protocol::CLOSE_UNAUTHORIZED);
+                }
+            }
+        }
+        for p in removed {
+            self.budgets.remove(p);
+        }
     }
 
     /// When held-back staff updates are due, if any are waiting.

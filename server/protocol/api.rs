@@ -238,6 +238,26 @@ pub struct ParticipantCounts {
     /// Those who gave a name, in the order they joined (nobody without a name is listed).
     #[serde(default)]
     pub named: Vec<NamedParticipant>,
+    /// Everyone in, named or not, by number in joining order (removed ones left out): the
+    /// console's list to remove someone who does not belong (issue 13).
+    #[serde(default)]
+    pub everyone: Vec<ListedParticipant>,
+    /// The facilitator closed the meeting to new participants.
+    #[serde(default)]
+    pub closed: bool,
+}
+
+/// A participant in the console's list.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct ListedParticipant {
+    /// Their id (`p<n>`), for the `remove` command.
+    pub id: String,
+    /// Their number in joining order, from 1.
+    pub number: usize,
+    /// The name they gave, if any.
+    pub name: Option<String>,
+    /// They have an open connection.
+    pub connected: bool,
 }
 
 /// A participant who gave a name: whether they are here and done with the current step.

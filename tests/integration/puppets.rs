@@ -269,3 +269,208 @@ async fn group_results_need_min_group_three_at_creation_a_programme_for_one_may_
     assert_eq!(floor("del1"), 3);
     assert_eq!(floor("enkelte-leder"), 1);
 }
+
+/// Whether `needle` is in any file of the server's data directory.
+fn in_files(server: &TestServer, needle: &str) -> Option<String> {
+    for entry in std::fs::read_dir(server.data.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            return Some(path.display().to_string());
+        }
+    }
+    None
+}
+
+/// A join that the server refuses: its error reply and the close code.
+async fn refused_join(server: &TestServer, code: &str) -> (Value, u16) {
+    let mut client = Client::connect(&server.addr, code, "puppet").await;
+    client.send(json!({ "type": "join", "name": null })).await;
+    let error = client.expect("error").await;
+    (error, client.closed().await)
+}
+
+fn balance(value: i64) -> Value {
+    json!({ "type": "answer", "step": "arbejde-privat", "prompt": "balance", "value": value })
+}
+
+/// The sock-puppet attack of issue 13: a victim answers 7; two anonymous joins answer 1; after
+/// the reveal the counts would show the victim's 7. Closing the door keeps the puppets out;
+/// removing them takes their answers out of every result, and the victim's answer alone is
+/// never shown.
+#[tokio::test]
+async fn the_door_and_removal_stop_two_sock_puppets_from_revealing_one_answer() {
+    let server = TestServer::start().await;
+    let session = create(&server, "del1", 3).await;
+    let mut fac = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut proj = Client::staff(&server.addr, &session.code, session.projector_token()).await;
+    fac.ok(json!({ "type": "goto", "index": 1 })).await;
+    let mut victim = Client::join(&server.addr, &session.code, Some("Offer")).await;
+    victim.ok(balance(7)).await;
+    let me = victim.frames[0]["me"].clone();
+
+    // 1. The door: closed, a join is refused with a clear typed error; the victim resumes.
+    fac.ok(json!({ "type": "door", "open": false })).await;
+    let closed = fac
+        .until("the console hears the door closed", |m| {
+            m["type"] == "progress" && m["closed"] == true
+        })
+        .await;
+    assert_eq!(closed["joined"], 1);
+    for _ in 0..2 {
+        let (error, code) = refused_join(&server, &session.code).await;
+        assert_eq!(error["code"], "closed", "{error}");
+        assert!(error["message"].as_str().unwrap().contains("closed"));
+        assert_eq!(code, 4400);
+    }
+    drop(victim);
+    let mut victim = Client::resume(&server.addr, &session.code, &me, 0).await;
+    victim.ok(balance(7)).await;
+    fac.ok(act("arbejde-privat", "reveal", json!({ "revealed": true })))
+        .await;
+    let shown = proj
+        .until("the revealed step", |m| {
+            m["type"] == "activity" && m["activity"]["revealed"] == true
+        })
+        .await;
+    assert!(
+        shown["activity"]["scales"][0]["counts"].is_null(),
+        "one answer is never shown: {shown}"
+    );
+    // The door survives a restart of the session (it is an event): checked by a fresh screen.
+    let info: Value = server
+        .http
+        .get(server.url(&format!("/api/sessions/{}", session.code)))
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["participants"]["closed"], true, "{info}");
+
+    // 2. Left open, two puppets get in and answer 1 (and write a text).
+    fac.ok(act(
+        "arbejde-privat",
+        "reveal",
+        json!({ "revealed": false }),
+    ))
+    .await;
+    fac.ok(json!({ "type": "door", "open": true })).await;
+    let mut puppets = Vec::new();
+    for i in 0..2 {
+        let mut puppet = Client::join(&server.addr, &session.code, None).await;
+        puppet.ok(balance(1)).await;
+        puppet.ok(json!({ "type": "answer", "step": "arbejde-privat", "prompt": "balance-hvorfor", "value": format!("PUPPET-{i}-QZ") })).await;
+        puppets.push(puppet);
+    }
+    let seen = proj
+        .until("three in the room", |m| {
+            m["type"] == "progress" && m["joined"] == 3
+        })
+        .await;
+    assert_eq!(seen["joined"], 3, "the projector shows how many are in");
+    // The console lists everyone by number; the facilitator removes the two they do not know.
+    let info: Value = server
+        .http
+        .get(server.url(&format!("/api/sessions/{}", session.code)))
+        .bearer_auth(&session.facilitator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let everyone = info["participants"]["everyone"].as_array().unwrap();
+    assert_eq!(everyone.len(), 3, "{info}");
+    assert_eq!(everyone[0]["name"], "Offer");
+    assert_eq!(everyone[1]["number"], 2);
+    let puppet_ids: Vec<Value> = everyone[1..].iter().map(|p| p["id"].clone()).collect();
+    let puppet_me: Vec<Value> = puppets.iter().map(|p| p.frames[0]["me"].clone()).collect();
+    for id in &puppet_ids {
+        fac.ok(json!({ "type": "remove", "participant": id })).await;
+    }
+    let again = fac
+        .refused(json!({ "type": "remove", "participant": puppet_ids[0] }))
+        .await;
+    assert_eq!(again["code"], "invalid", "removed once: {again}");
+    // Each puppet's phone is told and closed; its secret no longer resumes.
+    for mut puppet in puppets {
+        puppet.expect("removed").await;
+        assert_eq!(puppet.closed().await, 4401);
+    }
+    for me in &puppet_me {
+        let mut back = Client::connect(&server.addr, &session.code, "puppet").await;
+        back.send(json!({ "type": "resume", "participant": me["id"], "secret": me["secret"], "last_seq": 0 }))
+            .await;
+        assert_eq!(
+            back.closed().await,
+            4401,
+            "a removed secret does not resume"
+        );
+    }
+    fac.ok(act("arbejde-privat", "reveal", json!({ "revealed": true })))
+        .await;
+    let after = proj
+        .until("one in the room, revealed", |m| {
+            m["type"] == "activity" && m["activity"]["revealed"] == true
+        })
+        .await;
+    let scale = &after["activity"]["scales"][0];
+    assert!(
+        scale["counts"].is_null(),
+        "after the removal the victim's 7 is not shown: {after}"
+    );
+    let progress = fac
+        .until("counts without the puppets", |m| {
+            m["type"] == "progress" && m["joined"] == 1
+        })
+        .await;
+    assert_eq!(progress["answers"]["balance"], 1, "{progress}");
+    // Their answers left every result and the files.
+    for (name, text) in every_export(&server, &session).await {
+        assert!(!text.contains("PUPPET-"), "{name} keeps a removed answer");
+    }
+    for i in 0..2 {
+        let needle = format!("PUPPET-{i}-QZ");
+        assert_eq!(
+            in_files(&server, &needle),
+            None,
+            "{needle} left in the files"
+        );
+    }
+    victim.ok(balance(6)).await;
+}
+
+#[tokio::test]
+async fn a_closed_door_and_a_removal_survive_a_restart() {
+    let (_dir, data) = crate::common::data_dir();
+    let mut server = crate::common::ProcessServer::start(&data).await;
+    let created = crate::common::create(&reqwest::Client::new(), &server.url(""), "del1").await;
+    let mut fac = Client::staff(&server.addr, &created.code, &created.facilitator_token).await;
+    let puppet = Client::join(&server.addr, &created.code, None).await;
+    let me = puppet.frames[0]["me"].clone();
+    fac.ok(json!({ "type": "remove", "participant": me["id"] }))
+        .await;
+    fac.ok(json!({ "type": "door", "open": false })).await;
+    drop((fac, puppet));
+    server.kill();
+    let server = crate::common::ProcessServer::start(&data).await;
+    let fac = Client::staff(&server.addr, &created.code, &created.facilitator_token).await;
+    assert_eq!(
+        fac.frames[0]["progress"]["closed"], true,
+        "{}",
+        fac.frames[0]
+    );
+    assert_eq!(fac.frames[0]["progress"]["joined"], 0);
+    let mut join = Client::connect(&server.addr, &created.code, "new").await;
+    join.send(json!({ "type": "join" })).await;
+    assert_eq!(join.expect("error").await["code"], "closed");
+    let mut back = Client::connect(&server.addr, &created.code, "puppet").await;
+    back.send(
+        json!({ "type": "resume", "participant": me["id"], "secret": me["secret"], "last_seq": 0 }),
+    )
+    .await;
+    assert_eq!(back.closed().await, 4401);
+}
