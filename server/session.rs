@@ -513,6 +513,7 @@ impl SessionActor {
                                 number: p.id.index() + 1,
                                 name: p.name.as_ref().map(|n| n.as_str().to_owned()),
                                 connected: self.connected.contains_key(&p.id),
+                                ready: p.ready.contains(&step.id),
                             })
                             .collect(),
                         closed: self.session.is_closed(),

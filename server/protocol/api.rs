@@ -258,6 +258,8 @@ pub struct ListedParticipant {
     pub name: Option<String>,
     /// They have an open connection.
     pub connected: bool,
+    /// They marked the current step done.
+    pub ready: bool,
 }
 
 /// A participant who gave a name: whether they are here and done with the current step.
