@@ -404,15 +404,16 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
       ws.onmessage = (event) => resolve(JSON.parse(event.data));
     }), created.code);
     assert.equal(refused.code, 'closed', JSON.stringify(refused));
+    // With the door closed (its badge showing), the door and "Fjern" are still in the first viewport.
+    assert.equal(steps[0].kind, 'info');
+    await checkCockpit('10-door-closed', 'info');
+    await fac().page.setViewportSize(SIZES[0]);
 
     // "Fjern" asks first; "Fortryd" keeps them; "Ja, fjern" removes them.
     const third = fac().page.locator('#people li.person').nth(2);
     await third.locator('button.person-remove').click();
     await expectText(fac(), '#people li.person:nth-child(3) .person-confirm', /Fjern nr\. 3\? Svarene slettes\./);
-    await h.screenshot(fac(), '10-remove-asked');
-    assert.equal(steps[0].kind, 'info');
-    await checkCockpit('10-door-closed', 'info');
-    await fac().page.setViewportSize(SIZES[0]);
+    await h.screenshot(fac(), '11-remove-asked');
     await third.locator('button.person-remove-no').click();
     await expectVisible(fac(), '#people li.person:nth-child(3) button.person-remove');
     await third.locator('button.person-remove').click();
