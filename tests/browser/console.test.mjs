@@ -404,6 +404,12 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
       ws.onmessage = (event) => resolve(JSON.parse(event.data));
     }), created.code);
     assert.equal(refused.code, 'closed', JSON.stringify(refused));
+    // The join page says so in plain words.
+    await bots().page.goto(created.join_url);
+    await bots().page.locator('#join-button').click();
+    await expectText(bots(), '#join-error', 'Mødet er lukket for nye deltagere. Spørg facilitatoren, hvis du skal være med.');
+    await h.screenshot(bots(), '10-join-closed');
+    await bots().page.goto(`${server.base}/tilgaengelighed`);
     // With the door closed (its badge showing), the door and "Fjern" are still in the first viewport.
     assert.equal(steps[0].kind, 'info');
     await checkCockpit('10-door-closed', 'info');
