@@ -133,6 +133,7 @@ pub fn app(state: AppState) -> Router {
             "/api/sessions/{code}",
             get(session_info).delete(delete_session),
         )
+        .route("/api/sessions/{code}/participants", get(session_people))
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
         .route("/api/sessions/{code}/join", get(join_check))
         .route("/api/sessions/{code}/export", get(export_session))
@@ -613,6 +614,17 @@ async fn session_info(
 ) -> Result<axum::Json<protocol::SessionInfo>, ApiError> {
     handle
         .info()
+        .await
+        .map(axum::Json)
+        .ok_or(ApiError::NotFound)
+}
+
+/// Everyone in by number, and the door (issue 13): the console's list for "Fjern".
+async fn session_people(
+    Facilitated { handle, .. }: Facilitated,
+) -> Result<axum::Json<protocol::ParticipantList>, ApiError> {
+    handle
+        .people()
         .await
         .map(axum::Json)
         .ok_or(ApiError::NotFound)

@@ -95,6 +95,9 @@ enum ToActor {
     Info {
         reply: oneshot::Sender<SessionInfo>,
     },
+    People {
+        reply: oneshot::Sender<protocol::ParticipantList>,
+    },
     Outcome {
         reply: oneshot::Sender<crate::outcome::Outcome>,
     },
@@ -284,6 +287,13 @@ impl SessionHandle {
     pub async fn info(&self) -> Option<SessionInfo> {
         let (reply, answer) = oneshot::channel();
         self.tx.send(ToActor::Info { reply }).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Everyone in, by number, and whether the door is closed (issue 13); `None` when gone.
+    pub async fn people(&self) -> Option<protocol::ParticipantList> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(ToActor::People { reply }).await.ok()?;
         answer.await.ok()
     }
 
@@ -503,20 +513,7 @@ impl SessionActor {
                     },
                     participants: ParticipantCounts {
                         joined: self.session.joined(),
-                        everyone: self
-                            .session
-                            .participants()
-                            .iter()
-                            .filter(|p| !p.removed)
-                            .map(|p| protocol::ListedParticipant {
-                                id: p.id.to_string(),
-                                number: p.id.index() + 1,
-                                name: p.name.as_ref().map(|n| n.as_str().to_owned()),
-                                connected: self.connected.contains_key(&p.id),
-                                ready: p.ready.contains(&step.id),
-                            })
-                            .collect(),
-                        closed: self.session.is_closed(),
+
                         connected: self.connected.len(),
                         named: self
                             .session
@@ -531,6 +528,26 @@ impl SessionActor {
                             })
                             .collect(),
                     },
+                });
+            }
+            ToActor::People { reply } => {
+                let step = self.session.step();
+                let everyone = self
+                    .session
+                    .participants()
+                    .iter()
+                    .filter(|p| !p.removed)
+                    .map(|p| protocol::ListedParticipant {
+                        id: p.id.to_string(),
+                        number: p.id.index() + 1,
+                        name: p.name.as_ref().map(|n| n.as_str().to_owned()),
+                        connected: self.connected.contains_key(&p.id),
+                        ready: p.ready.contains(&step.id),
+                    })
+                    .collect();
+                let _ = reply.send(protocol::ParticipantList {
+                    everyone,
+                    closed: self.session.is_closed(),
                 });
             }
             ToActor::Carry { items } => match self.session.carry(items) {

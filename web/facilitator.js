@@ -626,11 +626,13 @@ function refreshPeople() {
 
 async function askPeople() {
   try {
-    const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}`, {
+    const ask = (path) => fetch(`/api/sessions/${encodeURIComponent(CODE)}${path}`, {
       headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' },
     });
-    if (response.ok) {
-      people = (await response.json()).participants;
+    // Who gave a name, and (issue 13) everyone in by number, for "Fjern".
+    const [info, list] = await Promise.all([ask(''), ask('/participants')]);
+    if (info.ok && list.ok) {
+      people = { ...(await info.json()).participants, everyone: (await list.json()).everyone };
       renderPeople();
     }
   } catch {

@@ -238,12 +238,15 @@ pub struct ParticipantCounts {
     /// Those who gave a name, in the order they joined (nobody without a name is listed).
     #[serde(default)]
     pub named: Vec<NamedParticipant>,
-    /// Everyone in, named or not, by number in joining order (removed ones left out): the
-    /// console's list to remove someone who does not belong (issue 13).
-    #[serde(default)]
+}
+
+/// The reply of `GET /api/sessions/{code}/participants` (issue 13): everyone in, for the
+/// console's "Fjern", and whether the door is closed.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct ParticipantList {
+    /// Everyone in, named or not, by number in joining order (removed ones left out).
     pub everyone: Vec<ListedParticipant>,
     /// The facilitator closed the meeting to new participants.
-    #[serde(default)]
     pub closed: bool,
 }
 

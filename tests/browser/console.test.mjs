@@ -395,8 +395,9 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
     await fac().page.locator('#door-toggle').click();
     await expectText(fac(), '#door-state', 'Lukket: nye kan ikke komme ind');
     await expectText(fac(), '#door-toggle', 'Åbn for nye deltagere');
-    const info = await server.api('GET', `/api/sessions/${created.code}`, { token: created.facilitator_token });
-    assert.equal(info.participants.closed, true);
+    const list = await server.api('GET', `/api/sessions/${created.code}/participants`, { token: created.facilitator_token });
+    assert.equal(list.closed, true);
+    assert.equal(list.everyone.length, 3);
     // A join now is refused with the typed error the join page words.
     const refused = await bots().page.evaluate((code) => new Promise((resolve) => {
       const ws = new WebSocket(`ws://${location.host}/api/sessions/${encodeURIComponent(code)}/ws`);

@@ -69,11 +69,7 @@ pub(crate) fn act(step: &str, action: &str, fields: Value) -> Value {
     msg
 }
 
-pub(crate) async fn export(
-    server: &TestServer,
-    session: &Created,
-    format: &str,
-) -> reqwest::Response {
+async fn export(server: &TestServer, session: &Created, format: &str) -> reqwest::Response {
     server
         .http
         .get(server.url(&format!(
