@@ -13,7 +13,7 @@
 import { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { Harness, until, expectText, expectAttr, expectCount, expectVisible } from './helpers.mjs';
+import { Harness, PHONE, until, expectText, expectAttr, expectCount, expectVisible } from './helpers.mjs';
 
 const LANG = 'da';
 const SIZES = [{ width: 1440, height: 900 }, { width: 1280, height: 800 }];
@@ -388,7 +388,12 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
     const created = await server.api('POST', '/api/sessions', { body: { programme: 'del1', lang: LANG, min_group: 3 } });
     const steps = await stepsOf(created);
     await openConsole(created);
-    await joinRoom(created.code, 3);
+    await joinRoom(created.code, 2);
+    // A real phone joins as number 3: it is the one removed below.
+    const phone = await h.newDevice('phone', PHONE);
+    await phone.page.goto(created.join_url);
+    await phone.page.locator('#join-button').click();
+    await expectVisible(phone, '#view-step');
     await expectText(fac(), '#joined', '3');
     await expectCount(fac(), '#people li.person', 3);
     await expectText(fac(), '#door-toggle', 'Luk for nye deltagere');
@@ -427,6 +432,10 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
     await third.locator('button.person-remove-yes').click();
     await expectText(fac(), '#joined', '2');
     await expectCount(fac(), '#people li.person', 2);
+    // The phone is told, in plain words, and keeps nothing.
+    await expectText(phone, '#message-title', 'Du er ikke længere med i mødet');
+    await expectText(phone, '#message-body', /Facilitatoren har fjernet dig, og dine svar er slettet/);
+    await h.screenshot(phone, '12-removed-phone');
     await fac().page.locator('#door-toggle').click();
     await expectText(fac(), '#door-toggle', 'Luk for nye deltagere');
     await expectVisible(fac(), '#door-state', false);
