@@ -148,6 +148,7 @@ pub fn app(state: AppState) -> Router {
             "/api/sessions/{code}",
             get(session_info).delete(delete_session),
         )
+        .route("/api/sessions/{code}/participants", get(session_people))
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
         .route("/api/sessions/{code}/join", get(join_check))
         .route("/api/sessions/{code}/export", get(export_session))
@@ -657,6 +658,10 @@ async fn create_session(
     }
     let programme = customised(&state, &request.programme, request.customise.as_ref())?;
     let settings = settings(&state, &headers, request.lang, request.min_group)?;
+    // Issue 13: group results need min_group >= 3 (checked at creation only).
+    programme
+        .check_min_group(settings.min_group)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let created = state
         .registry()
         .create(programme, &settings)
@@ -693,6 +698,12 @@ async fn create_series(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Issue 13: group results need min_group >= 3 (checked at creation only).
+    for programme in &programmes {
+        programme
+            .check_min_group(settings.min_group)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    }
     let meetings = state
         .registry()
         .create_series(&series, programmes, &settings)
@@ -809,6 +820,17 @@ async fn session_info(
 ) -> Result<axum::Json<protocol::SessionInfo>, ApiError> {
     handle
         .info()
+        .await
+        .map(axum::Json)
+        .ok_or(ApiError::NotFound)
+}
+
+/// Everyone in by number, and the door (issue 13): the console's list for "Fjern".
+async fn session_people(
+    Facilitated { handle, .. }: Facilitated,
+) -> Result<axum::Json<protocol::ParticipantList>, ApiError> {
+    handle
+        .people()
         .await
         .map(axum::Json)
         .ok_or(ApiError::NotFound)

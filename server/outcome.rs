@@ -91,8 +91,11 @@ pub enum Section {
     Map {
         /// Step title.
         title: Text,
-        /// Influence runs 1..=5; effect runs -2 (drains energy) ..= +2 (gives energy).
+        /// Influence runs 1..=5; effect runs -2 (drains energy) ..= +2 (gives energy). Only
+        /// actors named by at least `min_group` participants.
         actors: Vec<ActorResult>,
+        /// How many actors were named by too few to be shown: counted, never named.
+        too_few: u32,
     },
 }
 

@@ -55,6 +55,19 @@ pub struct Outlet {
     pub close: oneshot::Sender<u16>,
 }
 
+/// A participant's message allowance, shared by every connection they open (issue 13): ten
+/// connections get what one gets.
+pub type SharedBudget = std::sync::Arc<std::sync::Mutex<crate::limits::MessageBudget>>;
+
+/// A connection let in: its id and, for a participant, the allowance it shares.
+#[derive(Debug)]
+pub struct Opened {
+    /// The connection's id.
+    pub conn: ConnId,
+    /// The participant's shared message allowance; `None` for staff, who are not limited.
+    pub budget: Option<SharedBudget>,
+}
+
 /// Why a connection was not let in.
 #[derive(Debug)]
 pub enum OpenError {
@@ -70,7 +83,7 @@ enum ToActor {
     Open {
         opening: Opening,
         outlet: Outlet,
-        reply: oneshot::Sender<Result<ConnId, OpenError>>,
+        reply: oneshot::Sender<Result<Opened, OpenError>>,
     },
     Message {
         conn: ConnId,
@@ -81,6 +94,9 @@ enum ToActor {
     },
     Info {
         reply: oneshot::Sender<SessionInfo>,
+    },
+    People {
+        reply: oneshot::Sender<protocol::ParticipantList>,
     },
     Outcome {
         reply: oneshot::Sender<crate::outcome::Outcome>,
@@ -167,6 +183,7 @@ impl SessionHandle {
             conns: HashMap::new(),
             next_conn: 0,
             connected: HashMap::new(),
+            budgets: HashMap::new(),
             last_active: last_active.clone(),
         };
         tokio::spawn(actor.run());
@@ -249,8 +266,9 @@ impl SessionHandle {
         self.facilitator_token.matches(token)
     }
 
-    /// Lets a connection in; returns its id, after which its `outlet` receives messages.
-    pub async fn open(&self, opening: Opening, outlet: Outlet) -> Result<ConnId, OpenError> {
+    /// Lets a connection in; returns its id (and a participant's shared allowance), after
+    /// which its `outlet` receives messages.
+    pub async fn open(&self, opening: Opening, outlet: Outlet) -> Result<Opened, OpenError> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(ToActor::Open {
@@ -278,6 +296,13 @@ impl SessionHandle {
     pub async fn info(&self) -> Option<SessionInfo> {
         let (reply, answer) = oneshot::channel();
         self.tx.send(ToActor::Info { reply }).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Everyone in, by number, and whether the door is closed (issue 13); `None` when gone.
+    pub async fn people(&self) -> Option<protocol::ParticipantList> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(ToActor::People { reply }).await.ok()?;
         answer.await.ok()
     }
 
@@ -339,6 +364,8 @@ struct Owed {
     /// Someone deleted their answers: this turn is stored as a snapshot and the events before
     /// it are erased from the files.
     erase: bool,
+    /// Participants the facilitator removed: their connections are told and closed.
+    removed: Vec<ParticipantId>,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
 }
 
@@ -355,6 +382,8 @@ struct SessionActor {
     next_conn: ConnId,
     /// Open connections per participant; its length is the "connected" count.
     connected: HashMap<ParticipantId, usize>,
+    /// Each participant's message allowance, shared by all their connections.
+    budgets: HashMap<ParticipantId, SharedBudget>,
     last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
     join_url: String,
     projector_url: String,
@@ -510,7 +539,8 @@ impl SessionActor {
                         kind: step.kind.as_str().to_owned(),
                     },
                     participants: ParticipantCounts {
-                        joined: self.session.participants().len(),
+                        joined: self.session.joined(),
+
                         connected: self.connected.len(),
                         named: self
                             .session
@@ -525,6 +555,26 @@ impl SessionActor {
                             })
                             .collect(),
                     },
+                });
+            }
+            ToActor::People { reply } => {
+                let step = self.session.step();
+                let everyone = self
+                    .session
+                    .participants()
+                    .iter()
+                    .filter(|p| !p.removed)
+                    .map(|p| protocol::ListedParticipant {
+                        id: p.id.to_string(),
+                        number: p.id.index() + 1,
+                        name: p.name.as_ref().map(|n| n.as_str().to_owned()),
+                        connected: self.connected.contains_key(&p.id),
+                        ready: p.ready.contains(&step.id),
+                    })
+                    .collect();
+                let _ = reply.send(protocol::ParticipantList {
+                    everyone,
+                    closed: self.session.is_closed(),
                 });
             }
             ToActor::Carry { items } => match self.session.carry(items) {
@@ -554,7 +604,7 @@ impl SessionActor {
         outlet: Outlet,
         events: &mut Vec<Event>,
         owed: &mut Owed,
-    ) -> Result<ConnId, OpenError> {
+    ) -> Result<Opened, OpenError> {
         let mut preview = false;
         let role = match opening {
             Opening::Staff {
@@ -600,9 +650,20 @@ impl SessionActor {
         };
         let id = self.next_conn;
         self.next_conn += 1;
+        let mut budget = None;
         if let Role::Participant(p) = role {
             *self.connected.entry(p).or_default() += 1;
             owed.progress = true;
+            budget = Some(
+                self.budgets
+                    .entry(p)
+                    .or_insert_with(|| {
+                        std::sync::Arc::new(std::sync::Mutex::new(
+                            crate::limits::MessageBudget::new(std::time::Instant::now()),
+                        ))
+                    })
+                    .clone(),
+            );
         }
         self.conns.insert(
             id,
@@ -614,7 +675,7 @@ impl SessionActor {
             },
         );
         owed.snapshots.push(id);
-        Ok(id)
+        Ok(Opened { conn: id, budget })
     }
 
     fn command(
@@ -656,7 +717,13 @@ impl SessionActor {
                     owed.progress = true;
                     owed.activity_staff |= *step == self.session.step().id;
                 }
-                Event::ReadyChanged { .. } | Event::Joined { .. } => owed.progress = true,
+                Event::ReadyChanged { .. } | Event::Joined { .. } | Event::DoorSet { .. } => {
+                    owed.progress = true
+                }
+                Event::Removed { participant, .. } => {
+                    owed.progress = true;
+                    owed.removed.push(*participant);
+                }
                 Event::Forgot { .. } => {
                     owed.progress = true;
                     owed.activity = true;
@@ -752,6 +819,7 @@ impl SessionActor {
             };
             self.send(conn, Utf8Bytes::from(json), &mut slow);
         }
+        self.close_removed(&owed.removed, seq);
         if owed.step {
             let session = &self.session;
             self.broadcast_by_audience(
@@ -792,6 +860,36 @@ impl SessionActor {
         self.staff_owed.progress |= owed.progress;
         self.send_staff_updates(&mut slow);
         self.drop_slow(slow);
+    }
+
+    /// Tells the connections of participants the facilitator removed, and closes them with
+    /// 4401: their secret no longer resumes (issue 13).
+    fn close_removed(&mut self, removed: &[ParticipantId], seq: u64) {
+        if removed.is_empty() {
+            return;
+        }
+        let text = Utf8Bytes::from(ServerMsg::Removed { seq }.to_json());
+        let theirs: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(c.role, Some(Role::Participant(p)) if removed.contains(&p)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in theirs {
+            if let Some(mut conn) = self.forget(id) {
+                let told = conn.messages.try_send(Outgoing::Text(text.clone())).is_ok()
+                    && conn
+                        .messages
+                        .try_send(Outgoing::Close(protocol::CLOSE_UNAUTHORIZED))
+                        .is_ok();
+                if !told && let Some(close) = conn.close.take() {
+                    let _ = close.send(protocol::CLOSE_UNAUTHORIZED);
+                }
+            }
+        }
+        for p in removed {
+            self.budgets.remove(p);
+        }
     }
 
     /// When held-back staff updates are due, if any are waiting.

@@ -11,9 +11,10 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::limits::MessageBudget;
 use crate::protocol::{self, ServerMsg, WireError, parse_client};
-use crate::session::{CONNECTION_QUEUE, ConnId, OpenError, Outgoing, Outlet, SessionHandle};
+use crate::session::{
+    CONNECTION_QUEUE, ConnId, OpenError, Opened, Outgoing, Outlet, SessionHandle, SharedBudget,
+};
 
 /// How long a new connection may take to introduce itself.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -90,12 +91,10 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) 
         Some(handle) if !(guarded && matches!(opening, protocol::Opening::Join { .. })) => handle,
         _ => return close(&mut sink, protocol::CLOSE_TOO_MANY, TOO_MANY).await,
     };
-    // Participants' messages are limited; staff hold the session's tokens and are not.
-    let limited = !matches!(opening, protocol::Opening::Staff { .. });
     let (messages, queue) = mpsc::channel(CONNECTION_QUEUE);
-    let refusals = limited.then(|| messages.clone());
+    let refusals = messages.clone();
     let (actor_close, closed_by_actor) = oneshot::channel();
-    let conn = match handle
+    let Opened { conn, budget } = match handle
         .open(
             opening,
             Outlet {
@@ -105,7 +104,7 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) 
         )
         .await
     {
-        Ok(conn) => conn,
+        Ok(opened) => opened,
         Err(OpenError::Unauthorized) if guarded => {
             return close(&mut sink, protocol::CLOSE_TOO_MANY, TOO_MANY).await;
         }
@@ -125,7 +124,7 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) 
     // Whichever side ends first ends the connection: a dead writer means the peer stopped
     // reading, a dead reader means it went away.
     let (close_with, writer_done) = tokio::select! {
-        code = read_loop(&mut stream, &handle, conn, refusals) => (code, false),
+        code = read_loop(&mut stream, &handle, conn, budget.map(|b| (b, refusals))) => (code, false),
         _ = &mut writer => (None, true),
     };
     handle.closed(conn).await;
@@ -144,21 +143,27 @@ async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) 
 }
 
 /// Forwards messages until the socket ends, goes silent, or must be closed (returns the code).
-/// With `refusals` (participants), a message beyond the connection's allowance
-/// (`limits::MESSAGES`) is not forwarded: it gets a `rate_limited` error through `refusals` (the
-/// connection's queue), and the client sends it again later.
+/// With `limited` (participants), a message beyond the participant's allowance
+/// (`limits::MESSAGES`, shared by all their connections) is not forwarded: it gets a
+/// `rate_limited` error through the refusals sender (the connection's queue), and the client
+/// sends it again later.
 async fn read_loop(
     stream: &mut SplitStream<WebSocket>,
     handle: &SessionHandle,
     conn: ConnId,
-    refusals: Option<mpsc::Sender<Outgoing>>,
+    limited: Option<(SharedBudget, mpsc::Sender<Outgoing>)>,
 ) -> Option<u16> {
-    let mut budget = MessageBudget::new(Instant::now());
+    let take = |budget: &SharedBudget| {
+        budget
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(Instant::now())
+    };
     loop {
         match next_text(stream).await {
             Ok(text) => {
-                if let Some(refusals) = &refusals
-                    && !budget.take(Instant::now())
+                if let Some((budget, refusals)) = &limited
+                    && !take(budget)
                 {
                     let error = WireError::rate_limited(&text);
                     let refusal = ServerMsg::error(0, &error);

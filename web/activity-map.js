@@ -4,7 +4,7 @@
 // step's categories as quick picks), influence 1–5, effect −2..+2, closeness
 // optional. Projector (once revealed): an SVG map, x = effect, y = influence,
 // each actor a numbered circle sized by how many named it, with a legend of
-// the numbers; actors named by too few are listed by name only. Facilitator: the same map and a table, merging labels,
+// the numbers; actors named by too few are only counted (their words reach the console alone, marked). Facilitator: the same map and a table, merging labels,
 // reveal.
 //
 // Stable ids and test ids:
@@ -316,9 +316,15 @@ export function mapChart({ tableVisible = false, fit = false } = {}) {
       setText(li.querySelector('.legend-topic'), a.label);
       setText(li.querySelector('.legend-meta'), ui('map_named_by', { n: a.named_by }));
     });
-    const hidden = all.filter((a) => !a.influence || !a.effect);
-    few.hidden = hidden.length === 0;
-    setText(few, hidden.length ? ui('map_too_few', { list: hidden.map((a) => a.label).join(', ') }) : '');
+    // Actors named by too few: the room is told how many, never their words (issue 13); only
+    // the console gets their labels, marked as not shown to the room.
+    const named = all.filter((a) => a.hidden);
+    const count = Number(activity?.too_few ?? 0) || all.filter((a) => !a.influence || !a.effect).length;
+    let fewText = '';
+    if (named.length) fewText = ui('map_few_console', { list: named.map((a) => a.label).join(', ') });
+    else if (count) fewText = ui(count === 1 ? 'map_few_count_one' : 'map_few_count', { n: count });
+    few.hidden = fewText === '';
+    setText(few, fewText);
     showWaiting(wait, activity?.waiting);
 
     setText(table.querySelector('caption'), ui('map_table_caption'));
@@ -326,7 +332,8 @@ export function mapChart({ tableVisible = false, fit = false } = {}) {
     reconcile(table.querySelector('thead tr'), heads, (k) => k, () => el('th', { scope: 'col' }), (th, k) => setText(th, ui(k)));
     reconcile(table.querySelector('tbody'), all, (a) => a.label.toLowerCase(), () => el('tr', {}, el('th', { scope: 'row' }), el('td'), el('td'), el('td')), (tr, a) => {
       const stat = (s) => (s ? ui('mean_sd', { mean: fmt(s.mean), sd: fmt(s.sd) }) : ui('too_few_short'));
-      const cells = [a.label, String(a.named_by), stat(a.influence), stat(a.effect)];
+      const label = a.hidden ? `${a.label} (${ui('map_not_shown')})` : a.label;
+      const cells = [label, String(a.named_by), stat(a.influence), stat(a.effect)];
       Array.from(tr.children).forEach((cell, i) => setText(cell, cells[i]));
     });
   };
@@ -418,7 +425,8 @@ export function facilitator(root, ctx) {
         const stats = a.influence && a.effect
           ? ui('map_pick_stats', { n: a.named_by, i: fmt(a.influence.mean), e: fmt(a.effect.mean) })
           : ui('map_pick_few', { n: a.named_by });
-        setText(li.querySelector('label'), `${a.label} — ${stats}`);
+        const mark = a.hidden ? ` — ${ui('map_not_shown')}` : '';
+        setText(li.querySelector('label'), `${a.label} — ${stats}${mark}`);
       });
     },
   };

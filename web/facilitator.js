@@ -551,6 +551,7 @@ function renderProgress() {
   setText(byId('joined'), String(p.joined ?? 0));
   setText(byId('connected'), String(p.connected ?? 0));
   setText(byId('ready'), ui('ready_of', { n: p.ready ?? 0, m: p.connected ?? 0 }));
+  renderDoor(Boolean(p.closed));
   const prompts = state.step.prompts || [];
   const list = byId('answer-counts');
   const a = state.activity || {};
@@ -626,11 +627,13 @@ function refreshPeople() {
 
 async function askPeople() {
   try {
-    const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}`, {
+    const ask = (path) => fetch(`/api/sessions/${encodeURIComponent(CODE)}${path}`, {
       headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' },
     });
-    if (response.ok) {
-      people = (await response.json()).participants;
+    // Who gave a name, and (issue 13) everyone in by number, for "Fjern".
+    const [info, list] = await Promise.all([ask(''), ask('/participants')]);
+    if (info.ok && list.ok) {
+      people = { ...(await info.json()).participants, everyone: (await list.json()).everyone };
       renderPeople();
     }
   } catch {
@@ -646,14 +649,54 @@ function stopAskingPeople() {
   return peopleAsking;
 }
 
+/** The participant whose removal is being asked about, if any. */
+let confirming = null;
+
+/** The door (issue 13): closed, new joins are refused; those already in resume as before. */
+function renderDoor(closed) {
+  const button = byId('door-toggle');
+  button.dataset.closed = closed ? 'true' : 'false';
+  button.setAttribute('aria-pressed', closed ? 'true' : 'false');
+  setText(button, ui(closed ? 'door_open' : 'door_close'));
+  const badge = byId('door-state');
+  badge.hidden = !closed;
+  setText(badge, closed ? ui('door_closed_state') : '');
+}
+
 function renderPeople() {
   if (!people) return;
   const named = people.named || [];
-  byId('people').replaceChildren(...named.map((person) => {
+  // Everyone in, by number (issue 13): a name when one was given, and "Fjern" with a question first.
+  const everyone = people.everyone || [];
+  byId('people').replaceChildren(...everyone.map((person) => {
     const here = person.connected ? 'people_online' : 'people_offline';
-    return el('li', { class: person.connected ? 'person online' : 'person offline', 'data-testid': 'person' },
-      el('span', { class: 'person-name', text: person.name }), ' ',
-      el('span', { class: 'person-state', text: `(${ui(here)}${person.ready ? `, ${ui('people_ready')}` : ''})` }));
+    const remove = el('button', { type: 'button', class: 'person-remove small', id: `remove-${person.id}`,
+      'aria-label': ui('person_remove_label', { n: person.number }), text: ui('person_remove') });
+    const yes = el('button', { type: 'button', class: 'danger small person-remove-yes', id: `remove-yes-${person.id}`, text: ui('person_remove_yes') });
+    const no = el('button', { type: 'button', class: 'small person-remove-no', text: ui('person_remove_no') });
+    const confirm = el('span', { class: 'person-confirm', hidden: true },
+      el('span', { text: ui('person_remove_ask', { n: person.number }) }), ' ', yes, ' ', no);
+    // The list is drawn again as counts change: a question being answered stays open.
+    const asking = (on) => {
+      confirming = on ? person.id : null;
+      remove.hidden = on;
+      confirm.hidden = !on;
+    };
+    if (confirming === person.id) asking(true);
+    remove.addEventListener('click', () => { asking(true); no.focus(); });
+    no.addEventListener('click', () => { asking(false); remove.focus(); });
+    yes.addEventListener('click', () => {
+      yes.disabled = true;
+      confirming = null;
+      command({ type: 'remove', participant: person.id }, () => refreshPeople(), 'door-status');
+    });
+    return el('li', { class: person.connected ? 'person online' : 'person offline',
+      'data-testid': person.name === null ? 'person-anonymous' : 'person', 'data-id': person.id },
+      el('span', { class: 'person-text' },
+        el('span', { class: 'person-number', text: ui('person_number', { n: person.number }) }), ' ',
+        el('span', { class: person.name === null ? 'person-name muted' : 'person-name', text: person.name ?? ui('person_no_name') }), ' ',
+        el('span', { class: 'person-state', text: `(${ui(here)}${person.ready ? `, ${ui('people_ready')}` : ''})` })),
+      remove, confirm);
   }));
   const anonymous = people.joined - named.length;
   const anonymousHere = people.connected - named.filter((p) => p.connected).length;
@@ -692,6 +735,10 @@ function init() {
     if (valid) command({ type: 'timer_start', seconds: Math.round(minutes * 60) });
   });
   byId('timer-stop').addEventListener('click', () => command({ type: 'timer_stop' }));
+  byId('door-toggle').addEventListener('click', (event) => {
+    const closed = event.currentTarget.dataset.closed === 'true';
+    command({ type: 'door', open: closed }, null, 'door-status');
+  });
   byId('export-buttons').replaceChildren(...EXPORTS.map((spec) => {
     const button = el('button', { type: 'button', id: `export-${spec.format}`, 'data-i18n': `export_${spec.format}`, text: ui(`export_${spec.format}`) });
     button.addEventListener('click', () => exportAs(spec, button));

@@ -146,6 +146,11 @@ function handleMessage(msg) {
     case 'deleted':
       endSession('deleted');
       break;
+    case 'removed':
+      // The facilitator removed this phone's participant (issue 13): answers deleted, the
+      // secret no longer resumes; nothing is kept here either.
+      endSession('removed');
+      break;
     default:
       // progress (not kept: see `follow`) and future message types do not concern participants.
       break;
@@ -208,7 +213,7 @@ function handleFatal(reason, error) {
 function endSession(reason) {
   ended = reason;
   socket.stop();
-  if (reason === 'deleted') clearLocal();
+  if (reason === 'deleted' || reason === 'removed') clearLocal();
   render();
 }
 
@@ -360,6 +365,7 @@ function render() {
     showOnly('view-message', VIEWS);
     const [title, body] = {
       deleted: ['session_deleted', null],
+      removed: ['removed_title', 'removed_body'],
       not_found: ['session_unknown', 'session_unknown_help'],
       preview_refused: ['preview_refused', 'preview_refused_help'],
     }[ended];

@@ -245,6 +245,13 @@ async function create(event) {
     byId('min-group').focus();
     return;
   }
+  // Group results need at least 3 answers (issue 13); a programme for one person may go lower.
+  const floor = Number(entry.min_group_floor) || 1;
+  if (minGroup < floor) {
+    setText(status, ui('min_group_too_small', { n: floor }));
+    byId('min-group').focus();
+    return;
+  }
   const series = isSeries(entry);
   const custom = collectCustomise(series);
   if (custom.error) {

@@ -85,6 +85,28 @@ const GROUP_ONLY: &[StepKind] = &[
     StepKind::Plan,
 ];
 
+/// The smallest `min_group` a programme with group results may be created with (issue 13):
+/// with one or two, a result could be one person's answer, or a second person could subtract
+/// their own answer from it.
+pub const MIN_GROUP_FLOOR: u32 = 3;
+
+/// Why a session of a programme cannot be created with a given `min_group`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MinGroupError {
+    /// A group programme shows group results: they need at least [`MIN_GROUP_FLOOR`] answers.
+    #[error(
+        "min_group must be at least {floor} for '{programme}': its group results would \
+         otherwise show one or two people's answers (a programme for one person shares by \
+         that person's own choice instead)"
+    )]
+    TooSmall {
+        /// The programme's id.
+        programme: String,
+        /// The smallest allowed value.
+        floor: u32,
+    },
+}
+
 /// An invitation to a meeting: an e-mail or calendar text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -291,6 +313,30 @@ impl Prompt {
 }
 
 impl Programme {
+    /// Whether the programme shows the group results of several people's answers: a group
+    /// programme with any step that asks something of the room.
+    pub fn has_group_results(&self) -> bool {
+        self.participants.is_group()
+            && self.steps.iter().any(|s| {
+                !matches!(
+                    s.kind,
+                    StepKind::Info | StepKind::End | StepKind::PersonalPlan
+                )
+            })
+    }
+
+    /// Checks `min_group` for a new session of this programme: at least [`MIN_GROUP_FLOOR`]
+    /// when it has group results. Only creation asks: stored sessions load as they were.
+    pub fn check_min_group(&self, min_group: u32) -> Result<(), MinGroupError> {
+        if self.has_group_results() && min_group < MIN_GROUP_FLOOR {
+            return Err(MinGroupError::TooSmall {
+                programme: self.id.clone(),
+                floor: MIN_GROUP_FLOOR,
+            });
+        }
+        Ok(())
+    }
+
     /// Parses and validates one programme file; errors name the file and, where TOML knows it,
     /// the line.
     pub fn from_toml(file: &str, source: &str) -> anyhow::Result<Self> {

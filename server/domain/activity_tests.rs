@@ -858,7 +858,10 @@ fn actors_are_checked_merged_and_counted_per_person() {
     let stats = r.s.actor_stats(index);
     assert_eq!(stats[0].label, "Pårørende");
     assert_eq!(stats[0].named_by, 2, "two people, three marks");
-    assert!((stats[0].influence.unwrap().mean - 4.0).abs() < 1e-9);
+    // Each person weighs once (issue 13): a's 5 and 4 count as their 4.5, b's 3 as 3.
+    let influence = stats[0].influence.unwrap();
+    assert_eq!(influence.n, 2, "one value per person");
+    assert!((influence.mean - 3.75).abs() < 1e-9, "{influence:?}");
     assert!(
         stats
             .iter()

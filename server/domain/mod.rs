@@ -226,6 +226,22 @@ pub enum Command {
         /// What to do.
         action: Action,
     },
+    /// The facilitator opens or closes the door to new participants (issue 13): when closed,
+    /// joins are refused; those already in resume as before.
+    SetDoor {
+        /// Client operation id.
+        op: OpId,
+        /// Open to new participants or not.
+        open: bool,
+    },
+    /// The facilitator removes a participant who does not belong (issue 13): their answers
+    /// leave every result as with [`Command::Forget`], and their secret no longer resumes.
+    Remove {
+        /// Client operation id.
+        op: OpId,
+        /// Who.
+        participant: ParticipantId,
+    },
 }
 
 /// What an activity command does. Who may give it: [`Action::who`], then the step's kind.
@@ -399,7 +415,9 @@ impl Command {
             | Command::Answer { op, .. }
             | Command::SetReady { op, .. }
             | Command::Forget { op }
-            | Command::Activity { op, .. } => Some(op),
+            | Command::Activity { op, .. }
+            | Command::SetDoor { op, .. }
+            | Command::Remove { op, .. } => Some(op),
         }
     }
 }
@@ -487,6 +505,21 @@ pub enum Event {
         /// Who.
         participant: ParticipantId,
         /// Their operation.
+        op: OpId,
+    },
+    /// The facilitator opened or closed the door to new participants.
+    DoorSet {
+        /// The facilitator's operation.
+        op: OpId,
+        /// Open or not.
+        open: bool,
+    },
+    /// The facilitator removed a participant. Stored right after a [`Event::Forgot`] of the
+    /// same participant (which erases their answers); this one ends their identity.
+    Removed {
+        /// Who.
+        participant: ParticipantId,
+        /// The facilitator's operation.
         op: OpId,
     },
 }
@@ -674,6 +707,9 @@ pub enum RuleError {
         crate::typed::Deceptive::Reorders => "the text holds characters that reverse its reading direction",
     })]
     Deceptive(crate::typed::Deceptive),
+    /// The facilitator closed the meeting to new participants.
+    #[error("the meeting is closed to new participants; ask the facilitator")]
+    Closed,
 }
 
 /// The result of a command that was not refused.
@@ -712,6 +748,9 @@ pub struct Participant {
     #[serde(default)]
     pub plan_shared: BTreeSet<String>,
     ops: HashSet<OpId>,
+    /// The facilitator removed them: their secret no longer resumes, they count nowhere.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 impl Participant {
@@ -720,9 +759,9 @@ impl Participant {
         &self.secret
     }
 
-    /// Whether `secret` is this participant's.
+    /// Whether `secret` is this participant's (never once they were removed).
     pub fn owns(&self, secret: &Token) -> bool {
-        self.secret.matches(secret)
+        !self.removed && self.secret.matches(secret)
     }
 }
 
@@ -744,6 +783,9 @@ pub struct Session {
     /// What earlier meetings of the series produced.
     #[serde(default)]
     carried: Vec<Carried>,
+    /// The facilitator closed the door: new joins are refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    closed: bool,
 }
 
 impl Session {
@@ -760,7 +802,18 @@ impl Session {
             steps,
             shares: Vec::new(),
             carried: Vec::new(),
+            closed: false,
         }
+    }
+
+    /// Whether the facilitator closed the meeting to new participants.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// How many participants are in: everyone who joined, less those removed.
+    pub fn joined(&self) -> usize {
+        self.participants.iter().filter(|p| !p.removed).count()
     }
 
     /// What was fixed at creation.
@@ -900,6 +953,11 @@ impl Session {
         if command.op().is_some() && self.ops_used(actor) >= MAX_OPS_PER_ACTOR {
             return Err(RuleError::TooManyOps);
         }
+        if let Role::Participant(id) = actor
+            && self.participant(id).is_none_or(|p| p.removed)
+        {
+            return Err(RuleError::NotAllowed);
+        }
         let event = match (actor, command) {
             (
                 Role::Newcomer,
@@ -909,6 +967,9 @@ impl Session {
                     at_ms,
                 },
             ) => {
+                if self.closed {
+                    return Err(RuleError::Closed);
+                }
                 if self.participants.len() >= MAX_PARTICIPANTS {
                     return Err(RuleError::Full);
                 }
@@ -977,6 +1038,20 @@ impl Session {
             (Role::Participant(participant), Command::Forget { op }) => {
                 Event::Forgot { participant, op }
             }
+            (Role::Facilitator, Command::SetDoor { op, open }) => Event::DoorSet { op, open },
+            (Role::Facilitator, Command::Remove { op, participant }) => {
+                if self.participant(participant).is_none_or(|p| p.removed) {
+                    return Err(RuleError::Invalid);
+                }
+                // The same path as their own "delete my answers", then the end of the identity.
+                return Ok(vec![
+                    Event::Forgot {
+                        participant,
+                        op: op.clone(),
+                    },
+                    Event::Removed { participant, op },
+                ]);
+            }
             (Role::Facilitator | Role::Participant(_), Command::Activity { op, step, action }) => {
                 let by = match actor {
                     Role::Participant(p) => By::Participant(p),
@@ -1026,6 +1101,7 @@ impl Session {
                         ready: BTreeSet::new(),
                         plan_shared: BTreeSet::new(),
                         ops: HashSet::new(),
+                        removed: false,
                     });
                 }
             }
@@ -1118,6 +1194,17 @@ impl Session {
                         published.remove(participant);
                     }
                     state.grid.forget(*participant);
+                }
+            }
+            Event::DoorSet { op, open } => {
+                self.facilitator_ops.insert(op.clone());
+                self.closed = !*open;
+            }
+            Event::Removed { participant, op } => {
+                self.facilitator_ops.insert(op.clone());
+                if let Some(p) = self.participants.get_mut(participant.index()) {
+                    p.removed = true;
+                    p.ready.clear();
                 }
             }
             Event::ReadyChanged {

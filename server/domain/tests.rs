@@ -537,3 +537,92 @@ fn a_participant_forgets_everything_they_gave_and_nothing_of_anyone_else() {
         assert_eq!(apply(&mut s, actor, command), Err(RuleError::NotAllowed));
     }
 }
+
+#[test]
+fn a_closed_door_refuses_joins_and_a_removed_participant_leaves_every_count_and_cannot_act() {
+    let mut s = session();
+    let a = join(&mut s, Some("Anna"));
+    let puppet = join(&mut s, None);
+    goto(&mut s, "g1", 1).unwrap();
+    let secret = s.participant(puppet).unwrap().secret().clone();
+    apply(
+        &mut s,
+        Role::Participant(puppet),
+        answer("arbejde-privat", "balance", "p1", AnswerInput::Number(1)),
+    )
+    .unwrap();
+    // Only the facilitator keeps the door.
+    let close = Command::SetDoor {
+        op: op("d1"),
+        open: false,
+    };
+    assert_eq!(
+        apply(&mut s, Role::Participant(a), close.clone()),
+        Err(RuleError::NotAllowed)
+    );
+    apply(&mut s, Role::Facilitator, close.clone()).unwrap();
+    assert_eq!(
+        apply(&mut s, Role::Facilitator, close),
+        Ok(Applied::Duplicate)
+    );
+    assert!(s.is_closed());
+    let knock = Command::Join {
+        secret: Token::random(&mut rand::rng()),
+        name: None,
+        at_ms: 2,
+    };
+    assert_eq!(
+        apply(&mut s, Role::Newcomer, knock.clone()),
+        Err(RuleError::Closed)
+    );
+    // Removal: the same erasure as forget_me, then the identity ends.
+    let remove = Command::Remove {
+        op: op("r1"),
+        participant: puppet,
+    };
+    assert_eq!(
+        apply(&mut s, Role::Participant(a), remove.clone()),
+        Err(RuleError::NotAllowed)
+    );
+    match apply(&mut s, Role::Facilitator, remove).unwrap() {
+        Applied::Events(events) => assert!(matches!(
+            events.as_slice(),
+            [Event::Forgot { .. }, Event::Removed { .. }]
+        )),
+        Applied::Duplicate => panic!("a first removal is no duplicate"),
+    }
+    let removed = s.participant(puppet).unwrap();
+    assert!(removed.removed && removed.answers.is_empty());
+    assert!(!removed.owns(&secret), "the old secret no longer resumes");
+    assert_eq!(s.joined(), 1);
+    assert_eq!(
+        apply(
+            &mut s,
+            Role::Participant(puppet),
+            answer("arbejde-privat", "balance", "p2", AnswerInput::Number(1)),
+        ),
+        Err(RuleError::NotAllowed)
+    );
+    let again = Command::Remove {
+        op: op("r2"),
+        participant: puppet,
+    };
+    assert_eq!(
+        apply(&mut s, Role::Facilitator, again),
+        Err(RuleError::Invalid)
+    );
+    // Open again: joins are welcome.
+    apply(
+        &mut s,
+        Role::Facilitator,
+        Command::SetDoor {
+            op: op("d2"),
+            open: true,
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        apply(&mut s, Role::Newcomer, knock),
+        Ok(Applied::Events(_))
+    ));
+}

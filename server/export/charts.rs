@@ -764,8 +764,8 @@ fn shown(topic: &TopicResult) -> Option<(Stat, Stat)> {
 
 /// The stakeholder map: effect on our well-being (x, −2..=+2) against influence on our daily
 /// work (y, 1..=5); each actor with enough answers as a labelled circle whose area grows with
-/// how many named it; below, the actors named by too few.
-pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult]) -> Chart {
+/// how many named it; below, how many actors were named by too few (counted, never named).
+pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult], too_few: u32) -> Chart {
     let plot = Plot {
         left: 96.0,
         top: 14.0,
@@ -781,18 +781,16 @@ pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult]) -> C
         .max()
         .unwrap_or(1)
         .max(1);
-    let hidden: Vec<String> = actors
-        .iter()
-        .filter(|a| a.influence.is_none() || a.effect.is_none())
-        .map(|a| one_line(&a.label))
-        .collect();
+    // Actors without shown ratings are counted with those named by too few, never named.
+    let hidden = too_few
+        + actors
+            .iter()
+            .filter(|a| a.influence.is_none() || a.effect.is_none())
+            .count() as u32;
     let note_chars = ((WIDTH - 60.0) / (12.5 * WRAP_EM)) as usize;
     let mut notes = wrap(t.circle_size_note, note_chars);
-    if !hidden.is_empty() {
-        notes.extend(wrap(
-            &format!("{}: {}.", t.named_by_too_few, hidden.join(", ")),
-            note_chars,
-        ));
+    if hidden > 0 {
+        notes.extend(wrap(&t.named_by_too_few(hidden), note_chars));
     }
 
     let mut desc = t.map_desc.to_owned();
@@ -811,8 +809,8 @@ pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult]) -> C
             );
         }
     }
-    if !hidden.is_empty() {
-        let _ = write!(desc, " {}: {}.", t.named_by_too_few, hidden.join(", "));
+    if hidden > 0 {
+        let _ = write!(desc, " {}", t.named_by_too_few(hidden));
     }
 
     let notes_top = plot.bottom() + 66.0;

@@ -134,10 +134,14 @@ pub(crate) fn session(outcome: &Outcome) -> Document {
                     &mut ids,
                 );
             }
-            Section::Map { title, actors } => {
+            Section::Map {
+                title,
+                actors,
+                too_few,
+            } => {
                 let heading = section_heading_text(t.map, t.pick(title));
                 blocks.push(Block::Heading(2, heading.clone()));
-                map(&mut blocks, t, &heading, actors, &mut ids);
+                map(&mut blocks, t, &heading, actors, *too_few, &mut ids);
             }
         }
     }
@@ -371,13 +375,29 @@ fn grid(
     }));
 }
 
-/// The map picture and the table of actors.
-fn map(blocks: &mut Vec<Block>, t: &Words, heading: &str, actors: &[ActorResult], ids: &mut Ids) {
+/// The map picture and the table of actors; the actors named by too few only counted.
+fn map(
+    blocks: &mut Vec<Block>,
+    t: &Words,
+    heading: &str,
+    actors: &[ActorResult],
+    too_few: u32,
+    ids: &mut Ids,
+) {
     if actors.is_empty() {
         blocks.push(Block::Note(t.no_actors.to_owned()));
+        if too_few > 0 {
+            blocks.push(Block::Note(t.named_by_too_few(too_few)));
+        }
         return;
     }
-    blocks.push(Block::Figure(charts::map(&ids.next(), t, heading, actors)));
+    blocks.push(Block::Figure(charts::map(
+        &ids.next(),
+        t,
+        heading,
+        actors,
+        too_few,
+    )));
     let rows = actors
         .iter()
         .map(|actor| {

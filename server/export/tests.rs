@@ -246,13 +246,8 @@ fn fixture() -> Outcome {
                     actor("Pårørende", 5, (3.1, 1.0), (-0.8, 0.9)),
                     actor("Direktionen", 6, (4.2, 0.7), (-0.3, 1.2)),
                     actor("Politikerne", 4, (3.5, 1.1), (-1.2, 0.6)),
-                    ActorResult {
-                        label: "Fagforeningen".to_owned(),
-                        named_by: 2,
-                        influence: None,
-                        effect: None,
-                    },
                 ],
+                too_few: 1,
             },
         ],
         action_plan: vec![
@@ -615,7 +610,11 @@ fn the_html_page_escapes_participant_text_and_has_valid_accessible_pictures() {
     ] {
         assert!(map.contains(expected), "the map shows {expected:?}");
     }
-    assert!(map.contains("Nævnt af for få til at blive vist: Fagforeningen."));
+    assert!(map.contains("1 aktør nævnt af for få til at blive vist."));
+    assert!(
+        !map.contains("Fagforeningen"),
+        "an actor named by too few is counted, never named"
+    );
     let bars = check_svg(pictures[0]);
     assert!(bars.contains("Slet ikke") && bars.contains("Helt i top"));
     // Ids are unique across the page's pictures.
@@ -863,6 +862,7 @@ fn empty_sections_say_so() {
         Section::Map {
             title: both("Interessentkort", "Stakeholder map"),
             actors: vec![],
+            too_few: 0,
         },
     ];
     for format in [Format::Markdown, Format::Html, Format::Docx] {
@@ -982,6 +982,7 @@ fn crowded() -> Outcome {
             actors: (0..25)
                 .map(|i| actor(long, i, (5.0, 0.0), (2.0 * f64::from(i % 2) - 1.0, 3.0)))
                 .collect(),
+            too_few: 0,
         },
     ];
     outcome.action_plan = vec![PlanRow {

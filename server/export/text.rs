@@ -79,7 +79,10 @@ pub(crate) struct Words {
     pub no_actors: &'static str,
     pub map_desc: &'static str,
     pub circle_size_note: &'static str,
-    pub named_by_too_few: &'static str,
+    /// "1 actor named by too few …" (counted, never named).
+    pub named_by_too_few_one: &'static str,
+    /// "{n} actors named by too few …".
+    pub named_by_too_few_many: &'static str,
     pub col_actor: &'static str,
     pub col_named_by: &'static str,
     pub col_influence: &'static str,
@@ -190,7 +193,8 @@ pub(crate) const DA: Words = Words {
     map_desc: "Hver aktør er placeret efter, om den giver eller dræner energi \
                (vandret), og hvor stor indflydelse den har på vores hverdag (lodret).",
     circle_size_note: "Jo flere der har nævnt en aktør, jo større er cirklen.",
-    named_by_too_few: "Nævnt af for få til at blive vist",
+    named_by_too_few_one: "1 aktør nævnt af for få til at blive vist.",
+    named_by_too_few_many: "{n} aktører nævnt af for få til at blive vist.",
     col_actor: "Aktør",
     col_named_by: "Nævnt af",
     col_influence: "Indflydelse",
@@ -304,7 +308,8 @@ pub(crate) const EN: Words = Words {
     map_desc: "Each actor is placed by whether it gives or drains energy \
                (horizontal) and how much influence it has on our daily work (vertical).",
     circle_size_note: "The more people named an actor, the larger its circle.",
-    named_by_too_few: "Named by too few to be shown",
+    named_by_too_few_one: "1 stakeholder named by too few to be shown.",
+    named_by_too_few_many: "{n} stakeholders named by too few to be shown.",
     col_actor: "Actor",
     col_named_by: "Named by",
     col_influence: "Influence",
@@ -344,6 +349,15 @@ impl Words {
     /// The text of `bilingual` in this language.
     pub fn pick<'a>(&self, bilingual: &'a crate::content::Text) -> &'a str {
         Lang::from_code(self.lang).pick(bilingual)
+    }
+
+    /// "3 actors named by too few to be shown." — counted, never named.
+    pub fn named_by_too_few(&self, n: u32) -> String {
+        if n == 1 {
+            self.named_by_too_few_one.to_owned()
+        } else {
+            self.named_by_too_few_many.replace("{n}", &n.to_string())
+        }
     }
 
     /// `value` with one decimal, e.g. `4,2` in Danish.

@@ -195,10 +195,16 @@ fn results_sheet(
                 sheet.write_string_with_format(row, 0, heading, &styles.title)?;
                 row = grid_table(sheet, row + 1, topics, t, s, styles)? + 1;
             }
-            Section::Map { title, actors } => {
+            Section::Map {
+                title,
+                actors,
+                too_few,
+            } => {
                 let heading = format!("{} – {}", t.map, t.pick(title));
                 sheet.write_string_with_format(row, 0, heading, &styles.title)?;
-                row = map_table(sheet, row + 1, actors, outcome.min_group, t, s, styles)? + 1;
+                let hidden = *too_few as usize;
+                row = map_table(sheet, row + 1, actors, hidden, outcome.min_group, t, s, styles)?
+                    + 1;
             }
             _ => {}
         }
@@ -287,11 +293,14 @@ fn grid_table(
 }
 
 /// The stakeholders: only those named by at least `min_group` people are named; the others
-/// are counted in one line, so no one person's words reach the file.
+/// (`too_few` of them, and any below `min_group` among `actors`) are counted in one line, so
+/// no one person's words reach the file.
+#[allow(clippy::too_many_arguments)]
 fn map_table(
     sheet: &mut Worksheet,
     row: u32,
     actors: &[ActorResult],
+    too_few: usize,
     min_group: u32,
     t: &Words,
     s: &Sheets,
@@ -304,8 +313,9 @@ fn map_table(
         styles,
     )?;
     let mut r = row + 1;
-    let (shown, too_few): (Vec<&ActorResult>, Vec<&ActorResult>) =
+    let (shown, below): (Vec<&ActorResult>, Vec<&ActorResult>) =
         actors.iter().partition(|a| a.named_by >= min_group);
+    let too_few = too_few + below.len();
     for actor in shown {
         text(sheet, r, 0, &actor.label, styles)?;
         sheet.write_number(r, 1, actor.named_by)?;
@@ -318,8 +328,8 @@ fn map_table(
         }
         r += 1;
     }
-    if !too_few.is_empty() {
-        text(sheet, r, 0, &(s.too_few_actors)(too_few.len()), styles)?;
+    if too_few > 0 {
+        text(sheet, r, 0, &(s.too_few_actors)(too_few), styles)?;
         r += 1;
     }
     Ok(r)

@@ -1,7 +1,10 @@
 //! The stakeholder map: each participant names actors (a role, not a person) with the actor's
 //! influence on daily work and whether it gives or drains energy. Actors are merged by label
 //! (and by the facilitator's merges) and counted by distinct participants; their ratings show
-//! from `min_group` participants who named them.
+//! from `min_group` participants who named them. Below that, an actor's label is one or two
+//! people's words: only the facilitator's console shows it (marked as not shown to the room);
+//! the projector, phones, exports and carried items only count such actors. One participant
+//! weighs once per actor: naming it twice averages their own ratings first.
 
 use std::collections::BTreeMap;
 
@@ -49,8 +52,9 @@ pub struct ActorStats {
     pub effect: Option<Stat>,
 }
 
-/// Actors merged under one label: the label shown, who named it, influence and effect ratings.
-type Cluster = (String, Vec<ParticipantId>, Vec<f64>, Vec<f64>);
+/// Actors merged under one label: the label shown and, per participant who named it, their
+/// influence and effect ratings (several when they named it more than once).
+type Cluster = (String, BTreeMap<ParticipantId, (Vec<f64>, Vec<f64>)>);
 
 impl Kind for Map {
     fn fields(&self) -> &'static [Field] {
@@ -143,15 +147,23 @@ impl Kind for Map {
         let (session, index) = (cx.session, cx.index);
         let revealed = cx.state.revealed;
         let staff = audience.is_staff();
+        let min_group = session.created().min_group;
+        let stats = audience
+            .sees_results(revealed)
+            .then(|| session.actor_stats(index));
+        let too_few = stats
+            .as_ref()
+            .map(|all| all.iter().filter(|a| a.named_by < min_group).count() as u32);
         Some(ActivityView::Map(MapView {
             revealed,
             contributors: staff.then(|| session.map_contributors(index)),
             published: staff.then_some(cx.state.published.is_some()),
-            actors: audience.sees_results(revealed).then(|| {
-                session
-                    .actor_stats(index)
-                    .into_iter()
+            // Below `min_group`, a label is one or two people's words: only the console sees it.
+            actors: stats.map(|all| {
+                all.into_iter()
+                    .filter(|a| audience.is_facilitator() || a.named_by >= min_group)
                     .map(|a| ActorView {
+                        hidden: a.named_by < min_group,
                         label: a.label,
                         named_by: a.named_by,
                         influence: a.influence.map(Into::into),
@@ -159,6 +171,7 @@ impl Kind for Map {
                     })
                     .collect()
             }),
+            too_few,
             waiting: (staff && audience.sees_results(revealed))
                 .then(|| session.waiting(index, ""))
                 .flatten(),
@@ -166,9 +179,13 @@ impl Kind for Map {
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
-        let actors = cx
+        let min_group = cx.session.created().min_group;
+        let (actors, few): (Vec<_>, Vec<_>) = cx
             .session
             .actor_stats(cx.index)
+            .into_iter()
+            .partition(|a| a.named_by >= min_group);
+        let actors = actors
             .into_iter()
             .map(|a| outcome::ActorResult {
                 label: a.label,
@@ -180,6 +197,7 @@ impl Kind for Map {
         out.sections.push(Section::Map {
             title: cx.step.title.clone(),
             actors,
+            too_few: few.len() as u32,
         });
     }
 
@@ -244,19 +262,21 @@ impl Session {
                     .unwrap_or_else(|| actor.label.clone());
                 let cluster = clusters
                     .entry(normalise(&display))
-                    .or_insert_with(|| (display.clone(), Vec::new(), Vec::new(), Vec::new()));
-                if !cluster.1.contains(&participant) {
-                    cluster.1.push(participant);
-                }
-                cluster.2.push(f64::from(actor.influence));
-                cluster.3.push(f64::from(actor.effect));
+                    .or_insert_with(|| (display.clone(), BTreeMap::new()));
+                let (influence, effect) = cluster.1.entry(participant).or_default();
+                influence.push(f64::from(actor.influence));
+                effect.push(f64::from(actor.effect));
             }
         }
+        let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
         let mut stats: Vec<ActorStats> = clusters
             .into_values()
-            .map(|(label, people, influence, effect)| {
+            .map(|(label, people)| {
                 let named_by = people.len() as u32;
                 let shown = named_by >= min_group;
+                // Each participant weighs once: their own ratings of the actor averaged first.
+                let influence: Vec<f64> = people.values().map(|(i, _)| mean(i)).collect();
+                let effect: Vec<f64> = people.values().map(|(_, e)| mean(e)).collect();
                 ActorStats {
                     label,
                     named_by,

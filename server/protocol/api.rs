@@ -26,6 +26,10 @@ pub struct ProgrammeSummary {
     /// For a series: the programme ids of its meetings, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Vec<String>>,
+    /// The smallest `min_group` a session of it may be created with: 3 with group results,
+    /// 1 for a programme for one person (issue 13).
+    #[serde(default)]
+    pub min_group_floor: u32,
 }
 
 /// A step in a [`ProgrammeSummary`] or a session's step list.
@@ -59,6 +63,11 @@ impl ProgrammeSummary {
             audience: programme.audience.clone(),
             minutes: programme.minutes,
             series: None,
+            min_group_floor: if programme.has_group_results() {
+                crate::content::MIN_GROUP_FLOOR
+            } else {
+                1
+            },
         }
     }
 
@@ -71,6 +80,8 @@ impl ProgrammeSummary {
             audience: series.audience.clone(),
             minutes: None,
             series: Some(series.meetings.clone()),
+            // A series is for a group; each meeting is checked when it is created.
+            min_group_floor: crate::content::MIN_GROUP_FLOOR,
         }
     }
 }
@@ -227,6 +238,31 @@ pub struct ParticipantCounts {
     /// Those who gave a name, in the order they joined (nobody without a name is listed).
     #[serde(default)]
     pub named: Vec<NamedParticipant>,
+}
+
+/// The reply of `GET /api/sessions/{code}/participants` (issue 13): everyone in, for the
+/// console's "Fjern", and whether the door is closed.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct ParticipantList {
+    /// Everyone in, named or not, by number in joining order (removed ones left out).
+    pub everyone: Vec<ListedParticipant>,
+    /// The facilitator closed the meeting to new participants.
+    pub closed: bool,
+}
+
+/// A participant in the console's list.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct ListedParticipant {
+    /// Their id (`p<n>`), for the `remove` command.
+    pub id: String,
+    /// Their number in joining order, from 1.
+    pub number: usize,
+    /// The name they gave, if any.
+    pub name: Option<String>,
+    /// They have an open connection.
+    pub connected: bool,
+    /// They marked the current step done.
+    pub ready: bool,
 }
 
 /// A participant who gave a name: whether they are here and done with the current step.

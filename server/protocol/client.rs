@@ -86,6 +86,20 @@ pub enum ClientMsg {
         /// Done or not.
         ready: bool,
     },
+    /// Facilitator: open or close the meeting to new participants (issue 13).
+    Door {
+        /// Operation id.
+        op: String,
+        /// Open to new participants or not.
+        open: bool,
+    },
+    /// Facilitator: remove a participant who does not belong; their answers are deleted.
+    Remove {
+        /// Operation id.
+        op: String,
+        /// The participant's id (`p<n>`, from the console's participant list).
+        participant: String,
+    },
     /// An activity action on a step (see [`ActionMsg`]).
     Act {
         /// Operation id.
@@ -488,6 +502,7 @@ impl WireError {
             RuleError::TooManyOps => "too_many_ops",
             RuleError::NoGroup => "no_group",
             RuleError::Deceptive(why) => deceptive_code(*why),
+            RuleError::Closed => "closed",
         };
         WireError {
             op: op.map(|o| o.as_str().to_owned()),
@@ -626,6 +641,22 @@ impl ClientMsg {
                 ready,
             },
             ClientMsg::ForgetMe { op } => Command::Forget { op: op_of(&op)? },
+            ClientMsg::Door { op, open } => Command::SetDoor {
+                op: op_of(&op)?,
+                open,
+            },
+            ClientMsg::Remove { op, participant } => {
+                let op_id = op_of(&op)?;
+                let participant = ParticipantId::parse(&participant).map_err(|_| WireError {
+                    op: Some(op),
+                    code: "invalid",
+                    message: "participant must be an id like p3".into(),
+                })?;
+                Command::Remove {
+                    op: op_id,
+                    participant,
+                }
+            }
             ClientMsg::Hello { .. } | ClientMsg::Join { .. } | ClientMsg::Resume { .. } => {
                 return Err(WireError::bad(
                     None,

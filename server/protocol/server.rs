@@ -100,6 +100,12 @@ pub enum ServerMsg<'a> {
         /// Sequence number.
         seq: u64,
     },
+    /// The facilitator removed this participant: their answers are deleted and their secret
+    /// no longer resumes; the connection closes with 4401.
+    Removed {
+        /// Sequence number.
+        seq: u64,
+    },
 }
 
 /// The addresses a snapshot names: the join link, and the projector page (with its token)
@@ -384,6 +390,9 @@ pub struct ProgressView {
     pub ready: usize,
     /// For each prompt of the current step, how many answered it.
     pub answers: BTreeMap<String, usize>,
+    /// The facilitator closed the meeting to new participants (issue 13).
+    #[serde(default)]
+    pub closed: bool,
 }
 
 impl ProgressView {
@@ -396,10 +405,11 @@ impl ProgressView {
     ) -> Self {
         let step = session.step();
         ProgressView {
-            joined: session.participants().len(),
+            joined: session.joined(),
             connected,
             ready: session.ready_count(&step.id, present),
             answers: session.answer_counts(step),
+            closed: session.is_closed(),
         }
     }
 }

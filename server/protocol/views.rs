@@ -240,6 +240,10 @@ pub struct MapView {
     /// Results: the actors, most named first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actors: Option<Vec<ActorView>>,
+    /// Results: how many actors were named by fewer than `min_group` participants. Their
+    /// labels reach only the facilitator's console (marked `hidden`); other screens count them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub too_few: Option<u32>,
     /// Staff: how many people's actors differ from what the map shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<u32>,
@@ -256,6 +260,9 @@ pub struct ActorView {
     pub influence: Option<StatView>,
     /// Effect; `null` below `min_group`.
     pub effect: Option<StatView>,
+    /// Facilitator: named by too few — the console shows it, the room is not shown it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// A plan step's activity: every row, proposals included.

@@ -13,7 +13,7 @@
 import { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { Harness, until, expectText, expectAttr } from './helpers.mjs';
+import { Harness, PHONE, until, expectText, expectAttr, expectCount, expectVisible } from './helpers.mjs';
 
 const LANG = 'da';
 const SIZES = [{ width: 1440, height: 900 }, { width: 1280, height: 800 }];
@@ -26,7 +26,9 @@ const heights = {};
 
 /** What the cockpit must show without scrolling, on every step. */
 const ALWAYS = ['#prev', '#next', '#step-title', '#projector-link', '#timer-minutes', '#timer-start', '#timer-stop',
-  '#step-list button.step-jump:first-of-type', '#step-list li:last-child button.step-jump', '#mirror-box', '#shortcut-hint'];
+  '#step-list button.step-jump:first-of-type', '#step-list li:last-child button.step-jump', '#mirror-box', '#shortcut-hint',
+  // Issue 13: the door and "Fjern" for someone who does not belong.
+  '#door-toggle', '#people li:first-child button.person-remove'];
 /** The current step's own controls, by kind. */
 const CONTROLS = {
   info: [],
@@ -380,6 +382,63 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
     ]);
     await until('the shared plan', () => fac().page.locator('#shared-plans [data-testid=shared-plan]').count(), (n) => n === 1);
     await checkCockpit('09-personal', 'personal_plan');
+  });
+
+  h.step('k: the door closes to new participants; a participant who does not belong is removed (issue 13)', async () => {
+    const created = await server.api('POST', '/api/sessions', { body: { programme: 'del1', lang: LANG, min_group: 3 } });
+    const steps = await stepsOf(created);
+    await openConsole(created);
+    await joinRoom(created.code, 2);
+    // A real phone joins as number 3: it is the one removed below.
+    const phone = await h.newDevice('phone', PHONE);
+    await phone.page.goto(created.join_url);
+    await phone.page.locator('#join-button').click();
+    await expectVisible(phone, '#view-step');
+    await expectText(fac(), '#joined', '3');
+    await expectCount(fac(), '#people li.person', 3);
+    await expectText(fac(), '#door-toggle', 'Luk for nye deltagere');
+    await fac().page.locator('#door-toggle').click();
+    await expectText(fac(), '#door-state', 'Lukket: nye kan ikke komme ind');
+    await expectText(fac(), '#door-toggle', 'Åbn for nye deltagere');
+    const list = await server.api('GET', `/api/sessions/${created.code}/participants`, { token: created.facilitator_token });
+    assert.equal(list.closed, true);
+    assert.equal(list.everyone.length, 3);
+    // A join now is refused with the typed error the join page words.
+    const refused = await bots().page.evaluate((code) => new Promise((resolve) => {
+      const ws = new WebSocket(`ws://${location.host}/api/sessions/${encodeURIComponent(code)}/ws`);
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'join' }));
+      ws.onmessage = (event) => resolve(JSON.parse(event.data));
+    }), created.code);
+    assert.equal(refused.code, 'closed', JSON.stringify(refused));
+    // The join page says so in plain words.
+    await bots().page.goto(created.join_url);
+    await bots().page.locator('#join-button').click();
+    await expectText(bots(), '#join-error', 'Mødet er lukket for nye deltagere. Spørg facilitatoren, hvis du skal være med.');
+    await h.screenshot(bots(), '10-join-closed');
+    await bots().page.goto(`${server.base}/tilgaengelighed`);
+    // With the door closed (its badge showing), the door and "Fjern" are still in the first viewport.
+    assert.equal(steps[0].kind, 'info');
+    await checkCockpit('10-door-closed', 'info');
+    await fac().page.setViewportSize(SIZES[0]);
+
+    // "Fjern" asks first; "Fortryd" keeps them; "Ja, fjern" removes them.
+    const third = fac().page.locator('#people li.person').nth(2);
+    await third.locator('button.person-remove').click();
+    await expectText(fac(), '#people li.person:nth-child(3) .person-confirm', /Fjern nr\. 3\? Svarene slettes\./);
+    await h.screenshot(fac(), '11-remove-asked');
+    await third.locator('button.person-remove-no').click();
+    await expectVisible(fac(), '#people li.person:nth-child(3) button.person-remove');
+    await third.locator('button.person-remove').click();
+    await third.locator('button.person-remove-yes').click();
+    await expectText(fac(), '#joined', '2');
+    await expectCount(fac(), '#people li.person', 2);
+    // The phone is told, in plain words, and keeps nothing.
+    await expectText(phone, '#message-title', 'Du er ikke længere med i mødet');
+    await expectText(phone, '#message-body', /Facilitatoren har fjernet dig, og dine svar er slettet/);
+    await h.screenshot(phone, '12-removed-phone');
+    await fac().page.locator('#door-toggle').click();
+    await expectText(fac(), '#door-toggle', 'Luk for nye deltagere');
+    await expectVisible(fac(), '#door-state', false);
   });
 
   h.step('j: no page logged an error or talked to another host', async () => {

@@ -23,7 +23,7 @@ const UI = {
   answers: (n) => `${n} svar`,
   notStarted: 'Ikke begyndt',
 };
-const MIN_GROUP = 2;
+const MIN_GROUP = 3;
 const RUN = Math.random().toString(36).slice(2, 8);
 
 const h = new Harness('phone');

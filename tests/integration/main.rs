@@ -15,6 +15,7 @@ mod network;
 mod outbox;
 mod phone;
 mod programmes;
+mod puppets;
 mod room;
 mod security;
 mod series;

@@ -23,7 +23,7 @@ async fn run_programme(server: &TestServer, id: &str) {
     let created: crate::common::Created = server
         .http
         .post(server.url("/api/sessions"))
-        .json(&json!({ "programme": id, "min_group": 2 }))
+        .json(&json!({ "programme": id, "min_group": 3 }))
         .send()
         .await
         .unwrap()

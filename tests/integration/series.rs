@@ -82,7 +82,7 @@ async fn each_meeting_carries_its_shared_outcome_to_the_next_and_the_series_expo
     let created: Value = server
         .http
         .post(server.url("/api/series"))
-        .json(&json!({ "series": "tre-trins-raket", "min_group": 2 }))
+        .json(&json!({ "series": "tre-trins-raket", "min_group": 3 }))
         .send()
         .await
         .unwrap()
