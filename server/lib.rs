@@ -85,6 +85,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use axum::serve::ListenerExt;
+    // Erasures a crash cut short reach the later meetings of a series before anyone is served.
+    state.registry().prune_all().await;
     // Small messages must not wait for Nagle's algorithm (an ack followed by a step change
     // would otherwise sit until the peer's delayed ACK).
     let listener = listener.tap_io(|tcp| {

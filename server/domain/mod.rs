@@ -491,6 +491,15 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether the event erases what was stored before it (a participant's answers): it is
+    /// stored with a snapshot, every event before is deleted and the WAL emptied (see
+    /// `session` and `store`). A new event that takes someone's data away belongs here.
+    pub fn erases(&self) -> bool {
+        matches!(self, Event::Forgot { .. })
+    }
+}
+
 /// Who caused an activity change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

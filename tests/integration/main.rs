@@ -6,6 +6,7 @@ mod common;
 mod compat;
 mod crash;
 mod durability;
+mod erasure;
 mod faults;
 mod full_session;
 mod live;
