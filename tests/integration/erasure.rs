@@ -318,3 +318,122 @@ async fn an_erase_killed_at_any_moment_leaves_nothing_in_any_file_after_the_rest
         );
     }
 }
+
+/// The JSON export of `code`, as its facilitator downloads it.
+async fn export(server: &TestServer, code: &str, token: &str) -> Value {
+    server
+        .http
+        .get(server.url(&format!("/api/sessions/{code}/export?format=json")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The grid section of an export: per topic its raters and statistics.
+fn grid_results(export: &Value) -> Value {
+    export["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.get("topics").is_some())
+        .expect("the export has the grid's results")["topics"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_forget_after_a_reveal_holds_the_results_until_min_group_others_changed() {
+    let server = TestServer::start().await;
+    let created: Value = server
+        .http
+        .post(server.url("/api/sessions"))
+        .json(&json!({ "programme": "del2", "min_group": 3 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = created["code"].as_str().unwrap().to_owned();
+    let token = created["facilitator_token"].as_str().unwrap().to_owned();
+    let mut fac = Client::staff(&server.addr, &code, &token).await;
+    let mut hanne = Client::join(&server.addr, &code, None).await;
+    let mut others = Vec::new();
+    for _ in 0..4 {
+        others.push(Client::join(&server.addr, &code, None).await);
+    }
+    fac.ok(json!({ "type": "goto", "index": 2 })).await;
+    let topics: Vec<String> = fac.expect("step").await["activity"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    let rate = |topic: &str, i: usize, s: usize| json!({ "type": "answer", "step": "prioritering", "prompt": topic, "value": { "importance": i, "success": s } });
+    // Only Hanne gives 5s: her answers can be looked for in the files.
+    for topic in &topics {
+        hanne.ok(rate(topic, 5, 5)).await;
+        for (n, phone) in others.iter_mut().enumerate() {
+            phone.ok(rate(topic, 1 + n % 4, 4 - n % 4)).await;
+        }
+    }
+    fac.ok(json!({ "type": "act", "step": "prioritering", "action": "reveal", "revealed": true }))
+        .await;
+    let before = grid_results(&export(&server, &code, &token).await);
+    assert_eq!(before[0]["raters"], 5, "{before}");
+    let hers = r#""importance":5"#;
+    assert!(
+        !files_holding(server.data.path(), hers).is_empty(),
+        "the test means something: her ratings are stored"
+    );
+
+    hanne.ok(json!({ "type": "forget_me" })).await;
+    assert_eq!(
+        grid_results(&export(&server, &code, &token).await),
+        before,
+        "her forget alone does not move the results: n·mean before minus after would be hers"
+    );
+    assert_eq!(
+        files_holding(server.data.path(), hers),
+        Vec::<PathBuf>::new(),
+        "held as numbers, not as her answers"
+    );
+    let held = fac
+        .until("the results are held", |m| {
+            m["type"] == "activity" && m["activity"]["held"] == true
+        })
+        .await;
+    assert!(held["activity"]["results"].is_array());
+
+    // Fewer than min_group others change: still held.
+    for phone in &mut others[..2] {
+        for topic in &topics {
+            phone.ok(rate(topic, 2, 2)).await;
+        }
+    }
+    assert_eq!(grid_results(&export(&server, &code, &token).await), before);
+    // The third: the results move, by four people at once.
+    for topic in &topics {
+        others[2].ok(rate(topic, 2, 2)).await;
+    }
+    let after = grid_results(&export(&server, &code, &token).await);
+    for (b, a) in before
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(after.as_array().unwrap())
+    {
+        assert_eq!(a["raters"], 4, "{a}");
+        assert_ne!(a["importance"], b["importance"]);
+    }
+    fac.until("no longer held", |m| {
+        m["type"] == "activity"
+            && m["activity"]["results"].is_array()
+            && m["activity"].get("held").is_none()
+    })
+    .await;
+    drop((hanne, others));
+}
