@@ -77,6 +77,10 @@ pub enum Held {
         importance: Option<crate::outcome::Stat>,
         /// Success as shown.
         success: Option<crate::outcome::Stat>,
+        /// Who deleted their answers while it was held: their new answers do not count towards
+        /// releasing it (answering as before would otherwise move it by one other person).
+        #[serde(default)]
+        forgotten: BTreeSet<ParticipantId>,
     },
     /// A reflection scale prompt's distribution.
     Scale {
@@ -84,6 +88,9 @@ pub enum Held {
         n: u32,
         /// The counts as shown.
         counts: Option<Vec<u32>>,
+        /// As for `Topic`.
+        #[serde(default)]
+        forgotten: BTreeSet<ParticipantId>,
     },
 }
 
@@ -247,8 +254,16 @@ impl Session {
             .into_iter()
             .filter(|p| differs(*p, published))
             .collect();
+        let forgotten = match state.held.get(unit) {
+            Some(Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. }) => Some(forgotten),
+            None => None,
+        };
+        let others = changed
+            .iter()
+            .filter(|p| forgotten.is_none_or(|f| !f.contains(p)))
+            .count();
         let due = if shown {
-            changed.len() >= min_group
+            others >= min_group
         } else {
             !changed.is_empty()
                 && kind.unit_count(
@@ -290,7 +305,15 @@ impl Session {
             return;
         };
         state.pending.insert(participant);
-        if state.pending.len() < min_group {
+        let forgotten: BTreeSet<ParticipantId> = state
+            .held
+            .values()
+            .flat_map(|h| match h {
+                Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. } => forgotten.iter(),
+            })
+            .copied()
+            .collect();
+        if state.pending.difference(&forgotten).count() < min_group {
             return;
         }
         state.held.clear();
@@ -334,6 +357,7 @@ impl Session {
                                 raters: stats.raters,
                                 importance: stats.importance,
                                 success: stats.success,
+                                forgotten: BTreeSet::new(),
                             },
                         ));
                     }
@@ -347,6 +371,7 @@ impl Session {
                             Held::Scale {
                                 n: counts.n,
                                 counts: counts.counts,
+                                forgotten: BTreeSet::new(),
                             },
                         ));
                     }
@@ -356,7 +381,9 @@ impl Session {
         }
         let held = &mut self.steps[index].held;
         for (unit, hold) in holds {
-            held.entry(unit).or_insert(hold);
+            let (Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. }) =
+                held.entry(unit).or_insert(hold);
+            forgotten.insert(participant);
         }
         self.hold_dots(index, participant);
     }
@@ -369,7 +396,11 @@ impl Session {
             .as_ref()
             .and_then(|v| v.get(&participant))
             .is_some_and(|dots| !dots.is_empty());
-        if !counted || grid.held_dots.is_some() {
+        if !counted {
+            return;
+        }
+        if grid.held_dots.is_some() {
+            self.steps[index].grid.dots_forgotten.insert(participant);
             return;
         }
         let dots: Option<BTreeMap<String, u32>> = self
@@ -377,7 +408,11 @@ impl Session {
             .into_iter()
             .map(|s| Some((s.topic, s.dots?)))
             .collect();
-        self.steps[index].grid.held_dots = dots;
+        let grid = &mut self.steps[index].grid;
+        grid.held_dots = dots;
+        if grid.held_dots.is_some() {
+            grid.dots_forgotten.insert(participant);
+        }
     }
 
     /// Whether any result of step `index` is held (see [`StepState::held`]).

@@ -55,6 +55,10 @@ pub struct State {
     /// publication (see `Session::hold_for_forget`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_dots: Option<BTreeMap<String, u32>>,
+    /// Who deleted their answers while the dots were held: their new dots do not count
+    /// towards releasing them.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub dots_forgotten: BTreeSet<ParticipantId>,
 }
 
 impl State {
@@ -69,10 +73,17 @@ impl State {
             return;
         };
         self.vote_pending.insert(participant);
-        if self.vote_pending.len() < min_group {
+        let forgotten = &self.dots_forgotten;
+        let others = self
+            .vote_pending
+            .iter()
+            .filter(|p| !forgotten.contains(p))
+            .count();
+        if others < min_group {
             return;
         }
         self.held_dots = None;
+        self.dots_forgotten.clear();
         for p in std::mem::take(&mut self.vote_pending) {
             match self.votes.get(&p) {
                 Some(dots) => published.insert(p, dots.clone()),
@@ -417,6 +428,7 @@ impl Session {
                     raters,
                     importance,
                     success,
+                    ..
                 }) = self.step_state(index).held.get(&topic.id)
                 {
                     return TopicStats {

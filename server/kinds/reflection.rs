@@ -400,7 +400,7 @@ impl Session {
             .filter_map(|prompt| match prompt {
                 Prompt::Scale { id, min, max, .. } => {
                     // Held after a deletion as shown (see `Session::hold_for_forget`).
-                    if let Some(crate::domain::Held::Scale { n, counts }) =
+                    if let Some(crate::domain::Held::Scale { n, counts, .. }) =
                         self.step_state(index).held.get(id)
                     {
                         return Some(ScaleCounts {
