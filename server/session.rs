@@ -173,6 +173,7 @@ impl SessionHandle {
             connected: HashMap::new(),
             last_active: last_active.clone(),
             erased,
+            erased_again: Default::default(),
         };
         tokio::spawn(actor.run());
         SessionHandle {
@@ -381,6 +382,8 @@ struct SessionActor {
     last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// Told this session's code after each erasing write (see [`SessionHandle::spawn`]).
     erased: Option<mpsc::UnboundedSender<crate::domain::JoinCode>>,
+    /// Participants whose repeated forget was erased again since the actor started.
+    erased_again: std::collections::HashSet<ParticipantId>,
     join_url: String,
     projector_url: String,
     since_snapshot: usize,
@@ -662,8 +665,15 @@ impl SessionActor {
             }
             Ok(Applied::Duplicate) => {
                 // A forget sent again (its ack was lost, perhaps in a crash): the erase is done
-                // again, so that it is complete whatever cut the first one short.
-                owed.erase |= forgets;
+                // again, so that it is complete whatever cut the first one short — once per
+                // participant while the actor runs, so resending cannot make it write snapshots
+                // over and over.
+                if forgets
+                    && let Role::Participant(p) = actor
+                    && self.erased_again.insert(p)
+                {
+                    owed.erase = true;
+                }
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
             Err(e) => Reply::Error(WireError::rule(op.as_ref(), &e)),
