@@ -93,6 +93,8 @@ pub async fn run(
     let listening = http::Listening(listener.local_addr().context("the server stopped")?);
     let mut serving = state.serving().clone();
     serving.caps.total = net::fit_open_files(serving.caps.total);
+    // Erasures a crash cut short reach the later meetings of a series before anyone is served.
+    state.registry().prune_all().await;
     tokio::spawn(sweep_expired(state.clone()));
     let app = app(state).layer(axum::Extension(listening));
     net::serve(listener, app, serving, shutdown).await;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::content::Text;
 
 /// Mean and standard deviation of a set of ratings, with how many there were.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Stat {
     /// Arithmetic mean.
     pub mean: f64,

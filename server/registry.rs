@@ -5,7 +5,7 @@
 //! adds a session to the map or takes one out. Handles are cloned out of the map: no guard is
 //! held across `.await`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use dashmap::DashMap;
 
@@ -38,6 +38,8 @@ pub struct Registry {
 struct Inner {
     sessions: DashMap<JoinCode, SessionHandle>,
     store: Store,
+    /// Each actor sends its code here after an erasing write (see [`Registry::prune_after`]).
+    erased: tokio::sync::mpsc::UnboundedSender<JoinCode>,
     /// How long a session is kept after its last activity (`--retention-days`), in ms.
     keep_ms: i64,
 }
@@ -45,7 +47,11 @@ struct Inner {
 impl Registry {
     /// The sessions the store held, each with its actor started again; they are deleted
     /// `retention_days` after their last activity (see [`Registry::expire`]).
+    ///
+    /// Must be called within a Tokio runtime: it starts the actors, and a task that prunes
+    /// the copies later meetings of a series hold of what an earlier one erased.
     pub fn new(store: Store, restored: Vec<Restored>, retention_days: u32) -> Self {
+        let (erased, mut erasures) = tokio::sync::mpsc::unbounded_channel();
         let sessions = DashMap::new();
         for Restored {
             session,
@@ -53,16 +59,25 @@ impl Registry {
         } in restored
         {
             let code = session.created().code.clone();
-            let handle = SessionHandle::spawn(session, store.clone(), last_active_ms);
+            let handle =
+                SessionHandle::spawn(session, store.clone(), last_active_ms, Some(erased.clone()));
             sessions.insert(code, handle);
         }
-        Registry {
-            inner: Arc::new(Inner {
-                sessions,
-                store,
-                keep_ms: i64::from(retention_days) * 24 * 60 * 60 * 1000,
-            }),
-        }
+        let inner = Arc::new(Inner {
+            sessions,
+            store,
+            erased,
+            keep_ms: i64::from(retention_days) * 24 * 60 * 60 * 1000,
+        });
+        // Holds the registry weakly: it ends with the registry.
+        let weak: Weak<Inner> = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            while let Some(code) = erasures.recv().await {
+                let Some(inner) = weak.upgrade() else { break };
+                Registry { inner }.prune_after(&code).await;
+            }
+        });
+        Registry { inner }
     }
 
     /// The live session with this code.
@@ -157,6 +172,7 @@ impl Registry {
             Session::new(created.clone()),
             self.inner.store.clone(),
             now_ms(),
+            Some(self.inner.erased.clone()),
         );
         self.inner.sessions.insert(code.clone(), handle);
         tracing::info!(%code, "session created");
@@ -164,17 +180,80 @@ impl Registry {
     }
 
     /// Deletes a session: out of the map (so of two deletes at once only one finds it), then
-    /// from the store (screens are told, the data is erased from the files); back in the map if
-    /// the store fails. `Ok(false)` when there is no such session.
+    /// from the store (screens are told, the data is erased from the files; back in the map if
+    /// the store fails); then what it carried into later meetings of its series is erased from
+    /// them (see [`Registry::prune_after`]). `Ok(false)` when there is no such session — the WAL
+    /// is emptied all the same, so a DELETE sent again after a crash cut the first one short
+    /// completes its erasure.
     pub async fn delete(&self, code: &JoinCode) -> Result<bool, StoreError> {
         let Some((code, handle)) = self.inner.sessions.remove(code) else {
+            // Best effort: a failing checkpoint (a full disk) must not turn a 404 into an error.
+            if let Err(e) = self.inner.store.checkpoint().await {
+                tracing::warn!(error = %e, "checkpoint after a repeated delete failed");
+            }
             return Ok(false);
         };
         if let Err(e) = handle.delete().await {
             self.inner.sessions.insert(code, handle);
             return Err(e);
         }
+        if let Some(link) = handle.series() {
+            for later in &link.codes[link.position + 1..] {
+                self.prune(later).await;
+            }
+        }
         Ok(true)
+    }
+
+    /// Someone's answers were erased in the meeting `code`: every later meeting of its series
+    /// drops the carried items the earlier meetings no longer produce, erasing them from its
+    /// files too. Deleting a meeting does the same ([`Registry::delete`]).
+    pub async fn prune_after(&self, code: &JoinCode) {
+        let Some(link) = self.get(code).and_then(|h| h.series().cloned()) else {
+            return;
+        };
+        for later in &link.codes[link.position + 1..] {
+            self.prune(later).await;
+        }
+    }
+
+    /// Every meeting of every series drops the carried items its earlier meetings no longer
+    /// produce: done at start-up, before serving, for erasures a crash cut short.
+    pub async fn prune_all(&self) {
+        let codes: Vec<JoinCode> = self
+            .inner
+            .sessions
+            .iter()
+            .filter(|e| e.value().series().is_some_and(|l| l.position > 0))
+            .map(|e| e.key().clone())
+            .collect();
+        for code in codes {
+            self.prune(&code).await;
+        }
+    }
+
+    /// Meeting `code` drops what no earlier meeting of its series produces any more (their
+    /// author forgot them, or their meeting was deleted). A meeting that exists but does not
+    /// answer (its storage failed) leaves everything as it is.
+    async fn prune(&self, code: &JoinCode) {
+        let Some(handle) = self.get(code) else {
+            return;
+        };
+        let Some(link) = handle.series().cloned() else {
+            return;
+        };
+        let mut available = Vec::new();
+        for earlier in &link.codes[..link.position] {
+            if let Some(meeting) = self.get(earlier) {
+                match meeting.outcome().await {
+                    Some(outcome) => {
+                        available.extend(crate::domain::report::carried_from(&outcome));
+                    }
+                    None => return,
+                }
+            }
+        }
+        handle.prune_carried(available).await;
     }
 
     /// Deletes every session whose last activity is more than the retention period before

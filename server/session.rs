@@ -104,6 +104,10 @@ enum ToActor {
     Carry {
         items: Vec<crate::domain::Carried>,
     },
+    Prune {
+        available: Vec<crate::domain::Carried>,
+        reply: oneshot::Sender<()>,
+    },
     PersonalPlan {
         request: PlanRequest,
         reply: oneshot::Sender<Result<crate::outcome::PersonalPlan, PlanRefused>>,
@@ -160,7 +164,16 @@ impl std::fmt::Debug for ToActor {
 impl SessionHandle {
     /// Starts the actor for `session` (new or restored from the store), last active at
     /// `last_active_ms`.
-    pub fn spawn(session: Session, store: Store, last_active_ms: i64) -> Self {
+    ///
+    /// After every erasing write (someone forgot their answers) the actor sends its code on
+    /// `erased`, so that the copies later meetings of its series carried can be erased too
+    /// (see `Registry::prune_after`).
+    pub fn spawn(
+        session: Session,
+        store: Store,
+        last_active_ms: i64,
+        erased: Option<mpsc::UnboundedSender<crate::domain::JoinCode>>,
+    ) -> Self {
         let last_active = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(last_active_ms));
         let (tx, rx) = mpsc::channel(MAILBOX);
         let facilitator_token = session.created().facilitator_token.clone();
@@ -185,6 +198,8 @@ impl SessionHandle {
             connected: HashMap::new(),
             budgets: HashMap::new(),
             last_active: last_active.clone(),
+            erased,
+            erased_again: Default::default(),
         };
         tokio::spawn(actor.run());
         SessionHandle {
@@ -229,6 +244,21 @@ impl SessionHandle {
     /// server's own command: no screen's, and not the facilitator's.
     pub async fn carry(&self, items: Vec<crate::domain::Carried>) {
         let _ = self.tx.send(ToActor::Carry { items }).await;
+    }
+
+    /// Removes from what was carried in every item that `available` (what the earlier meetings
+    /// produce now) no longer holds, counting copies; what leaves is erased from the files.
+    /// Returns once that is stored (or the session is gone).
+    pub async fn prune_carried(&self, available: Vec<crate::domain::Carried>) {
+        let (reply, done) = oneshot::channel();
+        if self
+            .tx
+            .send(ToActor::Prune { available, reply })
+            .await
+            .is_ok()
+        {
+            let _ = done.await;
+        }
     }
 
     /// The programme as the session was created with it.
@@ -361,11 +391,14 @@ struct Owed {
     activity_staff: bool,
     /// Items from earlier meetings changed: every screen gets a fresh snapshot.
     carried: bool,
-    /// Someone deleted their answers: this turn is stored as a snapshot and the events before
-    /// it are erased from the files.
+    /// Someone deleted their answers (or carried items left): this turn is stored as a
+    /// snapshot and the events before it are erased from the files. Set by a repeated forget
+    /// too, whose erasing write is then done again.
     erase: bool,
     /// Participants the facilitator removed: their connections are told and closed.
     removed: Vec<ParticipantId>,
+    /// Replies owed once this turn is stored (pruned carried items).
+    stored: Vec<oneshot::Sender<()>>,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
 }
 
@@ -385,6 +418,10 @@ struct SessionActor {
     /// Each participant's message allowance, shared by all their connections.
     budgets: HashMap<ParticipantId, SharedBudget>,
     last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Told this session's code after each erasing write (see [`SessionHandle::spawn`]).
+    erased: Option<mpsc::UnboundedSender<crate::domain::JoinCode>>,
+    /// Participants whose repeated forget was erased again since the actor started.
+    erased_again: std::collections::HashSet<ParticipantId>,
     join_url: String,
     projector_url: String,
     since_snapshot: usize,
@@ -427,7 +464,7 @@ impl SessionActor {
             for msg in turn.drain(..) {
                 self.handle(msg, &mut events, &mut owed);
             }
-            if !events.is_empty() {
+            if !events.is_empty() || owed.erase {
                 self.since_snapshot += events.len();
                 let every = SNAPSHOT_EVERY.max(4 * self.session.participants().len());
                 let snapshot =
@@ -447,6 +484,9 @@ impl SessionActor {
                     Ok(()) => {
                         if with_snapshot {
                             self.since_snapshot = 0;
+                        }
+                        if owed.erase {
+                            self.erased_copies();
                         }
                         if owed.erase || events.iter().any(Event::is_activity) {
                             self.last_active
@@ -468,6 +508,9 @@ impl SessionActor {
                         }
                     },
                 }
+            }
+            for reply in owed.stored.drain(..) {
+                let _ = reply.send(());
             }
             let delete = owed.delete.take();
             self.deliver(owed);
@@ -577,7 +620,7 @@ impl SessionActor {
                     closed: self.session.is_closed(),
                 });
             }
-            ToActor::Carry { items } => match self.session.carry(items) {
+            ToActor::Carry { items } => match self.carry(items, owed) {
                 Ok(new) => {
                     self.owe(&new, owed);
                     events.extend(new);
@@ -588,6 +631,17 @@ impl SessionActor {
                     "items from earlier meetings refused"
                 ),
             },
+            ToActor::Prune { available, reply } => {
+                let kept = prune(self.session.carried(), available);
+                match self.carry(kept, owed) {
+                    Ok(new) => {
+                        self.owe(&new, owed);
+                        events.extend(new);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "carried items could not be pruned"),
+                }
+                owed.stored.push(reply);
+            }
             ToActor::Outcome { reply } => {
                 let _ = reply.send(self.session.outcome());
             }
@@ -686,6 +740,7 @@ impl SessionActor {
         owed: &mut Owed,
     ) -> Reply {
         let op = command.op().cloned();
+        let forgets = matches!(command, Command::Forget { .. });
         // A step change stops the step's countdown: the screens hear of it like a stop.
         let timer = self.session.timer();
         let applied = self.session.apply(actor, command);
@@ -697,15 +752,51 @@ impl SessionActor {
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
             Ok(Applied::Duplicate) => {
+                // A forget sent again (its ack was lost, perhaps in a crash): the erase is done
+                // again, so that it is complete whatever cut the first one short — once per
+                // participant while the actor runs, so resending cannot make it write snapshots
+                // over and over.
+                if forgets
+                    && let Role::Participant(p) = actor
+                    && self.erased_again.insert(p)
+                {
+                    owed.erase = true;
+                }
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
             Err(e) => Reply::Error(WireError::rule(op.as_ref(), &e)),
         }
     }
 
+    /// Replaces the carried items with `items`; when any item leaves, the turn is stored
+    /// erasing, so that its text stays in no file.
+    fn carry(
+        &mut self,
+        items: Vec<crate::domain::Carried>,
+        owed: &mut Owed,
+    ) -> Result<Vec<Event>, crate::domain::RuleError> {
+        let before = self.session.carried().to_vec();
+        let new = self.session.carry(items)?;
+        owed.erase |= !prune(&before, self.session.carried().to_vec()).eq(&before);
+        Ok(new)
+    }
+
+    /// After an erasing write: later meetings of the series may hold copies of what was
+    /// erased; the registry is told to prune them.
+    fn erased_copies(&self) {
+        let created = self.session.created();
+        if let (Some(erased), Some(link)) = (&self.erased, &created.series)
+            && link.position + 1 < link.codes.len()
+        {
+            let _ = erased.send(created.code.clone());
+        }
+    }
+
     /// Notes what the screens must be told about `new` events, once they are durable.
     fn owe(&self, new: &[Event], owed: &mut Owed) {
         for event in new {
+            // An erasing event: the events before it are erased from the files.
+            owed.erase |= event.erases();
             match event {
                 Event::Carried { .. } => owed.carried = true,
                 Event::StepChanged { .. } => {
@@ -727,7 +818,6 @@ impl SessionActor {
                 Event::Forgot { .. } => {
                     owed.progress = true;
                     owed.activity = true;
-                    owed.erase = true;
                 }
                 Event::Changed { step, change, .. } => {
                     if *step == self.session.step_index() {
@@ -1100,4 +1190,23 @@ impl SessionActor {
         }
         self.close_all(protocol::CLOSE_GOING_AWAY);
     }
+}
+
+/// The items of `carried` that `available` still holds, in their order, each copy matched by a
+/// copy of its own (two people sharing the same words: one forgets, one copy stays).
+fn prune(
+    carried: &[crate::domain::Carried],
+    mut available: Vec<crate::domain::Carried>,
+) -> Vec<crate::domain::Carried> {
+    carried
+        .iter()
+        .filter(|item| match available.iter().position(|a| a == *item) {
+            Some(i) => {
+                available.swap_remove(i);
+                true
+            }
+            None => false,
+        })
+        .cloned()
+        .collect()
 }

@@ -86,6 +86,9 @@ enum Write {
     Delete {
         code: String,
     },
+    /// Writes nothing; only folds the WAL back and empties it (a repeated erase, see
+    /// [`Store::checkpoint`]).
+    Checkpoint,
 }
 
 #[derive(Debug)]
@@ -110,6 +113,10 @@ impl Store {
             .with_context(|| format!("cannot create data directory {}", dir.display()))?;
         let path = dir.join(DB_FILE);
         let conn = open_connection(&path)?;
+        // An erase killed between its commit and its WAL truncation left the erased data in
+        // older WAL frames, and SQLite does not empty the WAL on opening: do it before serving.
+        truncate_wal(&conn)
+            .with_context(|| format!("cannot empty the WAL of {}", path.display()))?;
         let sessions =
             load_all(&conn).with_context(|| format!("cannot read {}", path.display()))?;
         let reserve = Reserve {
@@ -227,6 +234,12 @@ impl Store {
         .await
     }
 
+    /// Folds the WAL back into the database and empties it, writing nothing: what an earlier
+    /// erase removed cannot stay behind in old WAL frames, even if that erase was cut short.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.write(Write::Checkpoint).await
+    }
+
     /// Deletes a session and everything stored about it, so it cannot be read back from the
     /// files (secure delete, then a truncating WAL checkpoint).
     pub async fn delete(&self, code: &JoinCode) -> Result<(), StoreError> {
@@ -286,6 +299,24 @@ fn open_connection(path: &PathBuf) -> anyhow::Result<Connection> {
         ),
     }
     Ok(conn)
+}
+
+/// Folds every WAL frame back into the database file and truncates the WAL to nothing. With
+/// `secure_delete` on, deleted rows and freed pages are zeroes in the database, so after this no
+/// file holds what was deleted.
+fn truncate_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let (busy, _, _): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    if busy != 0 {
+        // Only this process's one connection uses the file; another process holds it open.
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("the WAL checkpoint was blocked".into()),
+        ));
+    }
+    Ok(())
 }
 
 fn load_all(conn: &Connection) -> anyhow::Result<Vec<Restored>> {
@@ -377,13 +408,14 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>, reserve: Reserv
             result.is_ok()
                 && matches!(
                     r.write,
-                    Write::Delete { .. } | Write::Append { erase: true, .. }
+                    Write::Delete { .. } | Write::Checkpoint | Write::Append { erase: true, .. }
                 )
         });
         if erased {
             // Deleted pages were overwritten in the WAL; fold the WAL back and empty it so no
-            // copy of the deleted data stays behind in either file.
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            // copy of the deleted data stays behind in either file. Should this fail (or the
+            // process die first), the next erase or the next start does it again.
+            if let Err(e) = truncate_wal(&conn) {
                 tracing::warn!(error = %e, "checkpoint after delete failed");
             }
             reserve.ensure();
@@ -496,6 +528,7 @@ fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             conn.execute("DELETE FROM snapshots WHERE code = ?1", [code])?;
             conn.execute("DELETE FROM sessions WHERE code = ?1", [code])?;
         }
+        Write::Checkpoint => {}
     }
     Ok(())
 }

@@ -215,11 +215,14 @@ export function gridChart({ tableVisible = false, fit = false } = {}) {
   const legend = el('ol', { class: 'grid-legend', id: 'grid-legend' });
   const few = el('p', { class: 'grid-few', id: 'grid-few' });
   const wait = el('p', { class: 'grid-few waiting', id: 'grid-waiting', 'data-testid': 'waiting' });
+  // Someone deleted their answers: the results stay as shown until more changed theirs (issue 13).
+  const held = el('p', { class: 'grid-few held', id: 'grid-held', 'data-testid': 'held', text: ui('results_held') });
+  held.hidden = true;
   const table = el('table', { class: 'data-table', id: 'grid-table' });
   const chartBox = el('div', { class: 'chart-box' }, chart);
   const node = el('div', { class: 'grid-result' },
     chartBox,
-    el('div', { class: 'legend-box', id: 'grid-legend-box', 'data-page-items': '#grid-legend > li' }, legend, few, wait),
+    el('div', { class: 'legend-box', id: 'grid-legend-box', 'data-page-items': '#grid-legend > li' }, legend, few, wait, held),
     scrollBox(tableVisible, table, 'grid-table-caption'));
   let size = FALLBACK;
   let drawn = null;
@@ -346,6 +349,7 @@ export function gridChart({ tableVisible = false, fit = false } = {}) {
     few.hidden = fewCount === 0;
     const results = Array.isArray(activity?.results) ? activity.results : [];
     showWaiting(wait, Math.max(0, ...results.map((r) => r.waiting ?? 0)));
+    held.hidden = activity?.held !== true;
 
     setAttr(chart, 'aria-label', ui('grid_chart_label'));
     renderTable(table, topics, activity, number, agreed, priorities);

@@ -400,12 +400,16 @@ export function sharedList({ pick = false } = {}) {
 function scaleCharts(step) {
   const charts = (step.prompts || []).filter((p) => p.kind === 'scale').map((p) => ({ id: p.id, chart: scaleChart(p) }));
   // With several charts on one screen, each question gets one line (the full text is in the DOM).
-  const node = el('div', { class: charts.length > 2 ? 'scale-results many' : 'scale-results' }, ...charts.map((c) => c.chart.node));
+  // Someone deleted their answers: the results stay as shown until more changed theirs (issue 13).
+  const held = el('p', { class: 'chart-note held', 'data-testid': 'held', text: ui('results_held') });
+  held.hidden = true;
+  const node = el('div', { class: charts.length > 2 ? 'scale-results many' : 'scale-results' }, ...charts.map((c) => c.chart.node), held);
   node.hidden = charts.length === 0;
   return {
     node,
-    update(scales, minGroup) {
+    update(scales, minGroup, isHeld) {
       for (const { id, chart } of charts) chart.update((scales || []).find((s) => s.prompt === id), minGroup);
+      held.hidden = isHeld !== true;
     },
   };
 }
@@ -430,7 +434,7 @@ export function projector(root, ctx) {
       setText(waiting, ui('shared_count', { n: count }));
       ctx.setResults(revealed);
       if (!revealed) return;
-      charts.update(activity.scales, ctx.session().min_group);
+      charts.update(activity.scales, ctx.session().min_group, activity.held);
       const items = activity.shared || [];
       sharedBox.hidden = items.length === 0;
       results.classList.toggle('only-shared', charts.node.hidden);
@@ -596,7 +600,7 @@ export function facilitator(root, ctx) {
       const activity = ctx.activity() || {};
       reveal.update(activity.revealed);
       charts.node.hidden = activity.published === false;
-      charts.update(activity.scales, ctx.session().min_group);
+      charts.update(activity.scales, ctx.session().min_group, activity.held);
       setText(count, ui('shared_count', { n: activity.shared_count ?? 0 }));
       shared.update(activity.shared);
       const any = (activity.shared || []).length > 0;

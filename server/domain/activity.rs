@@ -65,6 +65,35 @@ pub struct ShareRecord {
     pub group: Option<String>,
 }
 
+/// A result as it was shown when it was held (see [`StepState::held`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "held", rename_all = "snake_case")]
+pub enum Held {
+    /// A grid topic's ratings.
+    Topic {
+        /// Rated on both axes by this many.
+        raters: u32,
+        /// Importance as shown.
+        importance: Option<crate::outcome::Stat>,
+        /// Success as shown.
+        success: Option<crate::outcome::Stat>,
+        /// Who deleted their answers while it was held: their new answers do not count towards
+        /// releasing it (answering as before would otherwise move it by one other person).
+        #[serde(default)]
+        forgotten: BTreeSet<ParticipantId>,
+    },
+    /// A reflection scale prompt's distribution.
+    Scale {
+        /// How many answered.
+        n: u32,
+        /// The counts as shown.
+        counts: Option<Vec<u32>>,
+        /// As for `Topic`.
+        #[serde(default)]
+        forgotten: BTreeSet<ParticipantId>,
+    },
+}
+
 /// Shared state of one step: what every kind with results has (reveal and publication), and
 /// one part per kind, each empty unless the step is of that kind. Stored flat in snapshots, as
 /// it always was.
@@ -79,6 +108,12 @@ pub struct StepState {
     pub published: Option<BTreeMap<ParticipantId, BTreeMap<String, Answer>>>,
     /// Who changed an answer of this step since the last publication.
     pub pending: BTreeSet<ParticipantId>,
+    /// Results held as they were shown when someone who counted in them deleted their
+    /// answers, by result (`Kind::unit`): the numbers the room already saw, not anyone's
+    /// answers. A held result is shown instead of the computed one until `min_group` others
+    /// changed their answers to it (see [`Session::hold_for_forget`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub held: BTreeMap<String, Held>,
     /// A cards step's deck additions and dealt cards.
     #[serde(flatten)]
     pub cards: cards::State,
@@ -204,7 +239,8 @@ impl Session {
                 .get(p.index())
                 .and_then(|p| p.answers.get(&step.id))
         };
-        let shown = kind.unit_count(unit, &mut published.values()) >= min_group;
+        let shown = state.held.contains_key(unit)
+            || kind.unit_count(unit, &mut published.values()) >= min_group;
         let candidates: Vec<ParticipantId> = if shown {
             state.pending.iter().copied().collect()
         } else {
@@ -218,8 +254,16 @@ impl Session {
             .into_iter()
             .filter(|p| differs(*p, published))
             .collect();
+        let forgotten = match state.held.get(unit) {
+            Some(Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. }) => Some(forgotten),
+            None => None,
+        };
+        let others = changed
+            .iter()
+            .filter(|p| forgotten.is_none_or(|f| !f.contains(p)))
+            .count();
         let due = if shown {
-            changed.len() >= min_group
+            others >= min_group
         } else {
             !changed.is_empty()
                 && kind.unit_count(
@@ -230,6 +274,8 @@ impl Session {
         if !due {
             return;
         }
+        // A held result takes in these changes: it moves by them and by whoever was forgotten.
+        state.held.remove(unit);
         for p in &changed {
             let mine = published.entry(*p).or_default();
             mine.retain(|k, _| kind.unit(k) != unit);
@@ -259,9 +305,18 @@ impl Session {
             return;
         };
         state.pending.insert(participant);
-        if state.pending.len() < min_group {
+        let forgotten: BTreeSet<ParticipantId> = state
+            .held
+            .values()
+            .flat_map(|h| match h {
+                Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. } => forgotten.iter(),
+            })
+            .copied()
+            .collect();
+        if state.pending.difference(&forgotten).count() < min_group {
             return;
         }
+        state.held.clear();
         for p in std::mem::take(&mut state.pending) {
             match self
                 .participants
@@ -272,6 +327,98 @@ impl Session {
                 None => published.remove(&p),
             };
         }
+    }
+
+    /// `participant` is about to delete their answers (`Event::Forgot`): every result of step
+    /// `index` that is shown and counts them is held as shown — its numbers, not their answers
+    /// — so that the deletion does not move it by one person, which would give away their
+    /// answers by difference. Grid ratings and dots and reflection scales are held; shared
+    /// texts leave at once, as their author withdrew them.
+    pub(super) fn hold_for_forget(&mut self, index: usize, participant: ParticipantId) {
+        use crate::content::StepKind;
+        let kind = self.programme().steps[index].kind;
+        let Some(mine) = self.steps[index]
+            .published
+            .as_ref()
+            .and_then(|p| p.get(&participant))
+            .cloned()
+        else {
+            return self.hold_dots(index, participant);
+        };
+        let mut holds = Vec::new();
+        match kind {
+            StepKind::Grid => {
+                for stats in self.topic_stats(index) {
+                    let counted = matches!(mine.get(&stats.topic), Some(Answer::Rating(r)) if r.importance.is_some() && r.success.is_some());
+                    if counted && stats.importance.is_some() {
+                        holds.push((
+                            stats.topic,
+                            Held::Topic {
+                                raters: stats.raters,
+                                importance: stats.importance,
+                                success: stats.success,
+                                forgotten: BTreeSet::new(),
+                            },
+                        ));
+                    }
+                }
+            }
+            StepKind::Reflection => {
+                for counts in self.scale_counts(index) {
+                    if mine.contains_key(&counts.prompt) && counts.counts.is_some() {
+                        holds.push((
+                            counts.prompt,
+                            Held::Scale {
+                                n: counts.n,
+                                counts: counts.counts,
+                                forgotten: BTreeSet::new(),
+                            },
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let held = &mut self.steps[index].held;
+        for (unit, hold) in holds {
+            let (Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. }) =
+                held.entry(unit).or_insert(hold);
+            forgotten.insert(participant);
+        }
+        self.hold_dots(index, participant);
+    }
+
+    /// Like `hold_for_forget`, for a grid step's dot totals.
+    fn hold_dots(&mut self, index: usize, participant: ParticipantId) {
+        let grid = &self.steps[index].grid;
+        let counted = grid
+            .published_votes
+            .as_ref()
+            .and_then(|v| v.get(&participant))
+            .is_some_and(|dots| !dots.is_empty());
+        if !counted {
+            return;
+        }
+        if grid.held_dots.is_some() {
+            self.steps[index].grid.dots_forgotten.insert(participant);
+            return;
+        }
+        let dots: Option<BTreeMap<String, u32>> = self
+            .topic_stats(index)
+            .into_iter()
+            .map(|s| Some((s.topic, s.dots?)))
+            .collect();
+        let grid = &mut self.steps[index].grid;
+        grid.held_dots = dots;
+        if grid.held_dots.is_some() {
+            grid.dots_forgotten.insert(participant);
+        }
+    }
+
+    /// Whether any result of step `index` is held (see [`StepState::held`]).
+    pub fn held(&self, index: usize) -> bool {
+        let state = &self.steps[index];
+        !state.held.is_empty() || state.grid.held_dots.is_some()
     }
 
     /// For the staff: how many people's answers to `unit` of step `index` differ from what its

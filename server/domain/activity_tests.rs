@@ -1368,8 +1368,38 @@ fn successive_results_never_differ_by_one_persons_answers() {
     r.answer(people[1], "prioritering", "tillid", rating(4, 4))
         .unwrap();
     assert_eq!(mean(&r), Some((5, 340)), "(2 + 4 + 3 + 3 + 5) / 5");
-    // Someone who deletes their answers leaves the results at once: deleting wins.
+    // Someone who deletes their answers: their answers are gone, the results held as shown
+    // (issue 13: the difference would be their answers) until three others changed.
     let op = r.op();
     r.run(people[4], Command::Forget { op }).unwrap();
-    assert_eq!(mean(&r), Some((4, 300)), "(2 + 4 + 3 + 3) / 4");
+    assert_eq!(mean(&r), Some((5, 340)), "held");
+    assert!(r.s.held(index));
+    // Held as the exact numbers shown, also after a restart from the snapshot.
+    let json = serde_json::to_string(&r.s).unwrap();
+    let back: Session = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.topic_stats(index), r.s.topic_stats(index));
+    let step = &r.s.programme().steps[index].id;
+    assert!(!r.s.participants()[4].answers.contains_key(step));
+    assert!(
+        r.s.step_state(index)
+            .published
+            .as_ref()
+            .unwrap()
+            .get(&ParticipantId::from_index(4))
+            .is_none(),
+        "not kept in the published copy either"
+    );
+    r.answer(people[0], "prioritering", "tillid", rating(1, 1))
+        .unwrap();
+    r.answer(people[1], "prioritering", "tillid", rating(1, 1))
+        .unwrap();
+    assert_eq!(mean(&r), Some((5, 340)), "two others are not enough");
+    r.answer(people[2], "prioritering", "tillid", rating(1, 1))
+        .unwrap();
+    assert_eq!(
+        mean(&r),
+        Some((4, 150)),
+        "(1 + 1 + 1 + 3) / 4: four people moved it"
+    );
+    assert!(!r.s.held(index));
 }

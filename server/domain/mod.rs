@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Card, Programme, Step, StepKind, Topic};
-pub use activity::{DealTo, RowFields, StepState};
+pub use activity::{DealTo, Held, RowFields, StepState};
 pub use answers::{Answer, AnswerInput};
 pub use ids::{JoinCode, Name, OpId, ParticipantId, Token};
 
@@ -529,6 +529,15 @@ impl Event {
     /// but a join (which anyone with the join code can cause).
     pub fn is_activity(&self) -> bool {
         !matches!(self, Event::Joined { .. })
+    }
+}
+
+impl Event {
+    /// Whether the event erases what was stored before it (a participant's answers): it is
+    /// stored with a snapshot, every event before is deleted and the WAL emptied (see
+    /// `session` and `store`). A new event that takes someone's data away belongs here.
+    pub fn erases(&self) -> bool {
+        matches!(self, Event::Forgot { .. })
     }
 }
 
@@ -1187,7 +1196,11 @@ impl Session {
                     share.active = false;
                     share.named = false;
                 }
-                // Deleting wins over batching: their answers leave the results at once.
+                // Their answers leave the published copy at once; the results they counted in
+                // are held as shown until `min_group` others changed theirs.
+                for index in 0..self.steps.len() {
+                    self.hold_for_forget(index, *participant);
+                }
                 for state in &mut self.steps {
                     state.pending.remove(participant);
                     if let Some(published) = &mut state.published {

@@ -203,8 +203,16 @@ fn results_sheet(
                 let heading = format!("{} – {}", t.map, t.pick(title));
                 sheet.write_string_with_format(row, 0, heading, &styles.title)?;
                 let hidden = *too_few as usize;
-                row = map_table(sheet, row + 1, actors, hidden, outcome.min_group, t, s, styles)?
-                    + 1;
+                row = map_table(
+                    sheet,
+                    row + 1,
+                    actors,
+                    hidden,
+                    outcome.min_group,
+                    t,
+                    s,
+                    styles,
+                )? + 1;
             }
             _ => {}
         }

@@ -51,6 +51,14 @@ pub struct State {
     pub published_votes: Option<BTreeMap<ParticipantId, Vec<String>>>,
     /// Who changed their dots since the last publication.
     pub vote_pending: BTreeSet<ParticipantId>,
+    /// Dot totals held as shown when a voter deleted their answers, until the next
+    /// publication (see `Session::hold_for_forget`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_dots: Option<BTreeMap<String, u32>>,
+    /// Who deleted their answers while the dots were held: their new dots do not count
+    /// towards releasing them.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub dots_forgotten: BTreeSet<ParticipantId>,
 }
 
 impl State {
@@ -65,9 +73,17 @@ impl State {
             return;
         };
         self.vote_pending.insert(participant);
-        if self.vote_pending.len() < min_group {
+        let forgotten = &self.dots_forgotten;
+        let others = self
+            .vote_pending
+            .iter()
+            .filter(|p| !forgotten.contains(p))
+            .count();
+        if others < min_group {
             return;
         }
+        self.held_dots = None;
+        self.dots_forgotten.clear();
         for p in std::mem::take(&mut self.vote_pending) {
             match self.votes.get(&p) {
                 Some(dots) => published.insert(p, dots.clone()),
@@ -290,6 +306,7 @@ impl Kind for Grid {
             agreed: state.agreed.clone(),
             raters: staff.then(|| session.grid_raters(index)),
             published: staff.then_some(cx.state.published.is_some()),
+            held: audience.sees_results(revealed) && session.held(index),
             results: audience.sees_results(revealed).then(|| {
                 session
                     .topic_stats(index)
@@ -384,13 +401,44 @@ impl Session {
             .unwrap_or(self.programme().steps[index].participant_topics)
     }
 
-    /// Aggregates of grid step `index`, from published ratings and dots.
+    /// Aggregates of grid step `index`, from published ratings and dots; a result held after
+    /// a deletion as it was shown (see `Session::hold_for_forget`).
     pub fn topic_stats(&self, index: usize) -> Vec<TopicStats> {
         let state = &self.step_state(index).grid;
         let min_group = self.created().min_group;
+        // One person's dots are their private vote: totals show from min_group voters,
+        // and move only in batches of min_group people (see `note_vote`).
+        let votes = state.published_votes.as_ref();
+        let voters = votes.map_or(0, |v| v.values().filter(|v| !v.is_empty()).count());
+        let dots = |topic: &str| match &state.held_dots {
+            Some(held) => held.get(topic).copied(),
+            None => (voters >= min_group as usize).then(|| {
+                votes
+                    .into_iter()
+                    .flat_map(|v| v.values())
+                    .flatten()
+                    .filter(|t| **t == topic)
+                    .count() as u32
+            }),
+        };
         self.topics(index)
             .into_iter()
             .map(|topic| {
+                if let Some(crate::domain::Held::Topic {
+                    raters,
+                    importance,
+                    success,
+                    ..
+                }) = self.step_state(index).held.get(&topic.id)
+                {
+                    return TopicStats {
+                        topic: topic.id.clone(),
+                        raters: *raters,
+                        importance: *importance,
+                        success: *success,
+                        dots: dots(&topic.id),
+                    };
+                }
                 let (mut importance, mut success) = (Vec::new(), Vec::new());
                 for (_, answers) in self.published_in(index) {
                     if let Some(Answer::Rating(r)) = answers.get(&topic.id)
@@ -402,24 +450,12 @@ impl Session {
                 }
                 let raters = importance.len() as u32;
                 let shown = raters >= min_group;
-                // One person's dots are their private vote: totals show from min_group voters,
-                // and move only in batches of min_group people (see `note_vote`).
-                let votes = state.published_votes.as_ref();
-                let voters = votes.map_or(0, |v| v.values().filter(|v| !v.is_empty()).count());
-                let dots = (voters >= min_group as usize).then(|| {
-                    votes
-                        .into_iter()
-                        .flat_map(|v| v.values())
-                        .flatten()
-                        .filter(|t| **t == topic.id)
-                        .count() as u32
-                });
                 TopicStats {
                     topic: topic.id.clone(),
                     raters,
                     importance: Stat::of(&importance).filter(|_| shown),
                     success: Stat::of(&success).filter(|_| shown),
-                    dots,
+                    dots: dots(&topic.id),
                 }
             })
             .collect()

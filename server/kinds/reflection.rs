@@ -231,6 +231,7 @@ impl Kind for Reflection {
             revealed: state.revealed,
             shared_count: staff.then(|| session.share_count(index)),
             published: staff.then_some(state.published.is_some()),
+            held: results && session.held(index),
             scales: results.then(|| {
                 session
                     .scale_counts(index)
@@ -418,6 +419,16 @@ impl Session {
             .iter()
             .filter_map(|prompt| match prompt {
                 Prompt::Scale { id, min, max, .. } => {
+                    // Held after a deletion as shown (see `Session::hold_for_forget`).
+                    if let Some(crate::domain::Held::Scale { n, counts, .. }) =
+                        self.step_state(index).held.get(id)
+                    {
+                        return Some(ScaleCounts {
+                            prompt: id.clone(),
+                            n: *n,
+                            counts: counts.clone(),
+                        });
+                    }
                     let mut counts = vec![0u32; (max - min + 1) as usize];
                     let mut n = 0;
                     for (_, answers) in self.published_in(index) {

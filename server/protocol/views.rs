@@ -57,6 +57,11 @@ pub struct ReflectionView {
     /// Results: the items shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared: Option<Vec<SharedView>>,
+    /// Results: some are held as they were shown, because someone who counted in them
+    /// deleted their answers; they move once `min_group` others changed theirs. Only sent
+    /// when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 /// A scale prompt's distribution.
@@ -176,6 +181,11 @@ pub struct GridView {
     /// Results: one per topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<TopicResultView>>,
+    /// Results: some are held as they were shown, because someone who counted in them
+    /// deleted their answers; they move once `min_group` others changed theirs. Only sent
+    /// when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 /// A grid topic.

@@ -156,6 +156,17 @@ impl ProcessServer {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
+
+    /// SIGTERM, and waits until the server has stopped by itself (a clean stop).
+    pub fn terminate(&mut self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "a clean stop: {status}");
+    }
 }
 
 impl Drop for ProcessServer {

@@ -8,6 +8,7 @@ mod crash;
 mod disk_full;
 mod durability;
 mod edges;
+mod erasure;
 mod faults;
 mod full_session;
 mod live;

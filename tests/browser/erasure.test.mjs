@@ -1,0 +1,103 @@
+// A deletion after a reveal holds the results (issue 13): five people rate
+// Del 2's topics, the facilitator reveals, one deletes their answers — the
+// projector says the result is held and the console says so too; once three
+// others (min_group) changed their ratings it moves and the note goes.
+//
+// Participants and the facilitator speak the WebSocket protocol from a helper
+// page on the server's origin. Screenshots: tests/browser/artifacts/erasure-*.
+
+import { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness, until, expectText, expectVisible } from './helpers.mjs';
+
+const PEOPLE = 5;
+const HELD = 'Resultatet holdes, til flere har ændret deres svar.';
+
+const h = new Harness('erasure');
+const server = h.server;
+const proj = () => h.device('projector');
+const fac = () => h.device('facilitator');
+const driver = () => h.device('driver');
+
+/** Sockets on the helper page: `connect(key, code, first)`, `send(key, msg)` resolving on its ack. */
+function installClients() {
+  window.clients = {};
+  let ops = 0;
+  window.connect = (key, code, first) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${location.host}/api/sessions/${code}/ws`);
+    const client = { ws, pending: new Map(), activity: null };
+    window.clients[key] = client;
+    ws.onopen = () => ws.send(JSON.stringify(first));
+    ws.onerror = () => reject(new Error(`socket ${key} failed`));
+    ws.onmessage = (event) => {
+      const msg = JSON.parse(event.data);
+      if (msg.activity !== undefined) client.activity = msg.activity;
+      if (msg.type === 'snapshot') resolve();
+      if ((msg.type === 'ack' || msg.type === 'error') && client.pending.has(msg.op)) {
+        const done = client.pending.get(msg.op);
+        client.pending.delete(msg.op);
+        if (msg.type === 'ack') done.resolve(); else done.reject(new Error(`${key}: ${JSON.stringify(msg)}`));
+      }
+    };
+  });
+  window.send = (key, msg) => new Promise((resolve, reject) => {
+    ops += 1;
+    const op = `t${ops}`;
+    window.clients[key].pending.set(op, { resolve, reject });
+    window.clients[key].ws.send(JSON.stringify({ ...msg, op }));
+  });
+}
+
+async function sendAll(list) {
+  await driver().page.evaluate(async (items) => {
+    for (const [key, msg] of items) await window.send(key, msg);
+  }, list);
+}
+
+const rate = (who, topics, value) => topics.map((id) => [who, {
+  type: 'answer', step: 'prioritering', prompt: id, value,
+}]);
+
+describe('a deletion after a reveal holds the results, and the screens say so', { timeout: 180_000 }, () => {
+  h.hooks();
+  let topics = [];
+
+  h.step('five rate Del 2\'s topics and the facilitator reveals', async () => {
+    const created = await server.api('POST', '/api/sessions', { body: { programme: 'del2', lang: 'da', min_group: 3 } });
+    await h.newDevice('driver', { viewport: { width: 800, height: 600 } });
+    await driver().page.goto(`${server.base}/tilgaengelighed`);
+    await driver().page.evaluate(installClients);
+    await driver().page.evaluate(async ({ code, token, people }) => {
+      await window.connect('fac', code, { type: 'hello', token });
+      for (let i = 0; i < people; i += 1) await window.connect(`p${i}`, code, { type: 'join', name: null });
+    }, { code: created.code, token: created.facilitator_token, people: PEOPLE });
+    await h.newDevice('projector', { viewport: { width: 1280, height: 720 } });
+    await proj().page.goto(created.projector_url);
+    await h.newDevice('facilitator', { viewport: { width: 1280, height: 800 } });
+    await fac().page.goto(created.facilitator_url);
+    await sendAll([['fac', { type: 'goto', index: 2 }]]);
+    topics = (await until('the topics', () => driver().page.evaluate(() => window.clients.fac.activity?.topics ?? []),
+      (list) => list.length > 0)).map((tp) => tp.id);
+    const answers = [];
+    for (let p = 0; p < PEOPLE; p += 1) answers.push(...rate(`p${p}`, topics, { importance: 1 + (p % 5), success: 5 - (p % 5) }));
+    await sendAll([...answers, ['fac', { type: 'act', step: 'prioritering', action: 'reveal', revealed: true }]]);
+    await until('projector: the results', () => proj().page.locator('#grid-chart g.topic-marker').count(), (n) => n === topics.length);
+    await expectVisible(proj(), '#grid-held', false);
+  });
+
+  h.step('one deletes their answers: the projector and the console say the result is held', async () => {
+    await sendAll([['p0', { type: 'forget_me' }]]);
+    await expectVisible(proj(), '#grid-held', true);
+    await expectText(proj(), '#grid-held', HELD);
+    await expectVisible(fac(), '#grid-held', true);
+    await h.screenshot(proj(), 'held');
+    await h.screenshot(fac(), 'held-console');
+  });
+
+  h.step('three others change their ratings: the result moves and the note goes', async () => {
+    await sendAll([1, 2, 3].flatMap((p) => rate(`p${p}`, topics, { importance: 2, success: 2 })));
+    await expectVisible(proj(), '#grid-held', false);
+    const held = await driver().page.evaluate(() => window.clients.fac.activity?.held ?? false);
+    assert.equal(held, false);
+  });
+});
