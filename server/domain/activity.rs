@@ -114,6 +114,13 @@ pub struct StepState {
     /// changed their answers to it (see [`Session::hold_for_forget`]).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub held: BTreeMap<String, Held>,
+    /// Results (`Kind::unit`) published while the step's results were hidden from the room and
+    /// not shown to it since (only the facilitator's console saw them). Held after a deletion,
+    /// such a result is withheld from every screen and file — numbers neither the room saw nor
+    /// anyone may now see — instead of shown as held (sock puppets removed before the reveal
+    /// must not reveal their victim to the room).
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub unseen: BTreeSet<String>,
     /// A cards step's deck additions and dealt cards.
     #[serde(flatten)]
     pub cards: cards::State,
@@ -276,6 +283,12 @@ impl Session {
         }
         // A held result takes in these changes: it moves by them and by whoever was forgotten.
         state.held.remove(unit);
+        // Published while hidden, the room has not seen it (see `StepState::unseen`).
+        if state.revealed {
+            state.unseen.remove(unit);
+        } else {
+            state.unseen.insert(unit.to_owned());
+        }
         for p in &changed {
             let mine = published.entry(*p).or_default();
             mine.retain(|k, _| kind.unit(k) != unit);

@@ -431,11 +431,13 @@ impl Session {
                     ..
                 }) = self.step_state(index).held.get(&topic.id)
                 {
+                    // Withheld if the room never saw it (`StepState::unseen`).
+                    let seen = !self.step_state(index).unseen.contains(&topic.id);
                     return TopicStats {
                         topic: topic.id.clone(),
                         raters: *raters,
-                        importance: *importance,
-                        success: *success,
+                        importance: importance.filter(|_| seen),
+                        success: success.filter(|_| seen),
                         dots: dots(&topic.id),
                     };
                 }

@@ -201,6 +201,12 @@ pub fn of(kind: StepKind) -> &'static dyn Kind {
 /// `Session::note_change`), so hiding and showing again reveals no one.
 fn fold_reveal(session: &mut Session, index: usize, revealed: bool) {
     session.state_mut(index).revealed = revealed;
+    if revealed {
+        // The room sees what is published now — but not a held result it never saw.
+        let state = session.state_mut(index);
+        let held = &state.held;
+        state.unseen.retain(|unit| held.contains_key(unit));
+    }
     if revealed && session.step_state(index).published.is_none() {
         session.publish(index);
     }

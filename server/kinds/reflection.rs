@@ -420,13 +420,13 @@ impl Session {
             .filter_map(|prompt| match prompt {
                 Prompt::Scale { id, min, max, .. } => {
                     // Held after a deletion as shown (see `Session::hold_for_forget`).
-                    if let Some(crate::domain::Held::Scale { n, counts, .. }) =
-                        self.step_state(index).held.get(id)
-                    {
+                    // Withheld if the room never saw it (`StepState::unseen`).
+                    let state = self.step_state(index);
+                    if let Some(crate::domain::Held::Scale { n, counts, .. }) = state.held.get(id) {
                         return Some(ScaleCounts {
                             prompt: id.clone(),
                             n: *n,
-                            counts: counts.clone(),
+                            counts: counts.clone().filter(|_| !state.unseen.contains(id)),
                         });
                     }
                     let mut counts = vec![0u32; (max - min + 1) as usize];

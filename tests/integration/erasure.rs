@@ -73,7 +73,7 @@ fn kill_point(server: &mut ProcessServer, data: &Path, point: u32, before: u64) 
 async fn series(http: &reqwest::Client, base: &str) -> (String, Vec<String>) {
     let created: Value = http
         .post(format!("{base}/api/series"))
-        .json(&json!({ "series": "tre-trins-raket", "min_group": 2 }))
+        .json(&json!({ "series": "tre-trins-raket", "min_group": 3 }))
         .send()
         .await
         .unwrap()
