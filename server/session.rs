@@ -153,6 +153,8 @@ pub struct SessionHandle {
     last_carry: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// When the session last stored a change (ms since the epoch), for retention.
     last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The sequence number screens were last told, for refusals sent outside the actor.
+    seq: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for ToActor {
@@ -175,6 +177,7 @@ impl SessionHandle {
         erased: Option<mpsc::UnboundedSender<crate::domain::JoinCode>>,
     ) -> Self {
         let last_active = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(last_active_ms));
+        let seq = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(session.seq()));
         let (tx, rx) = mpsc::channel(MAILBOX);
         let facilitator_token = session.created().facilitator_token.clone();
         let join_url: std::sync::Arc<str> = crate::links::join(session.created()).into();
@@ -198,6 +201,7 @@ impl SessionHandle {
             connected: HashMap::new(),
             budgets: HashMap::new(),
             last_active: last_active.clone(),
+            seq: seq.clone(),
             erased,
             erased_again: Default::default(),
         };
@@ -214,7 +218,14 @@ impl SessionHandle {
             series,
             last_carry: Default::default(),
             last_active,
+            seq,
         }
+    }
+
+    /// The sequence number screens were last told (what an error sent by the connection's
+    /// own task, such as `rate_limited`, carries).
+    pub fn seq(&self) -> u64 {
+        self.seq.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// When the session last stored a change (ms since the epoch).
@@ -418,6 +429,8 @@ struct SessionActor {
     /// Each participant's message allowance, shared by all their connections.
     budgets: HashMap<ParticipantId, SharedBudget>,
     last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The handle's copy of the sequence number screens were told.
+    seq: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Told this session's code after each erasing write (see [`SessionHandle::spawn`]).
     erased: Option<mpsc::UnboundedSender<crate::domain::JoinCode>>,
     /// Participants whose repeated forget was erased again since the actor started.
@@ -513,6 +526,8 @@ impl SessionActor {
                 let _ = reply.send(());
             }
             let delete = owed.delete.take();
+            self.seq
+                .store(self.session.seq(), std::sync::atomic::Ordering::Relaxed);
             self.deliver(owed);
             if let Some(reply) = delete {
                 let result = self.store.delete(&self.session.created().code).await;

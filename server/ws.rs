@@ -166,7 +166,7 @@ async fn read_loop(
                     && !take(budget)
                 {
                     let error = WireError::rate_limited(&text);
-                    let refusal = ServerMsg::error(0, &error);
+                    let refusal = ServerMsg::error(handle.seq(), &error);
                     // A full queue means the peer is not reading: the refusal may go unsaid.
                     let _ = refusals.try_send(Outgoing::Text(refusal.to_json().into()));
                     continue;

@@ -202,3 +202,33 @@ async fn of_simultaneous_deletes_one_deletes_and_the_rest_find_nothing() {
         assert_eq!(statuses, [204, 404, 404, 404, 404, 404]);
     }
 }
+
+/// An error after the opening says where the session is, like every other frame: also the
+/// `rate_limited` refusal, which the connection's own task sends.
+#[tokio::test]
+async fn a_refusal_after_the_opening_carries_the_sessions_seq() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut phone = Client::join(&server.addr, &session.code, None).await;
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    let step = phone.expect("step").await;
+    let seq = step["seq"].as_u64().unwrap();
+    assert!(seq > 0);
+    // Far beyond the allowance, all at once.
+    for i in 0..300 {
+        phone
+            .send(json!({ "type": "ready", "op": format!("r{i}"), "step": "arbejde-privat", "ready": i % 2 == 0 }))
+            .await;
+    }
+    let refusal = phone
+        .until("a rate_limited refusal", |m| {
+            m["type"] == "error" && m["code"] == "rate_limited"
+        })
+        .await;
+    assert!(
+        refusal["seq"].as_u64().unwrap() >= seq,
+        "the refusal carries the session's seq ({seq} or later): {refusal}"
+    );
+}
