@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+/// Most participants per session, unless `--max-participants` says otherwise: a hall of five
+/// hundred at tables, four times over.
+pub const DEFAULT_MAX_PARTICIPANTS: u32 = 2000;
+
 /// Days a session is kept after its last activity, unless `--retention-days` says otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
@@ -33,6 +37,11 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
           value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub retention_days: u32,
+    /// Most participants one session lets join; later joins are told the meeting is full (the
+    /// facilitator's console says so).
+    #[arg(long, env = "TRIVSEL_MAX_PARTICIPANTS", default_value_t = DEFAULT_MAX_PARTICIPANTS,
+          value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub max_participants: u32,
     /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client, as addresses
     /// or CIDR ranges, e.g. 127.0.0.1/32 (comma-separated or repeated). Without it, the client
     /// is the TCP peer, whatever the headers say.
@@ -83,6 +92,7 @@ impl Config {
             content: None,
             create_token: None,
             retention_days: DEFAULT_RETENTION_DAYS,
+            max_participants: DEFAULT_MAX_PARTICIPANTS,
             trusted_proxy: Vec::new(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,

@@ -42,6 +42,8 @@ struct Inner {
     erased: tokio::sync::mpsc::UnboundedSender<JoinCode>,
     /// How long a session is kept after its last activity (`--retention-days`), in ms.
     keep_ms: i64,
+    /// Most participants one session lets join (`--max-participants`).
+    capacity: usize,
 }
 
 impl Registry {
@@ -50,14 +52,20 @@ impl Registry {
     ///
     /// Must be called within a Tokio runtime: it starts the actors, and a task that prunes
     /// the copies later meetings of a series hold of what an earlier one erased.
-    pub fn new(store: Store, restored: Vec<Restored>, retention_days: u32) -> Self {
+    pub fn new(
+        store: Store,
+        restored: Vec<Restored>,
+        retention_days: u32,
+        max_participants: usize,
+    ) -> Self {
         let (erased, mut erasures) = tokio::sync::mpsc::unbounded_channel();
         let sessions = DashMap::new();
         for Restored {
-            session,
+            mut session,
             last_active_ms,
         } in restored
         {
+            session.set_capacity(max_participants);
             let code = session.created().code.clone();
             let handle =
                 SessionHandle::spawn(session, store.clone(), last_active_ms, Some(erased.clone()));
@@ -68,6 +76,7 @@ impl Registry {
             store,
             erased,
             keep_ms: i64::from(retention_days) * 24 * 60 * 60 * 1000,
+            capacity: max_participants,
         });
         // Holds the registry weakly: it ends with the registry.
         let weak: Weak<Inner> = Arc::downgrade(&inner);
@@ -168,8 +177,10 @@ impl Registry {
     async fn start(&self, created: Created) -> Result<Created, StoreError> {
         self.inner.store.create(&created).await?;
         let code = created.code.clone();
+        let mut session = Session::new(created.clone());
+        session.set_capacity(self.inner.capacity);
         let handle = SessionHandle::spawn(
-            Session::new(created.clone()),
+            session,
             self.inner.store.clone(),
             now_ms(),
             Some(self.inner.erased.clone()),

@@ -32,7 +32,12 @@ impl AppState {
     pub fn new(store: Store, restored: Vec<Restored>, library: Library, config: &Config) -> Self {
         AppState {
             inner: Arc::new(Inner {
-                registry: Registry::new(store, restored, config.retention_days),
+                registry: Registry::new(
+                    store,
+                    restored,
+                    config.retention_days,
+                    config.max_participants as usize,
+                ),
                 library,
                 public_url: config.public_url.clone(),
                 create_token: config.create_token.clone(),

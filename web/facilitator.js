@@ -551,7 +551,7 @@ function renderProgress() {
   setText(byId('joined'), String(p.joined ?? 0));
   setText(byId('connected'), String(p.connected ?? 0));
   setText(byId('ready'), ui('ready_of', { n: p.ready ?? 0, m: p.connected ?? 0 }));
-  renderDoor(Boolean(p.closed));
+  renderDoor(Boolean(p.closed), Boolean(p.full));
   const prompts = state.step.prompts || [];
   const list = byId('answer-counts');
   const a = state.activity || {};
@@ -652,15 +652,18 @@ function stopAskingPeople() {
 /** The participant whose removal is being asked about, if any. */
 let confirming = null;
 
-/** The door (issue 13): closed, new joins are refused; those already in resume as before. */
-function renderDoor(closed) {
+/**
+ * The door (issue 13): closed, new joins are refused; those already in resume as before. Full
+ * (as many joined as the server lets in), the badge says so too.
+ */
+function renderDoor(closed, full) {
   const button = byId('door-toggle');
   button.dataset.closed = closed ? 'true' : 'false';
   button.setAttribute('aria-pressed', closed ? 'true' : 'false');
   setText(button, ui(closed ? 'door_open' : 'door_close'));
   const badge = byId('door-state');
-  badge.hidden = !closed;
-  setText(badge, closed ? ui('door_closed_state') : '');
+  badge.hidden = !closed && !full;
+  setText(badge, closed ? ui('door_closed_state') : full ? ui('room_full_state') : '');
 }
 
 function renderPeople() {

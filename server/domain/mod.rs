@@ -795,6 +795,14 @@ pub struct Session {
     /// The facilitator closed the door: new joins are refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     closed: bool,
+    /// Most participants who may join: the server's `--max-participants`, set when the session
+    /// is started (not stored; at most [`MAX_PARTICIPANTS`]).
+    #[serde(skip, default = "most_participants")]
+    capacity: usize,
+}
+
+fn most_participants() -> usize {
+    MAX_PARTICIPANTS
 }
 
 impl Session {
@@ -812,7 +820,18 @@ impl Session {
             shares: Vec::new(),
             carried: Vec::new(),
             closed: false,
+            capacity: MAX_PARTICIPANTS,
         }
+    }
+
+    /// Lets at most `capacity` participants join (never more than [`MAX_PARTICIPANTS`]).
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.clamp(1, MAX_PARTICIPANTS);
+    }
+
+    /// Whether as many joined as may: further joins are refused with `full`.
+    pub fn is_full(&self) -> bool {
+        self.participants.len() >= self.capacity
     }
 
     /// Whether the facilitator closed the meeting to new participants.
@@ -979,7 +998,7 @@ impl Session {
                 if self.closed {
                     return Err(RuleError::Closed);
                 }
-                if self.participants.len() >= MAX_PARTICIPANTS {
+                if self.is_full() {
                     return Err(RuleError::Full);
                 }
                 Event::Joined {

@@ -393,6 +393,9 @@ pub struct ProgressView {
     /// The facilitator closed the meeting to new participants (issue 13).
     #[serde(default)]
     pub closed: bool,
+    /// As many joined as the server lets into one session (`--max-participants`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub full: bool,
 }
 
 impl ProgressView {
@@ -410,6 +413,7 @@ impl ProgressView {
             ready: session.ready_count(&step.id, present),
             answers: session.answer_counts(step),
             closed: session.is_closed(),
+            full: session.is_full(),
         }
     }
 }

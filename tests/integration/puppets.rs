@@ -480,3 +480,46 @@ async fn a_closed_door_and_a_removal_survive_a_restart() {
     .await;
     assert_eq!(back.closed().await, 4401);
 }
+
+/// `--max-participants`: a join code alone cannot fill a session without bound. Once as many
+/// joined as the server lets in, a join is refused with `full`, the facilitator's progress says
+/// so, those already in resume as before — and the cap holds for a session loaded again.
+#[tokio::test]
+async fn a_session_lets_in_at_most_max_participants_and_the_facilitator_sees_it() {
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| c.max_participants = 3).await;
+    let session = server.create("del1").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut phones = Vec::new();
+    for _ in 0..3 {
+        phones.push(Client::join(&server.addr, &session.code, None).await);
+    }
+    let progress = facilitator
+        .until("a full room", |m| {
+            m["type"] == "progress" && m["joined"] == 3
+        })
+        .await;
+    assert_eq!(
+        progress["full"], true,
+        "the facilitator is told: {progress}"
+    );
+    let mut fourth = Client::connect(&server.addr, &session.code, "fourth").await;
+    fourth.send(serde_json::json!({ "type": "join" })).await;
+    let refusal = fourth.expect("error").await;
+    assert_eq!(refusal["code"], "full", "{refusal}");
+    assert_eq!(fourth.closed().await, 4400);
+    // Those in come back as before.
+    let me = phones[0].frames[0]["me"].clone();
+    drop(phones.remove(0));
+    let back = Client::resume(&server.addr, &session.code, &me, 0).await;
+    assert_eq!(back.frames[0]["me"]["id"], me["id"]);
+    // A session with room left says nothing of it.
+    let other = server.create("del1").await;
+    let staff = Client::staff(&server.addr, &other.code, &other.facilitator_token).await;
+    assert!(
+        staff.frames[0]["progress"]["full"].is_null(),
+        "{}",
+        staff.frames[0]
+    );
+}
