@@ -323,21 +323,26 @@ fn ops_rows(
     ]
 }
 
+/// One room of `n` phones rating for `ops_seconds`: the phase of scenarios 2 and 7.
+fn rating(n: usize, sizes: &Sizes) -> PhaseSpec {
+    PhaseSpec {
+        rooms: 1,
+        per_room: n,
+        rounds: 0,
+        round_gap: Duration::ZERO,
+        wait_rounds: false,
+        ops: Some(Duration::from_secs_f64(sizes.ops_seconds)),
+        concurrent: false,
+        stalled_every: 0,
+    }
+}
+
 async fn ops(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut first_bytes = None;
     for n in [sizes.ops_participants, 2 * sizes.ops_participants] {
         let mut pair = start_pair(placement)?;
-        let spec = PhaseSpec {
-            rooms: 1,
-            per_room: n,
-            rounds: 0,
-            round_gap: Duration::ZERO,
-            wait_rounds: false,
-            ops: Some(Duration::from_secs_f64(sizes.ops_seconds)),
-            concurrent: false,
-            stalled_every: 0,
-        };
+        let spec = rating(n, sizes);
         let (a, b) = alternate(&mut pair, &spec, sizes.reps, &format!("ops {n}")).await?;
         let mut pair_rows = ops_rows("ops", n, &a, &b, sizes.full);
         let bytes = bytes_per_op(&a);
@@ -639,16 +644,7 @@ async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Ro
     let process = ServerProcess::start(ServerKind::Ours, dir.path(), placement.server_cpu)?;
     let mut target = Target::new(ServerKind::Ours, process);
     let n = sizes.ops_participants;
-    let spec = PhaseSpec {
-        rooms: 1,
-        per_room: n,
-        rounds: 0,
-        round_gap: Duration::ZERO,
-        wait_rounds: false,
-        ops: Some(Duration::from_secs_f64(sizes.ops_seconds)),
-        concurrent: false,
-        stalled_every: 0,
-    };
+    let spec = rating(n, sizes);
     let (mut quiet, mut flooded) = (Vec::new(), Vec::new());
     let counts = std::sync::Arc::new(crate::flood::Counts::default());
     for rep in 1..=sizes.reps {
