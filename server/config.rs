@@ -42,6 +42,12 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_MAX_PARTICIPANTS", default_value_t = DEFAULT_MAX_PARTICIPANTS,
           value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub max_participants: u32,
+    /// Storage budget of one session in MiB (its stored state and the events since): once
+    /// spent, participants' answers are refused with `storage_budget`; the facilitator can
+    /// still move the room on, export and delete.
+    #[arg(long = "max-session-mib", env = "TRIVSEL_MAX_SESSION_MIB",
+          default_value = DEFAULT_MAX_SESSION_MIB, value_parser = parse_mib)]
+    pub max_session_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) names the client, as addresses
     /// or CIDR ranges, e.g. 127.0.0.1/32 (comma-separated or repeated). Without it, the client
     /// is the TCP peer, whatever the headers say.
@@ -71,6 +77,8 @@ pub struct Config {
     pub creations_per_hour: u32,
 }
 
+/// Default of `--max-session-mib`: a hall of 2,000 answering every step holds about 10 MiB.
+pub const DEFAULT_MAX_SESSION_MIB: &str = "64";
 /// Default of `--max-connections`.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 4096;
 /// Default of `--max-connections-per-address`: a town hall of 500 phones behind one address,
@@ -93,12 +101,23 @@ impl Config {
             create_token: None,
             retention_days: DEFAULT_RETENTION_DAYS,
             max_participants: DEFAULT_MAX_PARTICIPANTS,
+            max_session_bytes: parse_mib(DEFAULT_MAX_SESSION_MIB).expect("a valid default"),
             trusted_proxy: Vec::new(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             creations_per_hour: DEFAULT_CREATIONS_PER_HOUR,
         }
+    }
+}
+
+/// A whole number of MiB from 1 to 4096, as bytes.
+fn parse_mib(input: &str) -> Result<usize, String> {
+    match input.trim().parse::<usize>() {
+        Ok(mib @ 1..=4096) => Ok(mib * 1024 * 1024),
+        _ => Err(format!(
+            "expected a whole number of MiB from 1 to 4096, not {input:?}"
+        )),
     }
 }
 

@@ -157,6 +157,13 @@ impl MessageBudget {
             false
         }
     }
+
+    /// How long until the next token: zero when there is one now.
+    pub fn until_next(&mut self, now: Instant) -> std::time::Duration {
+        MESSAGES.refill(&mut self.bucket, now);
+        let missing = (1.0 - self.bucket.tokens).max(0.0);
+        std::time::Duration::from_secs_f64(missing / MESSAGES.per_second)
+    }
 }
 
 #[cfg(test)]
@@ -215,6 +222,12 @@ mod tests {
         assert!(!budget.take(t0));
         let later = t0 + Duration::from_secs(1);
         let refilled = (0..1000).take_while(|_| budget.take(later)).count();
+        let wait = budget.until_next(later);
+        assert!(
+            wait.abs_diff(Duration::from_millis(50)) < Duration::from_micros(1),
+            "{wait:?}"
+        );
+        assert_eq!(budget.until_next(later + wait), Duration::ZERO);
         assert_eq!(refilled, 20, "twenty a second after the burst");
     }
 }

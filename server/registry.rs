@@ -44,6 +44,8 @@ struct Inner {
     keep_ms: i64,
     /// Most participants one session lets join (`--max-participants`).
     capacity: usize,
+    /// Each session's storage budget in bytes (`--max-session-mib`).
+    max_bytes: usize,
 }
 
 impl Registry {
@@ -57,6 +59,7 @@ impl Registry {
         restored: Vec<Restored>,
         retention_days: u32,
         max_participants: usize,
+        max_bytes: usize,
     ) -> Self {
         let (erased, mut erasures) = tokio::sync::mpsc::unbounded_channel();
         let sessions = DashMap::new();
@@ -67,8 +70,13 @@ impl Registry {
         {
             session.set_capacity(max_participants);
             let code = session.created().code.clone();
-            let handle =
-                SessionHandle::spawn(session, store.clone(), last_active_ms, Some(erased.clone()));
+            let handle = SessionHandle::spawn(
+                session,
+                store.clone(),
+                last_active_ms,
+                Some(erased.clone()),
+                max_bytes,
+            );
             sessions.insert(code, handle);
         }
         let inner = Arc::new(Inner {
@@ -77,6 +85,7 @@ impl Registry {
             erased,
             keep_ms: i64::from(retention_days) * 24 * 60 * 60 * 1000,
             capacity: max_participants,
+            max_bytes,
         });
         // Holds the registry weakly: it ends with the registry.
         let weak: Weak<Inner> = Arc::downgrade(&inner);
@@ -184,6 +193,7 @@ impl Registry {
             self.inner.store.clone(),
             now_ms(),
             Some(self.inner.erased.clone()),
+            self.inner.max_bytes,
         );
         self.inner.sessions.insert(code.clone(), handle);
         tracing::info!(%code, "session created");

@@ -170,11 +170,16 @@ impl SessionHandle {
     /// After every erasing write (someone forgot their answers) the actor sends its code on
     /// `erased`, so that the copies later meetings of its series carried can be erased too
     /// (see `Registry::prune_after`).
+    ///
+    /// `max_bytes` is the session's storage budget: once what it has stored (its last snapshot
+    /// and the events since) reaches it, participants' commands are refused with
+    /// `storage_budget` until a snapshot is smaller again; staff commands always pass.
     pub fn spawn(
         session: Session,
         store: Store,
         last_active_ms: i64,
         erased: Option<mpsc::UnboundedSender<crate::domain::JoinCode>>,
+        max_bytes: usize,
     ) -> Self {
         let last_active = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(last_active_ms));
         let seq = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(session.seq()));
@@ -187,7 +192,15 @@ impl SessionHandle {
         let programme = std::sync::Arc::new(session.programme().clone());
         let lang = session.created().lang;
         let series = session.created().series.clone().map(std::sync::Arc::new);
+        // What a restored session holds is about its state's size; a new one holds nothing.
+        let stored_bytes = if session.seq() == 0 {
+            0
+        } else {
+            serde_json::to_string(&session).map_or(0, |s| s.len())
+        };
         let actor = SessionActor {
+            stored_bytes,
+            max_bytes,
             projector_url: crate::links::projector(session.created()),
             join_url: join_url.to_string(),
             since_snapshot: 0,
@@ -438,6 +451,10 @@ struct SessionActor {
     join_url: String,
     projector_url: String,
     since_snapshot: usize,
+    /// Bytes the session holds in the store: its last snapshot and the events written since.
+    stored_bytes: usize,
+    /// The storage budget (`--max-session-mib`), see [`SessionHandle::spawn`].
+    max_bytes: usize,
     /// Staff updates held back by [`STAFF_EVERY`].
     staff_owed: StaffOwed,
     /// When staff updates last went out.
@@ -471,6 +488,9 @@ impl SessionActor {
             if received == 0 {
                 break;
             }
+            if self.stored_bytes >= self.max_bytes && self.since_snapshot > 0 {
+                self.compact().await;
+            }
             let before = self.session.seq();
             let mut events = Vec::new();
             let mut owed = Owed::default();
@@ -494,9 +514,12 @@ impl SessionActor {
                         .await
                 };
                 match stored {
-                    Ok(()) => {
+                    Ok(written) => {
                         if with_snapshot {
                             self.since_snapshot = 0;
+                            self.stored_bytes = written;
+                        } else {
+                            self.stored_bytes += written;
                         }
                         if owed.erase {
                             self.erased_copies();
@@ -756,6 +779,11 @@ impl SessionActor {
     ) -> Reply {
         let op = command.op().cloned();
         let forgets = matches!(command, Command::Forget { .. });
+        // A spent storage budget stops what participants would add; forgetting removes.
+        if self.stored_bytes >= self.max_bytes && matches!(actor, Role::Participant(_)) && !forgets
+        {
+            return Reply::Error(WireError::storage_budget(op.as_ref()));
+        }
         // A step change stops the step's countdown: the screens hear of it like a stop.
         let timer = self.session.timer();
         let applied = self.session.apply(actor, command);
@@ -780,6 +808,25 @@ impl SessionActor {
                 Reply::Ack(op.map(|o| o.as_str().to_owned()).unwrap_or_default())
             }
             Err(e) => Reply::Error(WireError::rule(op.as_ref(), &e)),
+        }
+    }
+
+    /// The storage budget is spent and events were written since the last snapshot: a snapshot
+    /// alone may hold less (an answer changed a hundred times is one answer in it), so write one
+    /// before refusing anything. Should it fail, the next turn tries again.
+    async fn compact(&mut self) {
+        let code = self.session.created().code.clone();
+        let seq = self.session.seq();
+        match self
+            .store
+            .append(&code, seq + 1, &[], Some(&self.session))
+            .await
+        {
+            Ok(written) => {
+                self.stored_bytes = written;
+                self.since_snapshot = 0;
+            }
+            Err(e) => tracing::warn!(code = %code, error = %e, "could not compact the session"),
         }
     }
 

@@ -37,6 +37,7 @@ impl AppState {
                     restored,
                     config.retention_days,
                     config.max_participants as usize,
+                    config.max_session_bytes,
                 ),
                 library,
                 public_url: config.public_url.clone(),

@@ -179,14 +179,15 @@ impl Store {
 
     /// Appends events numbered from `first_seq`; with a snapshot of the state after them, which
     /// replaces the events it covers. Joins alone are no activity: someone with only the join
-    /// code cannot keep a session past its deletion date (`Event::is_activity`).
+    /// code cannot keep a session past its deletion date (`Event::is_activity`). Returns the
+    /// bytes the session holds more: the events' bytes, or with a snapshot the snapshot's.
     pub async fn append(
         &self,
         code: &JoinCode,
         first_seq: u64,
         events: &[Event],
         snapshot: Option<&Session>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<usize, StoreError> {
         let active = events.iter().any(Event::is_activity);
         let encode =
             |e: &Event| serde_json::to_string(e).map_err(|e| StoreError::new(e.to_string()));
@@ -198,6 +199,7 @@ impl Store {
             )),
             None => None,
         };
+        let bytes = written(&events, snapshot.as_ref().map(|(_, body)| body));
         self.write(Write::Append {
             code: code.to_string(),
             first_seq,
@@ -207,22 +209,24 @@ impl Store {
             active,
         })
         .await
+        .map(|()| bytes)
     }
 
     /// Appends events and the snapshot after them, deleting every event it covers, then empties
     /// the WAL: what those events held (a participant's deleted answers) cannot be read back
-    /// from either file.
+    /// from either file. Returns the snapshot's bytes (what the session now holds).
     pub async fn append_erasing(
         &self,
         code: &JoinCode,
         first_seq: u64,
         events: &[Event],
         snapshot: &Session,
-    ) -> Result<(), StoreError> {
+    ) -> Result<usize, StoreError> {
         let encode =
             |e: &Event| serde_json::to_string(e).map_err(|e| StoreError::new(e.to_string()));
         let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
         let body = serde_json::to_string(snapshot).map_err(|e| StoreError::new(e.to_string()))?;
+        let bytes = written(&events, Some(&body));
         self.write(Write::Append {
             code: code.to_string(),
             first_seq,
@@ -232,6 +236,7 @@ impl Store {
             active: true,
         })
         .await
+        .map(|()| bytes)
     }
 
     /// Folds the WAL back into the database and empties it, writing nothing: what an earlier
@@ -424,6 +429,12 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>, reserve: Reserv
             let _ = request.reply.send(result);
         }
     }
+}
+
+/// Bytes an append adds to what its session holds: its events, or with a snapshot the snapshot
+/// alone (it replaces every event before it).
+fn written(events: &[String], snapshot: Option<&String>) -> usize {
+    snapshot.map_or_else(|| events.iter().map(String::len).sum(), String::len)
 }
 
 fn commit(conn: &mut Connection, batch: &[Request]) -> Vec<Result<(), StoreError>> {

@@ -36,6 +36,11 @@ const READ_BUFFER: usize = 2 * 1024;
 /// The close reason of an unknown (or unreadable) token, participant id or secret.
 const UNKNOWN: &str = "unknown token or participant";
 
+/// Refusals in a row after which a participant's connection stops reading until their
+/// allowance has room for a message again: back-pressure on a flood, which then waits on its
+/// own socket. A phone flushing its outbox is only slowed (what waits is read afterwards).
+const REFUSALS_BEFORE_PAUSE: u32 = 20;
+
 /// The reason of a 4429 close.
 const TOO_MANY: &str = "too many attempts; try again later";
 
@@ -153,24 +158,33 @@ async fn read_loop(
     conn: ConnId,
     limited: Option<(SharedBudget, mpsc::Sender<Outgoing>)>,
 ) -> Option<u16> {
-    let take = |budget: &SharedBudget| {
+    fn lock(budget: &SharedBudget) -> std::sync::MutexGuard<'_, crate::limits::MessageBudget> {
         budget
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take(Instant::now())
-    };
+    }
+    // Refusals since the last message let through.
+    let mut refused = 0;
     loop {
         match next_text(stream).await {
             Ok(text) => {
                 if let Some((budget, refusals)) = &limited
-                    && !take(budget)
+                    && !lock(budget).take(Instant::now())
                 {
                     let error = WireError::rate_limited(&text);
                     let refusal = ServerMsg::error(handle.seq(), &error);
                     // A full queue means the peer is not reading: the refusal may go unsaid.
                     let _ = refusals.try_send(Outgoing::Text(refusal.to_json().into()));
+                    refused += 1;
+                    if refused >= REFUSALS_BEFORE_PAUSE {
+                        // A flood: stop reading until the allowance has a message again, so
+                        // the sender waits on its own socket rather than on the server.
+                        let wait = lock(budget).until_next(Instant::now());
+                        tokio::time::sleep(wait).await;
+                    }
                     continue;
                 }
+                refused = 0;
                 if !handle.message(conn, parse_client(&text)).await {
                     return None;
                 }

@@ -61,6 +61,7 @@ export const strings = {
     err_reordering_text: 'Teksten indeholder tegn, der vender læseretningen. Skriv den igen uden dem.',
     err_bad_message: 'Beskeden blev ikke forstået.',
     err_rate_limited: 'For mange forespørgsler. Prøver igen om lidt.',
+    err_storage_budget: 'Mødet har ikke plads til mere. Dit svar er ikke gemt – sig det til facilitatoren.',
     err_unknown: 'Der skete en fejl.',
 
     // Start page
@@ -607,6 +608,7 @@ export const strings = {
     err_reordering_text: 'The text holds characters that reverse its reading direction. Write it again without them.',
     err_bad_message: 'The message was not understood.',
     err_rate_limited: 'Too many requests. Trying again shortly.',
+    err_storage_budget: 'This meeting has no room for more. Your answer was not saved – tell the facilitator.',
     err_unknown: 'Something went wrong.',
 
     // Start page

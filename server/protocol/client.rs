@@ -471,6 +471,15 @@ impl WireError {
         }
     }
 
+    /// A participant's command in a session whose storage budget is spent: not applied.
+    pub fn storage_budget(op: Option<&OpId>) -> Self {
+        WireError {
+            op: op.map(|o| o.as_str().to_owned()),
+            code: "storage_budget",
+            message: "this meeting has stored as much as it may; not saved".into(),
+        }
+    }
+
     /// An operation of a turn the store refused: `disk_full` when the server's disk is full,
     /// else `storage`. Either way the client keeps it and sends it again later.
     pub fn not_stored(op: &str, full: bool) -> Self {

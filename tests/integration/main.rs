@@ -20,3 +20,4 @@ mod puppets;
 mod room;
 mod security;
 mod series;
+mod storage_budget;

@@ -217,6 +217,47 @@ async fn a_participant_on_five_connections_counts_once_and_shares_one_message_bu
     );
 }
 
+/// A flood is read no faster than the allowance lets messages through: after a run of
+/// refusals the connection stops reading until the allowance has room again, so the sender
+/// waits on its own socket instead of the server refusing all it can send. 600 messages at once
+/// are 100 let through, then about 20 refused and one let through per twentieth of a second:
+/// the server cannot have read them all in under a second (a lower bound: a pause never ends
+/// early). Without the pause all 600 are read at once, and their replies overflow the queue of
+/// a phone that is still sending, so the server closes it as a slow reader (4408). Nothing is
+/// lost: the connection stays, and what was refused can be sent again.
+#[tokio::test]
+async fn a_flood_waits_on_its_own_socket() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let mut facilitator =
+        Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut phone = Client::join(&server.addr, &session.code, None).await;
+    facilitator.ok(json!({ "type": "goto", "index": 1 })).await;
+    phone.expect("step").await;
+    let started = std::time::Instant::now();
+    for i in 0..600 {
+        phone
+            .send(json!({ "type": "ready", "op": format!("r{i}"), "step": "arbejde-privat", "ready": i % 2 == 0 }))
+            .await;
+    }
+    let last = phone.reply_to("r599").await;
+    let read_in = started.elapsed();
+    assert!(
+        read_in >= std::time::Duration::from_secs(1),
+        "600 messages at once were all read in {read_in:?}: the flood was not held back"
+    );
+    assert!(
+        last["type"] == "ack" || last["code"] == "rate_limited",
+        "{last}"
+    );
+    // Still connected, and a message sent slowly again gets through.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let again = phone
+        .ok(json!({ "type": "ready", "step": "arbejde-privat", "ready": true }))
+        .await;
+    assert_eq!(again["type"], "ack", "{again}");
+}
+
 #[tokio::test]
 async fn group_results_need_min_group_three_at_creation_a_programme_for_one_may_go_lower() {
     let server = TestServer::start().await;
