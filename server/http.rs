@@ -70,6 +70,12 @@ pub enum ApiError {
     /// A `POST` or `DELETE` body that is not declared JSON.
     #[error("the request body must be JSON (Content-Type: application/json)")]
     NotJson,
+    /// A request body that did not arrive within `--header-timeout`.
+    #[error("the request body came too slowly")]
+    SlowBody,
+    /// A request body over [`MAX_BODY`].
+    #[error("the request body is too large")]
+    LargeBody,
     /// Something failed on our side; logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -87,6 +93,8 @@ impl IntoResponse for ApiError {
             ApiError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::ForeignHost => StatusCode::MISDIRECTED_REQUEST,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
+            ApiError::LargeBody => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -165,6 +173,10 @@ pub fn app(state: AppState) -> Router {
             "/static/{file}",
             get(|Path(file): Path<String>| async move { web::file(&file) }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            read_body,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             limit_guesses,
@@ -415,6 +427,40 @@ async fn guard_requests(
         }
     }
     next.run(request).await
+}
+
+/// Reads a `POST` or `DELETE` body whole before any handler sees it, within `--header-timeout`
+/// and [`MAX_BODY`]: a body sent a byte at a time holds a connection no longer than headers
+/// may (`408`), a larger one gets `413` as soon as it is too large.
+async fn read_body(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method();
+    if method != axum::http::Method::POST && method != axum::http::Method::DELETE {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let deadline = state.serving().header_timeout;
+    let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY)).await {
+        Err(_) => return ApiError::SlowBody.into_response(),
+        Ok(Err(e)) if over_limit(&e) => return ApiError::LargeBody.into_response(),
+        Ok(Err(_)) => {
+            return ApiError::BadRequest("the request body could not be read".into())
+                .into_response();
+        }
+        Ok(Ok(bytes)) => bytes,
+    };
+    next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+        .await
+}
+
+/// Whether reading a body failed because it was over the limit given.
+fn over_limit(error: &axum::Error) -> bool {
+    let inner: &(dyn std::error::Error + 'static) = error;
+    std::iter::successors(Some(inner), |e| e.source())
+        .any(|e| e.is::<http_body_util::LengthLimitError>())
 }
 
 /// Browsers send `Origin` with every WebSocket handshake and every `POST` and `DELETE`. A page

@@ -67,6 +67,29 @@ function showConnection(status) {
   setText(node, ui('waiting'));
 }
 
+/** The join code whose QR picture is shown or on its way. */
+let qrFor = null;
+
+/**
+ * Shows the QR picture of `code`, fetched with the projector token: a request that proves it
+ * belongs is never slowed by someone guessing codes from the same address (a town hall behind
+ * one NAT address). A failed fetch is tried again at the next render.
+ */
+async function showQr(code) {
+  if (qrFor === code) return;
+  qrFor = code;
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(code)}/qr.svg`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    if (!response.ok) throw new Error(`QR: ${response.status}`);
+    const svg = await response.text();
+    byId('qr').setAttribute('src', `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
+  } catch {
+    qrFor = null;
+  }
+}
+
 function render() {
   if (fatal) {
     showOnly('view-message', VIEWS);
@@ -77,9 +100,7 @@ function render() {
   }
   showOnly('view-screen', VIEWS);
   const code = state?.session?.code || CODE;
-  const qr = byId('qr');
-  const src = `/api/sessions/${encodeURIComponent(code)}/qr.svg`;
-  if (qr.getAttribute('src') !== src) qr.setAttribute('src', src);
+  showQr(code);
   setText(byId('join-code'), code);
   if (!state) return;
 

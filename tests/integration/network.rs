@@ -644,3 +644,44 @@ async fn creating_sessions_is_limited_per_address() {
         assert_eq!(response.status(), 201, "creation {i} with the token");
     }
 }
+
+/// A request body sent a byte at a time holds its connection no longer than headers may: `408`
+/// with `{"error"}` once `--header-timeout` has passed, and nothing is created. (Without the
+/// bound the server waited for the rest of the body as long as bytes kept coming.)
+#[tokio::test]
+async fn a_body_sent_a_byte_at_a_time_gets_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start_configured(data, |c| c.header_timeout = 1).await;
+    let mut tcp = crate::common::connect_tcp_from(&server.addr, ip("127.0.0.2")).await;
+    let head = format!(
+        "POST /api/sessions HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{{",
+        server.addr
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    let dribble = async {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            let mut buf = [0u8; 1024];
+            tokio::select! {
+                read = tcp.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => reply.extend_from_slice(&buf[..n]),
+                },
+                _ = tick.tick() => {
+                    if tcp.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    assert!(
+        tokio::time::timeout(CLOSED_WITHIN, dribble).await.is_ok(),
+        "the dribbling body was waited for"
+    );
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert_error_body(reply.split_once("\r\n\r\n").map_or("", |(_, b)| b));
+}
