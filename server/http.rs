@@ -723,7 +723,7 @@ async fn create_series(
     }
     let planned = dates
         .iter()
-        .map(|date| planned_date(date))
+        .map(|date| date.as_deref().map(planned_date).transpose())
         .collect::<Result<Vec<_>, _>>()?;
     let meetings = state
         .registry()

@@ -129,13 +129,13 @@ impl Registry {
 
     /// Creates every meeting of `series` at once, one per programme (in meeting order), with one
     /// facilitator token for all of them; each knows every meeting's code. `planned` holds the
-    /// day set for each meeting, in meeting order (already checked; missing ones are unset).
+    /// day set for each meeting, in meeting order (already checked; `None` or missing: unset).
     pub async fn create_series(
         &self,
         series: &Series,
         programmes: Vec<Programme>,
         settings: &Settings,
-        planned: &[String],
+        planned: &[Option<String>],
     ) -> Result<Vec<Created>, StoreError> {
         let mut codes = Vec::new();
         for _ in &programmes {
@@ -161,7 +161,7 @@ impl Registry {
                     codes: codes.clone(),
                 }),
                 publication: Publication::PerResult,
-                planned: planned.get(position).cloned(),
+                planned: planned.get(position).cloned().flatten(),
             };
             meetings.push(self.start(created).await?);
         }

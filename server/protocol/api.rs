@@ -119,9 +119,10 @@ pub struct CreateSeries {
     /// Changes per meeting: programme id → step id → changes.
     #[serde(default)]
     pub customise: Option<BTreeMap<String, BTreeMap<String, StepChanges>>>,
-    /// The day each meeting is held, `YYYY-MM-DD`, in meeting order (at most one per meeting).
+    /// The day each meeting is held, `YYYY-MM-DD`, in meeting order (at most one per meeting;
+    /// `null` for a meeting without one).
     #[serde(default)]
-    pub dates: Option<Vec<String>>,
+    pub dates: Option<Vec<Option<String>>>,
 }
 
 /// Reply to `POST /api/series`.

@@ -25,6 +25,7 @@ async fn a_series_of_three_meetings_exports_three_dates_and_three_chapters_with_
     for bad in [
         json!(["2027-02-30"]),
         json!(["2027-01-12", "2027-02-09", "2027-03-09", "2027-04-06"]),
+        json!([17]),
     ] {
         let refused = create(json!({ "series": "tre-trins-raket", "dates": bad }))
             .await
@@ -131,6 +132,35 @@ async fn a_series_of_three_meetings_exports_three_dates_and_three_chapters_with_
     for format in ["html", "docx", "xlsx"] {
         get(&server.http, &url(format), &token).await;
     }
+
+    // A meeting may go without a day: `null` in its place.
+    let today = trivsel::dates::iso_date(trivsel::clock::now_ms());
+    let created: Value =
+        create(json!({ "series": "tre-trins-raket", "dates": [null, "2027-02-09"] }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let first = created["meetings"][0]["code"].as_str().unwrap();
+    let report: Value = get(
+        &server.http,
+        &server.url(&format!("/api/series/{first}/export?format=json")),
+        created["facilitator_token"].as_str().unwrap(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let later = trivsel::dates::iso_date(trivsel::clock::now_ms());
+    let dated: Vec<&str> = report["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["date"].as_str().unwrap())
+        .collect();
+    assert!(dated[0] == today || dated[0] == later, "{dated:?}");
+    assert_eq!(dated[1], "2027-02-09");
 }
 
 #[tokio::test]
