@@ -174,6 +174,10 @@ describe('a series, preparation and customised cards in a real browser', { timeo
   });
 
   h.step('c: meeting 2: the series, the preparation, the invitation, the calendar file and the print link', async () => {
+    // Meeting 1 was given its day: its calendar file starts then (issue 14).
+    await fac().page.goto(series.meetings[0].facilitator);
+    await expectText(fac(), '#connection', UI.connected);
+    await expectValue(fac(), '#ics-start', '2027-01-12T09:00');
     const m2 = series.meetings[1];
     await fac().page.goto(m2.facilitator);
     await expectText(fac(), '#join-code', m2.code);

@@ -183,6 +183,15 @@ async fn a_session_created_with_a_day_carries_it_and_refuses_a_day_that_is_none(
     assert_eq!(response.status(), 201);
     let session: crate::common::Created = response.json().await.unwrap();
     let mut fac = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    assert_eq!(
+        fac.frames[0]["session"]["date"], "2027-01-12",
+        "the console knows the day (its calendar file starts then)"
+    );
+    let phone = Client::join(&server.addr, &session.code, None).await;
+    assert!(
+        phone.frames[0]["session"]["date"].is_null(),
+        "facilitator only"
+    );
     fac.ok(json!({ "type": "goto", "index": 1 })).await;
     let url = server.url(&format!(
         "/api/sessions/{}/export?format=json",
