@@ -214,7 +214,7 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
             } => {
                 blocks.push(section_heading(t.reflection, t.pick(title)));
                 for scale in scales {
-                    reflection_scale(&mut blocks, t, scale, outcome.min_group, ids);
+                    reflection_scale(&mut blocks, t, scale, outcome, ids);
                 }
                 shared_items(&mut blocks, t, shared);
             }
@@ -280,7 +280,7 @@ fn reflection_scale(
     blocks: &mut Vec<Block>,
     t: &Words,
     scale: &ScaleResult,
-    min_group: u32,
+    outcome: &Outcome,
     ids: &mut Ids,
 ) {
     blocks.push(heading(3, t.pick(&scale.label)));
@@ -294,7 +294,9 @@ fn reflection_scale(
             )));
             blocks.push(Block::Note((t.answered)(scale.n)));
         }
-        None => blocks.push(Block::Note((t.too_few_answered)(min_group))),
+        // In a conversation with one leader there is no group to wait for.
+        None if outcome.for_one => blocks.push(Block::Note(t.not_answered.to_owned())),
+        None => blocks.push(Block::Note((t.too_few_answered)(outcome.min_group))),
     }
 }
 

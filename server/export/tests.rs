@@ -1224,6 +1224,10 @@ fn a_conversation_with_one_leader_has_no_group_text_no_empty_plan_and_says_if_th
             assert!(!page.contains("Handleplan"), "{format:?}");
             assert!(!page.contains("Der er ingen punkter"), "{format:?}");
             assert!(page.contains("Personlig plan"), "{format:?}");
+            assert!(
+                !page.contains("Færre end"),
+                "{format:?}: no group to wait for"
+            );
             assert!(page.contains(said), "{format:?}");
         }
     }

@@ -107,6 +107,7 @@ pub(crate) struct Words {
 
     // The 1:1 and the series report.
     pub personal_plan: &'static str,
+    pub not_answered: &'static str,
     pub plan_shared: &'static str,
     pub plan_not_shared: &'static str,
     pub meeting: &'static str,
@@ -226,6 +227,7 @@ pub(crate) const DA: Words = Words {
     not_filled_in: "Ikke udfyldt.",
 
     personal_plan: "Personlig plan",
+    not_answered: "Ikke besvaret.",
     plan_shared: "Lederen har delt sin plan med facilitatoren",
     plan_not_shared: "Lederen har ikke delt sin plan",
     meeting: "Møde",
@@ -350,6 +352,7 @@ pub(crate) const EN: Words = Words {
     not_filled_in: "Not filled in.",
 
     personal_plan: "Personal plan",
+    not_answered: "Not answered.",
     plan_shared: "The leader shared their plan with the facilitator",
     plan_not_shared: "The leader did not share their plan",
     meeting: "Meeting",
