@@ -613,6 +613,15 @@ fn settings(
     })
 }
 
+/// A meeting's planned day as given at creation: `YYYY-MM-DD`, a real day (`dates::Date::parse`).
+fn planned_date(text: &str) -> Result<String, ApiError> {
+    crate::dates::Date::parse(text)
+        .map(|date| date.to_string())
+        .ok_or_else(|| {
+            ApiError::BadRequest("a meeting's date must be a real day, YYYY-MM-DD".into())
+        })
+}
+
 fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     if body.len() > MAX_BODY {
         return Err(ApiError::BadRequest("the request body is too large".into()));
@@ -708,9 +717,10 @@ async fn create_session(
     programme
         .check_min_group(settings.min_group)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let planned = request.date.as_deref().map(planned_date).transpose()?;
     let created = state
         .registry()
-        .create(programme, &settings)
+        .create(programme, &settings, planned)
         .await
         .map_err(storage)?;
     Ok((StatusCode::CREATED, axum::Json(created_reply(&created))))
@@ -750,9 +760,20 @@ async fn create_series(
             .check_min_group(settings.min_group)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     }
+    let dates = request.dates.as_deref().unwrap_or_default();
+    if dates.len() > programmes.len() {
+        return Err(ApiError::BadRequest(format!(
+            "dates: at most one per meeting ({})",
+            programmes.len()
+        )));
+    }
+    let planned = dates
+        .iter()
+        .map(|date| date.as_deref().map(planned_date).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
     let meetings = state
         .registry()
-        .create_series(&series, programmes, &settings)
+        .create_series(&series, programmes, &settings, &planned)
         .await
         .map_err(storage)?;
     let (export_url, series_url) = meetings
@@ -814,7 +835,7 @@ async fn series_info(
     }))
 }
 
-/// The combined export of every meeting of a series.
+/// The series report: every meeting of a series as a chapter, and their plans as one.
 async fn export_series(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
@@ -823,16 +844,16 @@ async fn export_series(
     let link = handle.series().cloned().ok_or(ApiError::NotFound)?;
     let format = format_of(&query, SESSION_FORMATS)?;
     let mut outcomes = Vec::new();
-    for meeting in link
-        .codes
-        .iter()
-        .filter_map(|code| state.registry().get(code))
-    {
-        outcomes.extend(meeting.outcome().await);
+    for (position, code) in link.codes.iter().enumerate() {
+        if let Some(meeting) = state.registry().get(code) {
+            outcomes.extend(meeting.outcome().await.map(|o| (position, o)));
+        }
     }
-    let combined = crate::outcome::combine(&link.title, &outcomes).ok_or(ApiError::NotFound)?;
-    let name = format!("trivsel-serie-{}-{}", link.codes[0], combined.date);
-    download(move || export::session(&combined, format), name).await
+    let series = crate::outcome::series(&link.id, &link.title, link.codes.len(), outcomes)
+        .ok_or(ApiError::NotFound)?;
+    let first_date = series.meetings[0].outcome.date.clone();
+    let name = format!("trivsel-serie-{}-{first_date}", link.codes[0]);
+    download(move || export::series(&series, format), name).await
 }
 
 /// The Host header, if it is a plain host[:port] that is safe to put into a link.

@@ -46,7 +46,9 @@ pub struct Outcome {
     pub programme: Text,
     /// `"da"` or `"en"`: the language exports are written in.
     pub lang: String,
-    /// When the session was created, ISO date `YYYY-MM-DD` (UTC).
+    /// The day the meeting was held, ISO date `YYYY-MM-DD`: the day set for it, else the day
+    /// the facilitator first moved on a step, else the day it was created
+    /// (`domain::report::meeting_date`).
     pub date: String,
     /// Aggregates are shown only when at least this many answered.
     pub min_group: u32,
@@ -56,6 +58,16 @@ pub struct Outcome {
     pub sections: Vec<Section>,
     /// The action plan rows the facilitator accepted, in the agreed order.
     pub action_plan: Vec<PlanRow>,
+    /// The programme is a conversation with one person (the 1:1): no group results.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub for_one: bool,
+    /// The programme has an action-plan step.
+    #[serde(skip)]
+    pub has_plan: bool,
+    /// Where the programme has a personal plan: whether the leader shared theirs with the
+    /// facilitator (never its content).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personal_plan_shared: Option<bool>,
 }
 
 /// What one step produced.
@@ -130,6 +142,9 @@ pub struct SharedItem {
     /// The question it answers, where the step asks more than one that can be shared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub question: Option<Text>,
+    /// The tag its author gave it from the step's areas, e.g. "Giver energi".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Text>,
 }
 
 /// A dealt dialogue card.
@@ -223,47 +238,82 @@ pub struct PersonalArea {
     pub first_step: String,
 }
 
-/// One outcome for a whole series: every meeting's sections in order, each titled with its
-/// meeting, and every meeting's action plan. `None` when there are no outcomes.
-pub fn combine(title: &crate::content::Text, outcomes: &[Outcome]) -> Option<Outcome> {
-    let first = outcomes.first()?;
-    let prefixed = |meeting: &Text, section: &Text| Text {
-        da: format!("{}: {}", meeting.da, section.da),
-        en: format!("{}: {}", meeting.en, section.en),
-    };
-    let mut sections = Vec::new();
-    for outcome in outcomes {
-        for section in &outcome.sections {
-            let mut section = section.clone();
-            let title = match &mut section {
-                Section::Reflection { title, .. }
-                | Section::Cards { title, .. }
-                | Section::Grid { title, .. }
-                | Section::Map { title, .. } => title,
-            };
-            *title = prefixed(&outcome.programme, title);
-            sections.push(section);
-        }
-    }
-    Some(Outcome {
-        code: outcomes
-            .iter()
-            .map(|o| o.code.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        programme_id: first.programme_id.clone(),
-        programme: Text {
-            da: title.da.clone(),
-            en: title.en.clone(),
-        },
-        lang: first.lang.clone(),
-        date: first.date.clone(),
-        min_group: first.min_group,
-        participants: outcomes.iter().map(|o| o.participants).max().unwrap_or(0),
-        sections,
-        action_plan: outcomes
-            .iter()
-            .flat_map(|o| o.action_plan.iter().cloned())
-            .collect(),
+/// The outcome of a whole series: every meeting's own outcome, in order, and their action
+/// plans as one, each row with its meeting. It is the series' JSON export's schema.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SeriesOutcome {
+    /// The series definition's id.
+    pub series: String,
+    /// The series' title.
+    pub title: Text,
+    /// `"da"` or `"en"`: the language exports are written in.
+    pub lang: String,
+    /// Aggregates are shown only when at least this many answered.
+    pub min_group: u32,
+    /// How many meetings the series has (also those deleted since).
+    pub meeting_count: usize,
+    /// Every meeting still there, in order.
+    pub meetings: Vec<SeriesMeeting>,
+    /// Every meeting's accepted rows, meeting by meeting.
+    pub action_plan: Vec<SeriesPlanRow>,
+}
+
+/// One meeting of a series with its own outcome (its code, programme, date, participants).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SeriesMeeting {
+    /// Its number in the series, from 1.
+    pub number: usize,
+    /// The meeting's outcome.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// A row of a series' action plan, with the meeting it was agreed at.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SeriesPlanRow {
+    /// The meeting's number in the series, from 1.
+    pub meeting: usize,
+    /// The meeting's join code.
+    pub code: String,
+    /// The row.
+    #[serde(flatten)]
+    pub row: PlanRow,
+}
+
+/// The series outcome of the meetings still there (`(position from 0, outcome)`, in order);
+/// `None` when there are none.
+pub fn series(
+    id: &str,
+    title: &Text,
+    meeting_count: usize,
+    meetings: Vec<(usize, Outcome)>,
+) -> Option<SeriesOutcome> {
+    let first = &meetings.first()?.1;
+    let (lang, min_group) = (first.lang.clone(), first.min_group);
+    let meetings: Vec<SeriesMeeting> = meetings
+        .into_iter()
+        .map(|(position, outcome)| SeriesMeeting {
+            number: position + 1,
+            outcome,
+        })
+        .collect();
+    let action_plan = meetings
+        .iter()
+        .flat_map(|m| {
+            m.outcome.action_plan.iter().map(|row| SeriesPlanRow {
+                meeting: m.number,
+                code: m.outcome.code.clone(),
+                row: row.clone(),
+            })
+        })
+        .collect();
+    Some(SeriesOutcome {
+        series: id.to_owned(),
+        title: title.clone(),
+        lang,
+        min_group,
+        meeting_count,
+        meetings,
+        action_plan,
     })
 }

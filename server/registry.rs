@@ -111,12 +111,14 @@ impl Registry {
         self.inner.sessions.len()
     }
 
-    /// Creates a session of `programme`: stores it, starts its actor, and returns what it was
-    /// created with (its links are built from that, by `links`).
+    /// Creates a session of `programme`, planned for the day `planned` (`YYYY-MM-DD`, already
+    /// checked) if given: stores it, starts its actor, and returns what it was created with
+    /// (its links are built from that, by `links`).
     pub async fn create(
         &self,
         programme: Programme,
         settings: &Settings,
+        planned: Option<String>,
     ) -> Result<Created, StoreError> {
         let created = Created {
             code: self.fresh_code(&[]),
@@ -129,17 +131,20 @@ impl Registry {
             projector_token: Token::random(&mut rand::rng()),
             series: None,
             publication: Publication::PerResult,
+            planned,
         };
         self.start(created).await
     }
 
     /// Creates every meeting of `series` at once, one per programme (in meeting order), with one
-    /// facilitator token for all of them; each knows every meeting's code.
+    /// facilitator token for all of them; each knows every meeting's code. `planned` holds the
+    /// day set for each meeting, in meeting order (already checked; `None` or missing: unset).
     pub async fn create_series(
         &self,
         series: &Series,
         programmes: Vec<Programme>,
         settings: &Settings,
+        planned: &[Option<String>],
     ) -> Result<Vec<Created>, StoreError> {
         let mut codes = Vec::new();
         for _ in &programmes {
@@ -165,6 +170,7 @@ impl Registry {
                     codes: codes.clone(),
                 }),
                 publication: Publication::PerResult,
+                planned: planned.get(position).cloned().flatten(),
             };
             meetings.push(self.start(created).await?);
         }

@@ -63,6 +63,7 @@ let carriedKey = null;
 let carriedStep = null;
 /** Whether the facilitator changed the calendar invitation's length by hand. */
 let icsMinutesTouched = false;
+let icsStartTouched = false;
 
 const socket = new SessionSocket(CODE, {
   first: () => staffHello(TOKEN, socket.lastSeq),
@@ -290,6 +291,8 @@ function renderPreparation() {
   // The programme's suggested length, unless the facilitator typed another.
   const minutes = catalogEntry(id)?.minutes;
   if (!icsMinutesTouched && typeof minutes === 'number' && minutes > 0) byId('ics-minutes').value = String(minutes);
+  // The day set for the meeting (issue 14), at 09:00, unless the facilitator typed another time.
+  if (!icsStartTouched && /^\d{4}-\d{2}-\d{2}$/.test(session.date || '')) byId('ics-start').value = `${session.date}T09:00`;
 }
 
 /** The invitation as plain text: subject, blank line, body. */
@@ -757,6 +760,7 @@ function init() {
   byId('invitation-copy').addEventListener('click', copyInvitation);
   byId('ics-form').addEventListener('submit', downloadCalendar);
   byId('ics-minutes').addEventListener('input', () => { icsMinutesTouched = true; });
+  byId('ics-start').addEventListener('input', () => { icsStartTouched = true; });
   byId('ics-start').value = tomorrowMorning();
   byId('series-export-docx').addEventListener('click', (event) => exportSeries('docx', event.currentTarget));
   byId('series-export-html').addEventListener('click', (event) => exportSeries('html', event.currentTarget));

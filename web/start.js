@@ -188,11 +188,49 @@ function renderCustomise() {
   } else {
     box.replaceChildren(...customiseFields(entry.id, entry.id));
   }
+  renderDates();
   const button = byId('create-button');
   button.dataset.i18n = entry && isSeries(entry) ? 'create_series_button' : 'create_button';
   setText(button, ui(button.dataset.i18n));
   updateCustomiseCount();
 }
+
+// ---------------------------------------------------------------------------
+// The meeting's day (issue 14): optional, one per meeting of a series; the exports carry it.
+
+/** Date inputs by programme or series meeting, kept while the page lives. */
+const dateInputs = new Map();
+
+function dateField(key, label) {
+  let input = dateInputs.get(key);
+  if (!input) {
+    input = el('input', {
+      id: `date-${key}`, type: 'date', min: '2000-01-01', max: '2100-12-31',
+      'aria-describedby': 'meeting-date-hint',
+    });
+    dateInputs.set(key, input);
+  }
+  return el('div', { class: 'field' }, el('label', { for: input.id, text: label }), input);
+}
+
+function renderDates() {
+  const box = byId('meeting-dates');
+  const entry = selectedEntry();
+  if (!entry) {
+    box.replaceChildren();
+    return;
+  }
+  const fields = isSeries(entry)
+    ? entry.series.map((id, n) => dateField(`${entry.id}-${n}`,
+      ui('meeting_date_n', { n: n + 1, title: t(byProgrammeId(id)?.title) || id })))
+    : [dateField(entry.id, ui('meeting_date_label'))];
+  box.replaceChildren(...fields,
+    el('p', { class: 'muted small', id: 'meeting-date-hint', text: ui('meeting_date_hint') }));
+}
+
+/** The chosen days, in meeting order: `YYYY-MM-DD` or null. */
+const chosenDates = () => Array.from(byId('meeting-dates').querySelectorAll('input[type="date"]'))
+  .map((input) => input.value || null);
 
 /** The textareas in the form now (for the chosen programme or series). */
 const visibleAreas = () => Array.from(byId('customise-fields').querySelectorAll('textarea'));
@@ -265,6 +303,11 @@ async function create(event) {
     ? { series: entry.id, lang: sessionLang(), min_group: minGroup }
     : { programme: entry.id, lang: sessionLang(), min_group: minGroup };
   if (custom.customise) body.customise = custom.customise;
+  const dates = chosenDates();
+  if (dates.some(Boolean)) {
+    if (series) body.dates = dates;
+    else body.date = dates[0];
+  }
 
   const button = byId('create-button');
   button.disabled = true;

@@ -19,6 +19,7 @@ pub(super) fn session(programme: &str, min_group: u32) -> Session {
         projector_token: Token::random(&mut rng),
         series: None,
         publication: crate::domain::Publication::PerResult,
+        planned: None,
     })
 }
 
@@ -68,8 +69,15 @@ impl Room {
     fn goto(&mut self, step: &str) {
         let index = self.s.programme().step(step).unwrap().0;
         let op = self.op();
-        self.run(Role::Facilitator, Command::Goto { op, index })
-            .unwrap();
+        self.run(
+            Role::Facilitator,
+            Command::Goto {
+                op,
+                index,
+                now_ms: 0,
+            },
+        )
+        .unwrap();
     }
 
     fn act(&mut self, actor: Role, step: &str, action: Action) -> Result<Applied, RuleError> {
@@ -1239,6 +1247,7 @@ fn activity_state_survives_replay_and_snapshots() {
         Command::Goto {
             op: OpId::parse("g").unwrap(),
             index,
+            now_ms: 0,
         },
     );
     let step = "prioritering".to_string();

@@ -91,6 +91,10 @@ pub struct Created {
     /// name replays under the one it ran under, so its results stay what people saw.
     #[serde(default)]
     pub publication: Publication,
+    /// The day the facilitator set for the meeting (`YYYY-MM-DD`, checked by
+    /// `dates::Date::parse` when it was given), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned: Option<String>,
 }
 
 /// How results take in changed answers after the first reveal (see `Session::note_change`).
@@ -177,6 +181,8 @@ pub enum Command {
         op: OpId,
         /// Target step.
         index: usize,
+        /// The server's clock now, ms since the epoch.
+        now_ms: i64,
     },
     /// The facilitator starts a countdown.
     StartTimer {
@@ -443,6 +449,9 @@ pub enum Event {
         op: OpId,
         /// The new step.
         index: usize,
+        /// When, ms since the epoch (`None` in events stored before it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<i64>,
     },
     /// A countdown started.
     TimerStarted {
@@ -795,6 +804,9 @@ pub struct Session {
     /// The facilitator closed the door: new joins are refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     closed: bool,
+    /// When the facilitator first moved the room on to another step (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    first_moved_ms: Option<i64>,
     /// Most participants who may join: the server's `--max-participants`, set when the session
     /// is started (not stored; at most [`MAX_PARTICIPANTS`]).
     #[serde(skip, default = "most_participants")]
@@ -820,6 +832,7 @@ impl Session {
             shares: Vec::new(),
             carried: Vec::new(),
             closed: false,
+            first_moved_ms: None,
             capacity: MAX_PARTICIPANTS,
         }
     }
@@ -1008,11 +1021,15 @@ impl Session {
                     at_ms,
                 }
             }
-            (Role::Facilitator, Command::Goto { op, index }) => {
+            (Role::Facilitator, Command::Goto { op, index, now_ms }) => {
                 if index >= self.programme().steps.len() {
                     return Err(RuleError::WrongStep);
                 }
-                Event::StepChanged { op, index }
+                Event::StepChanged {
+                    op,
+                    index,
+                    at_ms: Some(now_ms),
+                }
             }
             (
                 Role::Facilitator,
@@ -1133,9 +1150,12 @@ impl Session {
                     });
                 }
             }
-            Event::StepChanged { op, index } => {
+            Event::StepChanged { op, index, at_ms } => {
                 self.facilitator_ops.insert(op.clone());
                 if *index < self.programme().steps.len() {
+                    if *index != self.step && self.first_moved_ms.is_none() {
+                        self.first_moved_ms = *at_ms;
+                    }
                     self.step = *index;
                 }
                 // A countdown belongs to its step.

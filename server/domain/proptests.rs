@@ -100,6 +100,7 @@ fn created(programme: &str, min_group: u32, seed: u64) -> Created {
         projector_token: Token::random(&mut rng),
         series: None,
         publication: crate::domain::Publication::PerResult,
+        planned: None,
     }
 }
 
@@ -463,6 +464,7 @@ fn command(s: &Session, d: &Draw, rng: &mut StdRng) -> Input {
         1 => Command::Goto {
             op,
             index: d.number.rem_euclid(s.programme().steps.len() as i64 + 1) as usize,
+            now_ms: 0,
         },
         2 => Command::StartTimer {
             op,

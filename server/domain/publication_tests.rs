@@ -58,6 +58,7 @@ fn room(programme: &str, step: &str, min_group: u32) -> (Session, Vec<Participan
     let goto = Command::Goto {
         op: OpId::parse("go").unwrap(),
         index,
+        now_ms: 0,
     };
     s.apply(Role::Facilitator, goto).unwrap();
     (s, people, index)

@@ -3,8 +3,9 @@
 //! private answer.
 
 use super::{Lang, Session};
+use crate::content::StepKind;
 use crate::content::Text;
-use crate::dates::iso_date;
+use crate::dates::Date;
 use crate::kinds::{self, Ctx};
 use crate::outcome::{Outcome, Section};
 
@@ -12,22 +13,55 @@ impl Session {
     /// Everything this session may share, as it is now: each step's kind adds its section or
     /// its rows of the action plan.
     pub fn outcome(&self) -> Outcome {
+        let programme = self.programme();
+        let has = |kind: StepKind| programme.steps.iter().any(|s| s.kind == kind);
         let mut outcome = Outcome {
             code: self.created.code.to_string(),
             programme_id: self.programme().id.clone(),
             programme: self.programme().title.clone(),
             lang: self.created.lang.code().to_owned(),
-            date: iso_date(self.created.created_at_ms),
+            date: self.meeting_date(),
             min_group: self.created.min_group,
             participants: self.participants.len() as u32,
             sections: Vec::new(),
             action_plan: Vec::new(),
+            for_one: !programme.participants.is_group(),
+            has_plan: has(StepKind::Plan),
+            // Whether the leader shared a plan, never what it says (that is theirs to hand on).
+            personal_plan_shared: has(StepKind::PersonalPlan).then(|| {
+                self.participants()
+                    .iter()
+                    .any(|p| !p.removed && !p.plan_shared.is_empty())
+            }),
         };
         for (index, step) in self.programme().steps.iter().enumerate() {
             kinds::of(step.kind).outcome(&Ctx::new(self, index), &mut outcome);
         }
         outcome
     }
+
+    /// The day the meeting was held, `YYYY-MM-DD` (see [`meeting_date`]).
+    pub fn meeting_date(&self) -> String {
+        meeting_date(
+            self.created.planned.as_deref(),
+            self.first_moved_ms,
+            self.created.created_at_ms,
+        )
+        .to_string()
+    }
+}
+
+/// The day a meeting was held, the one date its exports carry: the day the facilitator set for
+/// it (`planned`, `YYYY-MM-DD`), else the day the facilitator first moved the room on to
+/// another step, else the day the session was created. Days of a time are UTC days.
+pub fn meeting_date(
+    planned: Option<&str>,
+    first_moved_ms: Option<i64>,
+    created_at_ms: i64,
+) -> Date {
+    planned
+        .and_then(Date::parse)
+        .unwrap_or_else(|| Date::from_ms(first_moved_ms.unwrap_or(created_at_ms)))
 }
 
 /// What a meeting hands on to the later meetings of its series: the items its participants

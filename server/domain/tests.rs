@@ -17,6 +17,7 @@ fn session() -> Session {
         projector_token: Token::random(&mut rng),
         series: None,
         publication: crate::domain::Publication::PerResult,
+        planned: None,
     })
 }
 
@@ -56,7 +57,15 @@ fn join(s: &mut Session, name: Option<&str>) -> ParticipantId {
 }
 
 fn goto(s: &mut Session, id: &str, index: usize) -> Result<Applied, RuleError> {
-    apply(s, Role::Facilitator, Command::Goto { op: op(id), index })
+    apply(
+        s,
+        Role::Facilitator,
+        Command::Goto {
+            op: op(id),
+            index,
+            now_ms: 0,
+        },
+    )
 }
 
 fn answer(step: &str, prompt: &str, id: &str, value: AnswerInput) -> Command {
@@ -103,6 +112,7 @@ fn only_the_facilitator_moves_steps_and_timers() {
             Command::Goto {
                 op: op("g"),
                 index: 1,
+                now_ms: 0,
             },
             Command::StartTimer {
                 op: op("t"),
@@ -422,6 +432,7 @@ fn replaying_the_events_rebuilds_the_same_state() {
         Command::Goto {
             op: op("g"),
             index: 1,
+            now_ms: 0,
         },
     );
     record(
@@ -625,4 +636,65 @@ fn a_closed_door_refuses_joins_and_a_removed_participant_leaves_every_count_and_
         apply(&mut s, Role::Newcomer, knock),
         Ok(Applied::Events(_))
     ));
+}
+
+#[test]
+fn a_meeting_is_dated_by_its_planned_day_else_its_first_step_change_else_its_creation() {
+    use crate::domain::report::meeting_date;
+    let created = 1_700_000_000_000; // 2023-11-14
+    let moved = 1_800_000_000_000; // 2027-01-15
+    let day = |d: crate::dates::Date| d.to_string();
+    assert_eq!(
+        day(meeting_date(Some("2027-01-12"), Some(moved), created)),
+        "2027-01-12",
+        "the day the facilitator set wins"
+    );
+    assert_eq!(
+        day(meeting_date(None, Some(moved), created)),
+        "2027-01-15",
+        "else the day the room was first moved on"
+    );
+    assert_eq!(day(meeting_date(None, None, created)), "2023-11-14");
+    assert_eq!(
+        day(meeting_date(Some("2027-02-30"), None, created)),
+        "2023-11-14",
+        "a stored day that is no day is passed over"
+    );
+}
+
+#[test]
+fn the_first_step_change_dates_the_meeting_and_later_ones_do_not() {
+    let mut s = session();
+    assert_eq!(
+        s.outcome().date,
+        "2023-11-14",
+        "not yet held: the creation day"
+    );
+    let to = |s: &mut Session, id: &str, index: usize, now_ms: i64| {
+        apply(
+            s,
+            Role::Facilitator,
+            Command::Goto {
+                op: op(id),
+                index,
+                now_ms,
+            },
+        )
+        .unwrap();
+    };
+    to(&mut s, "same", 0, 1_750_000_000_000);
+    assert_eq!(
+        s.outcome().date,
+        "2023-11-14",
+        "staying put is not moving on"
+    );
+    to(&mut s, "first", 1, 1_800_000_000_000);
+    to(&mut s, "later", 2, 1_900_000_000_000);
+    assert_eq!(s.outcome().date, "2027-01-15");
+    // It is kept in snapshots, and replaying the events gives the same.
+    let copy: Session = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(copy.outcome().date, "2027-01-15");
+    let mut planned = session();
+    planned.created.planned = Some("2027-03-09".into());
+    assert_eq!(planned.outcome().date, "2027-03-09");
 }

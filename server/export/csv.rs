@@ -5,7 +5,7 @@
 use super::document::{plan_cells, plan_header};
 use super::text::Words;
 use super::xml::clean;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, SeriesOutcome};
 
 /// The byte-order mark that tells Excel the file is UTF-8.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -19,6 +19,23 @@ pub(crate) fn plan(outcome: &Outcome) -> anyhow::Result<Vec<u8>> {
     writer.write_record(plan_header(t))?;
     for row in &outcome.action_plan {
         writer.write_record(plan_cells(row).iter().map(|cell| defuse(cell)))?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+/// A series' action plan: the meeting's number first, then the row.
+pub(crate) fn series_plan(series: &SeriesOutcome) -> anyhow::Result<Vec<u8>> {
+    let t = Words::for_lang(&series.lang);
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(BOM.to_vec());
+    let mut header = vec![t.meeting.to_owned()];
+    header.extend(plan_header(t));
+    writer.write_record(header)?;
+    for row in &series.action_plan {
+        let mut cells = vec![row.meeting.to_string()];
+        cells.extend(plan_cells(&row.row).iter().map(|cell| defuse(cell)));
+        writer.write_record(cells)?;
     }
     Ok(writer.into_inner()?)
 }

@@ -6,8 +6,8 @@ use super::charts::{self, Chart};
 use super::text::Words;
 use crate::content::Text;
 use crate::outcome::{
-    ActorResult, CardResult, Outcome, PersonalPlan, PlanRow, ScaleResult, Section, SharedItem,
-    TopicResult,
+    ActorResult, CardResult, Outcome, PersonalPlan, PlanRow, ScaleResult, Section, SeriesOutcome,
+    SharedItem, TopicResult,
 };
 
 /// A whole export: its title and what follows it.
@@ -88,18 +88,123 @@ impl Ids {
 /// The session export.
 pub(crate) fn session(outcome: &Outcome) -> Document {
     let t = Words::for_lang(&outcome.lang);
+    let mut blocks = vec![Block::Facts(meeting_facts(t, outcome))];
+    // A conversation with one person has no group results to hold back.
+    if !outcome.for_one {
+        blocks.push(Block::Note((t.min_group_note)(outcome.min_group)));
+    }
+    blocks.extend(sections(t, outcome, &mut Ids(0)));
+    // A programme without a plan step has no plan to report, unless rows came in anyway.
+    if outcome.has_plan || !outcome.action_plan.is_empty() {
+        blocks.push(Block::Heading(2, t.plan.to_owned()));
+        if outcome.action_plan.is_empty() {
+            blocks.push(Block::Note(t.no_plan.to_owned()));
+        } else {
+            let rows: Vec<(Option<usize>, &PlanRow)> =
+                outcome.action_plan.iter().map(|row| (None, row)).collect();
+            blocks.push(Block::Table(plan_table(t, &rows)));
+        }
+    }
+    Document {
+        text: t,
+        title: t.pick(&outcome.programme).to_owned(),
+        blocks,
+    }
+}
+
+/// A meeting's date, code and participants (and, where it has one, whether the leader shared
+/// their personal plan — never what it says).
+fn meeting_facts(t: &Words, outcome: &Outcome) -> Vec<(String, String)> {
+    let mut facts = vec![
+        (t.date.to_owned(), t.date(&outcome.date)),
+        (t.code.to_owned(), outcome.code.clone()),
+        (t.participants.to_owned(), outcome.participants.to_string()),
+    ];
+    if let Some(shared) = outcome.personal_plan_shared {
+        let said = if shared {
+            t.plan_shared
+        } else {
+            t.plan_not_shared
+        };
+        facts.push((t.personal_plan.to_owned(), said.to_owned()));
+    }
+    facts
+}
+
+/// The series report: a title part (the series, its meetings and their dates), each meeting as
+/// a chapter (its programme, date and participants, then its sections one level down), then
+/// every meeting's plan in one table with a meeting column.
+pub(crate) fn series(series: &SeriesOutcome) -> Document {
+    let t = Words::for_lang(&series.lang);
+    let dates: Vec<String> = series
+        .meetings
+        .iter()
+        .map(|m| t.date(&m.outcome.date))
+        .collect();
+    let span = match (dates.first(), dates.last()) {
+        (Some(first), Some(last)) if first != last => format!("{first} – {last}"),
+        (Some(first), _) => first.clone(),
+        _ => String::new(),
+    };
     let mut blocks = vec![
         Block::Facts(vec![
-            (t.date.to_owned(), t.date(&outcome.date)),
-            (t.code.to_owned(), outcome.code.clone()),
-            (t.participants.to_owned(), outcome.participants.to_string()),
+            (t.meetings.to_owned(), series.meeting_count.to_string()),
+            (t.dates.to_owned(), span),
         ]),
-        Block::Note((t.min_group_note)(outcome.min_group)),
+        Block::List(
+            series
+                .meetings
+                .iter()
+                .zip(&dates)
+                .map(|(m, date)| Item {
+                    text: (t.meeting_line)(m.number, t.pick(&m.outcome.programme), date),
+                    by: None,
+                })
+                .collect(),
+        ),
+        Block::Note((t.min_group_note)(series.min_group)),
     ];
+    let mut ids = Ids(0);
+    for meeting in &series.meetings {
+        let outcome = &meeting.outcome;
+        blocks.push(heading(
+            2,
+            &(t.meeting_heading)(meeting.number, t.pick(&outcome.programme)),
+        ));
+        blocks.push(Block::Facts(meeting_facts(t, outcome)));
+        blocks.extend(
+            sections(t, outcome, &mut ids)
+                .into_iter()
+                .map(|block| match block {
+                    Block::Heading(level, text) => Block::Heading(level + 1, text),
+                    other => other,
+                }),
+        );
+    }
+    blocks.push(Block::Heading(2, t.plan.to_owned()));
+    if series.action_plan.is_empty() {
+        blocks.push(Block::Note(t.no_plan.to_owned()));
+    } else {
+        let rows: Vec<(Option<usize>, &PlanRow)> = series
+            .action_plan
+            .iter()
+            .map(|row| (Some(row.meeting), &row.row))
+            .collect();
+        blocks.push(Block::Table(plan_table(t, &rows)));
+    }
+    Document {
+        text: t,
+        title: t.pick(&series.title).to_owned(),
+        blocks,
+    }
+}
+
+/// A meeting's sections, each under a heading of level 2.
+fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
+    let mut blocks = Vec::new();
     if outcome.sections.is_empty() {
         blocks.push(Block::Paragraph(t.no_sections.to_owned()));
     }
-    let mut ids = Ids(0);
     for section in &outcome.sections {
         match section {
             Section::Reflection {
@@ -109,7 +214,7 @@ pub(crate) fn session(outcome: &Outcome) -> Document {
             } => {
                 blocks.push(section_heading(t.reflection, t.pick(title)));
                 for scale in scales {
-                    reflection_scale(&mut blocks, t, scale, outcome.min_group, &mut ids);
+                    reflection_scale(&mut blocks, t, scale, outcome, ids);
                 }
                 shared_items(&mut blocks, t, shared);
             }
@@ -131,7 +236,7 @@ pub(crate) fn session(outcome: &Outcome) -> Document {
                     *scale_max,
                     topics,
                     outcome.min_group,
-                    &mut ids,
+                    ids,
                 );
             }
             Section::Map {
@@ -141,21 +246,11 @@ pub(crate) fn session(outcome: &Outcome) -> Document {
             } => {
                 let heading = section_heading_text(t.map, t.pick(title));
                 blocks.push(Block::Heading(2, heading.clone()));
-                map(&mut blocks, t, &heading, actors, *too_few, &mut ids);
+                map(&mut blocks, t, &heading, actors, *too_few, ids);
             }
         }
     }
-    blocks.push(Block::Heading(2, t.plan.to_owned()));
-    if outcome.action_plan.is_empty() {
-        blocks.push(Block::Note(t.no_plan.to_owned()));
-    } else {
-        blocks.push(Block::Table(plan_table(t, &outcome.action_plan)));
-    }
-    Document {
-        text: t,
-        title: t.pick(&outcome.programme).to_owned(),
-        blocks,
-    }
+    blocks
 }
 
 /// A heading; line breaks and runs of spaces in `text` become single spaces.
@@ -185,7 +280,7 @@ fn reflection_scale(
     blocks: &mut Vec<Block>,
     t: &Words,
     scale: &ScaleResult,
-    min_group: u32,
+    outcome: &Outcome,
     ids: &mut Ids,
 ) {
     blocks.push(heading(3, t.pick(&scale.label)));
@@ -199,7 +294,9 @@ fn reflection_scale(
             )));
             blocks.push(Block::Note((t.answered)(scale.n)));
         }
-        None => blocks.push(Block::Note((t.too_few_answered)(min_group))),
+        // In a conversation with one leader there is no group to wait for.
+        None if outcome.for_one => blocks.push(Block::Note(t.not_answered.to_owned())),
+        None => blocks.push(Block::Note((t.too_few_answered)(outcome.min_group))),
     }
 }
 
@@ -249,7 +346,11 @@ fn grouped_items(blocks: &mut Vec<Block>, t: &Words, shared: &[&SharedItem], lev
             .iter()
             .filter(|item| item.group.as_deref() == group)
             .map(|item| Item {
-                text: item.text.clone(),
+                // The tag its author gave it (e.g. whether it gives or drains energy).
+                text: match &item.tag {
+                    Some(tag) => format!("{} ({})", item.text, t.pick(tag)),
+                    None => item.text.clone(),
+                },
                 by: item.author.clone().filter(|name| !name.trim().is_empty()),
             })
             .collect()
@@ -451,20 +552,43 @@ pub(crate) fn plan_cells(row: &PlanRow) -> Vec<String> {
     ]
 }
 
-fn plan_table(t: &Words, rows: &[PlanRow]) -> Table {
+/// The plan as a document shows it: dates written out; in a series, the meeting first.
+fn plan_table(t: &Words, rows: &[(Option<usize>, &PlanRow)]) -> Table {
+    let with_meeting = rows.iter().any(|(meeting, _)| meeting.is_some());
+    let mut header = plan_header(t);
+    let mut widths = vec![13, 17, 17, 11, 14, 14, 14];
+    let mut kinds = vec![
+        Kind::Text,
+        Kind::Text,
+        Kind::Text,
+        Kind::Text,
+        Kind::Short,
+        Kind::Short,
+        Kind::Text,
+    ];
+    if with_meeting {
+        header.insert(0, t.meeting.to_owned());
+        widths = vec![7, 12, 16, 16, 10, 13, 13, 13];
+        kinds.insert(0, Kind::Number);
+    }
+    let rows = rows
+        .iter()
+        .map(|(meeting, row)| {
+            let mut cells = plan_cells(row);
+            for date in [4, 5] {
+                cells[date] = t.date(&cells[date]);
+            }
+            if with_meeting {
+                cells.insert(0, meeting.map(|n| n.to_string()).unwrap_or_default());
+            }
+            cells
+        })
+        .collect();
     Table {
-        header: plan_header(t),
-        widths: vec![14, 19, 19, 12, 11, 13, 12],
-        kinds: vec![
-            Kind::Text,
-            Kind::Text,
-            Kind::Text,
-            Kind::Text,
-            Kind::Short,
-            Kind::Short,
-            Kind::Text,
-        ],
-        rows: rows.iter().map(plan_cells).collect(),
+        header,
+        widths,
+        kinds,
+        rows,
     }
 }
 

@@ -26,7 +26,7 @@ pub(crate) mod xml;
 #[cfg(test)]
 mod tests;
 
-use crate::outcome::{Outcome, PersonalPlan};
+use crate::outcome::{Outcome, PersonalPlan, SeriesOutcome};
 
 /// A file format an export can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +116,20 @@ pub fn session(outcome: &Outcome, format: Format) -> anyhow::Result<Rendered> {
         Format::Csv => csv::plan(outcome)?,
         Format::Json => serde_json::to_vec_pretty(outcome)?,
         Format::Xlsx => xlsx::render(outcome)?,
+    };
+    Ok(Rendered::new(format, bytes))
+}
+
+/// Renders a series' report: a title part, each meeting as a chapter, one action plan with
+/// a meeting column (JSON: one entry per meeting and the plan; CSV: the plan).
+pub fn series(series: &SeriesOutcome, format: Format) -> anyhow::Result<Rendered> {
+    let bytes = match format {
+        Format::Markdown => markdown::render(&document::series(series)).into_bytes(),
+        Format::Html => html::render(&document::series(series)).into_bytes(),
+        Format::Docx => docx::render(&document::series(series))?,
+        Format::Csv => csv::series_plan(series)?,
+        Format::Json => serde_json::to_vec_pretty(series)?,
+        Format::Xlsx => xlsx::render_series(series)?,
     };
     Ok(Rendered::new(format, bytes))
 }

@@ -62,6 +62,7 @@ fn shared(text: &str, author: Option<&str>, group: Option<&str>) -> SharedItem {
         author: author.map(str::to_owned),
         group: group.map(str::to_owned),
         question: None,
+        tag: None,
     }
 }
 
@@ -78,6 +79,9 @@ fn fixture() -> Outcome {
         lang: "da".to_owned(),
         date: "2025-03-12".to_owned(),
         min_group: 3,
+        for_one: false,
+        has_plan: true,
+        personal_plan_shared: None,
         participants: 9,
         sections: vec![
             Section::Reflection {
@@ -1173,4 +1177,251 @@ fn rendered_formulas(rendered: &Rendered) -> Vec<String> {
         }
     }
     found
+}
+
+#[test]
+fn plan_dates_are_written_out_in_documents_and_stay_iso_for_machines() {
+    let outcome = fixture();
+    for format in [Format::Markdown, Format::Html] {
+        let rendered = session(&outcome, format).unwrap();
+        let page = text(&rendered);
+        assert!(page.contains("2. april 2025"), "{format:?}");
+        assert!(page.contains("1. juni 2025"), "{format:?}");
+        assert!(
+            !page.contains("2025-04-02"),
+            "{format:?}: no ISO date in a document"
+        );
+    }
+    let csv = session(&outcome, Format::Csv).unwrap();
+    assert!(text(&csv).contains("2025-04-02"), "CSV keeps machine dates");
+}
+
+/// The 1:1: one leader, min_group 1, no plan step, a personal plan step.
+fn conversation(shared: bool) -> Outcome {
+    Outcome {
+        programme_id: "enkelte-leder".to_owned(),
+        min_group: 1,
+        participants: 1,
+        action_plan: vec![],
+        for_one: true,
+        has_plan: false,
+        personal_plan_shared: Some(shared),
+        ..fixture()
+    }
+}
+
+#[test]
+fn a_conversation_with_one_leader_has_no_group_text_no_empty_plan_and_says_if_the_plan_was_shared()
+{
+    for (shared, said) in [
+        (true, "Lederen har delt sin plan med facilitatoren"),
+        (false, "Lederen har ikke delt sin plan"),
+    ] {
+        for format in [Format::Markdown, Format::Html] {
+            let rendered = session(&conversation(shared), format).unwrap();
+            let page = text(&rendered);
+            assert!(!page.contains("Gruppens resultater"), "{format:?}");
+            assert!(!page.contains("Handleplan"), "{format:?}");
+            assert!(!page.contains("Der er ingen punkter"), "{format:?}");
+            assert!(page.contains("Personlig plan"), "{format:?}");
+            assert!(
+                !page.contains("Færre end"),
+                "{format:?}: no group to wait for"
+            );
+            assert!(page.contains(said), "{format:?}");
+        }
+    }
+    let json = session(&conversation(false), Format::Json).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
+    assert_eq!(value["personal_plan_shared"], false);
+    assert_eq!(value["for_one"], true);
+    // A group programme says nothing of either.
+    let group: serde_json::Value =
+        serde_json::from_slice(&session(&fixture(), Format::Json).unwrap().bytes).unwrap();
+    assert!(group.get("for_one").is_none() && group.get("personal_plan_shared").is_none());
+}
+
+#[test]
+fn keywords_keep_the_energy_tag_their_author_gave_them_in_every_format() {
+    let mut outcome = fixture();
+    let gives = both("Giver energi", "Gives energy");
+    for section in &mut outcome.sections {
+        if let Section::Reflection { shared, .. } = section {
+            *shared = vec![
+                SharedItem {
+                    tag: Some(gives.clone()),
+                    ..shared_item("Sparring med kolleger")
+                },
+                shared_item("Uden mærke"),
+            ];
+        }
+    }
+    for format in [Format::Markdown, Format::Html] {
+        let rendered = session(&outcome, format).unwrap();
+        assert!(
+            text(&rendered).contains("Sparring med kolleger (Giver energi)"),
+            "{format:?}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&session(&outcome, Format::Json).unwrap().bytes).unwrap();
+    let reflection = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "reflection")
+        .unwrap();
+    assert_eq!(reflection["shared"][0]["tag"]["da"], "Giver energi");
+    let xlsx = session(&outcome, Format::Xlsx).unwrap();
+    let shared = &sheets(&xlsx)[2].1;
+    assert_eq!(cell_text(shared, 0, 5), "Markering");
+    assert_eq!(cell_text(shared, 1, 5), "Giver energi");
+}
+
+fn shared_item(text: &str) -> SharedItem {
+    shared(text, None, None)
+}
+
+/// Three meetings with their own dates and participants; two with plan rows.
+fn three_meetings() -> crate::outcome::SeriesOutcome {
+    let meeting = |code: &str, programme: (&str, &str), date: &str, participants: u32| Outcome {
+        code: code.to_owned(),
+        programme: both(programme.0, programme.1),
+        date: date.to_owned(),
+        participants,
+        ..fixture()
+    };
+    let del1 = Outcome {
+        action_plan: vec![],
+        has_plan: false,
+        ..meeting(
+            "AAAAAAA",
+            ("Del 1 — Din egen trivsel som leder", "Part 1"),
+            "2027-01-12",
+            6,
+        )
+    };
+    let del2 = meeting(
+        "BBBBBBB",
+        ("Del 2 — Trivsel i ledergruppen", "Part 2"),
+        "2027-02-09",
+        5,
+    );
+    let del3 = meeting(
+        "CCCCCCC",
+        ("Del 3 — Trivsel i forhold til omverdenen", "Part 3"),
+        "2027-03-09",
+        4,
+    );
+    crate::outcome::series(
+        "tre-trins-raket",
+        &both(
+            "Ledertrivsel i tre trin (del 1–3)",
+            "Leader well-being in three steps",
+        ),
+        3,
+        vec![(0, del1), (1, del2), (2, del3)],
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_series_report_is_one_document_with_a_chapter_per_meeting_and_a_meeting_column() {
+    let series = three_meetings();
+    let doc = document::series(&series);
+    assert_eq!(doc.title, "Ledertrivsel i tre trin (del 1–3)");
+    let headings: Vec<(u8, &str)> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            document::Block::Heading(level, text) => Some((*level, text.as_str())),
+            _ => None,
+        })
+        .collect();
+    let chapters: Vec<&str> = headings
+        .iter()
+        .filter(|(level, _)| *level == 2)
+        .map(|(_, text)| *text)
+        .collect();
+    assert_eq!(
+        chapters,
+        [
+            "Møde 1: Del 1 — Din egen trivsel som leder",
+            "Møde 2: Del 2 — Trivsel i ledergruppen",
+            "Møde 3: Del 3 — Trivsel i forhold til omverdenen",
+            "Handleplan"
+        ]
+    );
+    assert!(
+        headings
+            .iter()
+            .all(|(level, text)| *level == 2 || !text.starts_with("Møde")),
+        "sections stand below their meeting: {headings:?}"
+    );
+    assert!(
+        headings
+            .iter()
+            .any(|(level, text)| *level == 3 && text.starts_with("Prioriteringskort")),
+        "{headings:?}"
+    );
+    // Each chapter has its date and participants; the title part the span of dates.
+    let facts: Vec<&Vec<(String, String)>> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            document::Block::Facts(facts) => Some(facts),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(facts[0][0], ("Møder".to_owned(), "3".to_owned()));
+    assert_eq!(
+        facts[0][1].1, "12. januar 2027 – 9. marts 2027",
+        "the series from its first to its last meeting"
+    );
+    let dated: Vec<(&str, &str)> = facts[1..]
+        .iter()
+        .map(|f| (f[0].1.as_str(), f[2].1.as_str()))
+        .collect();
+    assert_eq!(
+        dated,
+        [
+            ("12. januar 2027", "6"),
+            ("9. februar 2027", "5"),
+            ("9. marts 2027", "4")
+        ]
+    );
+    // One plan, its rows with their meeting.
+    let Some(document::Block::Table(plan)) = doc.blocks.last() else {
+        panic!("the plan ends the report");
+    };
+    assert_eq!(plan.header[0], "Møde");
+    let meetings: Vec<&str> = plan.rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(meetings, ["2", "2", "2", "3", "3", "3"]);
+
+    // JSON: one entry per meeting, and the plan.
+    let json: serde_json::Value =
+        serde_json::from_slice(&super::series(&series, Format::Json).unwrap().bytes).unwrap();
+    let entries = json["meetings"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[1]["code"], "BBBBBBB");
+    assert_eq!(entries[1]["date"], "2027-02-09");
+    assert_eq!(entries[1]["participants"], 5);
+    assert_eq!(entries[2]["number"], 3);
+    assert!(entries[0]["sections"].is_array());
+    assert_eq!(json["action_plan"][3]["meeting"], 3);
+    assert_eq!(json["action_plan"][3]["code"], "CCCCCCC");
+
+    // CSV and spreadsheet: the plan with the meeting column.
+    let csv = super::series(&series, Format::Csv).unwrap();
+    let mut reader = ::csv::Reader::from_reader(&csv.bytes[3..]);
+    assert_eq!(&reader.headers().unwrap()[0], "Møde");
+    let first: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    assert_eq!(first, ["2", "2", "2", "3", "3", "3"]);
+    let xlsx = super::series(&series, Format::Xlsx).unwrap();
+    let plan = &sheets(&xlsx)[0].1;
+    assert_eq!(cell_text(plan, 0, 0), "Møde");
+    assert_eq!(cell_text(plan, 4, 0), "3");
+    for format in [Format::Markdown, Format::Html, Format::Docx] {
+        assert!(!super::series(&series, format).unwrap().bytes.is_empty());
+    }
 }

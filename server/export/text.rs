@@ -104,6 +104,17 @@ pub(crate) struct Words {
     pub name: &'static str,
     pub first_step_lead: &'static str,
     pub not_filled_in: &'static str,
+
+    // The 1:1 and the series report.
+    pub personal_plan: &'static str,
+    pub not_answered: &'static str,
+    pub plan_shared: &'static str,
+    pub plan_not_shared: &'static str,
+    pub meeting: &'static str,
+    pub meetings: &'static str,
+    pub dates: &'static str,
+    pub meeting_heading: fn(usize, &str) -> String,
+    pub meeting_line: fn(usize, &str, &str) -> String,
 }
 
 /// Danish.
@@ -214,6 +225,16 @@ pub(crate) const DA: Words = Words {
     name: "Navn",
     first_step_lead: "Første skridt:",
     not_filled_in: "Ikke udfyldt.",
+
+    personal_plan: "Personlig plan",
+    not_answered: "Ikke besvaret.",
+    plan_shared: "Lederen har delt sin plan med facilitatoren",
+    plan_not_shared: "Lederen har ikke delt sin plan",
+    meeting: "Møde",
+    meetings: "Møder",
+    dates: "Datoer",
+    meeting_heading: |n, title| format!("Møde {n}: {title}"),
+    meeting_line: |n, title, date| format!("Møde {n}: {title} – {date}"),
 };
 
 /// English.
@@ -329,6 +350,16 @@ pub(crate) const EN: Words = Words {
     name: "Name",
     first_step_lead: "First step:",
     not_filled_in: "Not filled in.",
+
+    personal_plan: "Personal plan",
+    not_answered: "Not answered.",
+    plan_shared: "The leader shared their plan with the facilitator",
+    plan_not_shared: "The leader did not share their plan",
+    meeting: "Meeting",
+    meetings: "Meetings",
+    dates: "Dates",
+    meeting_heading: |n, title| format!("Meeting {n}: {title}"),
+    meeting_line: |n, title, date| format!("Meeting {n}: {title} – {date}"),
 };
 
 impl std::fmt::Debug for Words {

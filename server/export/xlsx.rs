@@ -9,7 +9,9 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workboo
 use super::document::{plan_cells, plan_header};
 use super::text::Words;
 use super::xml::clean;
-use crate::outcome::{ActorResult, Outcome, ScaleResult, Section, SharedItem, TopicResult};
+use crate::outcome::{
+    ActorResult, Outcome, PlanRow, ScaleResult, Section, SeriesOutcome, SharedItem, TopicResult,
+};
 
 /// The spreadsheet's own words (the rest come from the documents' `Words`).
 struct Sheets {
@@ -21,6 +23,7 @@ struct Sheets {
     col_group: &'static str,
     col_text: &'static str,
     col_by: &'static str,
+    col_tag: &'static str,
     col_importance_sd: &'static str,
     col_success_sd: &'static str,
     col_agreed_importance: &'static str,
@@ -38,6 +41,7 @@ const DA: Sheets = Sheets {
     col_group: "Gruppe",
     col_text: "Tekst",
     col_by: "Navn",
+    col_tag: "Markering",
     col_importance_sd: "Vigtighed, spredning",
     col_success_sd: "Lykkes, spredning",
     col_agreed_importance: "Aftalt vigtighed",
@@ -58,6 +62,7 @@ const EN: Sheets = Sheets {
     col_group: "Group",
     col_text: "Text",
     col_by: "Name",
+    col_tag: "Tag",
     col_importance_sd: "Importance, spread",
     col_success_sd: "Success, spread",
     col_agreed_importance: "Agreed importance",
@@ -81,6 +86,50 @@ struct Styles {
 /// The spreadsheet file.
 pub(crate) fn render(outcome: &Outcome) -> anyhow::Result<Vec<u8>> {
     let t = Words::for_lang(&outcome.lang);
+    let plan: Vec<(Option<usize>, &PlanRow)> =
+        outcome.action_plan.iter().map(|row| (None, row)).collect();
+    book(
+        t,
+        t.pick(&outcome.programme),
+        &outcome.date,
+        &[(None, outcome)],
+        &plan,
+    )
+}
+
+/// A series' spreadsheet: the plan with a meeting column; the results and the shared items
+/// meeting by meeting, each under its meeting's heading or named by it.
+pub(crate) fn render_series(series: &SeriesOutcome) -> anyhow::Result<Vec<u8>> {
+    let t = Words::for_lang(&series.lang);
+    let meetings: Vec<(Option<String>, &Outcome)> = series
+        .meetings
+        .iter()
+        .map(|m| {
+            let label = (t.meeting_heading)(m.number, t.pick(&m.outcome.programme));
+            (Some(label), &m.outcome)
+        })
+        .collect();
+    let plan: Vec<(Option<usize>, &PlanRow)> = series
+        .action_plan
+        .iter()
+        .map(|row| (Some(row.meeting), &row.row))
+        .collect();
+    let date = series
+        .meetings
+        .first()
+        .map(|m| m.outcome.date.as_str())
+        .unwrap_or("1970-01-01");
+    book(t, t.pick(&series.title), date, &meetings, &plan)
+}
+
+/// The workbook of `meetings` (each with its chapter label in a series) and their `plan`.
+fn book(
+    t: &'static Words,
+    subject: &str,
+    date: &str,
+    meetings: &[(Option<String>, &Outcome)],
+    plan: &[(Option<usize>, &PlanRow)],
+) -> anyhow::Result<Vec<u8>> {
     let s = if t.lang == "en" { &EN } else { &DA };
     let styles = Styles {
         header: Format::new()
@@ -98,17 +147,30 @@ pub(crate) fn render(outcome: &Outcome) -> anyhow::Result<Vec<u8>> {
             .set_align(FormatAlign::Top),
     };
     let mut workbook = Workbook::new();
-    let title = format!("{} – {}", t.plan, t.pick(&outcome.programme));
+    let title = format!("{} – {}", t.plan, subject);
     workbook.set_properties(
         &DocProperties::new()
             .set_title(&title)
-            .set_subject(t.pick(&outcome.programme))
+            .set_subject(subject)
             .set_author("trivsel")
-            .set_creation_datetime(&ExcelDateTime::parse_from_str(&outcome.date)?),
+            .set_creation_datetime(&ExcelDateTime::parse_from_str(date)?),
     );
-    plan_sheet(workbook.add_worksheet(), outcome, t, &styles)?;
-    results_sheet(workbook.add_worksheet(), outcome, t, s, &styles)?;
-    shared_sheet(workbook.add_worksheet(), outcome, t, s, &styles)?;
+    plan_sheet(workbook.add_worksheet(), plan, t, &styles)?;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(s.results)?;
+    sheet.set_column_width(0, 44)?;
+    for col in 1..=11 {
+        sheet.set_column_width(col, 12)?;
+    }
+    let mut row = 0;
+    for (label, outcome) in meetings {
+        if let Some(label) = label {
+            sheet.write_string_with_format(row, 0, clean(label), &styles.title)?;
+            row += 2;
+        }
+        row = results_sheet(sheet, row, outcome, t, s, &styles)?;
+    }
+    shared_sheet(workbook.add_worksheet(), meetings, t, s, &styles)?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -131,25 +193,36 @@ fn text(
     Ok(())
 }
 
-/// The accepted rows in the agreed order; deadlines and follow-ups as dates.
+/// The accepted rows in the agreed order; deadlines and follow-ups as dates; in a series the
+/// meeting's number first.
 fn plan_sheet(
     sheet: &mut Worksheet,
-    outcome: &Outcome,
+    plan: &[(Option<usize>, &PlanRow)],
     t: &Words,
     styles: &Styles,
 ) -> anyhow::Result<()> {
     sheet.set_name(t.plan)?;
-    let columns = plan_header(t);
+    let with_meeting = plan.iter().any(|(meeting, _)| meeting.is_some());
+    let first = u16::from(with_meeting);
+    let mut columns = plan_header(t);
+    let mut widths = vec![16, 36, 30, 16, 12, 12, 24];
+    if with_meeting {
+        columns.insert(0, t.meeting.to_owned());
+        widths.insert(0, 8);
+    }
     let cells: Vec<&str> = columns.iter().map(String::as_str).collect();
     header(sheet, 0, &cells, styles)?;
-    for (col, width) in [16, 36, 30, 16, 12, 12, 24].into_iter().enumerate() {
+    for (col, width) in widths.into_iter().enumerate() {
         sheet.set_column_width(col as u16, width)?;
     }
-    for (i, row) in outcome.action_plan.iter().enumerate() {
+    for (i, (meeting, row)) in plan.iter().enumerate() {
         let r = i as u32 + 1;
+        if let Some(meeting) = meeting {
+            sheet.write_number(r, 0, *meeting as f64)?;
+        }
         for (col, cell) in plan_cells(row).iter().enumerate() {
-            let col = col as u16;
             let is_date = col == 4 || col == 5;
+            let col = col as u16 + first;
             match is_date
                 .then(|| ExcelDateTime::parse_from_str(cell).ok())
                 .flatten()
@@ -162,24 +235,20 @@ fn plan_sheet(
         }
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, outcome.action_plan.len() as u32, 6)?;
+    sheet.autofilter(0, 0, plan.len() as u32, 6 + first)?;
     Ok(())
 }
 
 /// Every section's numbers, one table after another, each under its step's title.
+/// Starts at `row`; returns the row after the last table.
 fn results_sheet(
     sheet: &mut Worksheet,
+    mut row: u32,
     outcome: &Outcome,
     t: &Words,
     s: &Sheets,
     styles: &Styles,
-) -> anyhow::Result<()> {
-    sheet.set_name(s.results)?;
-    sheet.set_column_width(0, 44)?;
-    for col in 1..=11 {
-        sheet.set_column_width(col, 12)?;
-    }
-    let mut row = 0;
+) -> anyhow::Result<u32> {
     for section in &outcome.sections {
         match section {
             Section::Reflection { title, scales, .. } if !scales.is_empty() => {
@@ -217,7 +286,7 @@ fn results_sheet(
             _ => {}
         }
     }
-    Ok(())
+    Ok(row)
 }
 
 /// One scale: how many answered and, from `min_group` answers, how many chose each value.
@@ -343,11 +412,11 @@ fn map_table(
     Ok(r)
 }
 
-/// What participants chose to share, a row each: its step, question, group, text, and the
-/// author's name only where they chose to show it.
+/// What participants chose to share, a row each: its step (in a series, with its meeting),
+/// question, group, text, the author's name only where they chose to show it, and its tag.
 fn shared_sheet(
     sheet: &mut Worksheet,
-    outcome: &Outcome,
+    meetings: &[(Option<String>, &Outcome)],
     t: &Words,
     s: &Sheets,
     styles: &Styles,
@@ -362,39 +431,50 @@ fn shared_sheet(
             s.col_group,
             s.col_text,
             s.col_by,
+            s.col_tag,
         ],
         styles,
     )?;
-    for (col, width) in [28, 36, 20, 50, 16].into_iter().enumerate() {
+    for (col, width) in [28, 36, 20, 50, 16, 16].into_iter().enumerate() {
         sheet.set_column_width(col as u16, width)?;
     }
     let mut r = 1;
-    for section in &outcome.sections {
-        let Section::Reflection { title, shared, .. } = section else {
-            continue;
-        };
-        for SharedItem {
-            text: said,
-            author,
-            group,
-            question,
-        } in shared
-        {
-            text(sheet, r, 0, t.pick(title), styles)?;
-            if let Some(question) = question {
-                text(sheet, r, 1, t.pick(question), styles)?;
+    for (label, outcome) in meetings {
+        for section in &outcome.sections {
+            let Section::Reflection { title, shared, .. } = section else {
+                continue;
+            };
+            let step = match label {
+                Some(label) => format!("{label} – {}", t.pick(title)),
+                None => t.pick(title).to_owned(),
+            };
+            for SharedItem {
+                text: said,
+                author,
+                group,
+                question,
+                tag,
+            } in shared
+            {
+                text(sheet, r, 0, &step, styles)?;
+                if let Some(question) = question {
+                    text(sheet, r, 1, t.pick(question), styles)?;
+                }
+                if let Some(group) = group {
+                    text(sheet, r, 2, group, styles)?;
+                }
+                text(sheet, r, 3, said, styles)?;
+                if let Some(author) = author.as_deref().filter(|a| !a.trim().is_empty()) {
+                    text(sheet, r, 4, author, styles)?;
+                }
+                if let Some(tag) = tag {
+                    text(sheet, r, 5, t.pick(tag), styles)?;
+                }
+                r += 1;
             }
-            if let Some(group) = group {
-                text(sheet, r, 2, group, styles)?;
-            }
-            text(sheet, r, 3, said, styles)?;
-            if let Some(author) = author.as_deref().filter(|a| !a.trim().is_empty()) {
-                text(sheet, r, 4, author, styles)?;
-            }
-            r += 1;
         }
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, r.saturating_sub(1).max(1), 4)?;
+    sheet.autofilter(0, 0, r.saturating_sub(1).max(1), 5)?;
     Ok(())
 }

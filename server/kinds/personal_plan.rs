@@ -139,7 +139,7 @@ impl Session {
         Some(outcome::PersonalPlan {
             programme: self.programme().title.clone(),
             lang: created.lang.code().to_owned(),
-            date: crate::dates::iso_date(created.created_at_ms),
+            date: self.meeting_date(),
             name: p.name.as_ref().map(|n| n.as_str().to_owned()),
             areas,
         })

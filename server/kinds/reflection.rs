@@ -302,6 +302,19 @@ impl Kind for Reflection {
         let position = |prompt: &str| shareable.iter().position(|(id, _)| *id == prompt);
         let mut items = session.shared_items(index);
         items.sort_by_key(|(share, _, _)| position(&share.prompt));
+        // The area its author tagged a list item with (Del 1: gives or drains energy).
+        let tag = |share: &ShareRecord| -> Option<Text> {
+            let item = share.item.as_ref()?;
+            let answers = session
+                .participant(share.participant)?
+                .answers
+                .get(&step.id)?;
+            let Some(Answer::List(items)) = answers.get(&share.prompt) else {
+                return None;
+            };
+            let area = items.iter().find(|i| &i.id == item)?.area.as_deref()?;
+            step.area(area).map(|a| a.title.clone())
+        };
         let shared = items
             .into_iter()
             .map(|(share, text, name)| outcome::SharedItem {
@@ -311,6 +324,7 @@ impl Kind for Reflection {
                 question: (shareable.len() > 1)
                     .then(|| position(&share.prompt).map(|i| shareable[i].1.clone()))
                     .flatten(),
+                tag: tag(share),
             })
             .collect();
         out.sections.push(Section::Reflection {

@@ -100,6 +100,9 @@ pub struct CreateSession {
     /// The facilitator's own cards, topics or actor categories, by step id.
     #[serde(default)]
     pub customise: Option<BTreeMap<String, StepChanges>>,
+    /// The day the meeting is held, `YYYY-MM-DD` (the exports' date).
+    #[serde(default)]
+    pub date: Option<String>,
 }
 
 /// Body of `POST /api/series`.
@@ -116,6 +119,10 @@ pub struct CreateSeries {
     /// Changes per meeting: programme id → step id → changes.
     #[serde(default)]
     pub customise: Option<BTreeMap<String, BTreeMap<String, StepChanges>>>,
+    /// The day each meeting is held, `YYYY-MM-DD`, in meeting order (at most one per meeting;
+    /// `null` for a meeting without one).
+    #[serde(default)]
+    pub dates: Option<Vec<Option<String>>>,
 }
 
 /// Reply to `POST /api/series`.

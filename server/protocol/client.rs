@@ -605,6 +605,7 @@ impl ClientMsg {
             ClientMsg::Goto { op, index } => Command::Goto {
                 op: op_of(&op)?,
                 index,
+                now_ms,
             },
             ClientMsg::TimerStart { op, seconds } => Command::StartTimer {
                 op: op_of(&op)?,

@@ -196,6 +196,7 @@ fn build_sessions() -> Vec<Session> {
                 projector_token: Token::random(&mut rng),
                 series: None,
                 publication: crate::domain::Publication::PerResult,
+                planned: None,
             });
             for _ in 0..2 {
                 let join = Command::Join {
@@ -208,6 +209,7 @@ fn build_sessions() -> Vec<Session> {
             let goto = Command::Goto {
                 op: OpId::parse("start").unwrap(),
                 index: step,
+                now_ms: 0,
             };
             s.apply(Role::Facilitator, goto).unwrap();
             sessions.push(s);

@@ -265,6 +265,9 @@ pub struct SessionView<'a> {
     pub preparation: Option<Cow<'a, Text>>,
     /// Facilitator only: the invitation text (`{link}`, `{code}` filled in by the page).
     pub invitation: Option<Cow<'a, Invitation>>,
+    /// Facilitator only: the day set for the meeting (`YYYY-MM-DD`), if any (issue 14).
+    #[serde(default)]
+    pub date: Option<Cow<'a, str>>,
     /// The series this meeting belongs to: `{id, title, position, codes}`.
     pub series: Option<Cow<'a, SeriesLink>>,
     /// What earlier meetings of the series produced: `[{from, kind, text}]`.
@@ -306,6 +309,9 @@ impl<'a> SessionView<'a> {
                 .then_some(Cow::Borrowed(&created.programme.preparation)),
             invitation: projector_url
                 .and(created.programme.invitation.as_ref())
+                .map(Cow::Borrowed),
+            date: projector_url
+                .and(created.planned.as_deref())
                 .map(Cow::Borrowed),
             series: created.series.as_ref().map(Cow::Borrowed),
             carried: Cow::Borrowed(session.carried()),

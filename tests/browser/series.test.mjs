@@ -137,6 +137,10 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectVisible(fac(), `#custom-${SERIES}-del2-dialogkort`);
     await expectVisible(fac(), `#custom-${SERIES}-del3-kortet`);
     await fac().page.locator('#customise > summary').click();
+    // Issue 14: a day for meetings 1 and 3; meeting 2 goes without one.
+    await expectCount(fac(), '#meeting-dates input[type="date"]', 3);
+    await fac().page.locator(`#date-${SERIES}-0`).fill('2027-01-12');
+    await fac().page.locator(`#date-${SERIES}-2`).fill('2027-03-09');
     await fac().page.locator('#create-button').click();
     await expectVisible(fac(), '#series-result');
     await expectVisible(fac(), '#create-card', false);
@@ -162,9 +166,18 @@ describe('a series, preparation and customised cards in a real browser', { timeo
 
     const combined = await download(fac(), '#series-export-docx');
     assert.equal(combined.bytes.subarray(0, 2).toString(), 'PK', 'the combined export is a Word file');
+    const report = await server.api('GET', `/api/series/${series.meetings[0].code}/export?format=json`, { token: series.token });
+    const dates = report.meetings.map((m) => m.date);
+    assert.equal(dates[0], '2027-01-12');
+    assert.match(dates[1], /^\d{4}-\d{2}-\d{2}$/, 'no day set: the day it is held');
+    assert.equal(dates[2], '2027-03-09');
   });
 
   h.step('c: meeting 2: the series, the preparation, the invitation, the calendar file and the print link', async () => {
+    // Meeting 1 was given its day: its calendar file starts then (issue 14).
+    await fac().page.goto(series.meetings[0].facilitator);
+    await expectText(fac(), '#connection', UI.connected);
+    await expectValue(fac(), '#ics-start', '2027-01-12T09:00');
     const m2 = series.meetings[1];
     await fac().page.goto(m2.facilitator);
     await expectText(fac(), '#join-code', m2.code);

@@ -12,6 +12,7 @@ mod erasure;
 mod faults;
 mod full_session;
 mod live;
+mod meeting_date;
 mod network;
 mod outbox;
 mod phone;

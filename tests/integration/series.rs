@@ -165,7 +165,7 @@ async fn each_meeting_carries_its_shared_outcome_to_the_next_and_the_series_expo
         .await
         .unwrap();
     assert!(
-        combined["programme"]["da"]
+        combined["title"]["da"]
             .as_str()
             .unwrap()
             .contains("tre trin")
@@ -174,15 +174,15 @@ async fn each_meeting_carries_its_shared_outcome_to_the_next_and_the_series_expo
         combined["action_plan"][0]["action"],
         "Fast sparringsmakker til alle"
     );
-    let titles: Vec<&str> = combined["sections"]
+    // Issue 14: one entry per meeting, each with its own programme.
+    let titles: Vec<&str> = combined["meetings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["title"]["da"].as_str().unwrap())
+        .map(|m| m["programme"]["da"].as_str().unwrap())
         .collect();
     assert!(
-        titles.iter().any(|t| t.starts_with("Del 1"))
-            && titles.iter().any(|t| t.starts_with("Del 3")),
+        titles.len() == 3 && titles[0].starts_with("Del 1") && titles[2].starts_with("Del 3"),
         "{titles:?}"
     );
     let html = server

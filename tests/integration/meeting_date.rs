@@ -1,0 +1,317 @@
+//! Issue 14: every export carries the day the meeting was held; a series exports as one report
+//! with a chapter per meeting; the 1:1's export describes the conversation.
+
+use serde_json::{Value, json};
+
+use crate::activities::act;
+use crate::common::{Client, ProcessServer, TestServer};
+
+async fn get(http: &reqwest::Client, url: &str, token: &str) -> reqwest::Response {
+    let response = http.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    response
+}
+
+#[tokio::test]
+async fn a_series_of_three_meetings_exports_three_dates_and_three_chapters_with_participants() {
+    let server = TestServer::start().await;
+    let create = |body: Value| {
+        server
+            .http
+            .post(server.url("/api/series"))
+            .json(&body)
+            .send()
+    };
+    for bad in [
+        json!(["2027-02-30"]),
+        json!(["2027-01-12", "2027-02-09", "2027-03-09", "2027-04-06"]),
+        json!([17]),
+    ] {
+        let refused = create(json!({ "series": "tre-trins-raket", "dates": bad }))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{bad}");
+        let body: Value = refused.json().await.unwrap();
+        assert!(body["error"].is_string());
+    }
+    let dates = ["2027-01-12", "2027-02-09", "2027-03-09"];
+    let response = create(json!({ "series": "tre-trins-raket", "dates": dates }))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let token = created["facilitator_token"].as_str().unwrap().to_owned();
+    let codes: Vec<String> = created["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["code"].as_str().unwrap().to_owned())
+        .collect();
+    // 2, 3 and 1 participants; Del 2 agrees on a plan row.
+    let mut phones = Vec::new();
+    for (code, n) in codes.iter().zip([2, 3, 1]) {
+        for _ in 0..n {
+            phones.push(Client::join(&server.addr, code, None).await);
+        }
+    }
+    let mut del2 = Client::staff(&server.addr, &codes[1], &token).await;
+    del2.ok(json!({ "type": "goto", "index": 3 })).await;
+    let row = json!({ "area": "ledergruppen", "action": "Fast sparringsmakker til alle", "deadline": "2027-04-01" });
+    del2.ok(json!({ "type": "act", "step": "handleplan", "action": "add_row", "row": row }))
+        .await;
+
+    let url =
+        |format: &str| server.url(&format!("/api/series/{}/export?format={format}", codes[0]));
+    let report: Value = get(&server.http, &url("json"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let meetings = report["meetings"].as_array().unwrap();
+    let seen: Vec<(&str, &str, u64)> = meetings
+        .iter()
+        .map(|m| {
+            (
+                m["code"].as_str().unwrap(),
+                m["date"].as_str().unwrap(),
+                m["participants"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (codes[0].as_str(), dates[0], 2),
+            (codes[1].as_str(), dates[1], 3),
+            (codes[2].as_str(), dates[2], 1)
+        ]
+    );
+    assert_eq!(meetings[1]["programme_id"], "del2");
+    assert_eq!(report["action_plan"][0]["meeting"], 2);
+    assert_eq!(report["action_plan"][0]["code"], codes[1].as_str());
+
+    let md = get(&server.http, &url("md"), &token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let chapters: Vec<&str> = md.lines().filter(|l| l.starts_with("## Møde ")).collect();
+    assert_eq!(chapters.len(), 3, "{md}");
+    assert!(chapters[1].contains("Del 2"), "{chapters:?}");
+    for needle in [
+        "12. januar 2027",
+        "9. februar 2027",
+        "9. marts 2027",
+        "1. april 2027",
+    ] {
+        assert!(md.contains(needle), "{needle} in {md}");
+    }
+    // Each chapter has its participants: the counts in the order of the meetings.
+    let counts: Vec<&str> = md
+        .split("## Møde ")
+        .skip(1)
+        .map(|chapter| {
+            let at = chapter.find("Deltagere").expect("a participant count");
+            chapter[at..]
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|s| !s.is_empty())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(counts, ["2", "3", "1"]);
+    assert!(!md.contains("Refleksion – Del 1"), "no glued headings");
+
+    let csv = get(&server.http, &url("csv"), &token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert!(lines.next().unwrap().starts_with("Møde,"));
+    assert!(lines.next().unwrap().starts_with("2,"));
+    for format in ["html", "docx", "xlsx"] {
+        get(&server.http, &url(format), &token).await;
+    }
+
+    // A meeting may go without a day: `null` in its place.
+    let today = trivsel::dates::iso_date(trivsel::clock::now_ms());
+    let created: Value =
+        create(json!({ "series": "tre-trins-raket", "dates": [null, "2027-02-09"] }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let first = created["meetings"][0]["code"].as_str().unwrap();
+    let report: Value = get(
+        &server.http,
+        &server.url(&format!("/api/series/{first}/export?format=json")),
+        created["facilitator_token"].as_str().unwrap(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let later = trivsel::dates::iso_date(trivsel::clock::now_ms());
+    let dated: Vec<&str> = report["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["date"].as_str().unwrap())
+        .collect();
+    assert!(dated[0] == today || dated[0] == later, "{dated:?}");
+    assert_eq!(dated[1], "2027-02-09");
+}
+
+#[tokio::test]
+async fn a_session_created_with_a_day_carries_it_and_refuses_a_day_that_is_none() {
+    let server = TestServer::start().await;
+    let create = |body: Value| {
+        server
+            .http
+            .post(server.url("/api/sessions"))
+            .json(&body)
+            .send()
+    };
+    let refused = create(json!({ "programme": "del2", "date": "12-01-2027" }))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let response = create(json!({ "programme": "del2", "date": "2027-01-12" }))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let session: crate::common::Created = response.json().await.unwrap();
+    let mut fac = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    assert_eq!(
+        fac.frames[0]["session"]["date"], "2027-01-12",
+        "the console knows the day (its calendar file starts then)"
+    );
+    let phone = Client::join(&server.addr, &session.code, None).await;
+    assert!(
+        phone.frames[0]["session"]["date"].is_null(),
+        "facilitator only"
+    );
+    fac.ok(json!({ "type": "goto", "index": 1 })).await;
+    let url = server.url(&format!(
+        "/api/sessions/{}/export?format=json",
+        session.code
+    ));
+    let response = get(&server.http, &url, &session.facilitator_token).await;
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains("2027-01-12"), "{disposition}");
+    let outcome: Value = response.json().await.unwrap();
+    assert_eq!(
+        outcome["date"], "2027-01-12",
+        "the day set, not the day it ran"
+    );
+}
+
+#[tokio::test]
+async fn a_meeting_without_a_planned_day_is_dated_by_its_first_step_change() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ProcessServer::start(data.path()).await;
+    let http = reqwest::Client::new();
+    let session: crate::common::Created = http
+        .post(server.url("/api/sessions"))
+        .json(&json!({ "programme": "del1" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.terminate();
+    // The session was prepared a year ago (2025-12-01).
+    let db = rusqlite::Connection::open(data.path().join("trivsel.sqlite3")).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE sessions SET created = json_set(created, '$.created_at_ms', 1764547200000)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(db);
+    let server = ProcessServer::start(data.path()).await;
+    let url = server.url(&format!(
+        "/api/sessions/{}/export?format=json",
+        session.code
+    ));
+    let date = || async {
+        let outcome: Value = get(&http, &url, &session.facilitator_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        outcome["date"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        date().await,
+        "2025-12-01",
+        "not yet held: the day it was created"
+    );
+    let before = trivsel::dates::iso_date(trivsel::clock::now_ms());
+    let mut fac = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    fac.ok(json!({ "type": "goto", "index": 1 })).await;
+    let after = trivsel::dates::iso_date(trivsel::clock::now_ms());
+    let held = date().await;
+    assert!(
+        held == before || held == after,
+        "{held}: the day the room moved on"
+    );
+    let md = get(
+        &http,
+        &url.replace("json", "md"),
+        &session.facilitator_token,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(!md.contains("1. december 2025"), "{md}");
+}
+
+#[tokio::test]
+async fn the_one_to_one_export_describes_the_conversation_and_whether_the_plan_was_shared() {
+    let server = TestServer::start().await;
+    let session = crate::activities::create(&server, "enkelte-leder", 1).await;
+    let mut fac = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut leader = Client::join(&server.addr, &session.code, Some("Mette")).await;
+    let url = server.url(&format!("/api/sessions/{}/export?format=md", session.code));
+    let md = || async {
+        get(&server.http, &url, &session.facilitator_token)
+            .await
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = md().await;
+    assert!(!before.contains("Gruppens resultater"), "{before}");
+    assert!(!before.contains("Handleplan"), "{before}");
+    assert!(!before.contains("Der er ingen punkter"), "{before}");
+    assert!(
+        before.contains("Lederen har ikke delt sin plan"),
+        "{before}"
+    );
+
+    fac.ok(json!({ "type": "goto", "index": 2 })).await;
+    let value = json!({ "work": "Sige nej til flere møder", "first_step": "i morgen" });
+    leader
+        .ok(json!({ "type": "answer", "step": "min-trivsel", "prompt": "selvledelse", "value": value }))
+        .await;
+    leader
+        .ok(act("min-trivsel", "share_plan", json!({ "share": true })))
+        .await;
+    let after = md().await;
+    assert!(
+        after.contains("Lederen har delt sin plan med facilitatoren"),
+        "{after}"
+    );
+    assert!(
+        !after.contains("Sige nej til flere møder"),
+        "the plan's words stay in the plan"
+    );
+}
