@@ -104,6 +104,10 @@ pub(crate) struct Words {
     pub name: &'static str,
     pub first_step_lead: &'static str,
     pub not_filled_in: &'static str,
+
+    // Markdown's table in place of a distribution picture.
+    pub col_value: &'static str,
+    pub col_count: &'static str,
 }
 
 /// Danish.
@@ -214,6 +218,9 @@ pub(crate) const DA: Words = Words {
     name: "Navn",
     first_step_lead: "Første skridt:",
     not_filled_in: "Ikke udfyldt.",
+
+    col_value: "Værdi",
+    col_count: "Antal svar",
 };
 
 /// English.
@@ -329,6 +336,9 @@ pub(crate) const EN: Words = Words {
     name: "Name",
     first_step_lead: "First step:",
     not_filled_in: "Not filled in.",
+
+    col_value: "Value",
+    col_count: "Number of answers",
 };
 
 impl std::fmt::Debug for Words {
