@@ -13,6 +13,7 @@ mod faults;
 mod full_session;
 mod live;
 mod network;
+mod office;
 mod outbox;
 mod phone;
 mod programmes;
