@@ -261,7 +261,7 @@ fn tables(document: &str) -> Vec<Vec<Vec<String>>> {
 /// Where the first of our plan rows ("Punkt07:") is on a page.
 fn first_plan_row(page: &str) -> Option<usize> {
     page.match_indices("Punkt").map(|(at, _)| at).find(|&at| {
-        let rest = page[at + 5..].as_bytes();
+        let rest = &page.as_bytes()[at + 5..];
         rest.len() >= 3 && rest[0].is_ascii_digit() && rest[1].is_ascii_digit() && rest[2] == b':'
     })
 }
