@@ -1,10 +1,11 @@
 //! The Word exports as LibreOffice shows them. Every built-in programme runs end to end over
 //! HTTP and WebSocket (as in `programmes`); then the facilitator adds a long action plan and a
 //! grid topic with the long Danish words that used to break ("Forventningsafstemning",
-//! "Økonomiafdelingen", "2027-01-15"). Each session's `.docx` is rendered to PDF by one
+//! "Økonomiafdelingen", "2027-01-15"); an English session gets the same words. Each
+//! session's `.docx` is rendered to PDF by one
 //! `soffice --headless --convert-to pdf` call (Debian's `libreoffice-writer-nogui`, with
 //! Carlito for Calibri; `.ci/run` installs them) and read back with poppler's `pdftotext
-//! -layout` and `pdfinfo`. Checked: the meeting's date line, every word of every table cell
+//! -layout`, `pdfinfo` and `pdffonts`. Checked: the font, the meeting's date line, every word of every table cell
 //! whole on one line, the header row on every page a table spans, the core properties (in
 //! `docProps/core.xml` and as the PDF's title). The pages are kept as PNG (50 dpi) in
 //! `tests/browser/artifacts/office/` to be looked at.
@@ -24,7 +25,7 @@ use crate::common::{Client, Created, TestServer};
 use crate::programmes::run_programme;
 
 /// The programs the test needs.
-const TOOLS: [&str; 4] = ["soffice", "pdftotext", "pdfinfo", "pdftoppm"];
+const TOOLS: [&str; 5] = ["soffice", "pdftotext", "pdfinfo", "pdffonts", "pdftoppm"];
 
 /// The longest LibreOffice may take to convert every file (its start-up is slow on a busy
 /// machine).
@@ -32,6 +33,21 @@ const CONVERT_WITHIN: Duration = Duration::from_secs(600);
 
 /// Action-plan rows added to each plan: enough for the table to run onto a second page.
 const PLAN_ROWS: usize = 24;
+
+const ENGLISH_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 const DANISH_MONTHS: [&str; 12] = [
     "januar",
@@ -274,27 +290,39 @@ fn element(xml: &str, tag: &str) -> Option<String> {
     Some(unescape(&xml[content..end]))
 }
 
-/// What one programme's Word file must show. Returns whether a table ran across pages.
-fn check(id: &str, docx: &[u8], pdf: &Path, made: (&str, &str)) -> bool {
+/// What one programme's Word file in `lang` must show. Returns whether a table ran across
+/// pages.
+fn check(id: &str, lang: &str, docx: &[u8], pdf: &Path, made: (&str, &str)) -> bool {
+    let english = lang == "en";
     let text = run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
         .replace('\u{fb01}', "fi")
         .replace('\u{fb02}', "fl")
         .replace('\u{fb00}', "ff");
     let pages: Vec<&str> = text.split('\u{c}').collect();
+    let fonts = run("pdffonts", &[pdf.to_str().unwrap()]);
+    assert!(
+        fonts.contains("Carlito") || fonts.contains("Calibri"),
+        "{id}: set in Calibri or its metric twin Carlito (fonts-crosextra-carlito), not:\n{fonts}"
+    );
 
-    // The date line of the head: "Dato: 12. januar 2027".
+    // The date line of the head: "Dato: 12. januar 2027", "Date: 12 January 2027".
+    let (label, months, day_end) = if english {
+        ("Date: ", ENGLISH_MONTHS, "")
+    } else {
+        ("Dato: ", DANISH_MONTHS, ".")
+    };
     let date = pages[0]
         .lines()
         .map(str::trim)
-        .find_map(|line| line.strip_prefix("Dato: "))
+        .find_map(|line| line.strip_prefix(label))
         .unwrap_or_else(|| panic!("{id}: no date line on the first page:\n{}", pages[0]));
     let parts: Vec<&str> = date.split(' ').collect();
     assert!(
         parts.len() == 3
             && parts[0]
-                .strip_suffix('.')
+                .strip_suffix(day_end)
                 .is_some_and(|d| d.parse::<u8>().is_ok())
-            && DANISH_MONTHS.contains(&parts[1])
+            && months.contains(&parts[1])
             && parts[2].len() == 4
             && parts[2].parse::<u16>().is_ok(),
         "{id}: the date line says {date:?}"
@@ -374,10 +402,16 @@ fn check(id: &str, docx: &[u8], pdf: &Path, made: (&str, &str)) -> bool {
         Some("trivsel"),
         "{id}"
     );
+    let language = if english { "en-GB" } else { "da-DK" };
     assert_eq!(
         element(&core, "dc:language").as_deref(),
-        Some("da-DK"),
+        Some(language),
         "{id}"
+    );
+    let styles = part(docx, "word/styles.xml");
+    assert!(
+        styles.contains(&format!("<w:lang w:val=\"{language}\"")),
+        "{id}: the default language"
     );
     assert!(
         element(&core, "dc:subject").is_some_and(|s| s.contains(date)),
@@ -428,8 +462,27 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     let mut downloads = Vec::new();
-    for id in &ids {
-        let created = run_programme(&server, id).await;
+    // Every programme as run in Danish, and one in English, not run, with only the long words.
+    let english: Created = server
+        .http
+        .post(server.url("/api/sessions"))
+        .json(&json!({ "programme": "ledergruppen", "lang": "en", "min_group": 3 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let runs = ids
+        .iter()
+        .map(|id| (id.clone(), "da"))
+        .chain([("ledergruppen-en".to_owned(), "en")]);
+    for (id, lang) in runs {
+        let created = if lang == "en" {
+            english.clone()
+        } else {
+            run_programme(&server, &id).await
+        };
         add_long_words(&server, &created).await;
         let before = w3cdtf(now_ms());
         let docx = download_docx(&server, &created).await;
@@ -437,7 +490,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
         let path = dir.path().join(format!("{id}.docx"));
         std::fs::write(&path, &docx).unwrap();
         files.push(path);
-        downloads.push((id.clone(), docx, before, after));
+        downloads.push((id, lang, docx, before, after));
     }
     let pdfs = dir.path().join("pdf");
     std::fs::create_dir_all(&pdfs).unwrap();
@@ -447,7 +500,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     let _ = std::fs::remove_dir_all(&artifacts);
     std::fs::create_dir_all(&artifacts).unwrap();
     let mut spanning = 0;
-    for (id, docx, before, after) in &downloads {
+    for (id, lang, docx, before, after) in &downloads {
         let pdf = pdfs.join(format!("{id}.pdf"));
         assert!(pdf.exists(), "{id}: LibreOffice wrote no PDF");
         let _ = std::fs::copy(&pdf, artifacts.join(format!("{id}.pdf")));
@@ -461,7 +514,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
                 artifacts.join(id).to_str().unwrap(),
             ],
         );
-        if check(id, docx, &pdf, (before, after)) {
+        if check(id, lang, docx, &pdf, (before, after)) {
             spanning += 1;
         }
     }
