@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use super::document::{Kind, Table};
 use super::text::Words;
 use super::xml::escape;
 use crate::outcome::{ActorResult, ScaleResult, Stat, TopicResult};
@@ -14,12 +15,11 @@ use crate::outcome::{ActorResult, ScaleResult, Stat, TopicResult};
 pub(crate) struct Chart {
     /// The SVG document.
     pub svg: String,
-    /// Width in CSS pixels.
-    pub width: u32,
-    /// Height in CSS pixels.
-    pub height: u32,
     /// A text alternative: what the picture shows, in words.
     pub alt: String,
+    /// The picture's numbers as a table, where the document has no table of them beside it
+    /// (Markdown shows this instead of the picture).
+    pub data: Option<Table>,
 }
 
 // Colours (all text colours reach at least 4.5:1 on white and on the light backgrounds).
@@ -114,13 +114,12 @@ impl Svg {
     }
 
     /// Finishes the picture.
-    fn finish(mut self, width: f64, height: f64, alt: String) -> Chart {
+    fn finish(mut self, alt: String) -> Chart {
         self.out.push_str("</svg>");
         Chart {
             svg: self.out,
-            width: width.round() as u32,
-            height: height.round() as u32,
             alt,
+            data: None,
         }
     }
 }
@@ -277,7 +276,28 @@ pub(crate) fn distribution(id: &str, t: &Words, scale: &ScaleResult, counts: &[u
         &truncate(&max_label, room),
         &format!(r#"text-anchor="end" {end_attrs}"#),
     );
-    svg.finish(WIDTH, height, sentences(label, &desc))
+    let mut chart = svg.finish(sentences(label, &desc));
+    let last = values.len().saturating_sub(1);
+    chart.data = Some(Table {
+        header: vec![t.col_value.to_owned(), t.col_count.to_owned()],
+        widths: vec![60, 40],
+        kinds: vec![Kind::Text, Kind::Number],
+        rows: values
+            .iter()
+            .zip(counts)
+            .enumerate()
+            .map(|(i, (&value, count))| {
+                let shown = t.signed_if(value, scale.min < 0);
+                let value = match i {
+                    0 if !min_label.is_empty() => format!("{shown} ({min_label})"),
+                    i if i == last && !max_label.is_empty() => format!("{shown} ({max_label})"),
+                    _ => shown,
+                };
+                vec![value, count.to_string()]
+            })
+            .collect(),
+    });
+    chart
 }
 
 /// `5 (Helt i top)`, or just `5` without a meaning.
@@ -754,7 +774,7 @@ pub(crate) fn grid(
         }
         y += 5.0;
     }
-    svg.finish(WIDTH, height, sentences(title, &desc))
+    svg.finish(sentences(title, &desc))
 }
 
 /// A topic's (importance, success) when both are shown.
@@ -975,7 +995,7 @@ pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult], too_
         );
         y += 17.0;
     }
-    svg.finish(WIDTH, height, sentences(title, &desc))
+    svg.finish(sentences(title, &desc))
 }
 
 /// `first` and `second` as consecutive sentences: a full stop after `first` unless it ends

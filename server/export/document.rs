@@ -63,7 +63,7 @@ pub(crate) enum Kind {
 }
 
 /// A table: a header row, then rows of the same length.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Table {
     /// Column headings.
     pub header: Vec<String>,

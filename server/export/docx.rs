@@ -1,6 +1,8 @@
 //! A document as Word (`.docx`): A4, Word's own Title and Heading styles (so the navigation
-//! pane and a table of contents work), bulleted lists, tables with a shaded header row whose
-//! rows do not split across pages, and the pictures as PNG rendered at twice their size.
+//! pane and a table of contents work), bulleted lists, tables with a shaded header row that
+//! repeats on every page and rows that do not split across pages, columns wide enough for
+//! their longest word, the pictures as PNG rendered at twice their size, and the core
+//! properties a records system shows (see `word_package`).
 
 use std::fmt::Write;
 
@@ -13,6 +15,7 @@ use docx_rs::{
 
 use super::document::{Block, Document, Item, Kind, Table};
 use super::raster;
+use super::word_package::{self, Properties};
 use super::xml::{clean, escape};
 
 // Sizes: Word measures in twentieths of a point (twips), font sizes in half points, pictures in
@@ -37,8 +40,13 @@ const FONT: &str = "Calibri";
 /// The bullet list's numbering id (docx-rs writes a default numbering with id 1).
 const BULLETS: usize = 2;
 
-/// The `.docx` file.
-pub(crate) fn render(document: &Document) -> anyhow::Result<Vec<u8>> {
+/// Table text: 9 pt (the `TableText` style), in half points.
+const TABLE_TEXT_SIZE: usize = 18;
+/// A table cell's left and right margin.
+const CELL_MARGIN: u32 = 72;
+
+/// The `.docx` file, made at `made_ms` (its created and modified time).
+pub(crate) fn render(document: &Document, made_ms: i64) -> anyhow::Result<Vec<u8>> {
     let mut docx = Docx::new()
         .page_size(A4_WIDTH, A4_HEIGHT)
         .page_margin(
@@ -158,7 +166,16 @@ pub(crate) fn render(document: &Document) -> anyhow::Result<Vec<u8>> {
     }
 
     let mut xml = docx.build();
-    xml.document = describe_pictures(&xml.document, &alts);
+    xml.document = word_package::repeat_header_rows(&describe_pictures(&xml.document, &alts));
+    let language = word_package::language_tag(document.text.lang);
+    xml.styles = word_package::with_language(&xml.styles, language);
+    xml.font_table = word_package::with_calibri(&xml.font_table);
+    xml.doc_props.core = word_package::core_properties(&Properties {
+        title: &one_line(&clean(&document.title)),
+        subject: &subject(document),
+        language,
+        made_ms,
+    });
     let mut bytes = std::io::Cursor::new(Vec::new());
     xml.pack(&mut bytes)?;
     Ok(bytes.into_inner())
@@ -187,6 +204,27 @@ fn describe_pictures(document: &[u8], alts: &[String]) -> Vec<u8> {
     }
     out.push_str(rest);
     out.into_bytes()
+}
+
+/// The document's facts on one line ("Dato: 12. januar 2027 · Kode: ENWEJS5 · Deltagere: 5"),
+/// its subject in a records system.
+fn subject(document: &Document) -> String {
+    let facts: Vec<String> = document
+        .blocks
+        .iter()
+        .find_map(|block| match block {
+            Block::Facts(facts) => Some(facts),
+            _ => None,
+        })
+        .into_iter()
+        .flatten()
+        .map(|(label, value)| format!("{}: {}", one_line(label), one_line(value)))
+        .collect();
+    clean(&facts.join(" · "))
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Title, headings and the few paragraph styles of our own.
@@ -246,7 +284,7 @@ fn styles() -> Vec<Style> {
         Style::new("TableText", StyleType::Paragraph)
             .name("Table Text")
             .based_on("Normal")
-            .size(18)
+            .size(TABLE_TEXT_SIZE)
             .line_spacing(spacing(0, 0)),
         Style::new("AfterTable", StyleType::Paragraph)
             .name("After Table")
@@ -285,13 +323,79 @@ fn list_item(item: &Item) -> Paragraph {
     paragraph
 }
 
+/// The narrowest a column may be, in twips: its longest word (bold in the header), or for
+/// numbers and short values such as dates, which never wrap, its longest line — measured in
+/// the widest font the file may be shown in (`raster::text_width`), plus the cell's margins.
+fn least_widths(table: &Table) -> Vec<u32> {
+    let size = TABLE_TEXT_SIZE as f32 / 2.0;
+    let twips = |text: &str, bold: bool| (raster::text_width(text, size, bold) * 20.0).ceil();
+    (0..table.header.len())
+        .map(|column| {
+            let whole = table.kinds.get(column) != Some(&Kind::Text);
+            let header = table.header[column]
+                .split_whitespace()
+                .map(|word| twips(word, true));
+            let cells = table
+                .rows
+                .iter()
+                .filter_map(|row| row.get(column))
+                .flat_map(|cell| {
+                    let pieces: Vec<&str> = if whole {
+                        cell.lines().map(str::trim).collect()
+                    } else {
+                        cell.split_whitespace().collect()
+                    };
+                    pieces.into_iter().map(|piece| twips(piece, false))
+                });
+            let widest = header.chain(cells).fold(0.0_f32, f32::max);
+            // 1 % and a point for rounding in the layout engines.
+            (widest * 1.01) as u32 + 2 * CELL_MARGIN + 20
+        })
+        .collect()
+}
+
+/// Column widths in twips that fill the text width: the table's relative widths where they
+/// leave every column at least its [`least_widths`], else the columns with room to spare give
+/// it up, in proportion to what they spare. When even the least widths do not fit (a word
+/// longer than the page is wide), they are scaled down alike.
+fn column_widths(table: &Table) -> Vec<usize> {
+    let least = least_widths(table);
+    let total_share: u32 = table.widths.iter().sum::<u32>().max(1);
+    let share = |column: usize| {
+        let relative = table.widths.get(column).copied().unwrap_or(0);
+        (u64::from(TEXT_WIDTH) * u64::from(relative) / u64::from(total_share)) as u32
+    };
+    let needed: u64 = least.iter().map(|&w| u64::from(w)).sum();
+    let mut widths: Vec<u32> = if needed >= u64::from(TEXT_WIDTH) {
+        least
+            .iter()
+            .map(|&w| (u64::from(w) * u64::from(TEXT_WIDTH) / needed.max(1)) as u32)
+            .collect()
+    } else {
+        let wanted: Vec<u32> = least
+            .iter()
+            .enumerate()
+            .map(|(column, &w)| share(column).max(w))
+            .collect();
+        let excess = wanted.iter().sum::<u32>().saturating_sub(TEXT_WIDTH);
+        let spare: Vec<u32> = wanted.iter().zip(&least).map(|(w, l)| w - l).collect();
+        let total_spare = u64::from(spare.iter().sum::<u32>().max(1));
+        wanted
+            .iter()
+            .zip(&spare)
+            .map(|(&w, &s)| w - (u64::from(excess) * u64::from(s)).div_ceil(total_spare) as u32)
+            .collect()
+    };
+    // What rounding left over goes to the widest column.
+    let left = TEXT_WIDTH.saturating_sub(widths.iter().sum());
+    if let Some(widest) = widths.iter_mut().max() {
+        *widest += left;
+    }
+    widths.into_iter().map(|w| w as usize).collect()
+}
+
 fn word_table(table: &Table) -> WordTable {
-    let total: u32 = table.widths.iter().sum::<u32>().max(1);
-    let widths: Vec<usize> = table
-        .widths
-        .iter()
-        .map(|w| (u64::from(TEXT_WIDTH) * u64::from(*w) / u64::from(total)) as usize)
-        .collect();
+    let widths = column_widths(table);
     let cell = |text: &str, column: usize, header: bool| {
         let align = if table.kinds.get(column) == Some(&Kind::Number) {
             AlignmentType::Right
@@ -344,5 +448,60 @@ fn word_table(table: &Table) -> WordTable {
         .set_grid(widths.clone())
         .width(TEXT_WIDTH as usize, WidthType::Dxa)
         .layout(TableLayoutType::Fixed)
-        .margins(TableCellMargins::new().margin(50, 90, 50, 90))
+        .margins(TableCellMargins::new().margin(50, CELL_MARGIN as usize, 50, CELL_MARGIN as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_hold_their_longest_word_and_fill_the_text_width() {
+        let cells = |cells: [&str; 7]| cells.map(str::to_owned).to_vec();
+        let table = Table {
+            header: cells([
+                "Område",
+                "Handling",
+                "Første skridt",
+                "Ansvarlig",
+                "Frist",
+                "Opfølgning",
+                "Svarer på",
+            ]),
+            widths: vec![14, 19, 19, 12, 11, 13, 12],
+            kinds: vec![
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
+                Kind::Short,
+                Kind::Short,
+                Kind::Text,
+            ],
+            rows: vec![cells([
+                "Organisationen",
+                "Forventningsafstemning om møderytmen",
+                "Kalenderinvitation til Økonomiafdelingen",
+                "Økonomiafdelingen",
+                "2027-01-15",
+                "2027-03-01",
+                "Forventninger",
+            ])],
+        };
+        let least = least_widths(&table);
+        let widths = column_widths(&table);
+        assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH as usize);
+        for (column, (width, at_least)) in widths.iter().zip(&least).enumerate() {
+            assert!(
+                *width >= *at_least as usize,
+                "column {column}: {widths:?}, at least {least:?}"
+            );
+        }
+        // "Økonomiafdelingen" does not fit the owner column's 12 % share: it is widened.
+        assert!(least[3] > TEXT_WIDTH * 12 / 100, "{least:?}");
+        // A date is one piece, never wrapped; an ordinary word is wider in bold.
+        let size = TABLE_TEXT_SIZE as f32 / 2.0;
+        assert!(least[4] as f32 > raster::text_width("2027-01-15", size, false) * 20.0);
+        assert!(raster::text_width("Frist", size, true) > raster::text_width("Frist", size, false));
+    }
 }

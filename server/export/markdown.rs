@@ -1,14 +1,13 @@
-//! A document as Markdown (CommonMark with GitHub-style tables). Pictures are `<img>` tags
-//! whose source is the SVG as a base64 `data:` URI: VS Code, Obsidian, Typora, pandoc and most
-//! other viewers show them; viewers that strip data URIs (github.com) show the `alt` text, which
-//! says in words what the picture shows. All text is escaped so it stays text.
+//! A document as Markdown (CommonMark with GitHub-style tables). No pictures (the HTML and
+//! Word files carry them): each is its text alternative, which says in words what it shows, and
+//! a table of its numbers where the document has none beside it (a distribution: answers per
+//! value; the grid and the map are followed by their tables anyway). All text is escaped so it
+//! stays text.
 
 use std::fmt::Write;
 
-use base64::Engine;
-
 use super::document::{Block, Document, Item, Kind, Table};
-use super::xml::{clean, escape};
+use super::xml::clean;
 
 /// The whole file.
 pub(crate) fn render(document: &Document) -> String {
@@ -45,14 +44,11 @@ fn write_block(out: &mut String, block: &Block) {
         Block::List(items) => write_list(out, items),
         Block::Table(table) => write_table(out, table),
         Block::Figure(chart) => {
-            let data = base64::engine::general_purpose::STANDARD.encode(&chart.svg);
-            let _ = writeln!(
-                out,
-                r#"<img alt="{}" width="{}" height="{}" src="data:image/svg+xml;base64,{data}">"#,
-                escape(&one_line(&chart.alt)),
-                chart.width,
-                chart.height,
-            );
+            let _ = writeln!(out, "*{}*", inline(&chart.alt));
+            if let Some(table) = &chart.data {
+                out.push('\n');
+                write_table(out, table);
+            }
         }
     }
 }

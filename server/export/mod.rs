@@ -1,5 +1,7 @@
 //! Exports: the session's shareable [`Outcome`] (and a participant's own [`PersonalPlan`]) as
-//! Markdown, printable HTML, Word, CSV or JSON. Pure functions from data to bytes.
+//! Markdown, printable HTML, Word, CSV or JSON. Pure functions from data to bytes, except that
+//! [`session`] and [`personal`] read the clock for the Word file's created and modified time
+//! ([`session_at`] and [`personal_at`] take it).
 //!
 //! Every export is written in the outcome's language. `document` decides what an export says
 //! (headings, notes, tables, pictures) once; `markdown`, `html` and `docx` only lay that out.
@@ -7,7 +9,9 @@
 //! - `document` — outcome or personal plan → a format-free document.
 //! - `charts` — the pictures as SVG: distributions, the prioritisation grid, the stakeholder map.
 //! - `markdown`, `html`, `docx` — a document as a file.
-//! - `raster` — SVG → PNG with the built-in font, for Word.
+//! - `raster` — SVG → PNG with the built-in font, for Word; text widths for its tables.
+//! - `word_package` — what docx-rs does not write: repeated header rows, core properties,
+//!   the default language, Calibri's fallback.
 //! - `csv` — the action plan rows.
 //! - `xlsx` — the action plan, the tables of results and the shared items as a spreadsheet.
 //! - `xml` — escaping for XML, SVG and HTML (the printed programmes use it too).
@@ -20,6 +24,7 @@ mod html;
 mod markdown;
 mod raster;
 mod text;
+mod word_package;
 mod xlsx;
 pub(crate) mod xml;
 
@@ -107,12 +112,17 @@ impl Rendered {
     }
 }
 
-/// Renders a session's outcome.
+/// Renders a session's outcome now.
 pub fn session(outcome: &Outcome, format: Format) -> anyhow::Result<Rendered> {
+    session_at(outcome, format, crate::clock::now_ms())
+}
+
+/// Renders a session's outcome as made at `made_ms` (milliseconds since the Unix epoch).
+pub fn session_at(outcome: &Outcome, format: Format, made_ms: i64) -> anyhow::Result<Rendered> {
     let bytes = match format {
         Format::Markdown => markdown::render(&document::session(outcome)).into_bytes(),
         Format::Html => html::render(&document::session(outcome)).into_bytes(),
-        Format::Docx => docx::render(&document::session(outcome))?,
+        Format::Docx => docx::render(&document::session(outcome), made_ms)?,
         Format::Csv => csv::plan(outcome)?,
         Format::Json => serde_json::to_vec_pretty(outcome)?,
         Format::Xlsx => xlsx::render(outcome)?,
@@ -126,7 +136,7 @@ pub fn series(series: &SeriesOutcome, format: Format) -> anyhow::Result<Rendered
     let bytes = match format {
         Format::Markdown => markdown::render(&document::series(series)).into_bytes(),
         Format::Html => html::render(&document::series(series)).into_bytes(),
-        Format::Docx => docx::render(&document::series(series))?,
+        Format::Docx => docx::render(&document::series(series), crate::clock::now_ms())?,
         Format::Csv => csv::series_plan(series)?,
         Format::Json => serde_json::to_vec_pretty(series)?,
         Format::Xlsx => xlsx::render_series(series)?,
@@ -134,11 +144,16 @@ pub fn series(series: &SeriesOutcome, format: Format) -> anyhow::Result<Rendered
     Ok(Rendered::new(format, bytes))
 }
 
-/// Renders a participant's personal plan (HTML or Word only).
+/// Renders a participant's personal plan now (HTML or Word only).
 pub fn personal(plan: &PersonalPlan, format: Format) -> anyhow::Result<Rendered> {
+    personal_at(plan, format, crate::clock::now_ms())
+}
+
+/// Renders a participant's personal plan as made at `made_ms` (HTML or Word only).
+pub fn personal_at(plan: &PersonalPlan, format: Format, made_ms: i64) -> anyhow::Result<Rendered> {
     let bytes = match format {
         Format::Html => html::render(&document::personal(plan)).into_bytes(),
-        Format::Docx => docx::render(&document::personal(plan))?,
+        Format::Docx => docx::render(&document::personal(plan), made_ms)?,
         Format::Markdown | Format::Csv | Format::Json | Format::Xlsx => {
             anyhow::bail!("a personal plan is exported as HTML or Word only")
         }

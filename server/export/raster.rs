@@ -1,5 +1,9 @@
 //! SVG pictures as PNG, for the Word export. Text is set in DejaVu Sans, built into the binary
 //! (`assets/fonts/`, licence beside it), which also stands in for the generic `sans-serif`.
+//! Carlito (also built in, licence beside it) measures text for the Word tables' column widths
+//! ([`text_width`]): the documents are set in Calibri, and Carlito has Calibri's metrics (every
+//! character as wide), so a width that holds a word in one holds it in the other — in Word
+//! with Calibri and in LibreOffice with Carlito alike.
 
 use std::sync::{Arc, LazyLock};
 
@@ -59,4 +63,31 @@ pub(crate) fn png(svg: &str, scale: f32) -> anyhow::Result<Png> {
         width: size.width(),
         height: size.height(),
     })
+}
+
+/// Carlito, regular and bold: Calibri's metrics, for measuring only.
+const CARLITO: [&[u8]; 2] = [
+    include_bytes!("../../assets/fonts/Carlito-Regular.ttf"),
+    include_bytes!("../../assets/fonts/Carlito-Bold.ttf"),
+];
+
+/// How wide `text` is on one line, in points, set in Calibri (Carlito; bold or regular) at
+/// `size` points: the sum of the characters' advances, without kerning (which only narrows).
+/// A character the font lacks counts as wide as an `M`.
+pub(crate) fn text_width(text: &str, size: f32, bold: bool) -> f32 {
+    use skrifa::MetadataProvider;
+    use skrifa::instance::{LocationRef, Size};
+
+    let Ok(font) = skrifa::FontRef::new(CARLITO[usize::from(bold)]) else {
+        return 0.0;
+    };
+    let charmap = font.charmap();
+    let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
+    let advance = |c: char| {
+        charmap
+            .map(c)
+            .and_then(|glyph| metrics.advance_width(glyph))
+    };
+    let wide = advance('M').unwrap_or(size);
+    text.chars().map(|c| advance(c).unwrap_or(wide)).sum()
 }

@@ -115,6 +115,9 @@ pub(crate) struct Words {
     pub dates: &'static str,
     pub meeting_heading: fn(usize, &str) -> String,
     pub meeting_line: fn(usize, &str, &str) -> String,
+    // Markdown's table in place of a distribution picture.
+    pub col_value: &'static str,
+    pub col_count: &'static str,
 }
 
 /// Danish.
@@ -235,6 +238,8 @@ pub(crate) const DA: Words = Words {
     dates: "Datoer",
     meeting_heading: |n, title| format!("Møde {n}: {title}"),
     meeting_line: |n, title, date| format!("Møde {n}: {title} – {date}"),
+    col_value: "Værdi",
+    col_count: "Antal svar",
 };
 
 /// English.
@@ -360,6 +365,8 @@ pub(crate) const EN: Words = Words {
     dates: "Dates",
     meeting_heading: |n, title| format!("Meeting {n}: {title}"),
     meeting_line: |n, title, date| format!("Meeting {n}: {title} – {date}"),
+    col_value: "Value",
+    col_count: "Number of answers",
 };
 
 impl std::fmt::Debug for Words {

@@ -19,7 +19,9 @@ fn reflection_value(prompt: &Value, who: usize) -> Value {
     }
 }
 
-async fn run_programme(server: &TestServer, id: &str) {
+/// Runs programme `id` through every step (see the module) and checks its exports; returns
+/// the session (`office` renders its Word file).
+pub(crate) async fn run_programme(server: &TestServer, id: &str) -> crate::common::Created {
     let created: crate::common::Created = server
         .http
         .post(server.url("/api/sessions"))
@@ -170,6 +172,7 @@ async fn run_programme(server: &TestServer, id: &str) {
             assert_eq!(workbook.sheet_names().len(), 3, "{id}");
         }
     }
+    created
 }
 
 #[tokio::test]
