@@ -52,6 +52,8 @@ pub struct Words {
     cards_hint: &'static str,
     /// Under the cut-out cards' heading: `{step}` is the step's number and title.
     cards_for: &'static str,
+    /// Beside the blank grid: how to fill it in.
+    grid_hint: &'static str,
     concentrate_here: &'static str,
     keep_up: &'static str,
     low_priority: &'static str,
@@ -92,6 +94,7 @@ const DA: Words = Words {
     cards: "Dialogkort til at klippe ud",
     cards_hint: "De {n} dialogkort står sidst i programmet, klar til at klippe ud.",
     cards_for: "Til {step}. Klip langs de stiplede linjer.",
+    grid_hint: "Vurder emnerne i tabellen nedenfor, og skriv dem så ind i gitteret: jo vigtigere, jo højere oppe – jo bedre vi lykkes med det, jo længere til højre.",
     concentrate_here: "Sæt ind her",
     keep_up: "Hold fast i det gode",
     low_priority: "Lav prioritet",
@@ -130,6 +133,7 @@ const EN: Words = Words {
     cards: "Dialogue cards to cut out",
     cards_hint: "The {n} dialogue cards are at the end of the programme, ready to cut out.",
     cards_for: "For {step}. Cut along the dashed lines.",
+    grid_hint: "Rate the topics in the table below, then write them into the grid: the more important, the higher up – the better we succeed at it, the further to the right.",
     concentrate_here: "Concentrate here",
     keep_up: "Keep up the good work",
     low_priority: "Low priority",
@@ -148,7 +152,8 @@ const EN: Words = Words {
 /// A4 print CSS. No forced page break inside a programme (they leave half-empty pages);
 /// instead each heading is kept with what follows it (`break-after: avoid`) and each unit a
 /// person reads or fills in as one (`break-inside: avoid`): a step's heading with its text, a
-/// question with its lines, a rating table with its grid, a row of cards. A series' meetings
+/// question with its lines, the blank grid with the first rows of its rating table, a row of
+/// cards (a long table runs on to the next page with its header row). A series' meetings
 /// each start a page, as chapters.
 const STYLE: &str = "@page { size: A4; margin: 16mm; }
 body { font-family: 'DejaVu Sans', Arial, sans-serif; color: #111; font-size: 11pt; line-height: 1.45; max-width: 178mm; margin: 0 auto; }
@@ -158,14 +163,15 @@ h1, h2, h3, h4, .label { break-after: avoid; page-break-after: avoid; }
 p:has(+ ul) { break-after: avoid; } ul { margin: 1mm 0 2mm; padding-left: 6mm; } li { break-inside: avoid; }
 .version { font-size: 13pt; margin: 0 0 4mm; color: #333; }
 .step-head, .q, .keep, .grid-pair, .card-row, .notes .label + * { break-inside: avoid; page-break-inside: avoid; }
-.step-head { break-after: avoid; page-break-after: avoid; }
+.step-head:not(:last-child) { break-after: avoid; page-break-after: avoid; }
 .lines { border-bottom: 1px solid #888; height: 8mm; }
 .scale { display: flex; gap: 2mm; align-items: center; flex-wrap: wrap; }
 .scale span.box { display: inline-block; width: 9mm; height: 9mm; border: 1px solid #333; text-align: center; line-height: 9mm; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border: 1px solid #444; padding: 1.5mm; text-align: left; vertical-align: top; }
-thead { display: table-header-group; } td.blank { height: 11mm; } tr { break-inside: avoid; page-break-inside: avoid; }
-.grid-pair { display: flex; gap: 5mm; align-items: flex-start; }
-.grid-pair .grid-table { flex: 1 1 auto; } .grid-pair figure { flex: 0 0 74mm; margin: 2mm 0 0; }
+thead { display: table-header-group; } td.blank { height: 10mm; } tr { break-inside: avoid; page-break-inside: avoid; }
+.grid-pair { display: flex; gap: 6mm; align-items: center; break-after: avoid; page-break-after: avoid; }
+.grid-pair figure { flex: 0 0 70mm; margin: 1mm 0 0; } .grid-pair .hint { flex: 1 1 auto; }
+.grid-table thead th + th { width: 34mm; }
 .notes, .app { background: #f2f2f2; padding: 2mm 3mm; font-size: 9.5pt; margin: 3mm 0; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 .app { background: #fff; border: 1px dashed #777; }
 .label { font-weight: bold; margin: 0 0 1mm; }
@@ -313,12 +319,21 @@ impl Paper<'_> {
         self.out.push_str("</div>\n");
     }
 
-    /// A grid step on paper: a table of `topics` with blank columns for importance and
-    /// success (and three blank rows), and beside it the blank grid to place them on: its
-    /// quadrants named, both axes ticked 1..=`scale_max`. The two stay on one page.
+    /// A grid step on paper: the blank grid to place the topics on (its quadrants named, both
+    /// axes ticked 1..=`scale_max`) with how to fill it in beside it, kept with the step's text
+    /// above and the first rows of the table below it: `topics` with blank columns for
+    /// importance and success, and three blank rows. A long table runs on to the next page
+    /// with its header row.
     pub fn rating_grid(&mut self, topics: &[&Text], scale_max: u8) {
         let w = self.w;
         let max = scale_max.max(2);
+        self.out.push_str("<div class=\"grid-pair\"><figure>");
+        self.blank_grid(max);
+        let _ = writeln!(
+            self.out,
+            "</figure><p class=\"hint\">{}</p></div>",
+            escape(w.grid_hint)
+        );
         let rows: Vec<Vec<String>> = topics
             .iter()
             .map(|t| vec![self.pick(t).to_owned(), String::new(), String::new()])
@@ -326,12 +341,9 @@ impl Paper<'_> {
             .collect();
         let importance = format!("{} (1–{max})", w.importance);
         let success = format!("{} (1–{max})", w.success);
-        self.out
-            .push_str("<div class=\"grid-pair\"><div class=\"grid-table\">");
+        self.out.push_str("<div class=\"grid-table\">");
         self.table(&[w.topic, &importance, &success], &rows);
-        self.out.push_str("</div><figure>");
-        self.blank_grid(max);
-        self.out.push_str("</figure></div>\n");
+        self.out.push_str("</div>\n");
     }
 
     /// The blank grid: success along the bottom, importance up the side, four named quadrants.
@@ -346,7 +358,7 @@ impl Paper<'_> {
         let (mx, my) = (x_of(mid), y_of(mid));
         let _ = write!(
             self.out,
-            "<svg width=\"74mm\" height=\"78mm\" viewBox=\"0 0 256 270\" role=\"img\" aria-label=\"{} × {}: {}, {}, {}, {}\">\
+            "<svg width=\"70mm\" height=\"74mm\" viewBox=\"0 0 256 270\" role=\"img\" aria-label=\"{} × {}: {}, {}, {}, {}\">\
              <rect x=\"{left}\" y=\"{top}\" width=\"{mx_w:.1}\" height=\"{my_h:.1}\" fill=\"#ececec\"/>\
              <rect x=\"{left}\" y=\"{top}\" width=\"{size}\" height=\"{size}\" fill=\"none\" stroke=\"#333\"/>\
              <line x1=\"{mx:.1}\" y1=\"{top}\" x2=\"{mx:.1}\" y2=\"{bottom}\" stroke=\"#333\" stroke-dasharray=\"5 3\"/>\
@@ -927,9 +939,15 @@ mod tests {
                 for lang in [Lang::Da, Lang::En] {
                     let w = words(lang);
                     let html = programme(p, lang, Version::Handout);
-                    let pair = &html[html.find("<div class=\"grid-pair\">").unwrap()..];
-                    let pair = &pair[..pair.find("</figure></div>").unwrap()];
-                    assert!(pair.contains("<table>") && pair.contains("<svg"));
+                    // The grid, and right after it its table.
+                    let at = html.find("<div class=\"grid-pair\"><figure><svg").unwrap();
+                    let pair = &html[at..];
+                    let end = pair.find("</figure>").unwrap();
+                    assert!(pair[end..].starts_with(&format!(
+                        "</figure><p class=\"hint\">{}</p></div>\n<div class=\"grid-table\"><table>",
+                        escape(w.grid_hint)
+                    )));
+                    let pair = &pair[..end];
                     for name in [w.concentrate_here, w.keep_up, w.low_priority, w.overkill] {
                         let words_in_svg = name.split(' ').all(|word| pair.contains(word));
                         assert!(words_in_svg, "{} {name}", p.id);
