@@ -948,10 +948,21 @@ mod tests {
                         escape(w.grid_hint)
                     )));
                     let pair = &pair[..end];
-                    for name in [w.concentrate_here, w.keep_up, w.low_priority, w.overkill] {
-                        let words_in_svg = name.split(' ').all(|word| pair.contains(word));
-                        assert!(words_in_svg, "{} {name}", p.id);
-                    }
+                    // Each quadrant's name, written in the grid (its lines joined).
+                    let names: Vec<String> = pair
+                        .split("<text class=\"quadrant\"")
+                        .skip(1)
+                        .map(|q| {
+                            let q = &q[..q.find("</text>").unwrap()];
+                            q.split("</tspan>")
+                                .filter_map(|t| t.rsplit_once('>').map(|(_, line)| line))
+                                .filter(|line| !line.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .collect();
+                    let quadrants = [w.concentrate_here, w.keep_up, w.low_priority, w.overkill];
+                    assert_eq!(names, quadrants.map(escape), "{}", p.id);
                     for v in 1..=step.scale_max {
                         assert_eq!(
                             pair.matches(&format!(">{v}</text>")).count(),
