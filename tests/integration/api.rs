@@ -638,6 +638,47 @@ async fn paper_comes_as_a_hand_out_a_guide_and_a_series_booklet() {
     );
 }
 
+#[tokio::test]
+async fn the_screens_show_the_app_only_text_the_hand_out_leaves_out() {
+    // Issue 14: a step's `app_notes` reach the console before its notes, its `app_body` every
+    // screen after its body; only the paper leaves them out.
+    let server = TestServer::start().await;
+    let session = server.create("enkelte-leder").await;
+    let mut facilitator =
+        crate::common::Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut projector =
+        crate::common::Client::staff(&server.addr, &session.code, session.projector_token()).await;
+    facilitator
+        .ok(serde_json::json!({ "type": "goto", "index": 3 }))
+        .await;
+    let step = projector
+        .until("the last step", |m| {
+            m["type"] == "step" && m["step"]["index"] == 3
+        })
+        .await;
+    assert_eq!(
+        step["step"]["body"]["da"],
+        "Tak for samtalen.\n\nDine svar og din plan er gemt, og kun du kan se dem – medmindre du har valgt at dele planen."
+    );
+    let first = &facilitator.frames[0]["step"];
+    assert!(
+        first["notes"]["da"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sig, hvorfor du har inviteret til samtalen"),
+        "a step without app notes keeps its notes as they were"
+    );
+    let del1 = server.create("del1").await;
+    let console =
+        crate::common::Client::staff(&server.addr, &del1.code, &del1.facilitator_token).await;
+    let notes = console.frames[0]["step"]["notes"]["da"].as_str().unwrap();
+    assert!(
+        notes.starts_with("Bed deltagerne om at scanne QR-koden")
+            && notes.contains("\n\nFortæl, hvorfor ledertrivsel er på dagsordenen."),
+        "{notes}"
+    );
+}
+
 #[test]
 fn the_quick_start_runs_the_server_binary() {
     // `cargo run --release`, the README's first command, needs to know which of the two
