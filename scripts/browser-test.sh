@@ -32,6 +32,13 @@ if [ ! -x "$chromium" ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 fi
 
+# The print test reads its PDFs' text page by page and renders the pages (pdftotext, pdftoppm).
+if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null; then
+  echo "browser-test: installing poppler-utils (apt)" >&2
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends poppler-utils
+fi
+
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
   echo "browser-test: installing playwright-core and axe-core (npm)" >&2
   if [ -f tests/browser/package-lock.json ]; then

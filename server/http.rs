@@ -163,6 +163,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/series", axum::routing::post(create_series))
         .route("/api/series/{code}", get(series_info))
         .route("/api/series/{code}/export", get(export_series))
+        .route("/api/series/{code}/print", get(print_series))
         .route("/api/sessions/{code}/invitation.ics", get(invitation))
         .route(
             "/api/sessions/{code}/personal-plan",
@@ -675,24 +676,58 @@ fn storage(e: crate::store::StoreError) -> ApiError {
 #[derive(serde::Deserialize)]
 struct PrintQuery {
     lang: Option<Lang>,
+    /// `handout` (for the participants) or `guide` (for the facilitator, the default).
+    #[serde(default)]
+    version: crate::print::Version,
 }
 
-/// A programme on paper: its questions, blank templates and cards, printable on A4.
+/// A programme on paper: its questions, blank templates and cards, printable on A4, as the
+/// participants' hand-out or the facilitator's guide.
 async fn print_programme(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<PrintQuery>,
 ) -> Result<Response, ApiError> {
     let programme = state.library().get(&id).ok_or(ApiError::NotFound)?;
-    let html = crate::print::programme(programme, query.lang.unwrap_or(Lang::Da));
-    Ok((
+    let html = crate::print::programme(programme, query.lang.unwrap_or(Lang::Da), query.version);
+    Ok(printed(html))
+}
+
+/// A series of the library (by its id, e.g. `tre-trins-raket`) on paper as one booklet: each
+/// meeting's programme in order, as the participants' hand-out or the facilitator's guide.
+/// (The path's name is `code` as in the series' other routes; here it is the series' id.)
+async fn print_series(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PrintQuery>,
+) -> Result<Response, ApiError> {
+    let library = state.library();
+    let series = library.get_series(&id).ok_or(ApiError::NotFound)?;
+    let meetings = series
+        .meetings
+        .iter()
+        .map(|m| library.get(m))
+        .collect::<Option<Vec<_>>>()
+        .ok_or(ApiError::NotFound)?;
+    let html = crate::print::series(
+        series,
+        &meetings,
+        query.lang.unwrap_or(Lang::Da),
+        query.version,
+    );
+    Ok(printed(html))
+}
+
+/// A printable page: HTML under the exports' policy (no script).
+fn printed(html: String) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CONTENT_SECURITY_POLICY, EXPORT_CSP),
         ],
         html,
     )
-        .into_response())
+        .into_response()
 }
 
 async fn create_session(

@@ -12,7 +12,7 @@
 // #delete-status.
 // Preparation (collapsed <details>): #prep-panel, #prep-text, #invitation-subject,
 // #invitation-body, #invitation-copy, #invitation-status, #ics-start, #ics-minutes,
-// #ics-download, #ics-status, #print-link.
+// #ics-download, #ics-status, #print-handout, #print-link (the guide).
 // Series: #series-panel, #series-position, #series-meetings li[data-code] a,
 // #series-export-{docx,html}, #series-export-status.
 // Carried items: #carried-panel, #carried-groups section[data-kind] li[data-testid=carried-item]
@@ -283,10 +283,12 @@ function renderPreparation() {
   setText(byId('invitation-subject'), has ? fillInvitation(t(invitation.subject), session) : '');
   renderParagraphs(byId('invitation-body'), has ? fillInvitation(t(invitation.body), session) : '');
 
+  // The paper versions: the participants' hand-out and the facilitator's guide.
   const id = session.programme?.id;
-  const print = byId('print-link');
-  print.hidden = !id;
-  if (id) print.href = `/api/programmes/${encodeURIComponent(id)}/print?lang=${session.lang === 'en' ? 'en' : 'da'}`;
+  byId('print-links').hidden = !id;
+  for (const [link, version] of [[byId('print-handout'), 'handout'], [byId('print-link'), 'guide']]) {
+    if (id) link.href = `/api/programmes/${encodeURIComponent(id)}/print?version=${version}&lang=${session.lang === 'en' ? 'en' : 'da'}`;
+  }
 
   // The programme's suggested length, unless the facilitator typed another.
   const minutes = catalogEntry(id)?.minutes;

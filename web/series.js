@@ -4,10 +4,11 @@
 // GET /api/series/{CODE} with it, so closing the start page's tab loses nothing.
 //
 // Stable ids: #series-title, #series-meetings li.meeting-result[data-code] (a.facilitator-link,
-// a.projector-link, .meeting-status, strong.code), #series-export-{docx,html}, #series-refresh.
+// a.projector-link, .meeting-status, strong.code), #series-export-{docx,html},
+// #series-print-{handout,guide} (the series' booklet), #series-refresh.
 
 import {
-  ui, t, el, byId, setText, showOnly, applyStatic, mountLangToggle, onLangChange, pathCode, hashToken,
+  ui, t, el, byId, setText, showOnly, applyStatic, mountLangToggle, onLangChange, pathCode, hashToken, getLang,
 } from './common.js';
 import { downloadWithStatus } from './activity-kit.js';
 
@@ -78,6 +79,11 @@ function render() {
     }
     return item;
   }));
+  // The whole series on paper as one booklet, in the page's language.
+  for (const version of ['handout', 'guide']) {
+    byId(`series-print-${version}`).href =
+      `/api/series/${encodeURIComponent(info.series)}/print?version=${version}&lang=${getLang() === 'en' ? 'en' : 'da'}`;
+  }
 }
 
 async function exportSeries(format, button) {

@@ -46,7 +46,9 @@ function sessionLang() {
   return new FormData(byId('create-form')).get('lang') === 'en' ? 'en' : 'da';
 }
 
-const printHref = (id) => `/api/programmes/${encodeURIComponent(id)}/print?lang=${sessionLang()}`;
+/** A print page: a programme's, or a series' booklet; `version` is `handout` or `guide`. */
+const printHref = (id, version, series) =>
+  `/api/${series ? 'series' : 'programmes'}/${encodeURIComponent(id)}/print?version=${version}&lang=${sessionLang()}`;
 
 async function loadProgrammes() {
   const box = byId('programmes');
@@ -73,11 +75,16 @@ function metaLine(p) {
   return parts.join(' · ');
 }
 
-/** A print link; its accessible name starts with its visible text (WCAG 2.5.3). */
-function printLink(id, text, title, labelKey = 'print_link_label') {
-  return el('a', {
-    class: 'print-link', href: printHref(id), 'data-programme': id, target: '_blank', rel: 'noopener',
-    'aria-label': ui(labelKey, { text, title }), text,
+/** The two print links of a programme or a series (the participants' hand-out, the
+ * facilitator's guide); each accessible name starts with its visible text (WCAG 2.5.3). */
+function printLinks(id, title, series) {
+  return ['handout', 'guide'].map((version) => {
+    const text = ui(`print_${version}`);
+    return el('a', {
+      class: 'print-link', href: printHref(id, version, series), 'data-programme': id, 'data-version': version,
+      'data-series': series ? 'true' : null, target: '_blank', rel: 'noopener',
+      'aria-label': ui('print_version_label', { text, title }), text,
+    });
   });
 }
 
@@ -107,13 +114,9 @@ function renderProgrammes() {
       described.push(node.id);
       extra.push(node);
     }
-    // A series prints meeting by meeting.
-    const prints = isSeries(p)
-      ? p.series.map((id, n) => printLink(id, ui('print_meeting', { n: n + 1 }), t(byProgrammeId(id)?.title) || id, 'print_meeting_label'))
-      : [printLink(p.id, ui('print_link'), title)];
-    const links = isSeries(p)
-      ? el('p', { class: 'entry-links small' }, el('span', { text: `${ui('print_link')}:` }), ...prints)
-      : el('p', { class: 'entry-links small' }, ...prints);
+    // A programme prints as a hand-out or a guide; a series as one booklet of its meetings.
+    const links = el('p', { class: 'entry-links small' },
+      el('span', { text: `${ui(isSeries(p) ? 'print_series' : 'print_link')}:` }), ...printLinks(p.id, title, isSeries(p)));
     return el('div', { class: `programme-entry${isSeries(p) ? ' series' : ''}`, 'data-id': p.id },
       el('label', { class: 'choice programme' },
         el('input', {
@@ -132,7 +135,7 @@ function renderProgrammes() {
 /** Keep the print links in the session's language. */
 function updatePrintLinks() {
   for (const link of document.querySelectorAll('a.print-link')) {
-    link.href = printHref(link.dataset.programme);
+    link.href = printHref(link.dataset.programme, link.dataset.version, link.dataset.series === 'true');
   }
 }
 

@@ -106,6 +106,7 @@ pub fn apply_changes(
                 .map(|(i, text)| Card {
                     id: format!("kort-{}", i + 1),
                     text,
+                    theme: Default::default(),
                 })
                 .collect();
         }

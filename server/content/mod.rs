@@ -29,6 +29,26 @@ pub struct Text {
     pub en: String,
 }
 
+impl Text {
+    /// Whether both languages are empty (a field the content left out).
+    pub fn is_empty(&self) -> bool {
+        self.da.trim().is_empty() && self.en.trim().is_empty()
+    }
+
+    /// `first` and `then` as one text, a blank line between them where both have words.
+    pub fn joined(first: &Text, then: &Text) -> Text {
+        let join = |a: &str, b: &str| match (a.trim().is_empty(), b.trim().is_empty()) {
+            (_, true) => a.to_owned(),
+            (true, false) => b.to_owned(),
+            (false, false) => format!("{a}\n\n{b}"),
+        };
+        Text {
+            da: join(&first.da, &then.da),
+            en: join(&first.en, &then.en),
+        }
+    }
+}
+
 /// A complete workshop programme.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +183,9 @@ pub struct Card {
     pub id: String,
     /// The card's question.
     pub text: Text,
+    /// The deck's theme the card belongs to, e.g. "Tillid": printed on the cut-out card.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub theme: Text,
 }
 
 /// A topic of a prioritisation grid.
@@ -199,12 +222,22 @@ pub struct Step {
     pub kind: StepKind,
     /// Heading on every screen.
     pub title: Text,
-    /// The participants' instruction; blank lines separate paragraphs.
+    /// The participants' instruction; blank lines separate paragraphs. Printed on paper too.
     #[serde(default)]
     pub body: Text,
-    /// The facilitator's private notes: what to say, how to run it, timing.
+    /// Participants' text that only makes sense on a screen (e.g. "Foreslå handlinger fra din
+    /// telefon"): shown after `body` on the screens, left out of the participants' hand-out.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub app_body: Text,
+    /// The facilitator's private notes: what to say, how to run it, timing. Never in the
+    /// participants' hand-out.
     #[serde(default)]
     pub notes: Text,
+    /// The facilitator's instructions for the app itself (e.g. "Sæt nedtællingen til 7
+    /// minutter"): shown before `notes` on the console, marked as such in the facilitator
+    /// guide, never in the participants' hand-out.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub app_notes: Text,
     /// Suggested duration in minutes.
     #[serde(default)]
     pub minutes: Option<u32>,

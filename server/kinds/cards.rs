@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Field, Kind, live_text, required};
 use crate::audience::Audience;
-use crate::content::{Card, Step};
+use crate::content::{Card, Step, Text};
 use crate::domain::activity::MAX_LIVE_TEXT;
 use crate::domain::{Action, By, Change, DealTo, ParticipantId, RuleError, Session};
 use crate::outcome::{self, Outcome, Section};
@@ -99,6 +99,7 @@ impl Kind for Cards {
                     card: Card {
                         id,
                         text: live_text(&text),
+                        theme: Text::default(),
                     },
                 })
             }
@@ -240,8 +241,8 @@ impl Kind for Cards {
     }
 
     fn print_after(&self, step: &Step, paper: &mut Paper) {
-        let cards: Vec<_> = step.cards.iter().map(|c| &c.text).collect();
-        paper.cutout_cards(&step.title, &cards);
+        let cards: Vec<_> = step.cards.iter().collect();
+        paper.cutout_cards(&cards);
     }
 }
 

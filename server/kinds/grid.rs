@@ -357,8 +357,7 @@ impl Kind for Grid {
 
     fn print(&self, step: &Step, paper: &mut Paper) {
         let topics: Vec<_> = step.topics.iter().map(|t| &t.text).collect();
-        paper.rating_table(&topics);
-        paper.blank_grid();
+        paper.rating_grid(&topics, step.scale_max);
     }
 }
 

@@ -335,6 +335,7 @@ impl Kind for Reflection {
     }
 
     fn print(&self, step: &Step, paper: &mut Paper) {
+        let tags: Vec<&Text> = step.areas.iter().map(|a| &a.title).collect();
         for prompt in &step.prompts {
             match prompt {
                 Prompt::Scale {
@@ -345,20 +346,11 @@ impl Kind for Reflection {
                     max_label,
                     ..
                 } => paper.scale(label, *min, *max, min_label, max_label),
-                Prompt::Text { label, .. } => {
-                    paper.question(label);
-                    paper.lines(4);
-                }
+                Prompt::Text { label, .. } => paper.written(label, 4, &[]),
                 Prompt::List {
                     label, max_items, ..
-                } => {
-                    paper.question(label);
-                    paper.lines((*max_items).min(6));
-                }
-                Prompt::Circles { label, .. } => {
-                    paper.question(label);
-                    paper.circles();
-                }
+                } => paper.written(label, (*max_items).min(6), &tags),
+                Prompt::Circles { label, .. } => paper.circles(label),
             }
         }
     }

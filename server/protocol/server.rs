@@ -355,14 +355,27 @@ impl<'a> StepView<'a> {
             id: Cow::Borrowed(&step.id),
             kind: Cow::Borrowed(step.kind.as_str()),
             title: Cow::Borrowed(&step.title),
-            body: Cow::Borrowed(&step.body),
-            notes: with_notes.then_some(Cow::Borrowed(&step.notes)),
+            // Screens show the app-only text too: after the body, and the app instructions
+            // before the facilitator's notes (the paper hand-out leaves both out).
+            body: joined(&step.body, &step.app_body),
+            notes: with_notes.then(|| joined(&step.app_notes, &step.notes)),
             minutes: step.minutes,
             prompts: Cow::Borrowed(&step.prompts),
             areas: Cow::Borrowed(&step.areas),
             categories: Cow::Borrowed(&step.categories),
             scale_max: step.scale_max,
         }
+    }
+}
+
+/// `first` then `then`, borrowed when one of them is empty (every step without app-only text).
+fn joined<'a>(first: &'a Text, then: &'a Text) -> Cow<'a, Text> {
+    if then.is_empty() {
+        Cow::Borrowed(first)
+    } else if first.is_empty() {
+        Cow::Borrowed(then)
+    } else {
+        Cow::Owned(Text::joined(first, then))
     }
 }
 

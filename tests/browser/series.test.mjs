@@ -92,11 +92,13 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     const entry = `.programme-entry[data-id="${SERIES}"]`;
     await expectCount(fac(), `${entry} .series-list li`, 3);
     await expectText(fac(), `${entry} .series-list li:nth-child(2)`, programme('del2').title.da);
-    await expectCount(fac(), `${entry} a.print-link`, 3);
+    // The series prints as one booklet: the participants' hand-out and the facilitator's guide.
+    await expectCount(fac(), `${entry} a.print-link`, 2);
 
-    // The paper version of a programme, in the session's language.
-    const href = await attrOf(fac().page, `${del2} a.print-link`, 'href');
-    assert.equal(href, '/api/programmes/del2/print?lang=da');
+    // The paper version of a programme (the hand-out for the participants), in the session's language.
+    const handout = `${del2} a.print-link[data-version="handout"]`;
+    const href = await attrOf(fac().page, handout, 'href');
+    assert.equal(href, '/api/programmes/del2/print?version=handout&lang=da');
     const print = await fetchText(href);
     assert.equal(print.status, 200);
     assert.match(print.type, /^text\/html/);
@@ -104,14 +106,14 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     // The link opens it in a new tab (watched like every page: no errors, no foreign requests).
     const [tab] = await Promise.all([
       fac().context.waitForEvent('page'),
-      fac().page.locator(`${del2} a.print-link`).click(),
+      fac().page.locator(handout).click(),
     ]);
     await tab.waitForLoadState();
     assert.equal(new URL(tab.url()).pathname, '/api/programmes/del2/print');
     assert.ok((await tab.content()).includes('@page'), 'the opened page is the printable programme');
     await tab.close();
     await fac().page.locator('input[name="lang"][value="en"]').check();
-    await expectAttr(fac(), `${del2} a.print-link`, 'href', '/api/programmes/del2/print?lang=en');
+    await expectAttr(fac(), handout, 'href', '/api/programmes/del2/print?version=handout&lang=en');
     await fac().page.locator('input[name="lang"][value="da"]').check();
 
     // The customise section follows the chosen programme.
@@ -217,7 +219,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectText(fac(), '#ics-status', /^Hentet: .*\.ics$/);
 
     const print = await attrOf(fac().page, '#print-link', 'href');
-    assert.equal(print, '/api/programmes/del2/print?lang=da');
+    assert.equal(print, '/api/programmes/del2/print?version=guide&lang=da');
     const page = await fetchText(print);
     assert.equal(page.status, 200);
     assert.ok(page.text.includes('@page'), 'the printable page has an @page rule');

@@ -576,6 +576,109 @@ async fn every_programme_prints_on_paper_with_its_cards() {
     );
 }
 
+#[tokio::test]
+async fn paper_comes_as_a_hand_out_a_guide_and_a_series_booklet() {
+    // Issue 14: `?version=handout|guide` on a programme's print page (the guide by default), and
+    // the series as one booklet; a wrong version is a typed 400, an unknown series 404.
+    let server = TestServer::start().await;
+    let get = |path: String| {
+        let request = server.http.get(server.url(&path));
+        async move { request.send().await.unwrap() }
+    };
+    let text = |path: &str| {
+        let response = get(path.to_owned());
+        async move {
+            let response = response.await;
+            assert_eq!(response.status(), 200, "GET");
+            response.text().await.unwrap()
+        }
+    };
+    let handout = text("/api/programmes/enkelte-leder/print?version=handout").await;
+    let guide = text("/api/programmes/enkelte-leder/print?version=guide").await;
+    let plain = text("/api/programmes/enkelte-leder/print").await;
+    assert_eq!(plain, guide, "no version prints the guide, as before");
+    assert!(handout.contains("Til deltagerne") && !handout.contains("Til facilitator"));
+    assert!(
+        !handout.contains("Lad være med at kigge med"),
+        "the boss's note"
+    );
+    assert!(guide.contains("Lad være med at kigge med") && guide.contains("Facilitatorguide"));
+
+    let booklet = text("/api/series/tre-trins-raket/print?version=handout&lang=en").await;
+    let programmes = server.programmes().await;
+    let title = |id: &str| {
+        programmes.iter().find(|p| p["id"] == id).unwrap()["title"]["en"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut at = 0;
+    for (n, id) in ["del1", "del2", "del3"].iter().enumerate() {
+        let chapter = format!("<h1>Meeting {}: {}</h1>", n + 1, title(id));
+        let found = booklet[at..]
+            .find(&chapter)
+            .unwrap_or_else(|| panic!("{chapter}"));
+        at += found + chapter.len();
+    }
+    assert!(!booklet.contains("For the facilitator"));
+
+    let wrong = get("/api/programmes/del2/print?version=everything".into()).await;
+    assert_eq!(wrong.status(), 400);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert!(body["error"].as_str().is_some(), "{body}");
+    assert_eq!(
+        get("/api/series/nope/print".into()).await.status(),
+        404,
+        "an unknown series"
+    );
+    assert_eq!(
+        get("/api/series/del2/print".into()).await.status(),
+        404,
+        "a programme is not a series"
+    );
+}
+
+#[tokio::test]
+async fn the_screens_show_the_app_only_text_the_hand_out_leaves_out() {
+    // Issue 14: a step's `app_notes` reach the console before its notes, its `app_body` every
+    // screen after its body; only the paper leaves them out.
+    let server = TestServer::start().await;
+    let session = server.create("enkelte-leder").await;
+    let mut facilitator =
+        crate::common::Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    let mut projector =
+        crate::common::Client::staff(&server.addr, &session.code, session.projector_token()).await;
+    facilitator
+        .ok(serde_json::json!({ "type": "goto", "index": 3 }))
+        .await;
+    let step = projector
+        .until("the last step", |m| {
+            m["type"] == "step" && m["step"]["index"] == 3
+        })
+        .await;
+    assert_eq!(
+        step["step"]["body"]["da"],
+        "Tak for samtalen.\n\nDine svar og din plan er gemt, og kun du kan se dem – medmindre du har valgt at dele planen."
+    );
+    let first = &facilitator.frames[0]["step"];
+    assert!(
+        first["notes"]["da"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sig, hvorfor du har inviteret til samtalen"),
+        "a step without app notes keeps its notes as they were"
+    );
+    let del1 = server.create("del1").await;
+    let console =
+        crate::common::Client::staff(&server.addr, &del1.code, &del1.facilitator_token).await;
+    let notes = console.frames[0]["step"]["notes"]["da"].as_str().unwrap();
+    assert!(
+        notes.starts_with("Bed deltagerne om at scanne QR-koden")
+            && notes.contains("\n\nFortæl, hvorfor ledertrivsel er på dagsordenen."),
+        "{notes}"
+    );
+}
+
 #[test]
 fn the_quick_start_runs_the_server_binary() {
     // `cargo run --release`, the README's first command, needs to know which of the two
