@@ -557,15 +557,9 @@ fn plan_table(t: &Words, rows: &[(Option<usize>, &PlanRow)]) -> Table {
     let with_meeting = rows.iter().any(|(meeting, _)| meeting.is_some());
     let mut header = plan_header(t);
     let mut widths = vec![13, 17, 17, 11, 14, 14, 14];
-    let mut kinds = vec![
-        Kind::Text,
-        Kind::Text,
-        Kind::Text,
-        Kind::Text,
-        Kind::Short,
-        Kind::Short,
-        Kind::Text,
-    ];
+    // The dates are written out ("15. september 2027"): they may wrap between their words, so a
+    // seven-column plan of long words still fits the page with every word whole.
+    let mut kinds = vec![Kind::Text; 7];
     if with_meeting {
         header.insert(0, t.meeting.to_owned());
         widths = vec![7, 12, 16, 16, 10, 13, 13, 13];
