@@ -58,8 +58,6 @@ pub(crate) enum Kind {
     Text,
     /// Numbers: right-aligned, kept on one line.
     Number,
-    /// Short values such as dates: left-aligned, kept on one line.
-    Short,
 }
 
 /// A table: a header row, then rows of the same length.

@@ -324,7 +324,7 @@ fn list_item(item: &Item) -> Paragraph {
 }
 
 /// The narrowest a column may be, in twips: its longest word (bold in the header), or for
-/// numbers and short values such as dates, which never wrap, its longest line — measured in
+/// numbers, which never wrap, its longest line — measured in
 /// the widest font the file may be shown in (`raster::text_width`), plus the cell's margins.
 fn least_widths(table: &Table) -> Vec<u32> {
     let size = TABLE_TEXT_SIZE as f32 / 2.0;
@@ -474,8 +474,8 @@ mod tests {
                 Kind::Text,
                 Kind::Text,
                 Kind::Text,
-                Kind::Short,
-                Kind::Short,
+                Kind::Text,
+                Kind::Text,
                 Kind::Text,
             ],
             rows: vec![cells([
@@ -499,7 +499,7 @@ mod tests {
         }
         // "Økonomiafdelingen" does not fit the owner column's 12 % share: it is widened.
         assert!(least[3] > TEXT_WIDTH * 12 / 100, "{least:?}");
-        // A date is one piece, never wrapped; an ordinary word is wider in bold.
+        // An ISO date is one word, never broken; an ordinary word is wider in bold.
         let size = TABLE_TEXT_SIZE as f32 / 2.0;
         assert!(least[4] as f32 > raster::text_width("2027-01-15", size, false) * 20.0);
         assert!(raster::text_width("Frist", size, true) > raster::text_width("Frist", size, false));

@@ -36,7 +36,6 @@ th, td { border: 0.75pt solid var(--rule); padding: 3pt 5pt; text-align: left; v
 thead { display: table-header-group; }
 thead th { background: var(--head); }
 td.num, th.num { text-align: right; white-space: nowrap; }
-td.short { white-space: nowrap; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 @page { size: A4; margin: 18mm; }
 @media print {
@@ -152,7 +151,6 @@ fn write_table(out: &mut String, table: &Table) {
         for (i, cell) in row.iter().enumerate() {
             let class = match kind(table, i) {
                 Kind::Number => r#" class="num""#,
-                Kind::Short => r#" class="short""#,
                 Kind::Text => "",
             };
             let _ = write!(out, "<td{class}>{}</td>", escape(cell));
