@@ -236,11 +236,13 @@ export function mapChart({ tableVisible = false, fit = false } = {}) {
   const legend = el('ol', { class: 'grid-legend map-legend', id: 'map-legend' });
   const few = el('p', { class: 'map-few', id: 'map-few' });
   const wait = el('p', { class: 'map-few waiting', id: 'map-waiting', 'data-testid': 'waiting' });
+  const held = el('p', { class: 'map-few held', id: 'map-held', 'data-testid': 'held', text: ui('results_held') });
+  held.hidden = true;
   const table = el('table', { class: 'data-table', id: 'map-table' },
     el('caption', { id: 'map-table-caption' }), el('thead', {}, el('tr')), el('tbody'));
   const chartBox = el('div', { class: 'chart-box' }, chart);
   const node = el('div', { class: 'map-result' }, chartBox,
-    el('div', { class: 'legend-box', id: 'map-legend-box', 'data-page-items': '#map-legend > li' }, legend, few, wait),
+    el('div', { class: 'legend-box', id: 'map-legend-box', 'data-page-items': '#map-legend > li' }, legend, few, wait, held),
     scrollBox(tableVisible, table, 'map-table-caption'));
   let size = FALLBACK;
   let drawn = null;
@@ -326,6 +328,8 @@ export function mapChart({ tableVisible = false, fit = false } = {}) {
     few.hidden = fewText === '';
     setText(few, fewText);
     showWaiting(wait, activity?.waiting);
+    setText(held, ui('results_held'));
+    held.hidden = activity?.held !== true;
 
     setText(table.querySelector('caption'), ui('map_table_caption'));
     const heads = ['map_col_actor', 'map_col_named', 'map_col_influence', 'map_col_effect'];

@@ -82,6 +82,18 @@ pub enum Held {
         #[serde(default)]
         forgotten: BTreeSet<ParticipantId>,
     },
+    /// A stakeholder map's actors named by at least `min_group`, as shown, and how many were
+    /// only counted. Labels are spelt as someone who stays wrote them, so no text of the
+    /// person who deleted their answers stays behind in the hold.
+    Map {
+        /// The actors shown, most named first.
+        actors: Vec<HeldActor>,
+        /// Actors named by too few to be shown, as counted.
+        too_few: u32,
+        /// As for `Topic`.
+        #[serde(default)]
+        forgotten: BTreeSet<ParticipantId>,
+    },
     /// A reflection scale prompt's distribution.
     Scale {
         /// How many answered.
@@ -92,6 +104,19 @@ pub enum Held {
         #[serde(default)]
         forgotten: BTreeSet<ParticipantId>,
     },
+}
+
+/// A map actor as shown when the map was held (see [`Held::Map`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeldActor {
+    /// The label shown.
+    pub label: String,
+    /// Named by this many.
+    pub named_by: u32,
+    /// Influence as shown.
+    pub influence: Option<crate::outcome::Stat>,
+    /// Effect as shown.
+    pub effect: Option<crate::outcome::Stat>,
 }
 
 /// Shared state of one step: what every kind with results has (reveal and publication), and
@@ -262,7 +287,11 @@ impl Session {
             .filter(|p| differs(*p, published))
             .collect();
         let forgotten = match state.held.get(unit) {
-            Some(Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. }) => Some(forgotten),
+            Some(
+                Held::Topic { forgotten, .. }
+                | Held::Scale { forgotten, .. }
+                | Held::Map { forgotten, .. },
+            ) => Some(forgotten),
             None => None,
         };
         let others = changed
@@ -322,7 +351,9 @@ impl Session {
             .held
             .values()
             .flat_map(|h| match h {
-                Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. } => forgotten.iter(),
+                Held::Topic { forgotten, .. }
+                | Held::Scale { forgotten, .. }
+                | Held::Map { forgotten, .. } => forgotten.iter(),
             })
             .copied()
             .collect();
@@ -346,7 +377,8 @@ impl Session {
     /// `index` that is shown and counts them is held as shown — its numbers, not their answers
     /// — so that the deletion does not move it by one person, which would give away their
     /// answers by difference. Grid ratings and dots and reflection scales are held; shared
-    /// texts leave at once, as their author withdrew them.
+    /// texts leave at once, as their author withdrew them. A map is held whole, its labels spelt
+    /// by those who stay (`Session::map_as_shown`).
     pub(super) fn hold_for_forget(&mut self, index: usize, participant: ParticipantId) {
         use crate::content::StepKind;
         let kind = self.programme().steps[index].kind;
@@ -390,12 +422,25 @@ impl Session {
                     }
                 }
             }
+            StepKind::Map => {
+                let named = mine.values().any(|a| matches!(a, Answer::Actor(_)));
+                let min_group = self.created.min_group as usize;
+                let kind = crate::kinds::of(kind);
+                let shown = self.steps[index]
+                    .published
+                    .as_ref()
+                    .is_some_and(|p| kind.unit_count("", &mut p.values()) >= min_group);
+                if named && shown {
+                    holds.push((String::new(), self.map_as_shown(index, participant)));
+                }
+            }
             _ => {}
         }
         let held = &mut self.steps[index].held;
         for (unit, hold) in holds {
-            let (Held::Topic { forgotten, .. } | Held::Scale { forgotten, .. }) =
-                held.entry(unit).or_insert(hold);
+            let (Held::Topic { forgotten, .. }
+            | Held::Scale { forgotten, .. }
+            | Held::Map { forgotten, .. }) = held.entry(unit).or_insert(hold);
             forgotten.insert(participant);
         }
         self.hold_dots(index, participant);

@@ -1412,3 +1412,66 @@ fn successive_results_never_differ_by_one_persons_answers() {
     );
     assert!(!r.s.held(index));
 }
+
+/// A forget after the map was shown holds the map as the room saw it (issue 13): the actors,
+/// how many named each, the means and the count of too-few stay until three others changed
+/// theirs — and the hold keeps no word of the person who left (labels as spelt by those who
+/// stay; an actor only they named is a number).
+#[test]
+fn a_forget_after_a_reveal_holds_the_map_in_the_words_of_those_who_stay() {
+    let mut r = Room::new("del3", 3);
+    let people: Vec<Role> = (0..4).map(|_| r.join(None)).collect();
+    r.goto("kortet");
+    let index = r.index("kortet");
+    // The one who will leave is the first: their spelling is the label the room sees.
+    r.answer(people[0], "kortet", "a", actor("pressen", 5, -2))
+        .unwrap();
+    r.answer(people[0], "kortet", "b", actor("Direktør Kurt", 4, -2))
+        .unwrap();
+    for (i, who) in people.iter().enumerate().skip(1) {
+        r.answer(*who, "kortet", "a", actor("Pressen", 5 - i as i64, 0))
+            .unwrap();
+    }
+    r.reveal("kortet");
+    let shown = |r: &Room| {
+        let (actors, too_few) = r.s.map_result(index);
+        let actors: Vec<(String, u32, Option<f64>)> = actors
+            .into_iter()
+            .map(|a| {
+                (
+                    a.label.to_lowercase(),
+                    a.named_by,
+                    a.influence.map(|s| s.mean),
+                )
+            })
+            .collect();
+        (actors, too_few)
+    };
+    let before = shown(&r);
+    assert_eq!(before, (vec![("pressen".into(), 4, Some(3.5))], 1));
+    let op = r.op();
+    r.run(people[0], Command::Forget { op }).unwrap();
+    assert!(r.s.held(index));
+    assert_eq!(shown(&r), before, "held as the room saw it");
+    assert_eq!(
+        r.s.map_result(index).0[0].label,
+        "Pressen",
+        "spelt as by one who stays"
+    );
+    let json = serde_json::to_string(&r.s).unwrap();
+    assert!(
+        !json.contains("pressen") && !json.contains("Kurt"),
+        "{json}"
+    );
+    // Two others changing theirs is not enough; the third releases it.
+    for (n, who) in people.iter().enumerate().skip(1) {
+        r.answer(*who, "kortet", "a", actor("Pressen", 1, 0))
+            .unwrap();
+        assert_eq!(r.s.held(index), n < 3, "after {n} changed");
+    }
+    assert_eq!(
+        shown(&r),
+        (vec![("pressen".into(), 3, Some(1.0))], 0),
+        "moved by three"
+    );
+}

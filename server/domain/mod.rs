@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Card, Programme, Step, StepKind, Topic};
-pub use activity::{DealTo, Held, RowFields, StepState};
+pub use activity::{DealTo, Held, HeldActor, RowFields, StepState};
 pub use answers::{Answer, AnswerInput};
 pub use ids::{JoinCode, Name, OpId, ParticipantId, Token};
 

@@ -132,12 +132,6 @@ fn check(
                     },
                 },
             ),
-            // The map's results are not held (see docs/SECURITY.md): no forgets there.
-            Move::Forget { .. }
-                if s.programme().steps[index].kind == crate::content::StepKind::Map =>
-            {
-                continue;
-            }
             Move::Forget { who } => (Role::Participant(people[*who]), Command::Forget { op }),
         };
         let _ = s.apply(role, command);

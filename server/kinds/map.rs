@@ -148,12 +148,20 @@ impl Kind for Map {
         let revealed = cx.state.revealed;
         let staff = audience.is_staff();
         let min_group = session.created().min_group;
-        let stats = audience
-            .sees_results(revealed)
-            .then(|| session.actor_stats(index));
-        let too_few = stats
-            .as_ref()
-            .map(|all| all.iter().filter(|a| a.named_by < min_group).count() as u32);
+        let held = cx.state.held.contains_key("");
+        // The console lists the too-few too, unless the map is held (the hold keeps only what
+        // the room saw).
+        let result = audience.sees_results(revealed).then(|| {
+            if audience.is_facilitator() && !held {
+                let all = session.actor_stats(index);
+                let too_few = all.iter().filter(|a| a.named_by < min_group).count() as u32;
+                (all, too_few)
+            } else {
+                session.map_result(index)
+            }
+        });
+        let too_few = result.as_ref().map(|(_, n)| *n);
+        let stats = result.map(|(all, _)| all);
         Some(ActivityView::Map(MapView {
             revealed,
             contributors: staff.then(|| session.map_contributors(index)),
@@ -175,16 +183,12 @@ impl Kind for Map {
             waiting: (staff && audience.sees_results(revealed))
                 .then(|| session.waiting(index, ""))
                 .flatten(),
+            held: audience.sees_results(revealed) && held,
         }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
-        let min_group = cx.session.created().min_group;
-        let (actors, few): (Vec<_>, Vec<_>) = cx
-            .session
-            .actor_stats(cx.index)
-            .into_iter()
-            .partition(|a| a.named_by >= min_group);
+        let (actors, too_few) = cx.session.map_result(cx.index);
         let actors = actors
             .into_iter()
             .map(|a| outcome::ActorResult {
@@ -197,7 +201,7 @@ impl Kind for Map {
         out.sections.push(Section::Map {
             title: cx.step.title.clone(),
             actors,
-            too_few: few.len() as u32,
+            too_few,
         });
     }
 
@@ -242,34 +246,78 @@ impl Session {
             .count()
     }
 
+    /// The map of step `index` as the room sees it: the actors named by at least `min_group`
+    /// and how many were named by too few — as held after a deletion, if it is (withheld
+    /// altogether when the room never saw it, see `StepState::unseen`), else from published
+    /// answers. The facilitator's console also lists the too-few (`actor_stats`).
+    pub fn map_result(&self, index: usize) -> (Vec<ActorStats>, u32) {
+        let state = self.step_state(index);
+        if let Some(crate::domain::Held::Map {
+            actors, too_few, ..
+        }) = state.held.get("")
+        {
+            if state.unseen.contains("") {
+                return (Vec::new(), 0);
+            }
+            let actors = actors
+                .iter()
+                .map(|a| ActorStats {
+                    label: a.label.clone(),
+                    named_by: a.named_by,
+                    influence: a.influence,
+                    effect: a.effect,
+                })
+                .collect();
+            return (actors, *too_few);
+        }
+        let min_group = self.created().min_group;
+        let (shown, few): (Vec<_>, Vec<_>) = self
+            .actor_stats(index)
+            .into_iter()
+            .partition(|a| a.named_by >= min_group);
+        (shown, few.len() as u32)
+    }
+
+    /// What a hold of map step `index` keeps when `leaving` deletes their answers: the map as
+    /// shown, each label spelt as by someone who stays (a label only the leaver wrote is below
+    /// `min_group`, so only counted).
+    pub(crate) fn map_as_shown(
+        &self,
+        index: usize,
+        leaving: crate::domain::ParticipantId,
+    ) -> crate::domain::Held {
+        let (shown, too_few) = self.map_result(index);
+        let staying: BTreeMap<String, String> = self
+            .clusters(index, Some(leaving))
+            .into_iter()
+            .map(|(key, (label, _))| (key, label))
+            .collect();
+        let actors = shown
+            .into_iter()
+            .filter_map(|a| {
+                let label = staying.get(&normalise(&a.label))?.clone();
+                Some(crate::domain::HeldActor {
+                    label,
+                    named_by: a.named_by,
+                    influence: a.influence,
+                    effect: a.effect,
+                })
+            })
+            .collect();
+        crate::domain::Held::Map {
+            actors,
+            too_few,
+            forgotten: Default::default(),
+        }
+    }
+
     /// Actors of map step `index`, merged by label and by the facilitator's merges, most named
     /// first; from published answers.
     pub fn actor_stats(&self, index: usize) -> Vec<ActorStats> {
-        let state = &self.step_state(index).map;
         let min_group = self.created().min_group;
-        // canonical key → (display label, participants, influence values, effect values)
-        let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
-        for (participant, answers) in self.published_in(index) {
-            for answer in answers.values() {
-                let Answer::Actor(actor) = answer else {
-                    continue;
-                };
-                let key = normalise(&actor.label);
-                let display = state
-                    .aliases
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| actor.label.clone());
-                let cluster = clusters
-                    .entry(normalise(&display))
-                    .or_insert_with(|| (display.clone(), BTreeMap::new()));
-                let (influence, effect) = cluster.1.entry(participant).or_default();
-                influence.push(f64::from(actor.influence));
-                effect.push(f64::from(actor.effect));
-            }
-        }
         let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
-        let mut stats: Vec<ActorStats> = clusters
+        let mut stats: Vec<ActorStats> = self
+            .clusters(index, None)
             .into_values()
             .map(|(label, people)| {
                 let named_by = people.len() as u32;
@@ -291,5 +339,39 @@ impl Session {
                 .then_with(|| a.label.cmp(&b.label))
         });
         stats
+    }
+
+    /// The published entries of map step `index` merged into clusters by canonical label, the
+    /// facilitator's merges applied (`skip`'s entries left out).
+    fn clusters(
+        &self,
+        index: usize,
+        skip: Option<crate::domain::ParticipantId>,
+    ) -> BTreeMap<String, Cluster> {
+        let state = &self.step_state(index).map;
+        let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
+        for (participant, answers) in self.published_in(index) {
+            if Some(participant) == skip {
+                continue;
+            }
+            for answer in answers.values() {
+                let Answer::Actor(actor) = answer else {
+                    continue;
+                };
+                let key = normalise(&actor.label);
+                let display = state
+                    .aliases
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| actor.label.clone());
+                let cluster = clusters
+                    .entry(normalise(&display))
+                    .or_insert_with(|| (display.clone(), BTreeMap::new()));
+                let (influence, effect) = cluster.1.entry(participant).or_default();
+                influence.push(f64::from(actor.influence));
+                effect.push(f64::from(actor.effect));
+            }
+        }
+        clusters
     }
 }

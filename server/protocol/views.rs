@@ -257,6 +257,10 @@ pub struct MapView {
     /// Staff: how many people's actors differ from what the map shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<u32>,
+    /// Results: the map is held as it was shown, because someone who counted in it deleted
+    /// their answers; it moves once `min_group` others changed theirs. Only sent when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 /// A map actor after merging.
