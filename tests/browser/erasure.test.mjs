@@ -1,7 +1,9 @@
 // A deletion after a reveal holds the results (issue 13): five people rate
 // Del 2's topics, the facilitator reveals, one deletes their answers — the
 // projector says the result is held and the console says so too; once three
-// others (min_group) changed their ratings it moves and the note goes.
+// others (min_group) changed their ratings it moves and the note goes. The same
+// for Del 3's stakeholder map: held as shown, "nævnt af 5" and the count of
+// those named by too few, with the note.
 //
 // Participants and the facilitator speak the WebSocket protocol from a helper
 // page on the server's origin. Screenshots: tests/browser/artifacts/erasure-*.
@@ -32,7 +34,10 @@ function installClients() {
     ws.onmessage = (event) => {
       const msg = JSON.parse(event.data);
       if (msg.activity !== undefined) client.activity = msg.activity;
-      if (msg.type === 'snapshot') resolve();
+      if (msg.type === 'snapshot') {
+        client.snapshot = msg;
+        resolve();
+      }
       if ((msg.type === 'ack' || msg.type === 'error') && client.pending.has(msg.op)) {
         const done = client.pending.get(msg.op);
         client.pending.delete(msg.op);
@@ -58,7 +63,7 @@ const rate = (who, topics, value) => topics.map((id) => [who, {
   type: 'answer', step: 'prioritering', prompt: id, value,
 }]);
 
-describe('a deletion after a reveal holds the results, and the screens say so', { timeout: 180_000 }, () => {
+describe('a deletion after a reveal holds the results, and the screens say so', { timeout: 240_000 }, () => {
   h.hooks();
   let topics = [];
 
@@ -99,5 +104,37 @@ describe('a deletion after a reveal holds the results, and the screens say so', 
     await expectVisible(proj(), '#grid-held', false);
     const held = await driver().page.evaluate(() => window.clients.fac.activity?.held ?? false);
     assert.equal(held, false);
+  });
+
+  h.step('Del 3: five name the same stakeholder, one also one of their own; the map is revealed', async () => {
+    const created = await server.api('POST', '/api/sessions', { body: { programme: 'del3', lang: 'da', min_group: 3 } });
+    await driver().page.evaluate(async ({ code, token, people }) => {
+      await window.connect('fac3', code, { type: 'hello', token });
+      for (let i = 0; i < people; i += 1) await window.connect(`m${i}`, code, { type: 'join', name: null });
+    }, { code: created.code, token: created.facilitator_token, people: PEOPLE });
+    const steps = await driver().page.evaluate(() => window.clients.fac3.snapshot.session.steps.map((st) => st.id));
+    await proj().page.goto(created.projector_url);
+    const actor = (who, id, label, influence) => [who, {
+      type: 'answer', step: 'kortet', prompt: id, value: { label, influence, effect: 0 },
+    }];
+    const names = [];
+    for (let p = 0; p < PEOPLE; p += 1) names.push(actor(`m${p}`, 'a', 'Pårørenderådet', 1 + (p % 5)));
+    names.push(actor('m0', 'b', 'Direktørens nye rådgiver', 5));
+    await sendAll([
+      ['fac3', { type: 'goto', index: steps.indexOf('kortet') }],
+      ...names,
+      ['fac3', { type: 'act', step: 'kortet', action: 'reveal', revealed: true }],
+    ]);
+    await expectText(proj(), '#map-legend li .legend-meta', 'nævnt af 5');
+    await expectVisible(proj(), '#map-held', false);
+  });
+
+  h.step('the one deletes their answers: the map stays as shown and says it is held', async () => {
+    await sendAll([['m0', { type: 'forget_me' }]]);
+    await expectVisible(proj(), '#map-held', true);
+    await expectText(proj(), '#map-held', HELD);
+    await expectText(proj(), '#map-legend li .legend-meta', 'nævnt af 5');
+    await expectText(proj(), '#map-few', '1 aktør nævnt af for få');
+    await h.screenshot(proj(), 'map-held');
   });
 });
