@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test of trivsel on a fresh machine: installs what the tests need that is missing
-# (Chromium from Debian, the browser test's npm packages), then formatting and lint checks,
-# the Rust unit and integration tests of the whole workspace (the server and the benchmark),
-# and the browser test.
+# (LibreOffice, poppler and the Carlito font for the Word-file test; Chromium and the browser
+# test's npm packages), then formatting and lint checks, the Rust unit and integration tests of
+# the whole workspace (the server and the benchmark), and the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# tests/integration/office.rs renders the Word exports with LibreOffice (Calibri set in its
+# metric twin Carlito) and reads the PDFs with poppler.
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null \
+  || [ -z "$(fc-list Carlito 2>/dev/null)" ]; then
+  echo "== installing libreoffice-writer-nogui, poppler-utils, fonts-crosextra-carlito (apt)"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    libreoffice-writer-nogui poppler-utils fonts-crosextra-carlito
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
