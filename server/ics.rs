@@ -76,9 +76,9 @@ pub fn calendar(meeting: &Meeting<'_>) -> String {
     let text = |t: &str| t.replace("\r\n", "\n").replace('\r', "\n");
     let event = Event::new()
         .uid(meeting.uid)
-        .append_property(Property::new("DTSTAMP", &utc(stamp)))
-        .append_property(Property::new("DTSTART", &utc(start.timestamp())))
-        .append_property(Property::new("DTEND", &utc(end.timestamp())))
+        .append_property(Property::new("DTSTAMP", utc(stamp)))
+        .append_property(Property::new("DTSTART", utc(start.timestamp())))
+        .append_property(Property::new("DTEND", utc(end.timestamp())))
         .summary(&text(meeting.summary))
         .description(&text(meeting.description))
         .url(meeting.url)
