@@ -68,8 +68,10 @@ fn utc(moment: Timestamp) -> String {
 /// The calendar file.
 pub fn calendar(meeting: &Meeting<'_>) -> String {
     let start = meeting.start.zoned();
+    // At most a day (as `http::invitation` accepts), so the end is always in range.
+    let minutes = i64::from(meeting.minutes.min(24 * 60));
     let end = start
-        .checked_add(i64::from(meeting.minutes).minutes())
+        .checked_add(minutes.minutes())
         .expect("a day of the years 2000–2100 and a day's minutes are in range");
     let stamp = Timestamp::from_millisecond(meeting.now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
     // The crate escapes TEXT values (backslash, `;`, `,`, newline); a CR of a CRLF goes.
@@ -176,6 +178,16 @@ mod tests {
             skipped.contains("DTSTART:20270328T013000Z\r\n"),
             "{skipped}"
         );
+        // 02:30 on 31 October 2027 happens twice: the first, still summer time (UTC+2).
+        let twice = at("2027-10-31T02:30", 60);
+        assert!(twice.contains("DTSTART:20271031T003000Z\r\n"), "{twice}");
+        assert!(
+            twice.contains("DTEND:20271031T013000Z\r\n"),
+            "an hour of real time"
+        );
+        // No panic on a length no caller allows: at most a day.
+        let long = at("2100-12-31T23:59", u32::MAX);
+        assert!(long.contains("DTEND:21010101T225900Z\r\n"), "{long}");
     }
 
     #[test]
