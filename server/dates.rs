@@ -1,14 +1,30 @@
-//! Calendar dates: the one check of a `YYYY-MM-DD` date and the conversion between dates and
-//! days since the Unix epoch (Howard Hinnant's civil-date algorithms, proleptic Gregorian).
-//! Pure arithmetic — no clock — so the core uses it too.
+//! Calendar dates: the one check of a `YYYY-MM-DD` date, and the day of a moment — in
+//! Europe/Copenhagen, where the meetings are held. The arithmetic and the time zone rules are
+//! jiff's (its time zone database is bundled into the binary). No clock — so the core uses it too.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use jiff::Timestamp;
+use jiff::civil;
+use jiff::tz::TimeZone;
 
 /// Milliseconds in a day.
 pub const MS_PER_DAY: i64 = 86_400_000;
 
+/// The time zone of the meetings: their days, and the local times of their invitations.
+pub const ZONE: &str = "Europe/Copenhagen";
+
+/// [`ZONE`], from the bundled time zone database.
+pub fn zone() -> &'static TimeZone {
+    static ZONE_RULES: LazyLock<TimeZone> = LazyLock::new(|| {
+        TimeZone::get(ZONE).expect("the bundled time zone database has Europe/Copenhagen")
+    });
+    &ZONE_RULES
+}
+
 /// Years a date typed by a person may have.
-const YEARS: std::ops::RangeInclusive<i64> = 2000..=2100;
+const YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
 
 /// A day of the calendar that exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,62 +40,48 @@ pub struct Date {
 impl Date {
     /// Parses `YYYY-MM-DD` (four, two and two digits) of a real day in the years 2000–2100.
     pub fn parse(text: &str) -> Option<Self> {
-        let digits = |part: &str, len: usize| {
-            (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| part.parse::<u32>().ok())
-                .flatten()
-        };
-        let mut parts = text.split('-');
-        let (year, month, day) = (
-            digits(parts.next()?, 4)?,
-            digits(parts.next()?, 2)?,
-            digits(parts.next()?, 2)?,
-        );
-        if parts.next().is_some() {
+        let bytes = text.as_bytes();
+        let shape = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if !shape {
             return None;
         }
-        let year = i64::from(year);
-        let valid = YEARS.contains(&year)
-            && (1..=12).contains(&month)
-            && (1..=days_in_month(year, month)).contains(&day);
-        valid.then_some(Date { year, month, day })
-    }
-
-    /// The date `days` days after 1970-01-01 (before it, when negative).
-    pub fn from_days(days: i64) -> Self {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        Date {
-            year: yoe + era * 400 + i64::from(month <= 2),
-            month,
-            day,
-        }
+        let date: civil::Date = text.parse().ok()?;
+        YEARS.contains(&date.year()).then(|| date.into())
     }
 
     /// The UTC date of a Unix time in milliseconds.
     pub fn from_ms(ms: i64) -> Self {
-        Date::from_days(ms.div_euclid(MS_PER_DAY))
+        Self::of(ms, &TimeZone::UTC)
     }
 
-    /// Days from 1970-01-01 to this date (negative before it).
-    pub fn days(self) -> i64 {
-        let y = if self.month <= 2 {
-            self.year - 1
+    /// The date in Europe/Copenhagen ([`ZONE`]) of a Unix time in milliseconds: the day a
+    /// meeting held then was held.
+    pub fn local_from_ms(ms: i64) -> Self {
+        Self::of(ms, zone())
+    }
+
+    fn of(ms: i64, zone: &TimeZone) -> Self {
+        // Outside jiff's range (about ±9999 years) only for a corrupt time: its nearest end.
+        let moment = Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+            Timestamp::MIN
         } else {
-            self.year
-        };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+            Timestamp::MAX
+        });
+        zone.to_datetime(moment).date().into()
+    }
+}
+
+impl From<civil::Date> for Date {
+    fn from(date: civil::Date) -> Self {
+        Date {
+            year: i64::from(date.year()),
+            month: date.month() as u32,
+            day: date.day() as u32,
+        }
     }
 }
 
@@ -90,18 +92,9 @@ impl fmt::Display for Date {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of a Unix time in milliseconds.
+/// `YYYY-MM-DD` of a Unix time in milliseconds: the day in Europe/Copenhagen ([`ZONE`]).
 pub fn iso_date(ms: i64) -> String {
-    Date::from_ms(ms).to_string()
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    Date::local_from_ms(ms).to_string()
 }
 
 #[cfg(test)]
@@ -109,20 +102,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_are_civil_utc_dates() {
-        assert_eq!(iso_date(0), "1970-01-01");
-        assert_eq!(iso_date(951_782_400_000), "2000-02-29");
-        assert_eq!(iso_date(1_795_305_600_000), "2026-11-22");
-        assert_eq!(iso_date(1_795_391_999_999), "2026-11-22");
+    fn utc_dates_are_civil_utc_dates() {
+        assert_eq!(Date::from_ms(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_ms(951_782_400_000).to_string(), "2000-02-29");
+        assert_eq!(Date::from_ms(1_795_305_600_000).to_string(), "2026-11-22");
+        assert_eq!(Date::from_ms(1_795_391_999_999).to_string(), "2026-11-22");
+        assert_eq!(Date::from_ms(-1).to_string(), "1969-12-31");
+        assert_eq!(
+            Date::from_ms(i64::MAX).year,
+            9999,
+            "no panic: the end of the range"
+        );
+        assert_eq!(Date::from_ms(i64::MIN).year, -9999);
     }
 
+    /// The day of a moment is the day in Copenhagen: 00:30 Danish time is already that day
+    /// (23:30 UTC the day before), in winter (UTC+1) and in summer (UTC+2).
     #[test]
-    fn days_and_dates_convert_both_ways() {
-        for days in (-800_000..800_000).step_by(997) {
-            assert_eq!(Date::from_days(days).days(), days);
-        }
-        let leap = Date::parse("2028-02-29").unwrap();
-        assert_eq!(Date::from_days(leap.days() + 1).to_string(), "2028-03-01");
+    fn the_day_of_a_moment_is_the_day_in_copenhagen() {
+        // 2027-01-11T23:30:00Z = 2027-01-12 00:30 CET.
+        let winter = 1_799_710_200_000;
+        assert_eq!(Date::from_ms(winter).to_string(), "2027-01-11");
+        assert_eq!(iso_date(winter), "2027-01-12");
+        // 2027-06-14T22:30:00Z = 2027-06-15 00:30 CEST; an hour earlier is still the 14th there.
+        let summer = 1_813_012_200_000;
+        assert_eq!(Date::from_ms(summer).to_string(), "2027-06-14");
+        assert_eq!(iso_date(summer), "2027-06-15");
+        assert_eq!(iso_date(summer - 3_600_000), "2027-06-14");
+        // 2026-11-22T00:00:00Z is 01:00 in Copenhagen: the same day in both.
+        assert_eq!(iso_date(1_795_305_600_000), "2026-11-22");
+        // 2026-11-22T23:59:59.999Z is already the 23rd in Copenhagen.
+        assert_eq!(iso_date(1_795_391_999_999), "2026-11-23");
     }
 
     #[test]

@@ -1,7 +1,19 @@
-//! Calendar invitations (iCalendar, RFC 5545) for a meeting, carrying the join link. Times are
-//! "floating" local times: the meeting is at 09:00 wherever the invited leaders are.
+//! Calendar invitations (iCalendar, RFC 5545) for a meeting, carrying the join link, written
+//! with the `icalendar` crate. The start a facilitator gives is local time in Europe/Copenhagen
+//! ([`dates::ZONE`]); the file states it as UTC (`…Z`), computed with jiff's rules for that zone
+//! (so 09:00 stays 09:00 on both sides of a change to or from summer time), and names the zone
+//! for calendars that show one (`X-WR-TIMEZONE`).
+//!
+//! Why UTC rather than `TZID=Europe/Copenhagen`: RFC 5545 requires a `VTIMEZONE` for every
+//! `TZID`, and the `icalendar` crate has no time zone component — a custom component it writes
+//! gets a `DTSTAMP` and a random `UID` stamped in, which a `VTIMEZONE` must not have. A UTC time
+//! needs no definition and every calendar places it right.
 
-use crate::dates::{Date, MS_PER_DAY};
+use icalendar::{Calendar, Component, Event, Property};
+use jiff::civil::DateTime;
+use jiff::{Timestamp, ToSpan, ZonedDateTime};
+
+use crate::dates::{self, Date};
 
 /// A meeting to put in calendars.
 #[derive(Debug)]
@@ -14,7 +26,7 @@ pub struct Meeting<'a> {
     pub description: &'a str,
     /// The join link.
     pub url: &'a str,
-    /// Start, local time.
+    /// Start, local time in Europe/Copenhagen.
     pub start: LocalTime,
     /// Length in minutes.
     pub minutes: u32,
@@ -22,105 +34,68 @@ pub struct Meeting<'a> {
     pub now_ms: i64,
 }
 
-/// A local date and time to the minute.
+/// A local date and time in Europe/Copenhagen, to the minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LocalTime {
-    /// The day.
-    pub date: Date,
-    /// 0–23.
-    pub hour: u32,
-    /// 0–59.
-    pub minute: u32,
-}
+pub struct LocalTime(DateTime);
 
 impl LocalTime {
     /// Parses `YYYY-MM-DDTHH:MM` (a real day, see [`Date::parse`]).
     pub fn parse(text: &str) -> Option<Self> {
         let (date, time) = text.split_once('T')?;
-        let date = Date::parse(date)?;
+        let Date { year, month, day } = Date::parse(date)?;
         let (hour, minute) = time.split_once(':')?;
-        let (hour, minute): (u32, u32) = (hour.parse().ok()?, minute.get(..2)?.parse().ok()?);
-        (hour < 24 && minute < 60).then_some(LocalTime { date, hour, minute })
+        let (hour, minute): (i8, i8) = (hour.parse().ok()?, minute.get(..2)?.parse().ok()?);
+        DateTime::new(year as i16, month as i8, day as i8, hour, minute, 0, 0)
+            .ok()
+            .map(LocalTime)
     }
 
-    fn plus_minutes(self, minutes: u32) -> Self {
-        let total = i64::from(self.hour * 60 + self.minute) + i64::from(minutes);
-        let rest = total.rem_euclid(1440) as u32;
-        LocalTime {
-            date: Date::from_days(self.date.days() + total.div_euclid(1440)),
-            hour: rest / 60,
-            minute: rest % 60,
-        }
-    }
-
-    fn ics(self) -> String {
-        let Date { year, month, day } = self.date;
-        format!(
-            "{year:04}{month:02}{day:02}T{:02}{:02}00",
-            self.hour, self.minute
-        )
+    /// The moment this local time is in Copenhagen. A time the change to summer time skips
+    /// (02:30 on its night) is read as the time an hour later; a time the change back shows
+    /// twice, as the first (jiff's "compatible" choice, as RFC 5545 prescribes).
+    fn zoned(self) -> ZonedDateTime {
+        self.0
+            .to_zoned_datetime(dates::zone().clone())
+            .expect("a day of the years 2000–2100 is in range")
     }
 }
 
-/// Escapes a TEXT value.
-fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace("\r\n", "\\n")
-        .replace('\n', "\\n")
-}
-
-/// Folds a content line at 75 octets, never inside a UTF-8 character.
-fn fold(line: &str, out: &mut String) {
-    let mut used = 0;
-    for c in line.chars() {
-        if used + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            used = 1;
-        }
-        out.push(c);
-        used += c.len_utf8();
-    }
-    out.push_str("\r\n");
+/// A moment as an iCalendar UTC date-time, `YYYYMMDDTHHMMSSZ`.
+fn utc(moment: Timestamp) -> String {
+    moment.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// The calendar file.
 pub fn calendar(meeting: &Meeting<'_>) -> String {
-    let stamp = {
-        let Date { year, month, day } = Date::from_ms(meeting.now_ms);
-        let secs = meeting.now_ms.rem_euclid(MS_PER_DAY) / 1000;
-        format!(
-            "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
-    };
-    let mut lines = Vec::new();
-    lines.push("BEGIN:VCALENDAR".to_owned());
-    lines.push("VERSION:2.0".to_owned());
-    lines.push("PRODID:-//trivsel//trivsel//DA".to_owned());
-    lines.push("CALSCALE:GREGORIAN".to_owned());
-    lines.push("METHOD:PUBLISH".to_owned());
-    lines.push("BEGIN:VEVENT".to_owned());
-    lines.push(format!("UID:{}", meeting.uid));
-    lines.push(format!("DTSTAMP:{stamp}"));
-    lines.push(format!("DTSTART:{}", meeting.start.ics()));
-    lines.push(format!(
-        "DTEND:{}",
-        meeting.start.plus_minutes(meeting.minutes).ics()
-    ));
-    lines.push(format!("SUMMARY:{}", escape(meeting.summary)));
-    lines.push(format!("DESCRIPTION:{}", escape(meeting.description)));
-    lines.push(format!("URL:{}", meeting.url));
-    lines.push("END:VEVENT".to_owned());
-    lines.push("END:VCALENDAR".to_owned());
-    let mut out = String::new();
-    for line in lines {
-        fold(&line, &mut out);
+    let start = meeting.start.zoned();
+    // At most a day (as `http::invitation` accepts), so the end is always in range.
+    let minutes = i64::from(meeting.minutes.min(24 * 60));
+    let end = start
+        .checked_add(minutes.minutes())
+        .expect("a day of the years 2000–2100 and a day's minutes are in range");
+    let stamp = Timestamp::from_millisecond(meeting.now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+    // The crate escapes TEXT values (backslash, `;`, `,`, newline); a CR of a CRLF goes.
+    let text = |t: &str| t.replace("\r\n", "\n").replace('\r', "\n");
+    let event = Event::new()
+        .uid(meeting.uid)
+        .append_property(Property::new("DTSTAMP", utc(stamp)))
+        .append_property(Property::new("DTSTART", utc(start.timestamp())))
+        .append_property(Property::new("DTEND", utc(end.timestamp())))
+        .summary(&text(meeting.summary))
+        .description(&text(meeting.description))
+        .url(meeting.url)
+        .done();
+    let mut calendar = Calendar::empty();
+    for (key, value) in [
+        ("VERSION", "2.0"),
+        ("PRODID", "-//trivsel//trivsel//DA"),
+        ("CALSCALE", "GREGORIAN"),
+        ("METHOD", "PUBLISH"),
+        ("X-WR-TIMEZONE", dates::ZONE),
+    ] {
+        calendar.append_property(Property::new(key, value));
     }
-    out
+    calendar.push(event).done().to_string()
 }
 
 #[cfg(test)]
@@ -139,25 +114,93 @@ mod tests {
         }
     }
 
+    fn unfolded(meeting: &Meeting<'_>) -> String {
+        calendar(meeting).replace("\r\n ", "")
+    }
+
     #[test]
     fn an_invitation_is_a_valid_folded_calendar_with_the_link() {
-        let long = "Vi ses til andet møde om trivsel i ledergruppen. Deltag her: https://trivsel.example.dk/j/K7M2QXP – husk telefonen.\nMed venlig hilsen";
+        let long = "Vi ses til andet møde om trivsel i ledergruppen. Deltag her: https://trivsel.example.dk/j/K7M2QXP – husk telefonen.\r\nMed venlig hilsen";
         let ics = calendar(&meeting(long));
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
         for line in ics.split("\r\n") {
             assert!(line.len() <= 75, "folded: {line:?}");
         }
         let unfolded = ics.replace("\r\n ", "");
-        assert!(unfolded.contains("DTSTART:20270131T233000\r\n"));
+        // 23:30 in Copenhagen in January (UTC+1), for 90 minutes.
         assert!(
-            unfolded.contains("DTEND:20270201T010000\r\n"),
+            unfolded.contains("DTSTART:20270131T223000Z\r\n"),
+            "{unfolded}"
+        );
+        assert!(
+            unfolded.contains("DTEND:20270201T000000Z\r\n"),
             "crosses midnight and month"
         );
+        assert!(unfolded.contains("X-WR-TIMEZONE:Europe/Copenhagen\r\n"));
+        assert!(unfolded.contains("PRODID:-//trivsel//trivsel//DA\r\n"));
+        assert!(unfolded.contains("UID:K7M2QXP@trivsel\r\n"));
+        assert!(unfolded.contains("URL:https://trivsel.example.dk/j/K7M2QXP\r\n"));
         assert!(unfolded.contains("SUMMARY:Ledertrivsel\\, del 2\\; møde\r\n"));
         assert!(unfolded.contains(
             "https://trivsel.example.dk/j/K7M2QXP – husk telefonen.\\nMed venlig hilsen"
         ));
         assert!(unfolded.contains("DTSTAMP:20261122T000000Z"));
+        assert!(!ics.replace("\r\n", "").contains('\r'), "no bare CR");
+    }
+
+    /// 09:00 in Copenhagen is 08:00 UTC in winter time and 07:00 UTC in summer time: the
+    /// change is on Sunday 28 March 2027, and back on Sunday 31 October 2027.
+    #[test]
+    fn a_meeting_at_nine_stays_at_nine_across_the_change_to_summer_time() {
+        let at = |start: &str, minutes: u32| {
+            unfolded(&Meeting {
+                start: LocalTime::parse(start).unwrap(),
+                minutes,
+                ..meeting("")
+            })
+        };
+        let before = at("2027-03-26T09:00", 90);
+        assert!(before.contains("DTSTART:20270326T080000Z\r\n"), "{before}");
+        assert!(before.contains("DTEND:20270326T093000Z\r\n"));
+        let after = at("2027-03-29T09:00", 90);
+        assert!(after.contains("DTSTART:20270329T070000Z\r\n"), "{after}");
+        assert!(after.contains("DTEND:20270329T083000Z\r\n"));
+        let autumn = at("2027-11-01T09:00", 60);
+        assert!(autumn.contains("DTSTART:20271101T080000Z\r\n"), "{autumn}");
+        // Across the night of the change: from 01:30 (CET) for 90 minutes of real time ends at
+        // 04:00 summer time — 02:00 to 03:00 does not happen that night.
+        let night = at("2027-03-28T01:30", 90);
+        assert!(night.contains("DTSTART:20270328T003000Z\r\n"), "{night}");
+        assert!(night.contains("DTEND:20270328T020000Z\r\n"));
+        // 02:30 that night does not exist: read as 03:30 summer time (RFC 5545, 3.3.5).
+        let skipped = at("2027-03-28T02:30", 60);
+        assert!(
+            skipped.contains("DTSTART:20270328T013000Z\r\n"),
+            "{skipped}"
+        );
+        // 02:30 on 31 October 2027 happens twice: the first, still summer time (UTC+2).
+        let twice = at("2027-10-31T02:30", 60);
+        assert!(twice.contains("DTSTART:20271031T003000Z\r\n"), "{twice}");
+        assert!(
+            twice.contains("DTEND:20271031T013000Z\r\n"),
+            "an hour of real time"
+        );
+        // No panic on a length no caller allows: at most a day.
+        let long = at("2100-12-31T23:59", u32::MAX);
+        assert!(long.contains("DTEND:21010101T225900Z\r\n"), "{long}");
+    }
+
+    #[test]
+    fn text_values_are_escaped_and_nothing_else_is_written_into_them() {
+        let ics = unfolded(&Meeting {
+            summary: "Møde; del 2, runde 1\\3",
+            ..meeting("Linje 1\nLinje 2\rLinje 3; slut, tak")
+        });
+        assert!(
+            ics.contains("SUMMARY:Møde\\; del 2\\, runde 1\\\\3\r\n"),
+            "{ics}"
+        );
+        assert!(ics.contains("DESCRIPTION:Linje 1\\nLinje 2\\nLinje 3\\; slut\\, tak\r\n"));
     }
 
     #[test]
@@ -167,5 +210,8 @@ mod tests {
         assert!(LocalTime::parse("2027-01-01T24:00").is_none());
         assert!(LocalTime::parse("2027-01-01").is_none());
         assert!(LocalTime::parse("i morgen").is_none());
+        assert!(LocalTime::parse("2027-01-01T09:60").is_none());
+        assert!(LocalTime::parse("2027-01-01T-1:00").is_none());
+        assert!(LocalTime::parse("1999-12-31T10:00").is_none());
     }
 }

@@ -53,7 +53,8 @@ impl Session {
 
 /// The day a meeting was held, the one date its exports carry: the day the facilitator set for
 /// it (`planned`, `YYYY-MM-DD`), else the day the facilitator first moved the room on to
-/// another step, else the day the session was created. Days of a time are UTC days.
+/// another step, else the day the session was created. The day of a moment is its day in
+/// Europe/Copenhagen (a meeting begun at 00:30 Danish time was held that day).
 pub fn meeting_date(
     planned: Option<&str>,
     first_moved_ms: Option<i64>,
@@ -61,7 +62,7 @@ pub fn meeting_date(
 ) -> Date {
     planned
         .and_then(Date::parse)
-        .unwrap_or_else(|| Date::from_ms(first_moved_ms.unwrap_or(created_at_ms)))
+        .unwrap_or_else(|| Date::local_from_ms(first_moved_ms.unwrap_or(created_at_ms)))
 }
 
 /// What a meeting hands on to the later meetings of its series: the items its participants

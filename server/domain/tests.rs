@@ -698,3 +698,17 @@ fn the_first_step_change_dates_the_meeting_and_later_ones_do_not() {
     planned.created.planned = Some("2027-03-09".into());
     assert_eq!(planned.outcome().date, "2027-03-09");
 }
+
+#[test]
+fn a_meeting_begun_after_midnight_in_copenhagen_is_dated_that_day() {
+    use crate::domain::report::meeting_date;
+    // 2027-01-11T23:30Z is 00:30 on 12 January in Copenhagen (CET, UTC+1).
+    let moved = 1_799_710_200_000;
+    assert_eq!(
+        meeting_date(None, Some(moved), moved).to_string(),
+        "2027-01-12"
+    );
+    // 2027-06-14T22:30Z is 00:30 on 15 June there (CEST, UTC+2).
+    let created = 1_813_012_200_000;
+    assert_eq!(meeting_date(None, None, created).to_string(), "2027-06-15");
+}

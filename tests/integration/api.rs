@@ -500,8 +500,9 @@ async fn a_meeting_invitation_downloads_as_a_calendar_file_with_the_join_link() 
             .starts_with("text/calendar")
     );
     let ics = response.text().await.unwrap().replace("\r\n ", "");
+    // 09:00–10:30 in Copenhagen in January (UTC+1).
     assert!(
-        ics.contains("DTSTART:20270112T090000") && ics.contains("DTEND:20270112T103000"),
+        ics.contains("DTSTART:20270112T080000Z") && ics.contains("DTEND:20270112T093000Z"),
         "{ics}"
     );
     assert!(ics.contains(&format!("URL:{}", session.join_url)));
@@ -522,6 +523,70 @@ async fn a_meeting_invitation_downloads_as_a_calendar_file_with_the_join_link() 
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+}
+
+/// The start is local time in Copenhagen: read back with a calendar library, a meeting at 09:00
+/// on the Friday before the change to summer time (28 March 2027) is at 08:00 UTC, one at 09:00
+/// on the Monday after it at 07:00 UTC, and the file names the zone.
+#[tokio::test]
+async fn an_invitation_read_back_is_at_nine_in_copenhagen_on_both_sides_of_summer_time() {
+    use icalendar::{CalendarDateTime, Component, DatePerhapsTime};
+    let server = TestServer::start().await;
+    let session = server.create("del2").await;
+    let utc = |time: Option<DatePerhapsTime>| match time {
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(time))) => time.to_rfc3339(),
+        other => panic!("not a UTC time: {other:?}"),
+    };
+    for (start, utc_start, utc_end) in [
+        (
+            "2027-03-26T09:00",
+            "2027-03-26T08:00:00+00:00",
+            "2027-03-26T09:30:00+00:00",
+        ),
+        (
+            "2027-03-29T09:00",
+            "2027-03-29T07:00:00+00:00",
+            "2027-03-29T08:30:00+00:00",
+        ),
+    ] {
+        let url = server.url(&format!(
+            "/api/sessions/{}/invitation.ics?start={start}&minutes=90",
+            session.code
+        ));
+        let response = server
+            .http
+            .get(&url)
+            .bearer_auth(&session.facilitator_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        let calendar: icalendar::Calendar = text.parse().unwrap();
+        assert_eq!(calendar.get_timezone(), Some("Europe/Copenhagen"), "{text}");
+        let events: Vec<_> = calendar
+            .components
+            .iter()
+            .filter_map(|c| c.as_event())
+            .collect();
+        assert_eq!(events.len(), 1, "{text}");
+        let event = events[0];
+        assert_eq!(utc(event.get_start()), utc_start, "{start}: {text}");
+        assert_eq!(utc(event.get_end()), utc_end, "{start}: {text}");
+        assert_eq!(
+            event.get_uid(),
+            Some(format!("{}@trivsel", session.code).as_str())
+        );
+        assert_eq!(event.get_url(), Some(session.join_url.as_str()));
+        assert!(event.get_timestamp().is_some(), "DTSTAMP");
+        assert!(
+            event
+                .get_description()
+                .is_some_and(|d| d.contains(&session.join_url)),
+            "{text}"
+        );
+        assert!(event.get_summary().is_some_and(|s| !s.is_empty()));
+    }
 }
 
 #[tokio::test]
