@@ -391,11 +391,14 @@ impl Session {
             return self.hold_dots(index, participant);
         };
         let mut holds = Vec::new();
+        // A result already held takes in this person too, whatever it shows now (withheld, it
+        // shows nothing): else their answering again as before would count as someone else's.
+        let held = |unit: &str| self.steps[index].held.contains_key(unit);
         match kind {
             StepKind::Grid => {
                 for stats in self.topic_stats(index) {
                     let counted = matches!(mine.get(&stats.topic), Some(Answer::Rating(r)) if r.importance.is_some() && r.success.is_some());
-                    if counted && stats.importance.is_some() {
+                    if counted && (stats.importance.is_some() || held(&stats.topic)) {
                         holds.push((
                             stats.topic,
                             Held::Topic {
@@ -410,7 +413,9 @@ impl Session {
             }
             StepKind::Reflection => {
                 for counts in self.scale_counts(index) {
-                    if mine.contains_key(&counts.prompt) && counts.counts.is_some() {
+                    if mine.contains_key(&counts.prompt)
+                        && (counts.counts.is_some() || held(&counts.prompt))
+                    {
                         holds.push((
                             counts.prompt,
                             Held::Scale {
@@ -426,10 +431,11 @@ impl Session {
                 let named = mine.values().any(|a| matches!(a, Answer::Actor(_)));
                 let min_group = self.created.min_group as usize;
                 let kind = crate::kinds::of(kind);
-                let shown = self.steps[index]
-                    .published
-                    .as_ref()
-                    .is_some_and(|p| kind.unit_count("", &mut p.values()) >= min_group);
+                let shown = held("")
+                    || self.steps[index]
+                        .published
+                        .as_ref()
+                        .is_some_and(|p| kind.unit_count("", &mut p.values()) >= min_group);
                 if named && shown {
                     holds.push((String::new(), self.map_as_shown(index, participant)));
                 }
