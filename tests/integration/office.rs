@@ -569,7 +569,12 @@ fn foreign_urls(html: &str, own: &str) -> Vec<String> {
 
 /// A day as a spreadsheet numbers it (days from 1899-12-30).
 fn spreadsheet_day(iso: &str) -> f64 {
-    (trivsel::dates::Date::parse(iso).unwrap().days() + 25_569) as f64
+    let day: jiff::civil::Date = iso.parse().unwrap();
+    let days = jiff::civil::date(1899, 12, 30)
+        .until((jiff::Unit::Day, day))
+        .unwrap()
+        .get_days();
+    f64::from(days)
 }
 
 /// A PDF's text as `pdftotext -layout` reads it, ligatures undone; pages end in a form feed.
