@@ -214,8 +214,10 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     const ics = await download(fac(), '#ics-download');
     const calendar = ics.bytes.toString('utf8');
     assert.ok(calendar.startsWith('BEGIN:VCALENDAR'), `the calendar file starts with BEGIN:VCALENDAR: ${calendar.slice(0, 40)}`);
-    assert.match(calendar, /DTSTART:20270112T090000/);
-    assert.match(calendar, /DTEND:20270112T101500/);
+    // 09:00 in Copenhagen on the meeting's day (winter time: 08:00 UTC), the zone stated.
+    assert.match(calendar, /DTSTART:20270112T080000Z/);
+    assert.match(calendar, /X-WR-TIMEZONE:Europe\/Copenhagen/);
+    assert.match(calendar, /DTEND:20270112T091500Z/);
     await expectText(fac(), '#ics-status', /^Hentet: .*\.ics$/);
 
     const print = await attrOf(fac().page, '#print-link', 'href');
