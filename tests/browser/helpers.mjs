@@ -379,17 +379,25 @@ export class Harness {
     page.on('crash', () => this.problems.push(`${name}: the page crashed`));
     // Requests still under way when the page navigates away are aborted by the browser, not
     // failed: a person leaving a page sees nothing of them.
+    // So are those the old document still starts between the navigation's request and the
+    // new document's commit (module imports racing a `goto`).
     const pending = new Set();
     const leftBehind = new WeakSet();
+    let navigating = false;
     page.on('request', (request) => {
       this.requestCount += 1;
       this.checkUrl(name, request.url(), `${request.method()} request`);
       if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
         for (const old of pending) leftBehind.add(old);
         pending.clear();
+        navigating = true;
       } else {
         pending.add(request);
+        if (navigating) leftBehind.add(request);
       }
+    });
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigating = false;
     });
     page.on('requestfinished', (request) => pending.delete(request));
     page.on('requestfailed', (request) => {
