@@ -8,6 +8,10 @@ use clap::Parser;
 /// hundred at tables, four times over.
 pub const DEFAULT_MAX_PARTICIPANTS: u32 = 2000;
 
+/// Newcomers one session lets in a second, unless `--joins-per-second` says otherwise (five
+/// seconds' worth at once): a hall of five hundred is in within half a minute.
+pub const DEFAULT_JOINS_PER_SECOND: u32 = 20;
+
 /// Days a session is kept after its last activity, unless `--retention-days` says otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
@@ -42,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_MAX_PARTICIPANTS", default_value_t = DEFAULT_MAX_PARTICIPANTS,
           value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub max_participants: u32,
+    /// Newcomers one session lets in a second, after five seconds' worth at once; a join beyond
+    /// is refused with `busy` and the phone tries again by itself.
+    #[arg(long, env = "TRIVSEL_JOINS_PER_SECOND", default_value_t = DEFAULT_JOINS_PER_SECOND,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub joins_per_second: u32,
     /// Storage budget of one session in MiB (its stored state and the events since): once
     /// spent, participants' answers are refused with `storage_budget`; the facilitator can
     /// still move the room on, export and delete.
@@ -101,6 +110,7 @@ impl Config {
             create_token: None,
             retention_days: DEFAULT_RETENTION_DAYS,
             max_participants: DEFAULT_MAX_PARTICIPANTS,
+            joins_per_second: DEFAULT_JOINS_PER_SECOND,
             max_session_bytes: parse_mib(DEFAULT_MAX_SESSION_MIB).expect("a valid default"),
             trusted_proxy: Vec::new(),
             max_connections: DEFAULT_MAX_CONNECTIONS,

@@ -1,14 +1,17 @@
 //! Rate limits: token buckets that refill with time.
 //!
-//! Three limits protect the server and the sessions' codes. Per client address (see `net`),
+//! Four limits protect the server and the sessions' codes. Per client address (see `net`),
 //! looking up a join code that does not exist costs a token (`Guesses`); with none left, every
 //! lookup from that address is answered `429` until tokens come back — whether the code exists
 //! or not, so the limit cannot be used to test codes (staff and returning participants are let
 //! through; see `http::limit_guesses`). Per client address, creating a session or series costs
-//! a token (`Creations`; not with the create token). Finding a session costs nothing: a town hall behind one
-//! NAT address joins freely. Per connection, every message after the opening costs a token
-//! (`MessageBudget`); with none left the message is answered with a `rate_limited` error and not
-//! applied (the client keeps it in its outbox and sends it again later).
+//! a token (`Creations`; not with the create token). Finding a session costs nothing: a town
+//! hall behind one NAT address joins freely. Per participant, every message after the opening
+//! costs a token (an `Allowance` of `MESSAGES`, shared by their connections); with none left
+//! the message is answered with a `rate_limited` error and not applied (the client keeps it in
+//! its outbox and sends it again later). Per session, every join costs a token; with
+//! none left the join is refused with `busy` and the phone tries again by itself
+//! (`--joins-per-second`, see `SessionLimits`).
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -57,6 +60,29 @@ pub const MESSAGES: Rate = Rate {
     capacity: 100.0,
     per_second: 20.0,
 };
+
+impl Rate {
+    /// Joins per session (`--joins-per-second`): five seconds' worth at once (a room scanning
+    /// the code together), then `n` a second. A join code alone cannot make the server store,
+    /// greet and count newcomers as fast as one client can open sockets.
+    pub fn joins_per_second(n: u32) -> Self {
+        Rate {
+            capacity: 5.0 * f64::from(n),
+            per_second: f64::from(n),
+        }
+    }
+}
+
+/// What one session may hold and take in.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// Most participants (`--max-participants`).
+    pub participants: usize,
+    /// The storage budget in bytes (`--max-session-mib`).
+    pub bytes: usize,
+    /// Its join allowance (`--joins-per-second`).
+    pub joins: Rate,
+}
 
 /// Addresses that looked up codes that do not exist, and how many more they may try.
 #[derive(Debug, Default)]
@@ -133,23 +159,26 @@ impl Creations {
     }
 }
 
-/// One connection's message allowance.
+/// An allowance that refills with time: a participant's messages (`MESSAGES`, shared by their
+/// connections) or a session's joins (`JOINS`).
 #[derive(Debug)]
-pub struct MessageBudget {
+pub struct Allowance {
+    rate: Rate,
     bucket: Bucket,
 }
 
-impl MessageBudget {
-    /// A full allowance.
-    pub fn new(now: Instant) -> Self {
-        MessageBudget {
-            bucket: MESSAGES.full(now),
+impl Allowance {
+    /// A full allowance of `rate`.
+    pub fn new(rate: Rate, now: Instant) -> Self {
+        Allowance {
+            rate,
+            bucket: rate.full(now),
         }
     }
 
-    /// Takes a token for one message; false when there is none.
+    /// Takes a token; false when there is none.
     pub fn take(&mut self, now: Instant) -> bool {
-        MESSAGES.refill(&mut self.bucket, now);
+        self.rate.refill(&mut self.bucket, now);
         if self.bucket.tokens >= 1.0 {
             self.bucket.tokens -= 1.0;
             true
@@ -160,9 +189,9 @@ impl MessageBudget {
 
     /// How long until the next token: zero when there is one now.
     pub fn until_next(&mut self, now: Instant) -> std::time::Duration {
-        MESSAGES.refill(&mut self.bucket, now);
+        self.rate.refill(&mut self.bucket, now);
         let missing = (1.0 - self.bucket.tokens).max(0.0);
-        std::time::Duration::from_secs_f64(missing / MESSAGES.per_second)
+        std::time::Duration::from_secs_f64(missing / self.rate.per_second)
     }
 }
 
@@ -216,7 +245,7 @@ mod tests {
     #[test]
     fn messages_allow_a_burst_then_a_steady_rate() {
         let t0 = Instant::now();
-        let mut budget = MessageBudget::new(t0);
+        let mut budget = Allowance::new(MESSAGES, t0);
         let burst = (0..1000).take_while(|_| budget.take(t0)).count();
         assert_eq!(burst, 100);
         assert!(!budget.take(t0));
@@ -229,5 +258,14 @@ mod tests {
         );
         assert_eq!(budget.until_next(later + wait), Duration::ZERO);
         assert_eq!(refilled, 20, "twenty a second after the burst");
+    }
+
+    #[test]
+    fn joins_allow_a_room_at_once_then_twenty_a_second() {
+        let t0 = Instant::now();
+        let mut joins = Allowance::new(Rate::joins_per_second(20), t0);
+        assert_eq!((0..1000).take_while(|_| joins.take(t0)).count(), 100);
+        let later = t0 + Duration::from_secs(2);
+        assert_eq!((0..1000).take_while(|_| joins.take(later)).count(), 40);
     }
 }

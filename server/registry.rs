@@ -14,6 +14,7 @@ use crate::content::{Programme, Series};
 use crate::domain::{
     Created, JoinCode, Lang, MAX_CARRIED, Publication, SeriesLink, Session, Token,
 };
+use crate::limits::SessionLimits;
 use crate::session::SessionHandle;
 use crate::store::{Restored, Store, StoreError};
 
@@ -42,10 +43,8 @@ struct Inner {
     erased: tokio::sync::mpsc::UnboundedSender<JoinCode>,
     /// How long a session is kept after its last activity (`--retention-days`), in ms.
     keep_ms: i64,
-    /// Most participants one session lets join (`--max-participants`).
-    capacity: usize,
-    /// Each session's storage budget in bytes (`--max-session-mib`).
-    max_bytes: usize,
+    /// What each session may hold and take in.
+    limits: SessionLimits,
 }
 
 impl Registry {
@@ -58,8 +57,7 @@ impl Registry {
         store: Store,
         restored: Vec<Restored>,
         retention_days: u32,
-        max_participants: usize,
-        max_bytes: usize,
+        limits: SessionLimits,
     ) -> Self {
         let (erased, mut erasures) = tokio::sync::mpsc::unbounded_channel();
         let sessions = DashMap::new();
@@ -68,14 +66,14 @@ impl Registry {
             last_active_ms,
         } in restored
         {
-            session.set_capacity(max_participants);
+            session.set_capacity(limits.participants);
             let code = session.created().code.clone();
             let handle = SessionHandle::spawn(
                 session,
                 store.clone(),
                 last_active_ms,
                 Some(erased.clone()),
-                max_bytes,
+                limits,
             );
             sessions.insert(code, handle);
         }
@@ -84,8 +82,7 @@ impl Registry {
             store,
             erased,
             keep_ms: i64::from(retention_days) * 24 * 60 * 60 * 1000,
-            capacity: max_participants,
-            max_bytes,
+            limits,
         });
         // Holds the registry weakly: it ends with the registry.
         let weak: Weak<Inner> = Arc::downgrade(&inner);
@@ -193,13 +190,13 @@ impl Registry {
         self.inner.store.create(&created).await?;
         let code = created.code.clone();
         let mut session = Session::new(created.clone());
-        session.set_capacity(self.inner.capacity);
+        session.set_capacity(self.inner.limits.participants);
         let handle = SessionHandle::spawn(
             session,
             self.inner.store.clone(),
             now_ms(),
             Some(self.inner.erased.clone()),
-            self.inner.max_bytes,
+            self.inner.limits,
         );
         self.inner.sessions.insert(code.clone(), handle);
         tracing::info!(%code, "session created");

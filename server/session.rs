@@ -57,7 +57,7 @@ pub struct Outlet {
 
 /// A participant's message allowance, shared by every connection they open (issue 13): ten
 /// connections get what one gets.
-pub type SharedBudget = std::sync::Arc<std::sync::Mutex<crate::limits::MessageBudget>>;
+pub type SharedBudget = std::sync::Arc<std::sync::Mutex<crate::limits::Allowance>>;
 
 /// A connection let in: its id and, for a participant, the allowance it shares.
 #[derive(Debug)]
@@ -179,7 +179,7 @@ impl SessionHandle {
         store: Store,
         last_active_ms: i64,
         erased: Option<mpsc::UnboundedSender<crate::domain::JoinCode>>,
-        max_bytes: usize,
+        limits: crate::limits::SessionLimits,
     ) -> Self {
         let last_active = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(last_active_ms));
         let seq = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(session.seq()));
@@ -200,7 +200,7 @@ impl SessionHandle {
         };
         let actor = SessionActor {
             stored_bytes,
-            max_bytes,
+            max_bytes: limits.bytes,
             projector_url: crate::links::projector(session.created()),
             join_url: join_url.to_string(),
             since_snapshot: 0,
@@ -213,6 +213,7 @@ impl SessionHandle {
             next_conn: 0,
             connected: HashMap::new(),
             budgets: HashMap::new(),
+            joins: crate::limits::Allowance::new(limits.joins, std::time::Instant::now()),
             last_active: last_active.clone(),
             seq: seq.clone(),
             erased,
@@ -441,6 +442,8 @@ struct SessionActor {
     connected: HashMap<ParticipantId, usize>,
     /// Each participant's message allowance, shared by all their connections.
     budgets: HashMap<ParticipantId, SharedBudget>,
+    /// The session's join allowance (`--joins-per-second`).
+    joins: crate::limits::Allowance,
     last_active: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// The handle's copy of the sequence number screens were told.
     seq: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -720,6 +723,12 @@ impl SessionActor {
                 _ => return Err(OpenError::Unauthorized),
             },
             Opening::Join { name } => {
+                // A closed or full session says so; one that takes newcomers takes them at a
+                // pace (the refused phone tries again by itself).
+                let open = !self.session.is_closed() && !self.session.is_full();
+                if open && !self.joins.take(std::time::Instant::now()) {
+                    return Err(OpenError::Refused(WireError::busy()));
+                }
                 let secret = Token::random(&mut rand::rng());
                 let command = Command::Join {
                     secret,
@@ -750,9 +759,10 @@ impl SessionActor {
                 self.budgets
                     .entry(p)
                     .or_insert_with(|| {
-                        std::sync::Arc::new(std::sync::Mutex::new(
-                            crate::limits::MessageBudget::new(std::time::Instant::now()),
-                        ))
+                        std::sync::Arc::new(std::sync::Mutex::new(crate::limits::Allowance::new(
+                            crate::limits::MESSAGES,
+                            std::time::Instant::now(),
+                        )))
                     })
                     .clone(),
             );

@@ -36,8 +36,11 @@ impl AppState {
                     store,
                     restored,
                     config.retention_days,
-                    config.max_participants as usize,
-                    config.max_session_bytes,
+                    crate::limits::SessionLimits {
+                        participants: config.max_participants as usize,
+                        bytes: config.max_session_bytes,
+                        joins: crate::limits::Rate::joins_per_second(config.joins_per_second),
+                    },
                 ),
                 library,
                 public_url: config.public_url.clone(),

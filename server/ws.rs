@@ -158,7 +158,7 @@ async fn read_loop(
     conn: ConnId,
     limited: Option<(SharedBudget, mpsc::Sender<Outgoing>)>,
 ) -> Option<u16> {
-    fn lock(budget: &SharedBudget) -> std::sync::MutexGuard<'_, crate::limits::MessageBudget> {
+    fn lock(budget: &SharedBudget) -> std::sync::MutexGuard<'_, crate::limits::Allowance> {
         budget
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

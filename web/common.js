@@ -421,8 +421,10 @@ export class SessionSocket {
       this.live = false;
       if (this.stopped) return;
       // A refused first message (4400 after an error reply) will be refused
-      // again; a 4400 without one (e.g. a hello that arrived too late) will not.
-      const refused = event.code === CLOSE_PROTOCOL && this.openingError !== null;
+      // again; a 4400 without one (e.g. a hello that arrived too late) will not,
+      // nor will a join refused as `busy` (many joining at once): both try again.
+      const busy = this.openingError?.code === 'busy';
+      const refused = event.code === CLOSE_PROTOCOL && this.openingError !== null && !busy;
       if (event.code === CLOSE_UNAUTHORIZED || event.code === CLOSE_NOT_FOUND || refused) {
         this.stopped = true;
         this.clearTimers();

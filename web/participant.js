@@ -167,6 +167,11 @@ function errorKey(op) {
 }
 
 function handleError(msg) {
+  if (msg.code === 'busy' && !me) {
+    // Many are joining at once: the connection tries again by itself (see common.js).
+    setText(byId('join-status'), errorText(msg));
+    return;
+  }
   if (msg.op && msg.code === 'rate_limited') {
     // Not a refusal of the content: keep the op and try again shortly.
     window.setTimeout(flushOutbox, RATE_LIMIT_RETRY_MS);

@@ -92,6 +92,36 @@ pub async fn expect(ws: &mut Ws, kind: &str) -> anyhow::Result<String> {
     }
 }
 
+/// How long a phone keeps trying to join a session that answers `busy`.
+const JOIN_WAIT: Duration = Duration::from_secs(120);
+
+/// Joins the session at `path` as a new participant and returns the socket and its snapshot.
+/// A join refused as `busy` (the session's join allowance is spent) is tried again a moment
+/// later, as the phone page does; `busy` counts those refusals.
+pub async fn join(
+    server: SocketAddr,
+    source: Option<IpAddr>,
+    path: &str,
+    busy: &std::sync::atomic::AtomicU64,
+) -> anyhow::Result<(Ws, String)> {
+    let deadline = Instant::now() + JOIN_WAIT;
+    let mut attempt = 0u64;
+    loop {
+        let mut ws = connect(server, source, path).await?;
+        send(&mut ws, &json!({ "type": "join" })).await?;
+        match expect(&mut ws, "snapshot").await {
+            Ok(snapshot) => return Ok((ws, snapshot)),
+            Err(e) if e.to_string().contains(r#""code":"busy""#) && Instant::now() < deadline => {
+                busy.fetch_add(1, Ordering::Relaxed);
+                attempt += 1;
+                // Spread the retries: 50 to 250 ms, by attempt.
+                tokio::time::sleep(Duration::from_millis(50 + (attempt * 37) % 200)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Sends an operation and waits for its ack.
 pub async fn request(ws: &mut Ws, mut value: Value, op: &str) -> anyhow::Result<()> {
     value["op"] = json!(op);

@@ -19,6 +19,13 @@ use crate::phase::Room;
 /// Connections the flooding participant opens.
 pub const CONNECTIONS: usize = 10;
 
+/// Each connection sends `PER_TICK` ratings every `TICK`: 1,000 a second, fifty times what one
+/// participant's allowance takes (`limits::MESSAGES`, 20 a second), on each of the ten. Sending
+/// without a pace would measure the client machine: the flood would spend the clients' CPU
+/// filling its sockets' buffers, which an attacker does on a machine of their own.
+const TICK: std::time::Duration = std::time::Duration::from_millis(10);
+const PER_TICK: usize = 10;
+
 /// What the flood did.
 #[derive(Debug, Default)]
 pub struct Counts {
@@ -28,6 +35,8 @@ pub struct Counts {
     pub refused: AtomicU64,
     /// Participants it added.
     pub joined: AtomicU64,
+    /// Joins refused as `busy` (the session's join allowance spent), each tried again.
+    pub busy: AtomicU64,
 }
 
 /// Floods `room` until `stop` turns true; at most `joins` participants are added.
@@ -39,9 +48,8 @@ pub async fn run(
     counts: Arc<Counts>,
 ) -> anyhow::Result<()> {
     let path = format!("/api/sessions/{}/ws", room.code);
-    let mut first = client::connect(addr, None, &path).await?;
-    client::send(&mut first, &json!({ "type": "join" })).await?;
-    let snapshot: Value = serde_json::from_str(&client::expect(&mut first, "snapshot").await?)?;
+    let (first, snapshot) = client::join(addr, None, &path, &counts.busy).await?;
+    let snapshot: Value = serde_json::from_str(&snapshot)?;
     let me = snapshot["me"].clone();
     counts.joined.fetch_add(1, Ordering::Relaxed);
     let mut tasks = vec![tokio::spawn(rate(first, stop.clone(), counts.clone(), 0))];
@@ -78,21 +86,27 @@ async fn rate(
         }
     });
     let mut n = 0u64;
-    while !*stop.borrow() {
-        n += 1;
-        let answer = json!({
-            "type": "answer", "op": format!("flood-{connection}-{n}"), "step": GRID_STEP,
-            "prompt": "tillid", "value": { "importance": 1 + n % 5, "success": 1 + (n / 5) % 5 },
-        });
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    'flood: while !*stop.borrow() {
         tokio::select! {
-            sent = sink.send(Message::text(answer.to_string())) => {
-                if sent.is_err() { break; }
-                counts.sent.fetch_add(1, Ordering::Relaxed);
-            }
+            _ = tick.tick() => {}
             _ = stop.changed() => break,
         }
-        // Let the other connections and the measured room's clients have the CPU in turn.
-        tokio::task::yield_now().await;
+        for _ in 0..PER_TICK {
+            n += 1;
+            let answer = json!({
+                "type": "answer", "op": format!("flood-{connection}-{n}"), "step": GRID_STEP,
+                "prompt": "tillid", "value": { "importance": 1 + n % 5, "success": 1 + (n / 5) % 5 },
+            });
+            tokio::select! {
+                sent = sink.send(Message::text(answer.to_string())) => {
+                    if sent.is_err() { break 'flood; }
+                    counts.sent.fetch_add(1, Ordering::Relaxed);
+                }
+                _ = stop.changed() => break 'flood,
+            }
+        }
     }
     // The server may be reading this socket slowly (its allowance is spent): do not wait for
     // the close to get through what is still queued.
@@ -101,24 +115,30 @@ async fn rate(
     Ok(())
 }
 
-/// Adds participants one after another (each a stored event) until `joins`, a refusal, or stop.
+/// Adds participants one after another (each a stored event) until `joins`, a refusal other
+/// than `busy`, or stop; a `busy` join is tried again as a phone would.
 async fn join_many(
     addr: SocketAddr,
     path: String,
     joins: usize,
-    stop: watch::Receiver<bool>,
+    mut stop: watch::Receiver<bool>,
     counts: Arc<Counts>,
 ) -> anyhow::Result<()> {
     for _ in 1..joins {
         if *stop.borrow() {
             break;
         }
-        let mut ws = client::connect(addr, None, &path).await?;
-        client::send(&mut ws, &json!({ "type": "join" })).await?;
-        if client::expect(&mut ws, "snapshot").await.is_err() {
-            counts.refused.fetch_add(1, Ordering::Relaxed);
-            break;
-        }
+        let joining = client::join(addr, None, &path, &counts.busy);
+        let ws = tokio::select! {
+            joined = joining => match joined {
+                Ok((ws, _)) => ws,
+                Err(_) => {
+                    counts.refused.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+            },
+            _ = stop.changed() => break,
+        };
         counts.joined.fetch_add(1, Ordering::Relaxed);
         // Gone at once: the participant stays in the session, its socket does not.
         drop(ws);

@@ -89,6 +89,9 @@ struct Options {
     /// Scenario 6: stored answers in total.
     #[arg(long)]
     restart_answers: Option<usize>,
+    /// Scenario 7: most participants the flooded neighbour adds (0: none, only the ratings).
+    #[arg(long)]
+    neighbour_joins: Option<usize>,
     /// Do not pin the servers and the clients to separate CPUs.
     #[arg(long)]
     no_pin: bool,
@@ -101,6 +104,9 @@ struct Options {
     /// Internal: the CPU the served process pins itself to.
     #[arg(long, hide = true)]
     cpu: Option<usize>,
+    /// Internal: the served trivsel keeps its per-session join allowance.
+    #[arg(long, hide = true)]
+    join_allowance: bool,
 }
 
 impl Options {
@@ -129,6 +135,9 @@ impl Options {
         set(&mut sizes.slow_participants, self.slow_participants);
         set(&mut sizes.restart_sessions, self.restart_sessions);
         set(&mut sizes.restart_answers, self.restart_answers);
+        if let Some(j) = self.neighbour_joins {
+            sizes.neighbour_joins = j;
+        }
         if let Some(s) = self.ops_seconds {
             sizes.ops_seconds = s.clamp(0.5, 3600.0);
         }
@@ -153,7 +162,7 @@ fn main() -> ExitCode {
     };
     let result = match options.serve {
         Some(kind) => match &options.data {
-            Some(data) => system::serve(kind, data, options.cpu),
+            Some(data) => system::serve(kind, data, options.cpu, options.join_allowance),
             None => Err(anyhow::anyhow!("--serve needs --data")),
         },
         None => bench(&options),

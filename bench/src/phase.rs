@@ -200,9 +200,8 @@ pub async fn join_phones(
         let path = rooms[room].path();
         async move {
             let started = Instant::now();
-            let mut ws = client::connect(addr, source(i, sources), &path).await?;
-            client::send(&mut ws, &json!({ "type": "join" })).await?;
-            client::expect(&mut ws, "snapshot").await?;
+            let busy = std::sync::atomic::AtomicU64::new(0);
+            let (ws, _) = client::join(addr, source(i, sources), &path, &busy).await?;
             anyhow::Ok((room, ws, started.elapsed()))
         }
     });

@@ -641,7 +641,8 @@ async fn joined(addr: std::net::SocketAddr, room: &phase::Room) -> anyhow::Resul
 /// no limits to push, so here the quiet phases are the baseline.)
 async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
     let dir = TempDir::new()?;
-    let process = ServerProcess::start(ServerKind::Ours, dir.path(), placement.server_cpu)?;
+    // At its limits means at the limits a server has by default, the join allowance included.
+    let process = ServerProcess::start_with_join_allowance(dir.path(), placement.server_cpu)?;
     let mut target = Target::new(ServerKind::Ours, process);
     let n = sizes.ops_participants;
     let spec = rating(n, sizes);
@@ -668,17 +669,29 @@ async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Ro
     }
     let ack = |results: &[PhaseResult]| merged(results, |r| &r.ack);
     let row = Row::new("neighbour-ack", n, &ack(&flooded), &ack(&quiet));
-    let met = row.ratio <= 1.2;
+    // Each flooded phase against the quiet one just before it: a stall of the machine in one
+    // phase (another process, the disk) moves one pair, a cost of the flood moves every pair.
+    let mut pairs: Vec<f64> = quiet
+        .iter()
+        .zip(&flooded)
+        .map(|(q, f)| crate::report::ratio(f.ack.p99(), q.ack.p99()))
+        .collect();
+    pairs.sort_by(f64::total_cmp);
+    let median = pairs.get(pairs.len() / 2).copied().unwrap_or(0.0);
+    let met = median <= 1.2;
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     Ok(vec![
         row.goal(
-            "a session at its limits moves another's ack p99 <= 20% (baseline: the same room without it)",
+            "a session at its limits moves another's ack p99 <= 20%, the median of the pairs (baseline: the same room without it)",
             judged(sizes.full, met),
         )
+        .with("pair_ratios", pairs.clone())
+        .with("median_pair_ratio", median)
         .with("flood_connections", crate::flood::CONNECTIONS)
         .with("flood_sent", load(&counts.sent))
         .with("flood_refused", load(&counts.refused))
         .with("flood_joined", load(&counts.joined))
+        .with("flood_busy", load(&counts.busy))
         .with("errors", sum(&flooded, |r| r.errors)),
     ])
 }

@@ -116,6 +116,21 @@ impl ServerProcess {
     /// Starts `kind` over the data directory `data`, pinned to `cpu` when given, and waits
     /// until it is ready.
     pub fn start(kind: ServerKind, data: &Path, cpu: Option<usize>) -> anyhow::Result<Self> {
+        Self::start_as(kind, data, cpu, false)
+    }
+
+    /// Starts trivsel like [`ServerProcess::start`], but with its per-session join allowance
+    /// (`--joins-per-second` at its default), which the other scenarios lift.
+    pub fn start_with_join_allowance(data: &Path, cpu: Option<usize>) -> anyhow::Result<Self> {
+        Self::start_as(ServerKind::Ours, data, cpu, true)
+    }
+
+    fn start_as(
+        kind: ServerKind,
+        data: &Path,
+        cpu: Option<usize>,
+        join_allowance: bool,
+    ) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find the benchmark executable")?;
         let mut command = Command::new(exe);
         command
@@ -129,6 +144,9 @@ impl ServerProcess {
             .arg(data);
         if let Some(cpu) = cpu {
             command.arg("--cpu").arg(cpu.to_string());
+        }
+        if join_allowance {
+            command.arg("--join-allowance");
         }
         let started = Instant::now();
         let mut child = command
@@ -208,7 +226,12 @@ impl Drop for TempDir {
 }
 
 /// Serving mode (in the child): runs `kind` until standard input closes.
-pub fn serve(kind: ServerKind, data: &Path, cpu: Option<usize>) -> anyhow::Result<()> {
+pub fn serve(
+    kind: ServerKind,
+    data: &Path,
+    cpu: Option<usize>,
+    join_allowance: bool,
+) -> anyhow::Result<()> {
     if let Some(cpu) = cpu {
         pin_to(cpu)?;
     }
@@ -234,6 +257,10 @@ pub fn serve(kind: ServerKind, data: &Path, cpu: Option<usize>) -> anyhow::Resul
                 config.max_connections = u32::MAX;
                 config.max_connections_per_address = u32::MAX;
                 config.creations_per_hour = 1_000_000;
+                // Rooms of thousands join in a moment, unless the scenario measures the limit.
+                if !join_allowance {
+                    config.joins_per_second = 10_000;
+                }
                 let state = trivsel::open(&config)?;
                 println!("ready {}", listener.local_addr()?);
                 trivsel::run(listener, state, stopped).await

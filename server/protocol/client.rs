@@ -462,6 +462,15 @@ impl WireError {
         }
     }
 
+    /// A join while the session's join allowance is spent: the phone tries again shortly.
+    pub fn busy() -> Self {
+        WireError {
+            op: None,
+            code: "busy",
+            message: "many are joining at once; try again in a moment".into(),
+        }
+    }
+
     /// The store could not keep an operation that was applied: it is not acknowledged.
     pub fn storage(op: &str) -> Self {
         WireError {

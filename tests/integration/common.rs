@@ -327,11 +327,19 @@ impl Client {
     }
 
     /// Joins as a new participant and waits for the snapshot.
+    /// A join refused as `busy` (the session's join allowance spent) is tried again a moment
+    /// later, as the phone does.
     pub async fn join(addr: &str, code: &str, name: Option<&str>) -> Self {
-        let mut client = Self::connect(addr, code, name.unwrap_or("anonymous")).await;
-        client.send(json!({ "type": "join", "name": name })).await;
-        client.expect("snapshot").await;
-        client
+        loop {
+            let mut client = Self::connect(addr, code, name.unwrap_or("anonymous")).await;
+            client.send(json!({ "type": "join", "name": name })).await;
+            let reply = client.next().await.expect("a reply to the join");
+            if reply["type"] == "snapshot" {
+                return client;
+            }
+            assert_eq!(reply["code"], "busy", "the join was refused: {reply}");
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        }
     }
 
     /// Comes back as the participant `me` ({id, secret}) and waits for the snapshot.

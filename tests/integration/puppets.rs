@@ -564,3 +564,48 @@ async fn a_session_lets_in_at_most_max_participants_and_the_facilitator_sees_it(
         staff.frames[0]
     );
 }
+
+/// A join code alone cannot make the server take newcomers as fast as one client opens
+/// sockets: a session lets in a room at once (100), then 20 a second; past that a join is
+/// refused with `busy` (the phone tries again by itself), while those in resume as before,
+/// another session lets newcomers in at once, and a closed door still says `closed`.
+#[tokio::test]
+async fn a_session_takes_a_room_at_once_then_newcomers_at_a_pace() {
+    let server = TestServer::start().await;
+    let session = server.create("del1").await;
+    let started = std::time::Instant::now();
+    let mut joined = Vec::new();
+    let refusal = loop {
+        assert!(joined.len() < 300, "300 joins in a row were all let in");
+        let mut phone = Client::connect(&server.addr, &session.code, "newcomer").await;
+        phone.send(json!({ "type": "join" })).await;
+        let reply = phone.next().await.expect("a reply to the join");
+        if reply["type"] == "snapshot" {
+            joined.push(reply["me"].clone());
+            continue;
+        }
+        assert_eq!(phone.closed().await, 4400, "{reply}");
+        break reply;
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    assert_eq!(refusal["code"], "busy", "{refusal}");
+    assert!(
+        joined.len() >= 100 && joined.len() as f64 <= 101.0 + 20.0 * elapsed,
+        "{} joined in {elapsed:.2} s",
+        joined.len()
+    );
+    // Those in come back, and another session is not slowed.
+    let back = Client::resume(&server.addr, &session.code, &joined[0], 0).await;
+    assert_eq!(back.frames[0]["me"]["id"], joined[0]["id"]);
+    let other = server.create("del1").await;
+    Client::join(&server.addr, &other.code, None).await;
+    // A closed door says so rather than `busy`.
+    let mut fac = Client::staff(&server.addr, &session.code, &session.facilitator_token).await;
+    fac.ok(json!({ "type": "door", "open": false })).await;
+    let (closed, code) = refused_join(&server, &session.code).await;
+    assert_eq!((closed["code"].as_str(), code), (Some("closed"), 4400));
+    // Open again, and a moment later, the next newcomer is let in.
+    fac.ok(json!({ "type": "door", "open": true })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    Client::join(&server.addr, &session.code, None).await;
+}
