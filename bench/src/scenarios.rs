@@ -206,6 +206,12 @@ async fn alternate(
     Ok((ours, baseline))
 }
 
+/// Sorts `ratios` and returns their median (the upper one of an even count; 0 for none).
+fn median_of(ratios: &mut [f64]) -> f64 {
+    ratios.sort_by(f64::total_cmp);
+    ratios.get(ratios.len() / 2).copied().unwrap_or(0.0)
+}
+
 fn merged(results: &[PhaseResult], pick: impl Fn(&PhaseResult) -> &Samples) -> Samples {
     let mut all = Samples::default();
     for r in results {
@@ -676,8 +682,14 @@ async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Ro
         .zip(&flooded)
         .map(|(q, f)| crate::report::ratio(f.ack.p99(), q.ack.p99()))
         .collect();
-    pairs.sort_by(f64::total_cmp);
-    let median = pairs.get(pairs.len() / 2).copied().unwrap_or(0.0);
+    let median = median_of(&mut pairs);
+    // The noise of this measure on this machine: each quiet phase against the quiet one before
+    // it, no flood in either (an A/A comparison in the same run).
+    let mut quiet_pairs: Vec<f64> = quiet
+        .windows(2)
+        .map(|w| crate::report::ratio(w[1].ack.p99(), w[0].ack.p99()))
+        .collect();
+    let quiet_median = median_of(&mut quiet_pairs);
     let met = median <= 1.2;
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     Ok(vec![
@@ -687,6 +699,8 @@ async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Ro
         )
         .with("pair_ratios", pairs.clone())
         .with("median_pair_ratio", median)
+        .with("quiet_pair_ratios", quiet_pairs.clone())
+        .with("median_quiet_pair_ratio", quiet_median)
         .with("flood_connections", crate::flood::CONNECTIONS)
         .with("flood_sent", load(&counts.sent))
         .with("flood_refused", load(&counts.refused))

@@ -26,6 +26,9 @@ pub(crate) struct Document {
 pub(crate) enum Block {
     /// A heading below the title: 2 for a section, 3 within it, 4 and 5 within that.
     Heading(u8, String),
+    /// A heading of level 2 that opens a chapter: on paper and in Word it starts a new page
+    /// (a series report's meetings and its combined plan).
+    Chapter(String),
     /// Facts about the document, such as the date, as label and value.
     Facts(Vec<(String, String)>),
     /// Ordinary text; line breaks in it are kept.
@@ -165,10 +168,8 @@ pub(crate) fn series(series: &SeriesOutcome) -> Document {
     let mut ids = Ids(0);
     for meeting in &series.meetings {
         let outcome = &meeting.outcome;
-        blocks.push(heading(
-            2,
-            &(t.meeting_heading)(meeting.number, t.pick(&outcome.programme)),
-        ));
+        let title = (t.meeting_heading)(meeting.number, t.pick(&outcome.programme));
+        blocks.push(Block::Chapter(one_line(&title)));
         blocks.push(Block::Facts(meeting_facts(t, outcome)));
         blocks.extend(
             sections(t, outcome, &mut ids)
@@ -179,7 +180,7 @@ pub(crate) fn series(series: &SeriesOutcome) -> Document {
                 }),
         );
     }
-    blocks.push(Block::Heading(2, t.plan.to_owned()));
+    blocks.push(Block::Chapter(t.plan.to_owned()));
     if series.action_plan.is_empty() {
         blocks.push(Block::Note(t.no_plan.to_owned()));
     } else {
@@ -253,12 +254,17 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
 
 /// A heading; line breaks and runs of spaces in `text` become single spaces.
 fn heading(level: u8, text: &str) -> Block {
-    Block::Heading(level, text.split_whitespace().collect::<Vec<_>>().join(" "))
+    Block::Heading(level, one_line(text))
+}
+
+/// `text` with every run of white space one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// "Prioriteringskort – Vores emner", or just the step's title when it already names the kind.
 fn section_heading_text(kind: &str, title: &str) -> String {
-    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title = one_line(title);
     let title = title.as_str();
     if title.is_empty() {
         kind.to_owned()

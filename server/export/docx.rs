@@ -106,6 +106,12 @@ pub(crate) fn render(document: &Document, made_ms: i64) -> anyhow::Result<Vec<u8
                 };
                 docx.add_paragraph(Paragraph::new().style(style).add_run(text_run(text)))
             }
+            Block::Chapter(text) => docx.add_paragraph(
+                Paragraph::new()
+                    .style("Heading1")
+                    .page_break_before(true)
+                    .add_run(text_run(text)),
+            ),
             Block::Facts(facts) => {
                 let mut paragraph = Paragraph::new().style("Facts");
                 for (i, (label, value)) in facts.iter().enumerate() {

@@ -18,6 +18,7 @@ h2 { font-size: 15pt; line-height: 1.25; margin: 20pt 0 6pt; padding-bottom: 3pt
 h3 { font-size: 12pt; line-height: 1.3; margin: 12pt 0 4pt; }
 h4 { font-size: 11pt; margin: 8pt 0 2pt; color: var(--muted); }
 h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; page-break-inside: avoid; }
+h2.chapter { break-before: page; page-break-before: always; margin-top: 0; }
 p, li, td, th, dd { white-space: pre-line; overflow-wrap: break-word; }
 p { margin: 0 0 6pt; }
 p.note { color: var(--muted); font-style: italic; }
@@ -79,6 +80,9 @@ fn write_block(out: &mut String, block: &Block) {
         Block::Heading(level, text) => {
             let level = (*level).clamp(2, 6);
             let _ = write!(out, "<h{level}>{}</h{level}>", escape(text));
+        }
+        Block::Chapter(text) => {
+            let _ = write!(out, r#"<h2 class="chapter">{}</h2>"#, escape(text));
         }
         Block::Facts(facts) => {
             out.push_str(r#"<dl class="facts">"#);

@@ -25,6 +25,9 @@ fn write_block(out: &mut String, block: &Block) {
             let hashes = "#".repeat(usize::from((*level).clamp(2, 6)));
             let _ = writeln!(out, "{hashes} {}", inline(text));
         }
+        Block::Chapter(text) => {
+            let _ = writeln!(out, "## {}", inline(text));
+        }
         Block::Facts(facts) => {
             let lines: Vec<String> = facts
                 .iter()

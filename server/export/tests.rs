@@ -1327,12 +1327,13 @@ fn a_series_report_is_one_document_with_a_chapter_per_meeting_and_a_meeting_colu
         .iter()
         .filter_map(|b| match b {
             document::Block::Heading(level, text) => Some((*level, text.as_str())),
+            document::Block::Chapter(text) => Some((1, text.as_str())),
             _ => None,
         })
         .collect();
     let chapters: Vec<&str> = headings
         .iter()
-        .filter(|(level, _)| *level == 2)
+        .filter(|(level, _)| *level == 1)
         .map(|(_, text)| *text)
         .collect();
     assert_eq!(
@@ -1347,7 +1348,7 @@ fn a_series_report_is_one_document_with_a_chapter_per_meeting_and_a_meeting_colu
     assert!(
         headings
             .iter()
-            .all(|(level, text)| *level == 2 || !text.starts_with("Møde")),
+            .all(|(level, text)| *level == 1 || !text.starts_with("Møde")),
         "sections stand below their meeting: {headings:?}"
     );
     assert!(

@@ -11,9 +11,9 @@
 //! `tests/browser/artifacts/office/` to be looked at.
 //!
 //! The same run takes, in the same `soffice` call, the series report of a three-meeting
-//! series on three planned days (its title, each meeting's chapter in order with its own day
-//! and participant count, the combined plan's "Møde" column on every page) and a leader's
-//! personal plan; prints the HTML exports of a session and of the series with headless
+//! series on three planned days (its title; each meeting's chapter in order, opening a page,
+//! with its own day and participant count; the combined plan, opening a page, with its
+//! "Møde" column on every page) and a leader's personal plan; prints the HTML exports of a session and of the series with headless
 //! Chromium (`CHROMIUM_PATH`, default `/usr/bin/chromium`) and checks their text the same
 //! way, and that they name no address but the server's own; and reads the series'
 //! spreadsheet back with `calamine` (the plan sheet: the meeting first, the days as days).
@@ -656,6 +656,25 @@ fn assert_chapters(id: &str, text: &str, chapters: &[(String, String, usize)]) {
     }
 }
 
+/// Each chapter of the series (its meetings and the combined plan) opens a page of the PDF:
+/// its heading is the first line of some page.
+fn assert_chapters_open_pages(id: &str, text: &str, chapters: &[(String, String, usize)]) {
+    let firsts: Vec<&str> = text
+        .split('\u{c}')
+        .filter_map(|page| page.lines().map(str::trim).find(|line| !line.is_empty()))
+        .collect();
+    for heading in chapters
+        .iter()
+        .map(|(heading, _, _)| heading.as_str())
+        .chain(["Handleplan"])
+    {
+        assert!(
+            firsts.contains(&heading),
+            "{id}: the chapter {heading:?} does not open a page; pages open with {firsts:?}"
+        );
+    }
+}
+
 /// Every word of `cells` occurs whole in the PDF's `text` (else noted in [`BROKEN`]), as often as in the cells (it may
 /// occur outside them too, so at least as often).
 fn assert_whole<'a>(id: &str, text: &str, cells: impl IntoIterator<Item = &'a String>, pdf: &Path) {
@@ -996,6 +1015,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
         pages[0]
     );
     assert_chapters("tre-trins-raket", &text, &chapters);
+    assert_chapters_open_pages("tre-trins-raket", &text, &chapters);
     let series_tables = tables(&part(&series_docx, "word/document.xml"));
     assert_whole(
         "tre-trins-raket",
@@ -1048,9 +1068,12 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     for (name, html) in &htmls {
         let pdf = keep(name);
         let text = pdf_text(&pdf);
-        date_line(name, "da", text.split('\u{c}').next().unwrap());
         if name.starts_with("tre-trins-raket") {
+            // Each meeting's date opens its chapter, on a page of its own.
             assert_chapters(name, &text, &chapters);
+            assert_chapters_open_pages(name, &text, &chapters);
+        } else {
+            date_line(name, "da", text.split('\u{c}').next().unwrap());
         }
         let cells = html_cells(html);
         assert!(
