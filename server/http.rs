@@ -679,6 +679,9 @@ struct PrintQuery {
     /// `handout` (for the participants) or `guide` (for the facilitator, the default).
     #[serde(default)]
     version: crate::print::Version,
+    /// A series booklet's meeting days, in order, comma-separated `YYYY-MM-DD` (an empty entry
+    /// for a meeting without one), as the series page knows them.
+    dates: Option<String>,
 }
 
 /// A programme on paper: its questions, blank templates and cards, printable on A4, as the
@@ -694,7 +697,8 @@ async fn print_programme(
 }
 
 /// A series of the library (by its id, e.g. `tre-trins-raket`) on paper as one booklet: each
-/// meeting's programme in order, as the participants' hand-out or the facilitator's guide.
+/// meeting's programme in order, as the participants' hand-out or the facilitator's guide,
+/// with the meetings' days when `dates` names them.
 /// (The path's name is `code` as in the series' other routes; here it is the series' id.)
 async fn print_series(
     State(state): State<AppState>,
@@ -709,9 +713,18 @@ async fn print_series(
         .map(|m| library.get(m))
         .collect::<Option<Vec<_>>>()
         .ok_or(ApiError::NotFound)?;
+    let dates = match query.dates.as_deref() {
+        Some(list) => list
+            .split(',')
+            .map(|day| (!day.trim().is_empty()).then(|| planned_date(day.trim())))
+            .map(Option::transpose)
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
     let html = crate::print::series(
         series,
         &meetings,
+        &dates,
         query.lang.unwrap_or(Lang::Da),
         query.version,
     );
@@ -852,6 +865,7 @@ async fn series_info(
                     steps: other.programme().steps.len(),
                     joined: info.participants.joined,
                     connected: info.participants.connected,
+                    date: other.planned().map(str::to_owned),
                 })
             }
             _ => None,

@@ -183,6 +183,7 @@ thead { display: table-header-group; } td.blank { height: 10mm; } tr { break-ins
 .card .card-source { font-size: 8pt; color: #444; margin: 0; }
 .chapter { break-before: page; page-break-before: always; }
 .toc { font-size: 12pt; }
+.meeting-date { font-size: 12pt; font-weight: bold; margin: 0 0 4mm; }
 svg { display: block; margin: 2mm 0; }
 footer { margin-top: 10mm; font-size: 9.5pt; }
 @media print { footer { display: none; } }
@@ -728,9 +729,19 @@ fn version_name(w: &Words, version: Version) -> &'static str {
 }
 
 /// A series as one booklet: its title and the list of its meetings, then each meeting's
-/// programme as a chapter, in order, under "Møde n: title".
-pub fn series(series: &Series, meetings: &[&Programme], lang: Lang, version: Version) -> String {
+/// programme as a chapter, in order, under "Møde n: title". `dates` are the meetings' days
+/// (`YYYY-MM-DD`, in order; a meeting without one, or past the end, has none), written out
+/// in the list and under each chapter's heading.
+pub fn series(
+    series: &Series,
+    meetings: &[&Programme],
+    dates: &[Option<String>],
+    lang: Lang,
+    version: Version,
+) -> String {
     let w = words(lang);
+    let said = crate::export::text::Words::for_lang(w.lang);
+    let day = |n: usize| dates.get(n).cloned().flatten().map(|iso| said.date(&iso));
     let title = lang.pick(&series.title);
     page(
         w,
@@ -751,8 +762,12 @@ pub fn series(series: &Series, meetings: &[&Programme], lang: Lang, version: Ver
                 paper.paragraphs(lang.pick(&series.audience), "hint");
             }
             paper.out.push_str("<ol class=\"toc\">");
-            for meeting in meetings {
-                let _ = write!(paper.out, "<li>{}</li>", escape(lang.pick(&meeting.title)));
+            for (n, meeting) in meetings.iter().enumerate() {
+                let title = escape(lang.pick(&meeting.title));
+                let _ = match day(n) {
+                    Some(day) => write!(paper.out, "<li>{title} – {}</li>", escape(&day)),
+                    None => write!(paper.out, "<li>{title}</li>"),
+                };
             }
             paper.out.push_str("</ol>\n");
             for (n, meeting) in meetings.iter().enumerate() {
@@ -763,6 +778,14 @@ pub fn series(series: &Series, meetings: &[&Programme], lang: Lang, version: Ver
                     n + 1,
                     escape(lang.pick(&meeting.title))
                 );
+                if let Some(day) = day(n) {
+                    let _ = writeln!(
+                        paper.out,
+                        "<p class=\"meeting-date\">{}: {}</p>",
+                        said.date,
+                        escape(&day)
+                    );
+                }
                 paper.programme(meeting);
                 paper.out.push_str("</section>\n");
             }
@@ -1039,8 +1062,12 @@ mod tests {
                 .map(|id| library.get(id).unwrap())
                 .collect();
             for version in [Version::Handout, Version::Guide] {
-                let html = series(series_, &meetings, Lang::Da, version);
+                let html = series(series_, &meetings, &[], Lang::Da, version);
                 assert!(html.contains(&escape(&series_.title.da)));
+                assert!(
+                    !html.contains("class=\"meeting-date\""),
+                    "no days given, none printed"
+                );
                 let mut at = 0;
                 for (n, meeting) in meetings.iter().enumerate() {
                     let chapter = format!(
@@ -1065,6 +1092,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The days the series page knows are printed under each meeting's heading and in the
+    /// list of meetings; a meeting without one has none.
+    #[test]
+    fn a_booklet_gives_each_meeting_its_day() {
+        let library = Library::builtin().unwrap();
+        let series_ = library.get_series("tre-trins-raket").unwrap();
+        let meetings: Vec<&Programme> = series_
+            .meetings
+            .iter()
+            .map(|id| library.get(id).unwrap())
+            .collect();
+        let dates = [Some("2027-01-12".to_owned()), None];
+        let html = series(series_, &meetings, &dates, Lang::Da, Version::Handout);
+        let first = format!(
+            "<h1>Møde 1: {}</h1>\n<p class=\"meeting-date\">Dato: 12. januar 2027</p>",
+            escape(&meetings[0].title.da)
+        );
+        assert!(html.contains(&first), "{html}");
+        assert!(html.contains(&format!(
+            "<li>{} – 12. januar 2027</li>",
+            escape(&meetings[0].title.da)
+        )));
+        assert_eq!(
+            html.matches("class=\"meeting-date\"").count(),
+            1,
+            "the others have no day"
+        );
+        let english = series(series_, &meetings, &dates, Lang::En, Version::Guide);
+        assert!(english.contains("<p class=\"meeting-date\">Date: 12 January 2027</p>"));
     }
 
     #[test]

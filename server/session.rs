@@ -149,6 +149,8 @@ pub struct SessionHandle {
     programme: std::sync::Arc<crate::content::Programme>,
     lang: crate::domain::Lang,
     series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
+    /// The day set for the meeting at creation (`YYYY-MM-DD`), if any.
+    planned: Option<std::sync::Arc<str>>,
     /// When items were last carried in from earlier meetings (ms since the epoch).
     last_carry: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// When the session last stored a change (ms since the epoch), for retention.
@@ -192,6 +194,7 @@ impl SessionHandle {
         let programme = std::sync::Arc::new(session.programme().clone());
         let lang = session.created().lang;
         let series = session.created().series.clone().map(std::sync::Arc::new);
+        let planned = session.created().planned.as_deref().map(Into::into);
         // What a restored session holds is about its state's size; a new one holds nothing.
         let stored_bytes = if session.seq() == 0 {
             0
@@ -230,6 +233,7 @@ impl SessionHandle {
             programme,
             lang,
             series,
+            planned,
             last_carry: Default::default(),
             last_active,
             seq,
@@ -250,6 +254,11 @@ impl SessionHandle {
     /// The series this meeting belongs to.
     pub fn series(&self) -> Option<&crate::domain::SeriesLink> {
         self.series.as_deref()
+    }
+
+    /// The day set for the meeting at creation (`YYYY-MM-DD`), if any.
+    pub fn planned(&self) -> Option<&str> {
+        self.planned.as_deref()
     }
 
     /// Whether it is time to carry items in from earlier meetings again (at most every five

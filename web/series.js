@@ -79,10 +79,13 @@ function render() {
     }
     return item;
   }));
-  // The whole series on paper as one booklet, in the page's language.
+  // The whole series on paper as one booklet, in the page's language, with the meetings'
+  // days where they were set.
+  const days = info.meetings.map((meeting) => meeting.meeting?.date ?? '');
+  const dates = days.some((day) => day !== '') ? `&dates=${days.join(',')}` : '';
   for (const version of ['handout', 'guide']) {
     byId(`series-print-${version}`).href =
-      `/api/series/${encodeURIComponent(info.series)}/print?version=${version}&lang=${getLang() === 'en' ? 'en' : 'da'}`;
+      `/api/series/${encodeURIComponent(info.series)}/print?version=${version}&lang=${getLang() === 'en' ? 'en' : 'da'}${dates}`;
   }
 }
 

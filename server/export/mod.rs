@@ -23,7 +23,7 @@ mod docx;
 mod html;
 mod markdown;
 mod raster;
-mod text;
+pub(crate) mod text;
 mod word_package;
 mod xlsx;
 pub(crate) mod xml;

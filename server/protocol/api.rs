@@ -187,6 +187,9 @@ pub struct MeetingState {
     pub joined: usize,
     /// Participants with an open connection now.
     pub connected: usize,
+    /// The day set for the meeting at creation, `YYYY-MM-DD`; absent when none was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// Reply to `POST /api/sessions`.

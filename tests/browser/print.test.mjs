@@ -317,6 +317,17 @@ describe('paper: the hand-out, the guide and the series booklet, printed to A4',
       const response = await fetch(new URL(href, server.base), { signal: AbortSignal.timeout(5000) });
       assert.equal(response.status, 200, href);
     }
+    // A series planned on days: its booklet says each meeting's day.
+    const planned = await server.api('POST', '/api/series', {
+      body: { series: SERIES, lang: 'da', dates: ['2027-01-12', null, '2027-03-09'] },
+    });
+    await page.goto(planned.series_url);
+    await page.locator('#series-print-handout[href*="dates="]').waitFor({ state: 'attached' });
+    const booklet = await page.locator('#series-print-handout').getAttribute('href');
+    assert.equal(booklet, `/api/series/${SERIES}/print?version=handout&lang=da&dates=2027-01-12,,2027-03-09`);
+    const html = await (await fetch(new URL(booklet, server.base), { signal: AbortSignal.timeout(5000) })).text();
+    const days = [...html.matchAll(/<p class="meeting-date">([^<]*)<\/p>/g)].map((m) => m[1]);
+    assert.deepEqual(days, ['Dato: 12. januar 2027', 'Dato: 9. marts 2027']);
     await h.checkPages('series-page-print-links');
     h.assertClean();
   });

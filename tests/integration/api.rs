@@ -701,6 +701,14 @@ async fn paper_comes_as_a_hand_out_a_guide_and_a_series_booklet() {
         404,
         "a programme is not a series"
     );
+    // The meetings' days, as the series page passes them: printed; a day that is none, a 400.
+    let dated = text("/api/series/tre-trins-raket/print?dates=2027-01-12,,2027-03-09").await;
+    assert!(dated.contains("<p class=\"meeting-date\">Dato: 12. januar 2027</p>"));
+    assert!(dated.contains("<p class=\"meeting-date\">Dato: 9. marts 2027</p>"));
+    let bad = get("/api/series/tre-trins-raket/print?dates=2027-02-30".into()).await;
+    assert_eq!(bad.status(), 400, "30 February");
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(body["error"].as_str().is_some(), "{body}");
 }
 
 #[tokio::test]
