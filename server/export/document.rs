@@ -39,6 +39,9 @@ pub(crate) enum Block {
     Note(String),
     /// A bulleted list.
     List(Vec<Item>),
+    /// The chapters in order, as a list: each line with the heading of the [`Block::Chapter`]
+    /// it leads to (a link in Markdown and HTML, plain in Word).
+    Contents(Vec<(String, String)>),
     /// A table with a header row.
     Table(Table),
     /// A picture.
@@ -152,14 +155,17 @@ pub(crate) fn series(series: &SeriesOutcome) -> Document {
             (t.meetings.to_owned(), series.meeting_count.to_string()),
             (t.dates.to_owned(), span),
         ]),
-        Block::List(
+        Block::Contents(
             series
                 .meetings
                 .iter()
                 .zip(&dates)
-                .map(|(m, date)| Item {
-                    text: (t.meeting_line)(m.number, t.pick(&m.outcome.programme), date),
-                    by: None,
+                .map(|(m, date)| {
+                    let programme = t.pick(&m.outcome.programme);
+                    (
+                        (t.meeting_line)(m.number, programme, date),
+                        one_line(&(t.meeting_heading)(m.number, programme)),
+                    )
                 })
                 .collect(),
         ),
@@ -255,6 +261,23 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
 /// A heading; line breaks and runs of spaces in `text` become single spaces.
 fn heading(level: u8, text: &str) -> Block {
     Block::Heading(level, one_line(text))
+}
+
+/// The anchor a chapter's heading gets, as GitHub (and pandoc's `gfm`) make it from the
+/// heading's text: lower case, every character that is not a letter, mark, digit, `_`, `-` or a
+/// space left out, each space a `-`. The HTML export gives its chapters the same `id`, so a
+/// link reads the same in either.
+pub(crate) fn anchor(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            '_' | '-' => Some(c),
+            c if c.is_alphanumeric() => Some(c),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `text` with every run of white space one space.

@@ -141,6 +141,16 @@ pub(crate) fn render(document: &Document, made_ms: i64) -> anyhow::Result<Vec<u8
                 }
                 docx
             }
+            Block::Contents(lines) => {
+                for (line, _) in lines {
+                    let item = Item {
+                        text: line.clone(),
+                        by: None,
+                    };
+                    docx = docx.add_paragraph(list_item(&item));
+                }
+                docx
+            }
             Block::Table(table) => docx
                 .add_table(word_table(table))
                 .add_paragraph(Paragraph::new().style("AfterTable")),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::document::{Block, Document, Item, Kind, Table};
+use super::document::{Block, Document, Item, Kind, Table, anchor};
 use super::xml::escape;
 
 /// The style sheet: readable on screen, A4 on paper, pictures and table rows kept whole.
@@ -82,7 +82,12 @@ fn write_block(out: &mut String, block: &Block) {
             let _ = write!(out, "<h{level}>{}</h{level}>", escape(text));
         }
         Block::Chapter(text) => {
-            let _ = write!(out, r#"<h2 class="chapter">{}</h2>"#, escape(text));
+            let _ = write!(
+                out,
+                r#"<h2 class="chapter" id="{}">{}</h2>"#,
+                escape(&anchor(text)),
+                escape(text)
+            );
         }
         Block::Facts(facts) => {
             out.push_str(r#"<dl class="facts">"#);
@@ -111,6 +116,18 @@ fn write_block(out: &mut String, block: &Block) {
             let _ = write!(out, r#"<p class="note">{}</p>"#, escape(text));
         }
         Block::List(items) => write_list(out, items),
+        Block::Contents(lines) => {
+            out.push_str(r#"<ul class="contents">"#);
+            for (line, chapter) in lines {
+                let _ = write!(
+                    out,
+                    r##"<li><a href="#{}">{}</a></li>"##,
+                    escape(&anchor(chapter)),
+                    escape(line)
+                );
+            }
+            out.push_str("</ul>");
+        }
         Block::Table(table) => write_table(out, table),
         Block::Figure(chart) => {
             let _ = write!(out, "<figure>{}</figure>", chart.svg);

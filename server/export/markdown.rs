@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::document::{Block, Document, Item, Kind, Table};
+use super::document::{Block, Document, Item, Kind, Table, anchor};
 use super::xml::clean;
 
 /// The whole file.
@@ -45,6 +45,11 @@ fn write_block(out: &mut String, block: &Block) {
             let _ = writeln!(out, "*{}*", inline(text));
         }
         Block::List(items) => write_list(out, items),
+        Block::Contents(lines) => {
+            for (line, chapter) in lines {
+                let _ = writeln!(out, "- [{}](#{})", inline(line), anchor(chapter));
+            }
+        }
         Block::Table(table) => write_table(out, table),
         Block::Figure(chart) => {
             let _ = writeln!(out, "*{}*", inline(&chart.alt));

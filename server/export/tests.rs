@@ -1418,3 +1418,54 @@ fn a_series_report_is_one_document_with_a_chapter_per_meeting_and_a_meeting_colu
         assert!(!super::series(&series, format).unwrap().bytes.is_empty());
     }
 }
+
+/// The targets of `html`'s list items that link inside the document (`<li><a href="#…">`),
+/// percent-decoded.
+fn inner_links(html: &str) -> Vec<String> {
+    html.split(r##"<li><a href="#"##)
+        .skip(1)
+        .map(|rest| {
+            let target = &rest[..rest.find('"').unwrap_or(rest.len())];
+            let bytes = target.as_bytes();
+            let mut decoded = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'%' && i + 2 < bytes.len() {
+                    decoded.push(u8::from_str_radix(&target[i + 1..i + 3], 16).unwrap());
+                    i += 3;
+                } else {
+                    decoded.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            String::from_utf8(decoded).unwrap()
+        })
+        .collect()
+}
+
+/// The series report's list of meetings links to each chapter: in Markdown as a renderer of
+/// GitHub's dialect (comrak, with GitHub's heading ids) makes it, and in the HTML export by the
+/// chapters' own ids.
+#[test]
+fn a_series_report_links_its_list_of_meetings_to_their_chapters() {
+    let doc = document::series(&three_meetings());
+    let markdown = markdown::render(&doc);
+    let mut options = comrak::Options::default();
+    options.extension.header_id_prefix = Some(String::new());
+    let rendered = comrak::markdown_to_html(&markdown, &options);
+    let links = inner_links(&rendered);
+    assert_eq!(links.len(), 3, "one link a meeting:\n{markdown}");
+    for link in &links {
+        assert!(
+            rendered.contains(&format!(r#"id="{link}""#)),
+            "no heading has the id {link:?}:\n{rendered}"
+        );
+    }
+    assert!(links[0].starts_with("møde-1-"), "{links:?}");
+    let html = html::render(&doc);
+    let links = inner_links(&html);
+    assert_eq!(links.len(), 3);
+    for link in &links {
+        assert!(html.contains(&format!(r#"id="{link}""#)), "{link}");
+    }
+}
