@@ -158,6 +158,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/sessions/{code}/participants", get(session_people))
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
+        .route("/api/sessions/{code}/print", get(print_session))
         .route("/api/sessions/{code}/join", get(join_check))
         .route("/api/sessions/{code}/export", get(export_session))
         .route("/api/series", axum::routing::post(create_series))
@@ -694,6 +695,23 @@ async fn print_programme(
     let programme = state.library().get(&id).ok_or(ApiError::NotFound)?;
     let html = crate::print::programme(programme, query.lang.unwrap_or(Lang::Da), query.version);
     Ok(printed(html))
+}
+
+/// A session's programme on paper, as it was created: the facilitator's own cards, topics and
+/// actor categories in place of the built-in ones. It needs only the join code (what it holds,
+/// everyone in the room reads on their phones) and counts as a lookup of one.
+async fn print_session(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<PrintQuery>,
+) -> Result<Response, ApiError> {
+    let (_, handle) = lookup(&state, &code)?;
+    let lang = query.lang.unwrap_or(handle.lang());
+    Ok(printed(crate::print::programme(
+        handle.programme(),
+        lang,
+        query.version,
+    )))
 }
 
 /// A series of the library (by its id, e.g. `tre-trins-raket`) on paper as one booklet: each

@@ -283,11 +283,12 @@ function renderPreparation() {
   setText(byId('invitation-subject'), has ? fillInvitation(t(invitation.subject), session) : '');
   renderParagraphs(byId('invitation-body'), has ? fillInvitation(t(invitation.body), session) : '');
 
-  // The paper versions: the participants' hand-out and the facilitator's guide.
+  // The paper versions of this session's programme (with the cards, topics and categories it
+  // was created with): the participants' hand-out and the facilitator's guide.
   const id = session.programme?.id;
   byId('print-links').hidden = !id;
   for (const [link, version] of [[byId('print-handout'), 'handout'], [byId('print-link'), 'guide']]) {
-    if (id) link.href = `/api/programmes/${encodeURIComponent(id)}/print?version=${version}&lang=${session.lang === 'en' ? 'en' : 'da'}`;
+    if (id) link.href = `/api/sessions/${encodeURIComponent(CODE)}/print?version=${version}&lang=${session.lang === 'en' ? 'en' : 'da'}`;
   }
 
   // The programme's suggested length, unless the facilitator typed another.

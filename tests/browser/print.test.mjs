@@ -303,8 +303,8 @@ describe('paper: the hand-out, the guide and the series booklet, printed to A4',
     const session = await server.api('POST', '/api/sessions', { body: { programme: 'enkelte-leder', lang: 'da' } });
     await page.goto(session.facilitator_url);
     await page.locator('#print-handout[href^="/api/"]').waitFor({ state: 'attached' });
-    assert.equal(await page.locator('#print-handout').getAttribute('href'), '/api/programmes/enkelte-leder/print?version=handout&lang=da');
-    assert.equal(await page.locator('#print-link').getAttribute('href'), '/api/programmes/enkelte-leder/print?version=guide&lang=da');
+    assert.equal(await page.locator('#print-handout').getAttribute('href'), `/api/sessions/${session.code}/print?version=handout&lang=da`);
+    assert.equal(await page.locator('#print-link').getAttribute('href'), `/api/sessions/${session.code}/print?version=guide&lang=da`);
     assert.equal(await page.locator('#print-handout').textContent(), 'Til deltagerne');
     assert.equal(await page.locator('#print-link').textContent(), 'Facilitatorguide');
 

@@ -72,6 +72,13 @@ impl TestServer {
     }
 
     /// `GET /api/programmes`.
+    /// GETs `path` without credentials, expects `200`, and returns the body as text.
+    pub async fn text(&self, path: &str) -> String {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
     pub async fn programmes(&self) -> Vec<serde_json::Value> {
         let response = self
             .http

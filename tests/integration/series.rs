@@ -232,6 +232,42 @@ async fn a_facilitator_changes_cards_topics_and_actor_categories_when_creating()
         topics,
         ["Fælles sparring", "Tid til ledelse", "Klare rammer"]
     );
+    // On paper too: the session's print page has its own cards and topics, not the library's.
+    let printed = |version: &str, lang: &str| {
+        format!(
+            "/api/sessions/{}/print?version={version}&lang={lang}",
+            session.code
+        )
+    };
+    let handout = server.text(&printed("handout", "da")).await;
+    let library = server
+        .text("/api/programmes/del2/print?version=handout&lang=da")
+        .await;
+    for own in [
+        "Hvad gav dig energi i denne uge?",
+        "Hvem hjalp dig sidst?",
+        "Fælles sparring",
+    ] {
+        assert!(handout.contains(own), "{own} on the session's paper");
+        assert!(
+            !library.contains(own),
+            "{own} is the facilitator's, not the library's"
+        );
+    }
+    assert_eq!(
+        handout.matches("<div class=\"card\">").count(),
+        2,
+        "the two cards, no others"
+    );
+    let english = server.text(&printed("guide", "en")).await;
+    assert!(english.contains("Who helped you last?"));
+    let unknown = server
+        .http
+        .get(server.url("/api/sessions/ABCDEFG/print"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
 
     for (customise, needle) in [
         (json!({ "nope": { "cards": ["x"] } }), "no step 'nope'"),
