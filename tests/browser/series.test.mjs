@@ -221,7 +221,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectText(fac(), '#ics-status', /^Hentet: .*\.ics$/);
 
     const print = await attrOf(fac().page, '#print-link', 'href');
-    assert.equal(print, '/api/programmes/del2/print?version=guide&lang=da');
+    assert.equal(print, `/api/sessions/${m2.code}/print?version=guide&lang=da`);
     const page = await fetchText(print);
     assert.equal(page.status, 200);
     assert.ok(page.text.includes('@page'), 'the printable page has an @page rule');
@@ -344,6 +344,11 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await fac().page.locator('#deal-room').click();
     await expectText(fac(), '#card-text', cards[0]);
     await expectText(fac(), '#card-count', 'Kort 1 af 2');
+    // On paper too: the console's hand-out has these two cards to cut out, and no others.
+    const handout = await fetchText(await attrOf(fac().page, '#print-handout', 'href'));
+    assert.equal(handout.status, 200);
+    for (const card of cards) assert.ok(handout.text.includes(card), `the hand-out has ${card}`);
+    assert.equal(handout.text.match(/<div class="card">/g)?.length, 2, 'the two cards, no built-in ones');
   });
 
   h.step('i: no console errors, CSP violations or requests to other hosts', async () => {
