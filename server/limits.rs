@@ -160,7 +160,7 @@ impl Creations {
 }
 
 /// An allowance that refills with time: a participant's messages (`MESSAGES`, shared by their
-/// connections) or a session's joins (`JOINS`).
+/// connections) or a session's joins (`Rate::joins_per_second`).
 #[derive(Debug)]
 pub struct Allowance {
     rate: Rate,
