@@ -470,8 +470,8 @@ async fn the_door_and_removal_stop_two_sock_puppets_from_revealing_one_answer() 
         "after the removal the victim's 7 is not shown: {after}"
     );
     let progress = fac
-        .until("counts without the puppets", |m| {
-            m["type"] == "progress" && m["joined"] == 1
+        .latest("progress", "counts without the puppets", |m| {
+            m["joined"] == 1
         })
         .await;
     assert_eq!(progress["answers"]["balance"], 1, "{progress}");
