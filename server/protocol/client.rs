@@ -300,8 +300,8 @@ pub enum ActionMsg {
     /// Facilitator, in the hall of a session with tables: take a table's accepted row into
     /// the hall's plan.
     Lift {
-        /// The table's number.
-        table: u16,
+        /// The number of the table it comes from.
+        from: u16,
         /// Its row id.
         id: String,
     },
@@ -405,8 +405,8 @@ impl ActionMsg {
             ActionMsg::AcceptRow { id, accepted } => Action::AcceptRow { id, accepted },
             ActionMsg::DeleteRow { id } => Action::DeleteRow { id },
             ActionMsg::MoveRow { id, to } => Action::MoveRow { id, to },
-            ActionMsg::Lift { table, id } => Action::Lift {
-                table: TableId::from_number(table).ok_or("no such table")?,
+            ActionMsg::Lift { from, id } => Action::Lift {
+                table: TableId::from_number(from).ok_or("no such table")?,
                 id,
             },
         })

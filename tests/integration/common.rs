@@ -439,6 +439,18 @@ impl Client {
         }
     }
 
+    /// The latest message of type `kind` when it already satisfies `pred` (it may have been
+    /// read while waiting for something else, e.g. an ack), else reads until one does. For
+    /// messages that carry a state, like `progress`, where only the latest one counts.
+    pub async fn latest(&mut self, kind: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(last) = self.frames.iter().rev().find(|m| m["type"] == kind)
+            && pred(last)
+        {
+            return last.clone();
+        }
+        self.until(what, |m| m["type"] == kind && pred(m)).await
+    }
+
     /// Reads until `pred` holds for a message and returns it.
     pub async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         loop {
