@@ -339,7 +339,7 @@ async fn a_kill_during_table_work_loses_nothing_acknowledged() {
     let server = ProcessServer::start_at(&data, &address).await;
     let expected_tables = [1, 1, 1, 2, 2, 1];
     for (i, me) in mes.iter().enumerate() {
-        let mut back = Client::resume(&address, &session.code, me, seq).await;
+        let back = Client::resume(&address, &session.code, me, seq).await;
         let snapshot = back.frames.last().unwrap().clone();
         assert_eq!(snapshot["me"]["table"], expected_tables[i], "P{i}");
         assert_eq!(
@@ -349,7 +349,7 @@ async fn a_kill_during_table_work_loses_nothing_acknowledged() {
         );
         assert_eq!(snapshot["me"]["host"] == json!(true), i == 0, "P{i}");
     }
-    let mut screen = table_screen(&address, &session, 1).await;
+    let screen = table_screen(&address, &session, 1).await;
     let snapshot = screen.frames[0].clone();
     assert_eq!(snapshot["activity"]["agreed"]["tillid"], json!([5, 1]));
     assert_eq!(snapshot["progress"]["joined"], 4, "three and the moved one");
