@@ -138,6 +138,10 @@ impl<'a> ServerMsg<'a> {
             audience.sees_preparation().then_some(links.projector_url),
         );
         view.table = scope.table().map(|t| t.number());
+        view.hosted = scope
+            .table()
+            .and_then(|t| session.tables().get(t.index()))
+            .map(|t| t.host.is_some());
         ServerMsg::Snapshot {
             seq: session.seq(),
             server_time,
@@ -292,6 +296,9 @@ pub struct SessionView<'a> {
     /// The table this screen shows (a table screen, or a seated participant's phone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<u16>,
+    /// Whether that table has a host (so a phone offers to host only where nobody does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted: Option<bool>,
 }
 
 /// How many tables a session has and how they work.
@@ -367,6 +374,7 @@ impl<'a> SessionView<'a> {
                 }
             }),
             table: None,
+            hosted: None,
         }
     }
 }
