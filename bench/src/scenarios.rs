@@ -32,7 +32,7 @@ pub enum Scenario {
     /// 7. A neighbouring session at its limits: one room's acks with and without it.
     Neighbour,
     /// 8. A hall of tables: one session seated at many tables, each with its own screen,
-    /// against the same session as one room (issue 16).
+    ///    against the same session as one room (issue 16).
     Tables,
 }
 
