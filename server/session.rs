@@ -1018,9 +1018,14 @@ impl SessionActor {
                 // Rare: tables set up or changed — every screen starts again from a snapshot.
                 Event::TablesSet { .. } => owed.carried = true,
                 Event::Seated { seats, .. } => {
+                    // The seated get a fresh snapshot; their tables' screens and the hall's
+                    // hear of it (the tables they left change only in what the staff see).
                     owed.progress = true;
-                    owed.activity.all = true;
-                    owed.reseated.extend(seats.iter().map(|(p, _)| *p));
+                    owed.activity_staff.all = true;
+                    for (p, table) in seats {
+                        owed.reseated.push(*p);
+                        owed.activity.add(Scope::of(*table));
+                    }
                 }
                 Event::HostSet { table, .. } => {
                     owed.progress = true;
