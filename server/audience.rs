@@ -55,12 +55,13 @@ impl Audience {
     }
 
     /// Whether this audience sees a step's results (distributions, means, shared items, map
-    /// actors), given whether the facilitator revealed them.
-    pub fn sees_results(self, revealed: bool) -> bool {
+    /// actors), given whether the facilitator revealed them and whether phones may see their
+    /// table's revealed results (a table's phones, when the facilitator allows it).
+    pub fn sees_results(self, revealed: bool, phones_allowed: bool) -> bool {
         match self {
             Audience::Facilitator => true,
             Audience::Projector => revealed,
-            Audience::Phone | Audience::Preview => false,
+            Audience::Phone | Audience::Preview => revealed && phones_allowed,
         }
     }
 
@@ -122,7 +123,9 @@ mod tests {
         let preview = Audience::of(Role::Facilitator, true);
         assert_eq!(preview, Audience::Preview);
         assert_eq!(preview.shares_bytes_with(), Audience::Phone);
-        assert!(!preview.sees_results(true));
+        assert!(!preview.sees_results(true, false));
+        assert!(!preview.sees_results(false, true));
+        assert!(preview.sees_results(true, true));
         assert!(!preview.sees_notes());
         assert!(!preview.sees_progress());
         assert!(!preview.hears_of(&Change::Noted { text: "x".into() }));
@@ -131,9 +134,9 @@ mod tests {
     #[test]
     fn the_projector_sees_results_only_once_revealed_and_never_notes() {
         let projector = Audience::of(Role::Projector, false);
-        assert!(!projector.sees_results(false));
-        assert!(projector.sees_results(true));
+        assert!(!projector.sees_results(false, false));
+        assert!(projector.sees_results(true, false));
         assert!(!projector.sees_notes());
-        assert!(Audience::Facilitator.sees_results(false));
+        assert!(Audience::Facilitator.sees_results(false, false));
     }
 }

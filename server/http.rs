@@ -123,6 +123,7 @@ const PAGES: &[(&str, &str, bool)] = &[
     ("/j/{code}", "participant.html", false),
     ("/s/{code}/facilitator", "facilitator.html", false),
     ("/s/{code}/projector", "projector.html", true),
+    ("/s/{code}/bord/{table}", "projector.html", false),
     ("/s/{code}/preview", "participant.html", false),
     ("/s/{code}/series", "series.html", false),
     ("/tilgaengelighed", "accessibility.html", false),
@@ -597,7 +598,25 @@ fn settings(
     headers: &HeaderMap,
     lang: Option<Lang>,
     min_group: Option<u32>,
+    tables: Option<protocol::TablesRequest>,
 ) -> Result<Settings, ApiError> {
+    let tables = tables
+        .map(|t| {
+            if !(1..=crate::domain::tables::MAX_TABLES).contains(&t.count) {
+                return Err(ApiError::BadRequest(format!(
+                    "tables.count must be between 1 and {}",
+                    crate::domain::tables::MAX_TABLES
+                )));
+            }
+            Ok(crate::domain::TableSetup {
+                count: t.count,
+                settings: crate::domain::TableSettings {
+                    choose: t.choose,
+                    phones_see_results: t.phones_see_results,
+                },
+            })
+        })
+        .transpose()?;
     let min_group = min_group.unwrap_or(DEFAULT_MIN_GROUP);
     if !(1..=MAX_MIN_GROUP).contains(&min_group) {
         return Err(ApiError::BadRequest(format!(
@@ -612,6 +631,7 @@ fn settings(
         lang: lang.unwrap_or(Lang::Da),
         min_group,
         base_url,
+        tables,
     })
 }
 
@@ -778,7 +798,13 @@ async fn create_session(
         )));
     }
     let programme = customised(&state, &request.programme, request.customise.as_ref())?;
-    let settings = settings(&state, &headers, request.lang, request.min_group)?;
+    let settings = settings(
+        &state,
+        &headers,
+        request.lang,
+        request.min_group,
+        request.tables,
+    )?;
     // Issue 13: group results need min_group >= 3 (checked at creation only).
     programme
         .check_min_group(settings.min_group)
@@ -808,7 +834,13 @@ async fn create_series(
         .get_series(&request.series)
         .ok_or_else(|| ApiError::BadRequest(format!("unknown series '{}'", request.series)))?
         .clone();
-    let settings = settings(&state, &headers, request.lang, request.min_group)?;
+    let settings = settings(
+        &state,
+        &headers,
+        request.lang,
+        request.min_group,
+        request.tables,
+    )?;
     let programmes = series
         .meetings
         .iter()
@@ -1014,6 +1046,8 @@ struct ExportQuery {
     format: Option<String>,
     step: Option<String>,
     participant: Option<String>,
+    /// A table's own outcome (issue 16), by its number; the hall's when absent.
+    table: Option<u16>,
 }
 
 fn format_of(query: &ExportQuery, allowed: &[&str]) -> Result<export::Format, ApiError> {
@@ -1060,8 +1094,17 @@ async fn export_session(
     Facilitated { code, handle }: Facilitated,
 ) -> Result<Response, ApiError> {
     let format = format_of(&query, SESSION_FORMATS)?;
-    let outcome = handle.outcome().await.ok_or(ApiError::NotFound)?;
-    let name = format!("trivsel-{code}-{}", outcome.date);
+    let scope = match query.table {
+        None => crate::domain::Scope::Hall,
+        Some(n) => crate::domain::TableId::from_number(n)
+            .map(crate::domain::Scope::Table)
+            .ok_or_else(|| ApiError::BadRequest(format!("no table {n}")))?,
+    };
+    let outcome = handle.outcome_in(scope).await.ok_or(ApiError::NotFound)?;
+    let name = match outcome.table {
+        Some(table) => format!("trivsel-{code}-bord-{table}-{}", outcome.date),
+        None => format!("trivsel-{code}-{}", outcome.date),
+    };
     download(move || export::session(&outcome, format), name).await
 }
 

@@ -1,6 +1,6 @@
 //! Every link trivsel hands out, built here and nowhere else, from what a session was created
 //! with: the participants' join link (also what the QR code and the invitation carry), the
-//! facilitator console, the projector view and a series' page — their token after `#`, so that
+//! facilitator console, the projector view, a table's screen and a series' page — their token after `#`, so that
 //! it never reaches a server log — and a series' combined export. The paths are the ones `http::app`
 //! serves.
 
@@ -27,6 +27,18 @@ pub fn projector(created: &Created) -> String {
         "{}/s/{}/projector#{}",
         created.base_url,
         created.code,
+        created.projector_token.expose()
+    )
+}
+
+/// A table's screen (issue 16): the projector view of one table, with the projector token —
+/// it shows that table's step, timer and revealed results, which the room sees anyway.
+pub fn table_screen(created: &Created, table: crate::domain::TableId) -> String {
+    format!(
+        "{}/s/{}/bord/{}#{}",
+        created.base_url,
+        created.code,
+        table.number(),
         created.projector_token.expose()
     )
 }

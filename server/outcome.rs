@@ -33,6 +33,28 @@ impl Stat {
             n: values.len() as u32,
         })
     }
+
+    /// The statistic of all the values behind `parts` together, from each part's count, mean
+    /// and spread (exact: the population variance is the mean square less the squared mean);
+    /// `None` when there are none.
+    pub fn pooled(parts: &[Stat]) -> Option<Stat> {
+        let n: u32 = parts.iter().map(|s| s.n).sum();
+        if n == 0 {
+            return None;
+        }
+        let total = f64::from(n);
+        let mean = parts.iter().map(|s| f64::from(s.n) * s.mean).sum::<f64>() / total;
+        let square = parts
+            .iter()
+            .map(|s| f64::from(s.n) * (s.sd * s.sd + s.mean * s.mean))
+            .sum::<f64>()
+            / total;
+        Some(Stat {
+            mean,
+            sd: (square - mean * mean).max(0.0).sqrt(),
+            n,
+        })
+    }
 }
 
 /// Everything a session may share.
@@ -68,6 +90,12 @@ pub struct Outcome {
     /// facilitator (never its content).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_plan_shared: Option<bool>,
+    /// The table this outcome is of, in a session with tables (its own export).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
+    /// In the hall's outcome of a session with tables: how many tables there are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tables: Option<u32>,
 }
 
 /// What one step produced.
@@ -98,6 +126,10 @@ pub enum Section {
         scale_max: u8,
         /// Every topic.
         topics: Vec<TopicResult>,
+        /// The hall's outcome of a session with tables: each table's own placements and
+        /// priorities.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        tables: Vec<TableGrid>,
     },
     /// A stakeholder influence map (influence × effect on our well-being).
     Map {
@@ -109,6 +141,21 @@ pub enum Section {
         /// How many actors were named by too few to be shown: counted, never named.
         too_few: u32,
     },
+}
+
+/// A table's own decisions on a grid, in the hall's outcome.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TableGrid {
+    /// The table's number.
+    pub table: u16,
+    /// Agreed (importance, success) per topic text.
+    pub agreed: Vec<(Text, (u8, u8))>,
+    /// Priorities in order.
+    pub priorities: Vec<Text>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The distribution of one scale prompt.
@@ -128,6 +175,9 @@ pub struct ScaleResult {
     pub n: u32,
     /// `counts[i]` = how many chose `min + i`; `None` when fewer than `min_group` answered.
     pub counts: Option<Vec<u32>>,
+    /// The hall's figure of a session with tables: tables left out for too few answers.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tables_left_out: u32,
 }
 
 /// An item a participant shared.
@@ -145,6 +195,9 @@ pub struct SharedItem {
     /// The tag its author gave it from the step's areas, e.g. "Giver energi".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<Text>,
+    /// The hall's outcome of a session with tables: the table it was shared at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
 }
 
 /// A dealt dialogue card.
@@ -156,6 +209,9 @@ pub struct CardResult {
     pub passed: bool,
     /// The facilitator's notes for the group.
     pub notes: Vec<String>,
+    /// The hall's outcome of a session with tables: the table it was dealt at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
 }
 
 /// One topic of a grid.
@@ -175,6 +231,9 @@ pub struct TopicResult {
     pub priority: Option<u8>,
     /// Dots from the dot vote.
     pub dots: u32,
+    /// The hall's figure of a session with tables: tables left out for too few raters.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tables_left_out: u32,
 }
 
 /// One actor (after merging duplicates) of a stakeholder map.
@@ -188,6 +247,9 @@ pub struct ActorResult {
     pub influence: Option<Stat>,
     /// Effect on our well-being (-2..=2); `None` below `min_group`.
     pub effect: Option<Stat>,
+    /// The hall's map of a session with tables: at how many tables it is shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tables: Option<u32>,
 }
 
 /// One accepted row of the action plan.
@@ -207,6 +269,9 @@ pub struct PlanRow {
     pub follow_up: String,
     /// The grid topic or actor it answers, if any.
     pub answers: Option<String>,
+    /// A row of the hall's plan lifted from a table: that table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
 }
 
 /// A participant's own "Min trivsel som leder" plan (the 1:1 tool). Only ever exported to its

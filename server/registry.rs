@@ -28,6 +28,8 @@ pub struct Settings {
     pub min_group: u32,
     /// Base of the session's links.
     pub base_url: String,
+    /// Tables to set up in each session created (issue 16).
+    pub tables: Option<crate::domain::TableSetup>,
 }
 
 /// The live sessions; cheap to clone.
@@ -129,6 +131,7 @@ impl Registry {
             series: None,
             publication: Publication::PerResult,
             planned,
+            tables: settings.tables,
         };
         self.start(created).await
     }
@@ -168,6 +171,7 @@ impl Registry {
                 }),
                 publication: Publication::PerResult,
                 planned: planned.get(position).cloned().flatten(),
+                tables: settings.tables,
             };
             meetings.push(self.start(created).await?);
         }

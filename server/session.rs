@@ -14,7 +14,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::audience::Audience;
 use crate::clock::now_ms;
-use crate::domain::{Applied, Command, Event, ParticipantId, Role, Session, Token};
+use crate::domain::{
+    Applied, Command, Event, ParticipantId, Role, Scope, Seating, Session, TableId, Token,
+};
 use crate::protocol::{
     self, ClientMsg, Links, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
     StepPosition, StepView, TimerView, WireError,
@@ -99,6 +101,7 @@ enum ToActor {
         reply: oneshot::Sender<protocol::ParticipantList>,
     },
     Outcome {
+        scope: Scope,
         reply: oneshot::Sender<crate::outcome::Outcome>,
     },
     Carry {
@@ -370,10 +373,16 @@ impl SessionHandle {
         answer.await.ok()
     }
 
-    /// The session's shareable outcome now; `None` when it is gone.
+    /// The session's shareable outcome now (the hall's); `None` when it is gone.
     pub async fn outcome(&self) -> Option<crate::outcome::Outcome> {
+        self.outcome_in(Scope::Hall).await
+    }
+
+    /// The shareable outcome of the hall or of one table now; `None` when the session is gone
+    /// (or has no such table).
+    pub async fn outcome_in(&self, scope: Scope) -> Option<crate::outcome::Outcome> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(ToActor::Outcome { reply }).await.ok()?;
+        self.tx.send(ToActor::Outcome { scope, reply }).await.ok()?;
         answer.await.ok()
     }
 
@@ -407,6 +416,9 @@ struct Conn {
     role: Option<Role>,
     /// Whom its screen shows things to.
     audience: Audience,
+    /// What it shows: the hall, or one table (a table screen, a seated participant's phone,
+    /// the console watching a table).
+    scope: Scope,
     messages: mpsc::Sender<Outgoing>,
     close: Option<oneshot::Sender<u16>>,
 }
@@ -419,10 +431,12 @@ struct Owed {
     step: bool,
     timer: bool,
     progress: bool,
-    /// The current step's activity changed in a way every screen sees.
-    activity: bool,
-    /// The current step's activity changed in a way only facilitator and projector see.
-    activity_staff: bool,
+    /// Where the current step's activity changed in a way every screen sees.
+    activity: Touched,
+    /// Where the current step's activity changed in a way only facilitator and projector see.
+    activity_staff: Touched,
+    /// Participants whose seat or host role changed: their screens get a fresh snapshot.
+    reseated: Vec<ParticipantId>,
     /// Items from earlier meetings changed: every screen gets a fresh snapshot.
     carried: bool,
     /// Someone deleted their answers (or carried items left): this turn is stored as a
@@ -439,6 +453,36 @@ struct Owed {
 enum Reply {
     Ack(String),
     Error(WireError),
+}
+
+/// Where something changed: nowhere, some scopes, or everywhere. In a session with tables, a
+/// screen of the hall shows every table side by side, so it hears of a change at any table.
+#[derive(Default, Clone, Debug)]
+struct Touched {
+    all: bool,
+    scopes: std::collections::BTreeSet<Scope>,
+}
+
+impl Touched {
+    fn add(&mut self, scope: Scope) {
+        self.scopes.insert(scope);
+    }
+
+    fn any(&self) -> bool {
+        self.all || !self.scopes.is_empty()
+    }
+
+    fn merge(&mut self, other: &Touched) {
+        self.all |= other.all;
+        self.scopes.extend(other.scopes.iter().copied());
+    }
+
+    /// Whether a screen showing `scope` must hear of it (`tables`: the session has tables).
+    fn reaches(&self, scope: Scope, tables: bool) -> bool {
+        self.all
+            || self.scopes.contains(&scope)
+            || (tables && scope == Scope::Hall && !self.scopes.is_empty())
+    }
 }
 
 struct SessionActor {
@@ -474,10 +518,10 @@ struct SessionActor {
 }
 
 /// Staff-only updates waiting for their turn.
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct StaffOwed {
     progress: bool,
-    activity: bool,
+    activity: Touched,
 }
 
 impl SessionActor {
@@ -608,7 +652,19 @@ impl SessionActor {
                 let Some(role) = self.conns.get(&conn).map(|c| c.role) else {
                     return;
                 };
-                let command = msg.and_then(|m| m.into_command(now_ms()));
+                if let Ok(ClientMsg::Watch { table }) = msg {
+                    self.watch(conn, role, table, owed);
+                    return;
+                }
+                let mut command = msg.and_then(|m| m.into_command(now_ms()));
+                // A random seating draws from the server, not the screen.
+                if let Ok(Command::Seating {
+                    seating: Seating::Shuffle { seed, .. },
+                    ..
+                }) = &mut command
+                {
+                    *seed = rand::random();
+                }
                 let reply = match (command, role) {
                     (Err(e), _) => Reply::Error(e),
                     // A preview may look, not act.
@@ -644,6 +700,7 @@ impl SessionActor {
                                     name: p.name.as_ref()?.as_str().to_owned(),
                                     connected: self.connected.contains_key(&p.id),
                                     ready: p.ready.contains(&step.id),
+                                    table: p.table.map(|t| t.number()),
                                 })
                             })
                             .collect(),
@@ -663,6 +720,8 @@ impl SessionActor {
                         name: p.name.as_ref().map(|n| n.as_str().to_owned()),
                         connected: self.connected.contains_key(&p.id),
                         ready: p.ready.contains(&step.id),
+                        table: p.table.map(|t| t.number()),
+                        host: self.session.hosts(p.id),
                     })
                     .collect();
                 let _ = reply.send(protocol::ParticipantList {
@@ -692,8 +751,13 @@ impl SessionActor {
                 }
                 owed.stored.push(reply);
             }
-            ToActor::Outcome { reply } => {
-                let _ = reply.send(self.session.outcome());
+            ToActor::Outcome { scope, reply } => {
+                let exists = scope
+                    .table()
+                    .is_none_or(|t| t.index() < self.session.tables().len());
+                if exists {
+                    let _ = reply.send(self.session.outcome_in(scope));
+                }
             }
             ToActor::PersonalPlan { request, reply } => {
                 let _ = reply.send(self.personal_plan(request));
@@ -710,10 +774,12 @@ impl SessionActor {
         owed: &mut Owed,
     ) -> Result<Opened, OpenError> {
         let mut preview = false;
+        let mut screen = Scope::Hall;
         let role = match opening {
             Opening::Staff {
                 token,
                 preview: wants_preview,
+                table,
             } => {
                 let role = self
                     .session
@@ -722,6 +788,16 @@ impl SessionActor {
                 // A preview sees what a phone sees before joining: participant views, no
                 // answers of anyone, and it may do nothing (see `ToActor::Message`).
                 preview = wants_preview;
+                if let Some(t) = table {
+                    if t.index() >= self.session.tables().len() {
+                        return Err(OpenError::Refused(WireError {
+                            op: None,
+                            code: "no_table",
+                            message: format!("this meeting has no table {t}"),
+                        }));
+                    }
+                    screen = Scope::Table(t);
+                }
                 role
             }
             Opening::Resume {
@@ -776,11 +852,16 @@ impl SessionActor {
                     .clone(),
             );
         }
+        let scope = match role {
+            Role::Participant(p) => self.session.scope_of(p).unwrap_or(Scope::Hall),
+            _ => screen,
+        };
         self.conns.insert(
             id,
             Conn {
                 role: (!preview).then_some(role),
                 audience: Audience::of(role, preview),
+                scope,
                 messages: outlet.messages,
                 close: Some(outlet.close),
             },
@@ -875,6 +956,8 @@ impl SessionActor {
 
     /// Notes what the screens must be told about `new` events, once they are durable.
     fn owe(&self, new: &[Event], owed: &mut Owed) {
+        let session = &self.session;
+        let current = session.step_index();
         for event in new {
             // An erasing event: the events before it are erased from the files.
             owed.erase |= event.erases();
@@ -885,9 +968,15 @@ impl SessionActor {
                     owed.progress = true;
                 }
                 Event::TimerStarted { .. } | Event::TimerStopped { .. } => owed.timer = true,
-                Event::Answered { step, .. } => {
+                Event::Answered {
+                    step, participant, ..
+                } => {
                     owed.progress = true;
-                    owed.activity_staff |= *step == self.session.step().id;
+                    if *step == session.step().id
+                        && let Some(scope) = session.scope_of(*participant)
+                    {
+                        owed.activity_staff.add(scope);
+                    }
                 }
                 Event::ReadyChanged { .. } | Event::Joined { .. } | Event::DoorSet { .. } => {
                     owed.progress = true
@@ -898,19 +987,81 @@ impl SessionActor {
                 }
                 Event::Forgot { .. } => {
                     owed.progress = true;
-                    owed.activity = true;
+                    owed.activity.all = true;
                 }
-                Event::Changed { step, change, .. } => {
-                    if *step == self.session.step_index() {
-                        if Audience::Phone.hears_of(change) {
-                            owed.activity = true;
+                Event::Changed {
+                    step,
+                    change,
+                    table,
+                    ..
+                } => {
+                    if *step == current {
+                        // A change in the hall of a session with tables (a reveal, the dot
+                        // vote, merges) concerns every table.
+                        let touched = if table.is_none() && session.has_tables() {
+                            Touched {
+                                all: true,
+                                ..Touched::default()
+                            }
                         } else {
-                            owed.activity_staff = true;
+                            let mut one = Touched::default();
+                            one.add(Scope::of(*table));
+                            one
+                        };
+                        if Audience::Phone.hears_of(change) {
+                            owed.activity.merge(&touched);
+                        } else {
+                            owed.activity_staff.merge(&touched);
                         }
                     }
                 }
+                // Rare: tables set up or changed — every screen starts again from a snapshot.
+                Event::TablesSet { .. } => owed.carried = true,
+                Event::Seated { seats, .. } => {
+                    // The seated get a fresh snapshot; their tables' screens and the hall's
+                    // hear of it (the tables they left change only in what the staff see).
+                    owed.progress = true;
+                    owed.activity_staff.all = true;
+                    for (p, table) in seats {
+                        owed.reseated.push(*p);
+                        owed.activity.add(Scope::of(*table));
+                    }
+                }
+                Event::HostSet { table, .. } => {
+                    owed.progress = true;
+                    owed.activity.add(Scope::Table(*table));
+                    owed.reseated.extend(session.members(*table));
+                }
             }
         }
+    }
+
+    /// The console watches a table (or the hall again): its screen shows that scope from now
+    /// on, starting with a fresh snapshot. Only the facilitator's console may change what it
+    /// watches; a table screen is opened for its table.
+    fn watch(&mut self, conn: ConnId, role: Option<Role>, table: Option<u16>, owed: &mut Owed) {
+        let scope = match table {
+            None => Some(Scope::Hall),
+            Some(n) => TableId::from_number(n)
+                .filter(|t| t.index() < self.session.tables().len())
+                .map(Scope::Table),
+        };
+        let refusal = match (role, scope) {
+            (Some(Role::Facilitator), Some(scope)) => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.scope = scope;
+                }
+                owed.snapshots.push(conn);
+                return;
+            }
+            (Some(Role::Facilitator), None) => WireError {
+                op: None,
+                code: "no_table",
+                message: "this meeting has no such table".into(),
+            },
+            _ => WireError::rule(None, &crate::domain::RuleError::NotAllowed),
+        };
+        owed.replies.push((conn, Reply::Error(refusal)));
     }
 
     fn personal_plan(
@@ -974,10 +1125,34 @@ impl SessionActor {
     fn deliver(&mut self, mut owed: Owed) {
         let seq = self.session.seq();
         let mut slow = Vec::new();
+        // Participants seated elsewhere (or made hosts) see their new table from now on.
+        if !owed.reseated.is_empty() {
+            for (id, conn) in &mut self.conns {
+                if let Some(Role::Participant(p)) = conn.role
+                    && owed.reseated.contains(&p)
+                {
+                    conn.scope = self.session.scope_of(p).unwrap_or(Scope::Hall);
+                    owed.snapshots.push(*id);
+                }
+            }
+        }
         if owed.carried {
-            // Rare (a meeting of a series opens): everyone gets a fresh snapshot.
+            // Rare (a meeting of a series opens, tables are set up): everyone gets a fresh
+            // snapshot, and screens of a table that is gone show the hall.
+            let tables = self.session.tables().len();
+            for conn in self.conns.values_mut() {
+                conn.scope = match (conn.role, conn.scope) {
+                    (Some(Role::Participant(p)), _) => {
+                        self.session.scope_of(p).unwrap_or(Scope::Hall)
+                    }
+                    (_, Scope::Table(t)) if t.index() >= tables => Scope::Hall,
+                    (_, scope) => scope,
+                };
+            }
             owed.snapshots = self.conns.keys().copied().collect();
         }
+        owed.snapshots.sort_unstable();
+        owed.snapshots.dedup();
         for conn in owed.snapshots {
             if let Some(text) = self.snapshot_for(conn) {
                 self.send(conn, text, &mut slow);
@@ -993,10 +1168,14 @@ impl SessionActor {
         self.close_removed(&owed.removed, seq);
         if owed.step {
             let session = &self.session;
+            let everywhere = Touched {
+                all: true,
+                ..Touched::default()
+            };
             self.broadcast_by_audience(
-                |audience| {
+                |audience, scope| {
                     let step = StepView::current(session, audience.sees_notes());
-                    let activity = protocol::activity_view(session, audience);
+                    let activity = protocol::activity_view(session, audience, scope);
                     ServerMsg::Step {
                         seq,
                         step,
@@ -1005,16 +1184,17 @@ impl SessionActor {
                     .to_json()
                 },
                 false,
+                &everywhere,
                 &mut slow,
             );
-        } else if owed.activity {
-            self.broadcast_activity(false, &mut slow);
+        } else if owed.activity.any() {
+            self.broadcast_activity(false, &owed.activity, &mut slow);
         }
-        if owed.step || owed.activity {
+        if owed.step || owed.activity.all {
             // Staff just got the activity as it is now.
-            self.staff_owed.activity = false;
-        } else if owed.activity_staff {
-            self.staff_owed.activity = true;
+            self.staff_owed.activity = Touched::default();
+        } else {
+            self.staff_owed.activity.merge(&owed.activity_staff);
         }
         if owed.timer {
             let timer = self.session.timer().map(TimerView::from);
@@ -1026,7 +1206,7 @@ impl SessionActor {
                 }
                 .to_json(),
             );
-            self.broadcast(|_| Some(text.clone()), &mut slow);
+            self.broadcast(|_, _| Some(text.clone()), &mut slow);
         }
         self.staff_owed.progress |= owed.progress;
         self.send_staff_updates(&mut slow);
@@ -1065,7 +1245,7 @@ impl SessionActor {
 
     /// When held-back staff updates are due, if any are waiting.
     fn staff_due(&self) -> Option<tokio::time::Instant> {
-        let owed = self.staff_owed.progress || self.staff_owed.activity;
+        let owed = self.staff_owed.progress || self.staff_owed.activity.any();
         owed.then(|| {
             self.staff_sent
                 .map_or_else(tokio::time::Instant::now, |sent| sent + STAFF_EVERY)
@@ -1073,7 +1253,7 @@ impl SessionActor {
     }
 
     /// Sends the waiting staff updates (counts, staff-only activity) unless the last ones
-    /// went out less than [`STAFF_EVERY`] ago.
+    /// went out less than [`STAFF_EVERY`] ago. Counts are computed once per scope shown.
     fn send_staff_updates(&mut self, slow: &mut Vec<ConnId>) {
         let Some(due) = self.staff_due() else { return };
         let now = tokio::time::Instant::now();
@@ -1082,33 +1262,49 @@ impl SessionActor {
         }
         let owed = std::mem::take(&mut self.staff_owed);
         self.staff_sent = Some(now);
-        if owed.activity {
-            self.broadcast_activity(true, slow);
+        if owed.activity.any() {
+            self.broadcast_activity(true, &owed.activity, slow);
         }
         if owed.progress {
             let seq = self.session.seq();
+            let session = &self.session;
             let connected = &self.connected;
-            let progress = ProgressView::of(
-                &self.session,
-                |p| connected.contains_key(&p),
-                connected.len(),
-            );
-            let text = Utf8Bytes::from(ServerMsg::Progress { seq, progress }.to_json());
+            let scopes: std::collections::BTreeSet<Scope> = self
+                .conns
+                .values()
+                .filter(|c| c.audience.sees_progress())
+                .map(|c| c.scope)
+                .collect();
+            let texts: Vec<(Scope, Utf8Bytes)> = scopes
+                .into_iter()
+                .map(|scope| {
+                    let progress = ProgressView::of(session, scope, |p| connected.contains_key(&p));
+                    let text = ServerMsg::Progress { seq, progress }.to_json();
+                    (scope, Utf8Bytes::from(text))
+                })
+                .collect();
             self.broadcast(
-                |audience| audience.sees_progress().then(|| text.clone()),
+                |audience, scope| {
+                    audience
+                        .sees_progress()
+                        .then(|| texts.iter().find(|(s, _)| *s == scope))
+                        .flatten()
+                        .map(|(_, t)| t.clone())
+                },
                 slow,
             );
         }
     }
 
-    /// The current step's activity to every screen, or to the staff only.
-    fn broadcast_activity(&self, staff_only: bool, slow: &mut Vec<ConnId>) {
+    /// The current step's activity to the screens of the scopes `touched`, or to their staff
+    /// only.
+    fn broadcast_activity(&self, staff_only: bool, touched: &Touched, slow: &mut Vec<ConnId>) {
         let session = &self.session;
         let seq = session.seq();
         let index = session.step_index();
         self.broadcast_by_audience(
-            |audience| {
-                let activity = protocol::activity_view(session, audience);
+            |audience, scope| {
+                let activity = protocol::activity_view(session, audience, scope);
                 ServerMsg::Activity {
                     seq,
                     index,
@@ -1117,6 +1313,7 @@ impl SessionActor {
                 .to_json()
             },
             staff_only,
+            touched,
             slow,
         );
     }
@@ -1149,9 +1346,10 @@ impl SessionActor {
         let msg = ServerMsg::snapshot(
             session,
             conn.audience,
+            conn.scope,
             me,
             links,
-            (|p| connected.contains_key(&p), connected.len()),
+            |p| connected.contains_key(&p),
             now_ms(),
         );
         Some(Utf8Bytes::from(msg.to_json()))
@@ -1165,35 +1363,54 @@ impl SessionActor {
         }
     }
 
-    /// Serialises one message per distinct audience (facilitator, projector, phones — every
-    /// phone and preview gets the same bytes) and sends each connection its audience's; only
-    /// the staff when `staff_only`.
+    /// Serialises one message per distinct audience and scope among the screens `touched`
+    /// reaches (facilitator, projector, phones — every phone and preview of one table gets the
+    /// same bytes) and sends each connection its own; only the staff when `staff_only`.
     fn broadcast_by_audience(
         &self,
-        build: impl Fn(Audience) -> String,
+        build: impl Fn(Audience, Scope) -> String,
         staff_only: bool,
+        touched: &Touched,
         slow: &mut Vec<ConnId>,
     ) {
-        let bytes: Vec<(Audience, Utf8Bytes)> = Audience::DISTINCT
+        let tables = self.session.has_tables();
+        let wanted: std::collections::BTreeSet<(usize, Scope)> = self
+            .conns
+            .values()
+            .filter(|c| !staff_only || c.audience.is_staff())
+            .filter(|c| touched.reaches(c.scope, tables))
+            .map(|c| {
+                let audience = c.audience.shares_bytes_with();
+                let position = Audience::DISTINCT.iter().position(|a| *a == audience);
+                (position.unwrap_or(0), c.scope)
+            })
+            .collect();
+        let bytes: Vec<((Audience, Scope), Utf8Bytes)> = wanted
             .into_iter()
-            .filter(|a| !staff_only || a.is_staff())
-            .map(|a| (a, Utf8Bytes::from(build(a))))
+            .map(|(position, scope)| {
+                let audience = Audience::DISTINCT[position];
+                ((audience, scope), Utf8Bytes::from(build(audience, scope)))
+            })
             .collect();
         self.broadcast(
-            |audience| {
-                let wanted = audience.shares_bytes_with();
+            |audience, scope| {
+                let key = (audience.shares_bytes_with(), scope);
                 bytes
                     .iter()
-                    .find(|(a, _)| *a == wanted)
+                    .find(|(k, _)| *k == key)
                     .map(|(_, b)| b.clone())
             },
             slow,
         );
     }
 
-    fn broadcast(&self, pick: impl Fn(Audience) -> Option<Utf8Bytes>, slow: &mut Vec<ConnId>) {
+    fn broadcast(
+        &self,
+        pick: impl Fn(Audience, Scope) -> Option<Utf8Bytes>,
+        slow: &mut Vec<ConnId>,
+    ) {
         for (id, conn) in &self.conns {
-            if let Some(text) = pick(conn.audience)
+            if let Some(text) = pick(conn.audience, conn.scope)
                 && conn.messages.try_send(Outgoing::Text(text)).is_err()
             {
                 slow.push(*id);

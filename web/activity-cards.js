@@ -69,14 +69,47 @@ export function phone(root, ctx) {
   };
 }
 
+/**
+ * The hall of a session with tables (issue 16): each table's card in play, side by side, in
+ * pages when there are many tables.
+ */
+function tableCards() {
+  const list = el('ul', { class: 'table-cards', id: 'table-cards' });
+  const node = el('div', { class: 'table-cards-box', id: 'table-cards-box', 'data-page-items': '#table-cards > li' },
+    el('h2', { text: ui('table_cards_heading') }), list);
+  return {
+    node,
+    update(tables) {
+      node.hidden = !Array.isArray(tables);
+      reconcile(list, tables || [], (x) => x.table, (x) => el('li', { 'data-table': String(x.table) },
+        el('strong', { class: 'table-name' }), ' ', el('span', { class: 'table-card-text' })), (li, x) => {
+        setText(li.querySelector('.table-name'), `${ui('table_n', { n: x.table })}:`);
+        const card = x.current;
+        setText(li.querySelector('.table-card-text'), card
+          ? `${t(card.card.text)}${card.passed ? ` (${ui('cards_passed')})` : ''}`
+          : ui('table_card_none'));
+      });
+    },
+  };
+}
+
 export function projector(root, ctx) {
   const face = cardFace(true);
   const notes = el('ul', { class: 'card-notes', id: 'card-notes', 'aria-live': 'polite' });
   // The notes take the room the card leaves; in pages when they need more.
   const notesBox = el('div', { class: 'card-notes-box', id: 'card-notes-box', 'data-page-items': '#card-notes > li' }, notes);
-  root.replaceChildren(face.node, notesBox);
+  const tables = tableCards();
+  root.replaceChildren(face.node, notesBox, tables.node);
   return {
     update() {
+      const plenary = Array.isArray(ctx.activity()?.tables);
+      tables.update(ctx.activity()?.tables);
+      face.node.hidden = plenary;
+      notesBox.hidden = plenary;
+      if (plenary) {
+        ctx.setResults(true);
+        return;
+      }
       // A passed card names nobody on the room's screen.
       const current = face.update(ctx.activity(), (c) => (c.passed
         ? ui('cards_passed')
@@ -93,6 +126,7 @@ export function projector(root, ctx) {
 export function facilitator(root, ctx) {
   const step = ctx.step.id;
   const face = cardFace(false);
+  const tables = tableCards();
   const act = (fields, done) => ctx.command({ type: 'act', step, ...fields }, done);
 
   const dealRoom = el('button', { type: 'button', id: 'deal-room', class: 'primary', text: ui('cards_deal_room') });
@@ -152,6 +186,7 @@ export function facilitator(root, ctx) {
   // On a wide screen: the card, its buttons and the notes on the left, the other forms on the right.
   root.replaceChildren(
     el('div', { class: 'fac-main' },
+      tables.node,
       face.node,
       el('p', { class: 'muted', id: 'card-pass-state', 'aria-live': 'polite' }),
       el('div', { class: 'button-row' }, dealRoom, dealTurn, pass),
@@ -164,6 +199,14 @@ export function facilitator(root, ctx) {
   return {
     update() {
       const activity = ctx.activity() || {};
+      // The hall of a session with tables: "Uddel" deals at every table at once.
+      tables.update(activity.tables);
+      // In the hall, each table has its own card: the console deals at all of them at once.
+      const plenary = Array.isArray(activity.tables);
+      face.node.hidden = plenary;
+      pass.hidden = plenary;
+      dealTurn.hidden = plenary;
+      setText(dealRoom, ui(plenary ? 'cards_deal_tables' : 'cards_deal_room'));
       const current = face.update(activity, (c) => ui('cards_holder', { who: holderText(c.to) }));
       const passState = root.querySelector('#card-pass-state');
       setText(passState, current?.passed ? ui('cards_passed') : '');

@@ -203,6 +203,8 @@ export function gridChart({ tableVisible = false, fit = false } = {}) {
   const spreads = svg('g', { class: 'spreads' });
   const links = svg('g', { class: 'links' });
   const agreedLayer = svg('g', { class: 'agreed' });
+  // The hall of a session with tables (issue 16): every table's agreed placements on one grid.
+  const tableLayer = svg('g', { class: 'table-agreed' });
   const markers = svg('g', { class: 'markers' });
   const xTitle = svg('text', { class: 'axis-title', 'text-anchor': 'middle' });
   const yTitle = svg('text', { x: 0, y: 0, class: 'axis-title', 'text-anchor': 'middle' });
@@ -211,8 +213,9 @@ export function gridChart({ tableVisible = false, fit = false } = {}) {
     role: 'img', preserveAspectRatio: 'xMidYMid meet',
   },
   ...quadrants, frame, ...quadrantLabels.map((q) => q.node),
-  ticks, xTitle, yTitle, spreads, links, agreedLayer, markers);
+  ticks, xTitle, yTitle, spreads, links, agreedLayer, tableLayer, markers);
   const legend = el('ol', { class: 'grid-legend', id: 'grid-legend' });
+  const tableList = el('ul', { class: 'table-decisions', id: 'table-decisions' });
   const few = el('p', { class: 'grid-few', id: 'grid-few' });
   const wait = el('p', { class: 'grid-few waiting', id: 'grid-waiting', 'data-testid': 'waiting' });
   // Someone deleted their answers: the results stay as shown until more changed theirs (issue 13).
@@ -222,7 +225,7 @@ export function gridChart({ tableVisible = false, fit = false } = {}) {
   const chartBox = el('div', { class: 'chart-box' }, chart);
   const node = el('div', { class: 'grid-result' },
     chartBox,
-    el('div', { class: 'legend-box', id: 'grid-legend-box', 'data-page-items': '#grid-legend > li' }, legend, few, wait, held),
+    el('div', { class: 'legend-box', id: 'grid-legend-box', 'data-page-items': '#grid-legend > li, #table-decisions > li' }, legend, tableList, few, wait, held),
     scrollBox(tableVisible, table, 'grid-table-caption'));
   let size = FALLBACK;
   let drawn = null;
@@ -327,6 +330,34 @@ export function gridChart({ tableVisible = false, fit = false } = {}) {
       setAttr(line, 'y2', py(imp).toFixed(1));
     });
 
+    // Each table's placements (a small square with the table's number) and priorities.
+    const tables = Array.isArray(activity?.tables) ? activity.tables : [];
+    const tablePoints = tables.flatMap((tb) => Object.entries(tb.agreed || {})
+      .filter(([id, a]) => number.has(id) && Array.isArray(a))
+      .map(([id, a]) => ({ key: `${tb.table}:${id}`, table: tb.table, id, a })));
+    const small = radius * 0.85;
+    reconcile(tableLayer, tablePoints, (p) => p.key, (p) => svg('g', { class: 'table-marker', 'data-table': String(p.table), 'data-topic': p.id },
+      svg('rect', { class: 'table-shape' }),
+      svg('text', { class: 'table-number', 'text-anchor': 'middle' })), (g, p) => {
+      const [imp, suc] = p.a;
+      setAttr(g, 'transform', `translate(${px(suc).toFixed(1)} ${py(imp).toFixed(1)})`);
+      const [shape, text] = g.children;
+      for (const [k, v] of Object.entries({ x: -small, y: -small, width: small * 2, height: small * 2 })) setAttr(shape, k, v.toFixed(1));
+      setAttr(text, 'y', (fs * 0.3).toFixed(1));
+      setText(text, String(p.table));
+    });
+    reconcile(tableList, tables, (tb) => tb.table, () => el('li', {}, el('strong', { class: 'table-name' }), ' ',
+      el('span', { class: 'table-what' })), (li, tb) => {
+      setText(li.querySelector('.table-name'), `${ui('table_n', { n: tb.table })}:`);
+      const placed = Object.entries(tb.agreed || {}).filter(([id]) => number.has(id))
+        .map(([id, a]) => ui('table_placed', { nr: number.get(id), i: a[0], s: a[1] }));
+      const first = (tb.priorities || []).filter((id) => number.has(id)).map((id) => String(number.get(id)));
+      const parts = [];
+      if (first.length > 0) parts.push(ui('table_priorities', { list: first.join(', ') }));
+      if (placed.length > 0) parts.push(placed.join(', '));
+      setText(li.querySelector('.table-what'), parts.length > 0 ? parts.join(' · ') : ui('table_nothing_yet'));
+    });
+    tableList.hidden = tables.length === 0;
     legend.classList.toggle('many', topics.length > 7);
     reconcile(legend, topics, (tp) => tp.id, (tp) => el('li', { 'data-topic': tp.id },
       el('span', { class: 'legend-number', 'aria-hidden': 'true' }),
@@ -345,8 +376,12 @@ export function gridChart({ tableVisible = false, fit = false } = {}) {
       li.classList.toggle('few', !r || !r.importance);
     });
     const fewCount = topics.filter((tp) => !resultOf(activity, tp.id)?.importance).length;
-    setText(few, fewCount > 0 ? ui('grid_few_note', { n: fewCount }) : '');
-    few.hidden = fewCount === 0;
+    const leftOut = Math.max(0, ...(activity?.results || []).map((r) => r.tables_left_out ?? 0));
+    const notes = [];
+    if (fewCount > 0) notes.push(ui('grid_few_note', { n: fewCount }));
+    if (leftOut > 0) notes.push(ui(leftOut === 1 ? 'tables_left_out_one' : 'tables_left_out', { n: leftOut }));
+    setText(few, notes.join(' '));
+    few.hidden = notes.length === 0;
     const results = Array.isArray(activity?.results) ? activity.results : [];
     showWaiting(wait, Math.max(0, ...results.map((r) => r.waiting ?? 0)));
     held.hidden = activity?.held !== true;

@@ -316,7 +316,9 @@ export function mapChart({ tableVisible = false, fit = false } = {}) {
       el('span', { class: 'legend-text' }, el('span', { class: 'legend-topic' }), el('span', { class: 'legend-meta' }))), (li, a) => {
       setText(li.querySelector('.legend-number'), String(number.get(a.label.toLowerCase())));
       setText(li.querySelector('.legend-topic'), a.label);
-      setText(li.querySelector('.legend-meta'), ui('map_named_by', { n: a.named_by }));
+      // In the hall of a session with tables: at how many tables it was named (issue 16).
+      const at = Number.isInteger(a.tables) ? ` · ${ui(a.tables === 1 ? 'actor_tables_one' : 'actor_tables', { n: a.tables })}` : '';
+      setText(li.querySelector('.legend-meta'), `${ui('map_named_by', { n: a.named_by })}${at}`);
     });
     // Actors named by too few: the room is told how many, never their words (issue 13); only
     // the console gets their labels, marked as not shown to the room.

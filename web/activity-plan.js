@@ -161,13 +161,15 @@ export function projector(root, ctx) {
       .map((k) => el('th', { scope: 'col', 'data-key': k })))));
   // The plan's rows in pages when they do not all fit (an area's heading goes with its rows).
   const box = el('div', { class: 'plan-box', id: 'plan-box', 'data-page-items': 'tr[data-row]' }, table);
-  root.replaceChildren(empty, box);
+  const tables = tablePlans(null);
+  root.replaceChildren(empty, box, tables.node);
   return {
     update() {
       const accepted = rowsOf(ctx.activity()).filter((r) => r.accepted);
-      empty.hidden = accepted.length > 0;
+      const plenary = tables.update(ctx.activity()?.tables);
+      empty.hidden = accepted.length > 0 || plenary;
       box.hidden = accepted.length === 0;
-      ctx.setResults(accepted.length > 0);
+      ctx.setResults(accepted.length > 0 || plenary);
       for (const th of table.querySelectorAll('thead th')) setText(th, ui(th.dataset.key));
       const areas = (step.areas || []).map((a) => a.id).filter((id) => accepted.some((r) => r.area === id));
       const bodies = areas.map((id) => ({ id, rows: accepted.filter((r) => r.area === id) }));
@@ -194,12 +196,56 @@ export function projector(root, ctx) {
           present.delete(row.id);
           if (before.nextSibling !== tr) tbody.insertBefore(tr, before.nextSibling);
           before = tr;
-          const cells = [row.action, row.first_step, row.owner, formatDate(row.deadline), formatDate(row.follow_up)];
+          // A row of the hall's plan says which table it came from (issue 16).
+          const action = Number.isInteger(row.table) ? `${row.action} (${ui('table_n', { n: row.table })})` : row.action;
+          const cells = [action, row.first_step, row.owner, formatDate(row.deadline), formatDate(row.follow_up)];
           Array.from(tr.children).forEach((td, i) => setText(td, cells[i]));
         }
         for (const tr of present.values()) tr.remove();
       }
       for (const tbody of existing.values()) tbody.remove();
+    },
+  };
+}
+
+/**
+ * The hall of a session with tables (issue 16): each table's accepted rows, in pages when
+ * they do not fit; with `lift` (the console) a button takes a row into the hall's plan.
+ * `update(tables)` returns whether there are tables.
+ */
+function tablePlans(lift) {
+  const list = el('ul', { class: 'table-plans', id: 'table-plans' });
+  const heading = el('h2', { id: 'table-plans-heading', text: ui('table_plans_heading') });
+  const node = el('section', { class: 'table-plans-box', id: 'table-plans-box', 'aria-labelledby': heading.id,
+    'data-page-items': '#table-plans li.table-plan-row' }, heading, list);
+  node.hidden = true;
+  return {
+    node,
+    update(tables) {
+      const all = Array.isArray(tables) ? tables : null;
+      node.hidden = all === null;
+      if (all === null) return false;
+      const rows = all.flatMap((tb) => tb.rows.map((r) => ({ ...r, table: tb.table, key: `${tb.table}:${r.id}` })));
+      reconcile(list, rows, (r) => r.key, (r) => {
+        const li = el('li', { class: 'table-plan-row', 'data-table': String(r.table), 'data-row': r.id },
+          el('strong', { class: 'table-name' }), ' ', el('span', { class: 'table-row-text' }));
+        if (lift) {
+          const button = el('button', { type: 'button', class: 'small', id: `lift-${r.table}-${r.id}` });
+          button.addEventListener('click', () => lift(r));
+          li.append(' ', button);
+        }
+        return li;
+      }, (li, r) => {
+        setText(li.querySelector('.table-name'), `${ui('table_n', { n: r.table })}:`);
+        setText(li.querySelector('.table-row-text'), r.owner ? `${r.action} (${r.owner})` : r.action);
+        const button = li.querySelector('button');
+        if (button) {
+          setText(button, ui('lift_button'));
+          setAttr(button, 'aria-label', ui('lift_label', { n: r.table, text: r.action.slice(0, 60) }));
+        }
+      });
+      if (rows.length === 0) list.replaceChildren(el('li', { class: 'muted', text: ui('table_plans_none') }));
+      return true;
     },
   };
 }
@@ -242,9 +288,11 @@ export function facilitator(root, ctx) {
       add.inputs.area.value = area;
     });
   });
+  // In the hall of a session with tables: each table's accepted rows, to lift into the hall's plan.
+  const tables = tablePlans((row) => act({ action: 'lift', from: row.table, id: row.id }));
   // On a wide screen: the rows scroll in their own region beside the form for a new one.
   root.replaceChildren(el('p', { class: 'muted small fac-head', text: ui('plan_fac_help') }),
-    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-label': ui('plan_rows_region') }, empty, list),
+    el('div', { class: 'fac-scroll fac-results', tabindex: '0', role: 'region', 'aria-label': ui('plan_rows_region') }, tables.node, empty, list),
     el('div', { class: 'fac-side' }, addForm));
 
   return {
@@ -259,6 +307,7 @@ export function facilitator(root, ctx) {
     },
     update() {
       const rows = rowsOf(ctx.activity());
+      tables.update(ctx.activity()?.tables);
       empty.hidden = rows.length > 0;
       reconcile(list, rows, (r) => r.id, (row) => {
         const fields = rowInputs(step, `row-${row.id}`);

@@ -403,13 +403,20 @@ function scaleCharts(step) {
   // Someone deleted their answers: the results stay as shown until more changed theirs (issue 13).
   const held = el('p', { class: 'chart-note held', 'data-testid': 'held', text: ui('results_held') });
   held.hidden = true;
-  const node = el('div', { class: charts.length > 2 ? 'scale-results many' : 'scale-results' }, ...charts.map((c) => c.chart.node), held);
+  // The hall of a session with tables adds up the tables that show a result; it says how many
+  // it leaves out for too few answers (issue 16).
+  const leftOut = el('p', { class: 'chart-note', id: 'tables-left-out', 'data-testid': 'tables-left-out' });
+  leftOut.hidden = true;
+  const node = el('div', { class: charts.length > 2 ? 'scale-results many' : 'scale-results' }, ...charts.map((c) => c.chart.node), held, leftOut);
   node.hidden = charts.length === 0;
   return {
     node,
     update(scales, minGroup, isHeld) {
       for (const { id, chart } of charts) chart.update((scales || []).find((s) => s.prompt === id), minGroup);
       held.hidden = isHeld !== true;
+      const out = Math.max(0, ...(scales || []).map((s) => s.tables_left_out ?? 0));
+      leftOut.hidden = out === 0;
+      setText(leftOut, out > 0 ? ui(out === 1 ? 'tables_left_out_one' : 'tables_left_out', { n: out }) : '');
     },
   };
 }
@@ -487,8 +494,10 @@ function roomShared(step) {
           }, el('span', { class: 'shared-text' }), el('span', { class: 'shared-author' })), (li, item) => {
             setText(li.querySelector('.shared-text'), item.text);
             const author = li.querySelector('.shared-author');
-            setText(author, item.author ? ` — ${item.author}` : '');
-            author.hidden = !item.author;
+            // In the hall of a session with tables, each item says its table.
+            const by = [item.author, Number.isInteger(item.table) ? ui('table_n', { n: item.table }) : null].filter(Boolean);
+            setText(author, by.length > 0 ? ` — ${by.join(', ')}` : '');
+            author.hidden = by.length === 0;
           });
         });
       });

@@ -26,6 +26,7 @@ import {
 import { views } from './activities.js';
 import { downloadWithStatus } from './activity-kit.js';
 import { carriedOf, groupByKind } from './carried.js';
+import { tablesPanel, watchSelect, tablesOf } from './tables.js';
 
 const CODE = pathCode();
 const TOKEN = hashToken();
@@ -61,12 +62,17 @@ let seriesKey = null;
 let carriedKey = null;
 /** The step the carried panel was last opened or closed for. */
 let carriedStep = null;
+/** The table the console steers and shows (issue 16), or null for the hall. */
+let watching = null;
+/** The console's table panel and its choice of what it steers. */
+let tablesView = null;
+let watchView = null;
 /** Whether the facilitator changed the calendar invitation's length by hand. */
 let icsMinutesTouched = false;
 let icsStartTouched = false;
 
 const socket = new SessionSocket(CODE, {
-  first: () => staffHello(TOKEN, socket.lastSeq),
+  first: () => (watching ? { ...staffHello(TOKEN, socket.lastSeq), table: watching } : staffHello(TOKEN, socket.lastSeq)),
   onMessage: handleMessage,
   onStatus: (status) => {
     showConnection(status);
@@ -93,6 +99,7 @@ const onChange = {
   timer: renderControls,
   progress() {
     renderProgress();
+    if (tablesView) tablesView.update();
     refreshPeople();
   },
 };
@@ -147,7 +154,9 @@ function stop(reason) {
  */
 function command(fields, onAck = null, where = 'status') {
   const op = newOpId();
-  const sent = socket.send({ ...fields, op });
+  // Watching a table, the step's activity is that table's.
+  const at = fields.type === 'act' && watching ? { table: watching } : {};
+  const sent = socket.send({ ...fields, ...at, op });
   if (!sent) {
     setText(byId(where), ui('not_sent'));
     return;
@@ -218,6 +227,7 @@ function render() {
     if (typeof step.minutes === 'number' && step.minutes > 0) minutes.value = String(step.minutes);
   }
 
+  renderTables();
   renderActivity();
   renderControls();
   renderProgress();
@@ -226,10 +236,32 @@ function render() {
   renderCarried();
 }
 
-/** (Re)build the activity panel when the step or language changed; else update it. */
+/** The table panel and the choice of hall or table (issue 16). */
+function renderTables() {
+  const tables = tablesOf(state.session);
+  // What the server shows this console is the truth (a table that is gone: the hall again).
+  watching = tables && Number.isInteger(state.session.table) ? state.session.table : null;
+  watchView.update(state.session, watching);
+  tablesView.update();
+  const panel = byId('tables-panel');
+  // Open while tables are being set up, before the first step with group work.
+  if (panel.dataset.auto !== 'done' && tables) {
+    panel.dataset.auto = 'done';
+    panel.open = state.step.index === 0;
+  }
+}
+
+/** Steer and show the hall (null) or table `n`: the server sends a fresh snapshot of it. */
+function watch(n) {
+  watching = n;
+  viewKey = null;
+  socket.send({ type: 'watch', table: n });
+}
+
+/** (Re)build the activity panel when the step, language or watched table changed; else update it. */
 function renderActivity() {
   const { step } = state;
-  const key = `${step.id}|${step.index}|${getLang()}`;
+  const key = `${step.id}|${step.index}|${getLang()}|${watching ?? ''}`;
   if (key !== viewKey) {
     viewKey = key;
     const module = views[step.kind];
@@ -473,10 +505,12 @@ async function loadCatalog() {
 function exportAs({ format, ext }, button) {
   return downloadWithStatus(button, byId('export-status'), () => {
     const code = state?.session?.code || CODE;
+    // Watching a table, its own outcome; else the hall's (issue 16).
+    const table = watching ? `&table=${watching}` : '';
     return {
-      url: `/api/sessions/${encodeURIComponent(code)}/export?format=${format}`,
+      url: `/api/sessions/${encodeURIComponent(code)}/export?format=${format}${table}`,
       authorization: `Bearer ${TOKEN}`,
-      name: `trivsel-${code}.${ext}`,
+      name: watching ? `trivsel-${code}-bord-${watching}.${ext}` : `trivsel-${code}.${ext}`,
     };
   });
 }
@@ -705,11 +739,37 @@ function renderPeople() {
         el('span', { class: 'person-number', text: ui('person_number', { n: person.number }) }), ' ',
         el('span', { class: person.name === null ? 'person-name muted' : 'person-name', text: person.name ?? ui('person_no_name') }), ' ',
         el('span', { class: 'person-state', text: `(${ui(here)}${person.ready ? `, ${ui('people_ready')}` : ''})` })),
-      remove, confirm);
+      seatControls(person), remove, confirm);
   }));
   const anonymous = people.joined - named.length;
   const anonymousHere = people.connected - named.filter((p) => p.connected).length;
   setText(byId('people-anonymous'), anonymous > 0 ? ui('people_anonymous', { n: anonymous, m: anonymousHere }) : '');
+}
+
+/**
+ * In a session with tables (issue 16): where a participant sits (a list, no dragging) and
+ * whether they host their table.
+ */
+function seatControls(person) {
+  const tables = tablesOf(state?.session);
+  if (!tables) return null;
+  const select = el('select', { id: `seat-${person.id}`, class: 'person-seat small',
+    'aria-label': ui('person_table_label', { n: person.number }) },
+  el('option', { value: '', text: ui('no_table') }),
+  ...Array.from({ length: tables.count }, (_, i) => el('option', { value: String(i + 1), text: ui('table_n', { n: i + 1 }) })));
+  select.value = Number.isInteger(person.table) ? String(person.table) : '';
+  select.addEventListener('change', () => {
+    const table = select.value === '' ? null : Number(select.value);
+    command({ type: 'seat', participant: person.id, table }, () => refreshPeople(), 'door-status');
+  });
+  const host = el('button', { type: 'button', class: 'small person-host', id: `host-${person.id}`,
+    'aria-pressed': person.host ? 'true' : 'false', text: ui('host_label'),
+    'aria-label': ui('person_host_label', { n: person.number }) });
+  host.disabled = !Number.isInteger(person.table);
+  host.addEventListener('click', () => {
+    command({ type: 'host', table: person.table, participant: person.host ? null : person.id }, () => refreshPeople(), 'door-status');
+  });
+  return el('span', { class: 'person-seating' }, select, host);
 }
 
 // ---------------------------------------------------------------------------
@@ -718,6 +778,13 @@ function renderPeople() {
 function init() {
   applyStatic();
   mountLangToggle(byId('lang-toggle'));
+  tablesView = tablesPanel(byId('tables-body'), {
+    session: () => state?.session || {},
+    progress: () => state?.progress || {},
+    people: () => people?.everyone || null,
+    command,
+  });
+  watchView = watchSelect(byId('watch-table'), { watch });
   onLangChange(() => {
     render();
     renderPeople();

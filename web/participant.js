@@ -17,6 +17,7 @@ import { Outbox, overlay, applyToMe } from './outbox.js';
 import { views } from './activities.js';
 import { saveStateText } from './activity-kit.js';
 import { roomCarried, roomShowsCarried } from './carried.js';
+import { seatPanel, hostPanel, tableResults, needsSeat } from './tables.js';
 
 const CODE = pathCode();
 const PREVIEW = /\/preview\/?$/.test(window.location.pathname);
@@ -59,6 +60,10 @@ let renderedKey = null;
 let view = null;
 /** "Det tog vi med fra sidst": what earlier meetings of a series handed on. */
 let carriedView = null;
+/** Where I sit (a session with tables), my table's revealed results, and a host's controls. */
+let seatView = null;
+let resultsView = null;
+let hostView = null;
 /** Most carried items a phone shows. */
 const CARRIED_MAX = 6;
 
@@ -159,6 +164,7 @@ function handleMessage(msg) {
 
 function errorKey(op) {
   if (op.type === 'forget_me') return 'forget';
+  if (op.type === 'seat' || op.type === 'host') return op.type;
   if (op.type === 'ready') return key(op.step, 'ready');
   // A refused share belongs to its text or list item; other acts to the action.
   if (op.type === 'act' && op.action === 'share') return key(op.step, `act:share:${op.prompt}:${op.item ?? ''}`);
@@ -401,6 +407,8 @@ function renderStep() {
     prompts.replaceChildren();
     activity.replaceChildren();
     view = module ? module.phone(step.kind === 'reflection' ? prompts : activity, phoneContext(step)) : null;
+    // The host's controls read the server's `me` (my table, whether I host it).
+    hostView = hostPanel(byId('host-box'), { ...phoneContext(step), me: () => state?.me || {} });
     const note = byId('private-note');
     const group = step.kind === 'grid' || step.kind === 'map';
     const own = step.kind === 'personal_plan' || (step.kind === 'reflection' && (step.prompts || []).length > 0);
@@ -423,6 +431,13 @@ function syncInputs() {
   if (!state || !state.step || ended || !me) return;
   const step = state.step;
   if (view) view.update();
+  // A session with tables: where I sit, and the group work waits until I do.
+  seatView.update();
+  const seatless = needsSeat(state.session, state.me, step.kind);
+  byId('seat-needed').hidden = !seatless;
+  byId('activity').hidden = seatless;
+  resultsView.update(step, seatless ? null : state.activity);
+  if (hostView) hostView.update();
   const ready = shown().ready.has(step.id);
   const button = byId('ready-button');
   button.setAttribute('aria-pressed', String(ready));
@@ -504,6 +519,14 @@ function init() {
   applyStatic();
   mountLangToggle(byId('lang-toggle'));
   carriedView = roomCarried(byId('carried'), { max: CARRIED_MAX });
+  seatView = seatPanel(byId('seat-box'), {
+    session: () => state?.session || {},
+    me: () => state?.me || {},
+    send: (fields) => queue(fields),
+    error: (name) => errors.get(name) || '',
+    pending: (type) => outbox.list().some((op) => op.type === type),
+  });
+  resultsView = tableResults(byId('table-results'));
   onLangChange(() => {
     renderedKey = null;
     render();

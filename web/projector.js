@@ -19,6 +19,8 @@ import { roomCarried, roomShowsCarried } from './carried.js';
 
 const CODE = pathCode();
 const TOKEN = hashToken();
+/** A table's screen (/s/{CODE}/bord/{n}#{token}, issue 16) shows that table, not the hall. */
+const TABLE = Number((window.location.pathname.match(/\/bord\/(\d+)\/?$/) || [])[1]) || null;
 const VIEWS = ['view-message', 'view-screen'];
 
 /** {session, step, timer, progress, activity} from the last snapshot and later messages. */
@@ -34,7 +36,7 @@ let carriedView = null;
 const CARRIED_MAX = 8;
 
 const socket = new SessionSocket(CODE, {
-  first: () => staffHello(TOKEN, socket.lastSeq),
+  first: () => (TABLE ? { ...staffHello(TOKEN, socket.lastSeq), table: TABLE } : staffHello(TOKEN, socket.lastSeq)),
   onMessage: handleMessage,
   onStatus: showConnection,
   onFatal: (reason) => stop(reason === 'not_found' ? 'not_found' : 'invalid'),
@@ -113,6 +115,20 @@ function render() {
 
   setText(byId('join-url'), session.join_url || '');
   setText(byId('joined'), ui('participants', { n: joined }));
+  // A table's screen says which table; the hall says how many sit where (issue 16).
+  const badge = byId('table-badge');
+  badge.hidden = !TABLE;
+  if (TABLE) setText(badge, ui('table_n', { n: TABLE }));
+  const tablesLine = byId('tables-line');
+  const counts = Array.isArray(progress?.tables) ? progress.tables : null;
+  tablesLine.hidden = !counts || TABLE !== null;
+  if (counts) {
+    const parts = counts.length <= 12
+      ? counts.map((c) => ui('table_count', { n: c.table, m: c.members }))
+      : [ui('tables_total', { n: counts.length })];
+    if (progress.unseated > 0) parts.push(ui('tables_unseated', { n: progress.unseated }));
+    setText(tablesLine, parts.join(' · '));
+  }
   const total = (session.steps || []).length;
   setText(byId('step-count'), total ? ui('step_of', { n: step.index + 1, m: total }) : '');
   setText(byId('step-title'), t(step.title));

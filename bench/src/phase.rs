@@ -54,13 +54,18 @@ impl Target {
         self.process.addr
     }
 
-    /// Creates a room: a trivsel session of the `del2` programme, or a fresh baseline room.
-    pub async fn create_room(&mut self) -> anyhow::Result<Room> {
+    /// Creates a room: a trivsel session of the `del2` programme (with `tables` tables where
+    /// participants choose their own, when not 0), or a fresh baseline room.
+    pub async fn create_room(&mut self, tables: usize) -> anyhow::Result<Room> {
         self.next_room += 1;
         match self.kind {
             ServerKind::Ours => {
                 let addr = self.addr();
-                let body = json!({ "programme": "del2", "min_group": 3 }).to_string();
+                let mut body = json!({ "programme": "del2", "min_group": 3 });
+                if tables > 0 {
+                    body["tables"] = json!({ "count": tables, "choose": true });
+                }
+                let body = body.to_string();
                 let created =
                     tokio::task::spawn_blocking(move || post_json(addr, "/api/sessions", &body))
                         .await??;
@@ -240,6 +245,9 @@ pub struct PhaseSpec {
     pub concurrent: bool,
     /// Every `stalled_every`-th phone stops reading (0: none).
     pub stalled_every: usize,
+    /// Tables per room (trivsel only; 0: none): each has a screen of its own, every phone sits
+    /// at one (in turn), and a rating's "projector" latency is its own table's screen's.
+    pub tables: usize,
 }
 
 /// What a phase measured.
@@ -271,16 +279,54 @@ pub struct PhaseResult {
 
 /// Runs one phase against `target`.
 pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseResult> {
+    let tables = if target.kind == ServerKind::Ours {
+        spec.tables
+    } else {
+        0
+    };
     let mut rooms = Vec::with_capacity(spec.rooms);
     for _ in 0..spec.rooms {
-        rooms.push(target.create_room().await?);
+        rooms.push(target.create_room(tables).await?);
     }
     let staff_jobs = rooms.iter().map(|room| open_staff(target, room));
     let staff: Vec<(Ws, Ws)> = futures_util::stream::iter(staff_jobs)
         .buffered(CONNECT_CONCURRENCY)
         .try_collect()
         .await?;
-    let (phones, _) = join_phones(target, &rooms, spec.per_room, 1).await?;
+    // A screen per table of every room: the projector token with the table's number.
+    let addr = target.addr();
+    let screen_jobs = rooms.iter().enumerate().flat_map(|(r, room)| {
+        (1..=tables).map(move |t| async move {
+            let mut ws = client::connect(addr, None, &room.path()).await?;
+            let hello = json!({ "type": "hello", "token": room.projector_token, "table": t });
+            client::send(&mut ws, &hello).await?;
+            client::expect(&mut ws, "snapshot").await?;
+            anyhow::Ok(((r, t), ws))
+        })
+    });
+    let screens: Vec<((usize, usize), Ws)> = futures_util::stream::iter(screen_jobs)
+        .buffered(CONNECT_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let (mut phones, _) = join_phones(target, &rooms, spec.per_room, 1).await?;
+    // Every phone sits down at a table, in turn (phone i of a room at table i % tables + 1).
+    let mut seats = vec![0usize; phones.len()];
+    if tables > 0 {
+        let room_count = rooms.len();
+        let jobs = phones
+            .iter_mut()
+            .enumerate()
+            .map(|(i, (_, ws))| async move {
+                let table = (i / room_count) % tables + 1;
+                let seat = json!({ "type": "seat", "table": table });
+                client::request(ws, seat, &format!("seat-{i}")).await?;
+                anyhow::Ok(table)
+            });
+        seats = futures_util::stream::iter(jobs)
+            .buffered(CONNECT_CONCURRENCY)
+            .try_collect()
+            .await?;
+    }
 
     let (control_tx, control) = watch::channel(Control::Wait);
     let (rounds_tx, rounds_rx) = watch::channel((0u32, GRID_INDEX));
@@ -309,6 +355,10 @@ pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseR
         staff_tasks.push((f, p));
     }
     drop(rounds_rx);
+    let screen_tasks: Vec<((usize, usize), _)> = screens
+        .into_iter()
+        .map(|(at, ws)| (at, tokio::spawn(client::staff(ws, None, control.clone()))))
+        .collect();
     let rss_start = target.rss_kib();
     let (peak_stop, peak) = sample_peak(target.process.pid());
 
@@ -383,8 +433,15 @@ pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseR
         room_rounds.push(f.rounds.iter().map(|&(sent, seq)| (seq, sent)).collect());
         room_projector.push(p.activity);
     }
+    let mut table_screen: HashMap<(usize, usize), Vec<(u64, Instant)>> = HashMap::new();
+    for (at, task) in screen_tasks {
+        let record = task.await.context("a table screen task failed")?;
+        activity_bytes += record.activity_bytes;
+        activity_frames += record.activity.len() as u64;
+        table_screen.insert(at, record.activity);
+    }
     let (mut step_bytes, mut step_frames) = (0u64, 0u64);
-    for (room, stalled, task) in phone_tasks {
+    for (i, (room, stalled, task)) in phone_tasks.into_iter().enumerate() {
         let record = task.await.context("a phone task failed")?;
         if stalled {
             result.stalled_closed += u64::from(record.closed.is_some());
@@ -404,7 +461,11 @@ pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseR
             }
         }
         result.missing += (rounds as u64).saturating_sub(seen);
-        let projector = &room_projector[room];
+        // At a table, what counts is its own screen; else the room's projector.
+        let projector = match table_screen.get(&(room, seats[i])) {
+            Some(screen) => screen,
+            None => &room_projector[room],
+        };
         for (sent, acked) in record.sent.iter().zip(&record.acked) {
             if ops_end.is_some_and(|end| *sent <= end) {
                 result.ops += 1;

@@ -31,11 +31,14 @@ pub enum Scenario {
     Restart,
     /// 7. A neighbouring session at its limits: one room's acks with and without it.
     Neighbour,
+    /// 8. A hall of tables: one session seated at many tables, each with its own screen,
+    ///    against the same session as one room (issue 16).
+    Tables,
 }
 
 impl Scenario {
     /// Every scenario, in order.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Step,
         Scenario::Ops,
         Scenario::Rooms,
@@ -43,6 +46,7 @@ impl Scenario {
         Scenario::Slow,
         Scenario::Restart,
         Scenario::Neighbour,
+        Scenario::Tables,
     ];
 }
 
@@ -81,6 +85,8 @@ pub struct Sizes {
     pub restart_reps: usize,
     /// Scenario 7: most participants the flooded neighbour adds.
     pub neighbour_joins: usize,
+    /// Scenario 8: participants in the hall, and its tables.
+    pub hall: (usize, usize),
 }
 
 impl Sizes {
@@ -103,6 +109,7 @@ impl Sizes {
             restart_answers: 20_000,
             restart_reps: 5,
             neighbour_joins: 10_000,
+            hall: (500, 80),
         }
     }
 
@@ -125,6 +132,7 @@ impl Sizes {
             restart_answers: 2000,
             restart_reps: 2,
             neighbour_joins: 2000,
+            hall: (500, 80),
         }
     }
 
@@ -149,6 +157,7 @@ impl Sizes {
             restart_answers: 8,
             restart_reps: 1,
             neighbour_joins: 20,
+            hall: (8, 2),
         }
     }
 }
@@ -252,6 +261,7 @@ pub async fn run(
         Scenario::Slow => slow(sizes, placement).await,
         Scenario::Restart => restart(sizes, placement).await,
         Scenario::Neighbour => neighbour(sizes, placement).await,
+        Scenario::Tables => tables(sizes, placement).await,
     }
 }
 
@@ -268,6 +278,7 @@ async fn step(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
             ops: None,
             concurrent: false,
             stalled_every: 0,
+            tables: 0,
         };
         let (a, b) = alternate(&mut pair, &spec, sizes.reps, &format!("step {n}")).await?;
         let row = Row::new(
@@ -340,6 +351,7 @@ fn rating(n: usize, sizes: &Sizes) -> PhaseSpec {
         ops: Some(Duration::from_secs_f64(sizes.ops_seconds)),
         concurrent: false,
         stalled_every: 0,
+        tables: 0,
     }
 }
 
@@ -385,6 +397,7 @@ async fn rooms(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> 
         ops: Some(Duration::from_secs_f64(sizes.ops_seconds)),
         concurrent: false,
         stalled_every: 0,
+        tables: 0,
     };
     let label = format!("rooms {}x{}", sizes.rooms, sizes.room_size);
     let (a, b) = alternate(&mut pair, &spec, sizes.reps, &label).await?;
@@ -429,7 +442,7 @@ async fn idle(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
         let mut target = Target::new(kind, process);
         let mut rooms = Vec::new();
         for _ in 0..room_count {
-            rooms.push(target.create_room().await?);
+            rooms.push(target.create_room(0).await?);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
         let before = target.rss_kib();
@@ -474,9 +487,11 @@ async fn slow(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
         )),
         concurrent: true,
         stalled_every: 0,
+        tables: 0,
     };
     let stalled = PhaseSpec {
         stalled_every: every,
+        tables: 0,
         ..clean.clone()
     };
     let n = sizes.slow_participants;
@@ -561,7 +576,7 @@ async fn restart(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>
             let count = batch.min(sessions - stored);
             let mut rooms = Vec::new();
             for _ in 0..count {
-                let room = target.create_room().await?;
+                let room = target.create_room(0).await?;
                 let (facilitator, _projector) = phase::open_staff(&target, &room).await?;
                 drop(facilitator);
                 rooms.push(room);
@@ -658,7 +673,7 @@ async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Ro
         eprintln!("  neighbour {n}: quiet {rep}/{}", sizes.reps);
         quiet.push(phase::run(&mut target, &spec).await?);
         eprintln!("  neighbour {n}: flooded {rep}/{}", sizes.reps);
-        let room = target.create_room().await?;
+        let room = target.create_room(0).await?;
         let (_facilitator, _projector) = phase::open_staff(&target, &room).await?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let flood = tokio::spawn(crate::flood::run(
@@ -707,5 +722,72 @@ async fn neighbour(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Ro
         .with("flood_joined", load(&counts.joined))
         .with("flood_busy", load(&counts.busy))
         .with("errors", sum(&flooded, |r| r.errors)),
+    ])
+}
+
+/// Scenario 8 (issue 16): one session of `hall.0` participants seated at `hall.1` tables, each
+/// table with its own screen, against the same session as one room of as many (no tables) on
+/// the same trivsel, alternately. Step changes reach every phone; every phone rates once a
+/// second, and each rating is timed until its own table's screen shows it (in the room: the
+/// projector). The baseline here is trivsel's own single room, so the ratios say what tables
+/// cost.
+async fn tables(sizes: &Sizes, placement: Placement) -> anyhow::Result<Vec<Row>> {
+    let dir = TempDir::new()?;
+    let process = ServerProcess::start(ServerKind::Ours, dir.path(), placement.server_cpu)?;
+    let mut target = Target::new(ServerKind::Ours, process);
+    let (n, count) = sizes.hall;
+    let spec = |tables| PhaseSpec {
+        rooms: 1,
+        per_room: n,
+        rounds: sizes.rounds,
+        round_gap: Duration::from_millis(100),
+        wait_rounds: true,
+        ops: Some(Duration::from_secs_f64(sizes.ops_seconds)),
+        concurrent: false,
+        stalled_every: 0,
+        tables,
+    };
+    let (mut hall, mut room) = (Vec::new(), Vec::new());
+    for rep in 1..=sizes.reps {
+        eprintln!("  tables {n} at {count}: tables {rep}/{}", sizes.reps);
+        hall.push(phase::run(&mut target, &spec(count)).await?);
+        eprintln!("  tables {n} at {count}: one room {rep}/{}", sizes.reps);
+        room.push(phase::run(&mut target, &spec(0)).await?);
+    }
+    let step = Row::new(
+        "tables-step",
+        n,
+        &merged(&hall, |r| &r.step),
+        &merged(&room, |r| &r.step),
+    );
+    let step_met = step.ratio <= 1.3;
+    let screen = Row::new(
+        "tables-screen",
+        n,
+        &merged(&hall, |r| &r.projector),
+        &merged(&room, |r| &r.projector),
+    );
+    let screen_met = screen.p99_ms <= 300.0;
+    let ack = Row::new(
+        "tables-ack",
+        n,
+        &merged(&hall, |r| &r.ack),
+        &merged(&room, |r| &r.ack),
+    );
+    Ok(vec![
+        step.goal(
+            "a step change reaches every phone as in one room: p99 <= 1.3x the room's",
+            judged(sizes.full, step_met),
+        )
+        .with("tables", count)
+        .with("missing", sum(&hall, |r| r.missing)),
+        screen
+            .goal(
+                "a rating reaches its table's screen: p99 <= 300 ms (baseline: the room's projector)",
+                judged(sizes.full, screen_met),
+            )
+            .with("ops", sum(&hall, |r| r.ops))
+            .with("errors", sum(&hall, |r| r.errors)),
+        ack.goal("durable ack, at tables and in one room", None),
     ])
 }

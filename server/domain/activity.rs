@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::answers::{self, Answer, AnswerInput};
-use super::{Action, By, Change, Participant, ParticipantId, RuleError, Session, Who};
+use super::{
+    Action, By, Change, Event, OpId, Participant, ParticipantId, Role, RuleError, Scope, Session,
+    TableId, Who,
+};
 use crate::content::Step;
 use crate::kinds::{self, Ctx, cards, grid, map, plan};
 
@@ -63,6 +66,9 @@ pub struct ShareRecord {
     pub active: bool,
     /// The facilitator's group label.
     pub group: Option<String>,
+    /// The table it was shared at, in a session with tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableId>,
 }
 
 /// A result as it was shown when it was held (see [`StepState::held`]).
@@ -186,14 +192,34 @@ impl Session {
         &self.shares
     }
 
-    /// Shared state of step `index`.
-    pub fn step_state(&self, index: usize) -> &StepState {
-        &self.steps[index]
+    /// Shared state of step `index` in `scope`.
+    pub fn state(&self, scope: Scope, index: usize) -> &StepState {
+        match scope {
+            Scope::Hall => &self.steps[index],
+            Scope::Table(t) => &self.tables[t.index()].steps[index],
+        }
     }
 
-    /// Shared state of step `index`, to change (for the kinds' `fold`).
-    pub(crate) fn state_mut(&mut self, index: usize) -> &mut StepState {
-        &mut self.steps[index]
+    /// Shared state of step `index` in `scope`, to change (for the kinds' `fold`).
+    pub(crate) fn state_mut(&mut self, scope: Scope, index: usize) -> &mut StepState {
+        match scope {
+            Scope::Hall => &mut self.steps[index],
+            Scope::Table(t) => &mut self.tables[t.index()].steps[index],
+        }
+    }
+
+    /// Every scope that has step states: the hall, then each table.
+    pub fn scopes(&self) -> Vec<Scope> {
+        std::iter::once(Scope::Hall)
+            .chain(self.table_ids().map(Scope::Table))
+            .collect()
+    }
+
+    /// Every step state of every scope, to change.
+    pub(super) fn all_states_mut(&mut self) -> impl Iterator<Item = &mut StepState> {
+        self.steps
+            .iter_mut()
+            .chain(self.tables.iter_mut().flat_map(|t| t.steps.iter_mut()))
     }
 
     /// Every share record, to change (for the reflection kind's `fold`).
@@ -206,14 +232,16 @@ impl Session {
         self.participants.get_mut(id.index())
     }
 
-    /// The live answers of step `index`, by participant.
+    /// The live answers of step `index` of those who count in `scope`, by participant.
     pub(crate) fn answers_in(
         &self,
+        scope: Scope,
         index: usize,
     ) -> impl Iterator<Item = (ParticipantId, &BTreeMap<String, Answer>)> {
         let step_id = &self.programme().steps[index].id;
         self.participants
             .iter()
+            .filter(move |p| self.counts_in(p.id, scope))
             .filter_map(move |p| p.answers.get(step_id).map(|a| (p.id, a)))
     }
 
@@ -222,21 +250,23 @@ impl Session {
     /// people, never by one person's.
     pub(crate) fn published_in(
         &self,
+        scope: Scope,
         index: usize,
     ) -> impl Iterator<Item = (ParticipantId, &BTreeMap<String, Answer>)> {
-        self.steps[index]
+        self.state(scope, index)
             .published
             .iter()
             .flat_map(|published| published.iter().map(|(p, a)| (*p, a)))
     }
 
-    /// Takes a copy of every answer of step `index` for its results (the first reveal).
-    pub(crate) fn publish(&mut self, index: usize) {
+    /// Takes a copy of every answer of step `index` in `scope` for its results (the first
+    /// reveal).
+    pub(crate) fn publish(&mut self, scope: Scope, index: usize) {
         let copy = self
-            .answers_in(index)
+            .answers_in(scope, index)
             .map(|(p, a)| (p, a.clone()))
             .collect();
-        let state = &mut self.steps[index];
+        let state = self.state_mut(scope, index);
         state.published = Some(copy);
         state.pending.clear();
     }
@@ -252,23 +282,42 @@ impl Session {
     ///
     /// Only the people whose answers differ are copied, found among those who changed something
     /// since they were last published (`pending`).
-    pub(super) fn note_change(&mut self, index: usize, participant: ParticipantId, key: &str) {
+    ///
+    /// In a session with tables each table publishes on its own, over its members: a member's
+    /// live answers count at their table only (`Session::counts_in`), so seating someone
+    /// elsewhere is a change like any other at both tables.
+    pub(super) fn note_change(
+        &mut self,
+        scope: Scope,
+        index: usize,
+        participant: ParticipantId,
+        key: &str,
+    ) {
         if self.created.publication == super::Publication::PerStep {
-            return self.note_change_per_step(index, participant);
+            return self.note_change_per_step(scope, index, participant);
         }
         let min_group = self.created.min_group as usize;
+        let has_tables = !self.tables.is_empty();
         let step = &self.created.programme.steps[index];
         let kind = kinds::of(step.kind);
         let unit = kind.unit(key);
-        let state = &mut self.steps[index];
+        let state = match scope {
+            Scope::Hall => &mut self.steps[index],
+            Scope::Table(t) => &mut self.tables[t.index()].steps[index],
+        };
         let Some(published) = &mut state.published else {
             return;
         };
         state.pending.insert(participant);
         let participants = &self.participants;
+        let counts = |p: &Participant| match scope {
+            Scope::Hall => !has_tables,
+            Scope::Table(t) => p.table == Some(t),
+        };
         let live = |p: ParticipantId| {
             participants
                 .get(p.index())
+                .filter(|p| counts(p))
                 .and_then(|p| p.answers.get(&step.id))
         };
         let shown = state.held.contains_key(unit)
@@ -276,7 +325,11 @@ impl Session {
         let candidates: Vec<ParticipantId> = if shown {
             state.pending.iter().copied().collect()
         } else {
-            participants.iter().map(|p| p.id).collect()
+            participants
+                .iter()
+                .filter(|p| counts(p) || published.contains_key(&p.id))
+                .map(|p| p.id)
+                .collect()
         };
         let differs =
             |p: ParticipantId, published: &BTreeMap<ParticipantId, BTreeMap<String, Answer>>| {
@@ -304,7 +357,10 @@ impl Session {
             !changed.is_empty()
                 && kind.unit_count(
                     unit,
-                    &mut participants.iter().filter_map(|p| p.answers.get(&step.id)),
+                    &mut participants
+                        .iter()
+                        .filter(|p| counts(p))
+                        .filter_map(|p| p.answers.get(&step.id)),
                 ) >= min_group
         };
         if !due {
@@ -339,10 +395,14 @@ impl Session {
     /// The first publication rule, for sessions stored under it: once `min_group` different
     /// people changed any answer of the step since the last publication, all their answers
     /// to it are taken in.
-    fn note_change_per_step(&mut self, index: usize, participant: ParticipantId) {
+    fn note_change_per_step(&mut self, scope: Scope, index: usize, participant: ParticipantId) {
         let min_group = self.created.min_group as usize;
+        let has_tables = !self.tables.is_empty();
         let step_id = &self.created.programme.steps[index].id;
-        let state = &mut self.steps[index];
+        let state = match scope {
+            Scope::Hall => &mut self.steps[index],
+            Scope::Table(t) => &mut self.tables[t.index()].steps[index],
+        };
         let Some(published) = &mut state.published else {
             return;
         };
@@ -365,6 +425,10 @@ impl Session {
             match self
                 .participants
                 .get(p.index())
+                .filter(|p| match scope {
+                    Scope::Hall => !has_tables,
+                    Scope::Table(t) => p.table == Some(t),
+                })
                 .and_then(|p| p.answers.get(step_id))
             {
                 Some(answers) => published.insert(p, answers.clone()),
@@ -379,24 +443,30 @@ impl Session {
     /// answers by difference. Grid ratings and dots and reflection scales are held; shared
     /// texts leave at once, as their author withdrew them. A map is held whole, its labels spelt
     /// by those who stay (`Session::map_as_shown`).
-    pub(super) fn hold_for_forget(&mut self, index: usize, participant: ParticipantId) {
+    pub(super) fn hold_for_forget(
+        &mut self,
+        scope: Scope,
+        index: usize,
+        participant: ParticipantId,
+    ) {
         use crate::content::StepKind;
         let kind = self.programme().steps[index].kind;
-        let Some(mine) = self.steps[index]
+        let Some(mine) = self
+            .state(scope, index)
             .published
             .as_ref()
             .and_then(|p| p.get(&participant))
             .cloned()
         else {
-            return self.hold_dots(index, participant);
+            return self.hold_dots(scope, index, participant);
         };
         let mut holds = Vec::new();
         // A result already held takes in this person too, whatever it shows now (withheld, it
         // shows nothing): else their answering again as before would count as someone else's.
-        let held = |unit: &str| self.steps[index].held.contains_key(unit);
+        let held = |unit: &str| self.state(scope, index).held.contains_key(unit);
         match kind {
             StepKind::Grid => {
-                for stats in self.topic_stats(index) {
+                for stats in self.topic_stats(scope, index) {
                     let counted = matches!(mine.get(&stats.topic), Some(Answer::Rating(r)) if r.importance.is_some() && r.success.is_some());
                     if counted && (stats.importance.is_some() || held(&stats.topic)) {
                         holds.push((
@@ -412,7 +482,7 @@ impl Session {
                 }
             }
             StepKind::Reflection => {
-                for counts in self.scale_counts(index) {
+                for counts in self.scale_counts(scope, index) {
                     if mine.contains_key(&counts.prompt)
                         && (counts.counts.is_some() || held(&counts.prompt))
                     {
@@ -432,29 +502,30 @@ impl Session {
                 let min_group = self.created.min_group as usize;
                 let kind = crate::kinds::of(kind);
                 let shown = held("")
-                    || self.steps[index]
+                    || self
+                        .state(scope, index)
                         .published
                         .as_ref()
                         .is_some_and(|p| kind.unit_count("", &mut p.values()) >= min_group);
                 if named && shown {
-                    holds.push((String::new(), self.map_as_shown(index, participant)));
+                    holds.push((String::new(), self.map_as_shown(scope, index, participant)));
                 }
             }
             _ => {}
         }
-        let held = &mut self.steps[index].held;
+        let held = &mut self.state_mut(scope, index).held;
         for (unit, hold) in holds {
             let (Held::Topic { forgotten, .. }
             | Held::Scale { forgotten, .. }
             | Held::Map { forgotten, .. }) = held.entry(unit).or_insert(hold);
             forgotten.insert(participant);
         }
-        self.hold_dots(index, participant);
+        self.hold_dots(scope, index, participant);
     }
 
     /// Like `hold_for_forget`, for a grid step's dot totals.
-    fn hold_dots(&mut self, index: usize, participant: ParticipantId) {
-        let grid = &self.steps[index].grid;
+    fn hold_dots(&mut self, scope: Scope, index: usize, participant: ParticipantId) {
+        let grid = &self.state(scope, index).grid;
         let counted = grid
             .published_votes
             .as_ref()
@@ -464,48 +535,68 @@ impl Session {
             return;
         }
         if grid.held_dots.is_some() {
-            self.steps[index].grid.dots_forgotten.insert(participant);
+            self.state_mut(scope, index)
+                .grid
+                .dots_forgotten
+                .insert(participant);
             return;
         }
         let dots: Option<BTreeMap<String, u32>> = self
-            .topic_stats(index)
+            .topic_stats(scope, index)
             .into_iter()
             .map(|s| Some((s.topic, s.dots?)))
             .collect();
-        let grid = &mut self.steps[index].grid;
+        let grid = &mut self.state_mut(scope, index).grid;
         grid.held_dots = dots;
         if grid.held_dots.is_some() {
             grid.dots_forgotten.insert(participant);
         }
     }
 
-    /// Whether any result of step `index` is held (see [`StepState::held`]).
-    pub fn held(&self, index: usize) -> bool {
-        let state = &self.steps[index];
+    /// Whether any result of step `index` in `scope` is held (see [`StepState::held`]).
+    /// In the hall of a session with tables: whether any table's is.
+    pub fn held(&self, scope: Scope, index: usize) -> bool {
+        if scope == Scope::Hall && self.has_tables() {
+            return self.table_ids().any(|t| self.held(Scope::Table(t), index));
+        }
+        let state = self.state(scope, index);
         !state.held.is_empty() || state.grid.held_dots.is_some()
     }
 
-    /// For the staff: how many people's answers to `unit` of step `index` differ from what its
-    /// result shows, waiting for the next publication. `None` before the first reveal.
-    pub fn waiting(&self, index: usize, unit: &str) -> Option<u32> {
+    /// For the staff: how many people's answers to `unit` of step `index` in `scope` differ
+    /// from what its result shows, waiting for the next publication. `None` before the first
+    /// reveal.
+    pub fn waiting(&self, scope: Scope, index: usize, unit: &str) -> Option<u32> {
         let step = &self.programme().steps[index];
         let kind = kinds::of(step.kind);
-        let published = self.steps[index].published.as_ref()?;
+        let published = self.state(scope, index).published.as_ref()?;
+        let live = |p: ParticipantId| {
+            self.participant(p)
+                .filter(|_| self.counts_in(p, scope))
+                .and_then(|p| p.answers.get(&step.id))
+        };
         let ids: std::collections::BTreeSet<ParticipantId> = self
             .participants
             .iter()
-            .filter(|p| p.answers.contains_key(&step.id))
+            .filter(|p| live(p.id).is_some())
             .map(|p| p.id)
             .chain(published.keys().copied())
             .collect();
         let waiting = ids
             .into_iter()
-            .filter(|p| {
-                let live = self.participant(*p).and_then(|p| p.answers.get(&step.id));
-                of_unit(kind, unit, live) != of_unit(kind, unit, published.get(p))
-            })
+            .filter(|p| of_unit(kind, unit, live(*p)) != of_unit(kind, unit, published.get(p)))
             .count();
         Some(waiting as u32)
+    }
+
+    /// `participant` left the table of `scope`: their dots leave its totals as any change of
+    /// dots does, in batches of `min_group` people.
+    pub(super) fn move_dots(&mut self, scope: Scope, index: usize, participant: ParticipantId) {
+        let min_group = self.created.min_group as usize;
+        let grid = &mut self.state_mut(scope, index).grid;
+        if grid.votes.remove(&participant).is_some() {
+            grid.note_vote(participant, min_group);
+        }
     }
 }
 
@@ -524,7 +615,8 @@ fn of_unit<'a>(
 
 impl Session {
     /// Checks a participant's private answer for step `index` under `key` (a prompt, topic,
-    /// actor entry or area id); the step's kind decides. `Ok(None)` removes the answer.
+    /// actor entry or area id); the step's kind decides, in the participant's scope (the hall
+    /// while they have no seat). `Ok(None)` removes the answer.
     pub(super) fn check_answer(
         &self,
         participant: ParticipantId,
@@ -539,7 +631,8 @@ impl Session {
                 Err(RuleError::NoSuchPrompt)
             };
         }
-        let cx = Ctx::new(self, index);
+        let scope = self.scope_of(participant).unwrap_or(Scope::Hall);
+        let cx = Ctx::new(self, scope, index);
         let given = kinds::Given {
             participant,
             key,
@@ -548,16 +641,46 @@ impl Session {
         kinds::of(cx.step.kind).check_answer(&cx, given).map(Some)
     }
 
-    /// Decides an activity action on step `index`: the role where the action alone decides
-    /// it, then the step's kind.
+    /// Decides an activity action on step `index`: who gives it and where (the facilitator in
+    /// the hall or at a table it names; a participant at their own table, as its host for
+    /// the actions a host may give), the role where the action alone decides it, then the
+    /// step's kind. In the hall of a session with tables, the facilitator deals a card at
+    /// every table at once.
     pub(super) fn decide_activity(
         &self,
-        by: By,
+        actor: Role,
+        op: OpId,
         index: usize,
         action: Action,
-    ) -> Result<Change, RuleError> {
+        table: Option<TableId>,
+    ) -> Result<Vec<Event>, RuleError> {
+        let (by, scope) = match actor {
+            Role::Facilitator => {
+                if table.is_some_and(|t| t.index() >= self.tables.len()) {
+                    return Err(RuleError::Invalid);
+                }
+                (By::Facilitator, Scope::of(table))
+            }
+            Role::Participant(p) => {
+                let scope = self.scope_of(p).ok_or(RuleError::NoSeat)?;
+                if table.is_some() && table != scope.table() {
+                    return Err(RuleError::NotAllowed);
+                }
+                let host = self.hosts(p) && action.hosts_may();
+                (
+                    if host {
+                        By::Host(p)
+                    } else {
+                        By::Participant(p)
+                    },
+                    scope,
+                )
+            }
+            Role::Projector | Role::Newcomer => return Err(RuleError::NotAllowed),
+        };
         match (action.who(), by) {
-            (Who::Facilitator, By::Participant(_)) | (Who::Participant, By::Facilitator) => {
+            (Who::Facilitator, By::Participant(_))
+            | (Who::Participant, By::Facilitator | By::Host(_)) => {
                 return Err(RuleError::NotAllowed);
             }
             _ => {}
@@ -568,20 +691,44 @@ impl Session {
         {
             return Err(RuleError::NoGroup);
         }
-        let cx = Ctx::new(self, index);
-        kinds::of(cx.step.kind).decide(&cx, by, action)
+        let kind = kinds::of(self.programme().steps[index].kind);
+        if scope == Scope::Hall && self.has_tables() && matches!(action, Action::Deal { .. }) {
+            return self
+                .table_ids()
+                .map(|t| {
+                    let cx = Ctx::new(self, Scope::Table(t), index);
+                    let change = kind.decide(&cx, by, action.clone())?;
+                    Ok(Event::Changed {
+                        by,
+                        op: op.clone(),
+                        step: index,
+                        change,
+                        table: Some(t),
+                    })
+                })
+                .collect();
+        }
+        let cx = Ctx::new(self, scope, index);
+        let change = kind.decide(&cx, by, action)?;
+        Ok(vec![Event::Changed {
+            by,
+            op,
+            step: index,
+            change,
+            table: scope.table(),
+        }])
     }
 
-    /// Folds a resolved change into step `index`, through the step's kind.
-    pub(super) fn apply_change(&mut self, by: By, index: usize, change: &Change) {
+    /// Folds a resolved change into step `index` of `scope`, through the step's kind.
+    pub(super) fn apply_change(&mut self, by: By, scope: Scope, index: usize, change: &Change) {
         let kind = self.programme().steps[index].kind;
-        kinds::of(kind).fold(self, by, index, change);
+        kinds::of(kind).fold(self, by, scope, index, change);
     }
 
-    /// What must hold for one step's shared state: only its kind's part is filled in, and
-    /// that part holds what its kind requires.
-    pub(super) fn check_step_state(&self, index: usize) -> Result<(), String> {
-        let cx = Ctx::new(self, index);
+    /// What must hold for one step's shared state in one scope: only its kind's part is
+    /// filled in, and that part holds what its kind requires.
+    pub(super) fn check_step_state(&self, scope: Scope, index: usize) -> Result<(), String> {
+        let cx = Ctx::new(self, scope, index);
         let step: &Step = cx.step;
         if !cx.state.only_of(step.kind) {
             return Err(format!(
@@ -590,8 +737,15 @@ impl Session {
                 step.kind.as_str()
             ));
         }
-        kinds::of(step.kind)
-            .check_state(&cx)
-            .map_err(|what| format!("step {}: {what}", step.id))
+        kinds::of(step.kind).check_state(&cx).map_err(|what| {
+            format!(
+                "step {}{}: {what}",
+                step.id,
+                match scope {
+                    Scope::Hall => String::new(),
+                    Scope::Table(t) => format!(" at table {t}"),
+                }
+            )
+        })
     }
 }

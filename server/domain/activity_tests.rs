@@ -20,6 +20,7 @@ pub(super) fn session(programme: &str, min_group: u32) -> Session {
         series: None,
         publication: crate::domain::Publication::PerResult,
         planned: None,
+        tables: None,
     })
 }
 
@@ -88,6 +89,7 @@ impl Room {
                 op,
                 step: step.into(),
                 action,
+                table: None,
             },
         )
     }
@@ -182,7 +184,7 @@ fn only_an_author_shares_and_only_what_they_wrote() {
     );
     r.act(a, "handlerum", share("i1", false)).unwrap();
     let index = r.index("handlerum");
-    let shared = r.s.shared_items(index);
+    let shared = r.s.shared_items(Scope::Hall, index);
     assert_eq!(shared.len(), 1);
     assert_eq!(
         (shared[0].1.as_str(), shared[0].2),
@@ -191,7 +193,7 @@ fn only_an_author_shares_and_only_what_they_wrote() {
     );
     r.act(a, "handlerum", share("i1", true)).unwrap();
     assert_eq!(
-        r.s.shared_items(index)[0].2,
+        r.s.shared_items(Scope::Hall, index)[0].2,
         Some("Anna"),
         "named when chosen"
     );
@@ -202,7 +204,7 @@ fn only_an_author_shares_and_only_what_they_wrote() {
         named: false,
     };
     r.act(a, "handlerum", withdraw).unwrap();
-    assert!(r.s.shared_items(index).is_empty());
+    assert!(r.s.shared_items(Scope::Hall, index).is_empty());
 }
 
 #[test]
@@ -230,7 +232,10 @@ fn a_deleted_item_is_no_longer_shared() {
     .unwrap();
     r.answer(a, "handlerum", "sammen", In::List(vec![]))
         .unwrap();
-    assert!(r.s.shared_items(r.index("handlerum")).is_empty());
+    assert!(
+        r.s.shared_items(Scope::Hall, r.index("handlerum"))
+            .is_empty()
+    );
 }
 
 #[test]
@@ -243,22 +248,26 @@ fn scale_distributions_show_only_from_min_group_answers() {
         r.answer(*p, "arbejde-privat", "balance", In::Number(2 + i as i64))
             .unwrap();
     }
-    assert_eq!(r.s.scale_counts(index)[0].n, 0, "nothing before the reveal");
+    assert_eq!(
+        r.s.scale_counts(Scope::Hall, index)[0].n,
+        0,
+        "nothing before the reveal"
+    );
     r.reveal("arbejde-privat");
-    let counts = &r.s.scale_counts(index)[0];
+    let counts = &r.s.scale_counts(Scope::Hall, index)[0];
     assert_eq!(counts.n, 2);
     assert!(counts.counts.is_none(), "hidden with 2 answers");
     // The result showed only that two answered: with a third, min_group have answered and it
     // shows at once (issue 12: never "too few" when enough did).
     r.answer(people[2], "arbejde-privat", "balance", In::Number(4))
         .unwrap();
-    assert_eq!(r.s.scale_counts(index)[0].n, 3);
+    assert_eq!(r.s.scale_counts(Scope::Hall, index)[0].n, 3);
     // Sending the same answers again changes nothing anyone sees.
     r.answer(people[0], "arbejde-privat", "balance", In::Number(2))
         .unwrap();
     r.answer(people[1], "arbejde-privat", "balance", In::Number(3))
         .unwrap();
-    let counts = &r.s.scale_counts(index)[0];
+    let counts = &r.s.scale_counts(Scope::Hall, index)[0];
     assert_eq!(
         counts.counts.as_ref().unwrap(),
         &vec![0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
@@ -283,7 +292,7 @@ fn a_conversation_for_one_reveals_no_group_result() {
         ),
         Err(RuleError::NoGroup)
     );
-    assert!(!r.s.step_state(r.index("trivsel")).revealed);
+    assert!(!r.s.state(Scope::Hall, r.index("trivsel")).revealed);
     // Hiding is harmless: nothing was shown.
     r.act(
         Role::Facilitator,
@@ -329,7 +338,7 @@ fn only_the_facilitator_reveals_and_groups() {
         Action::Reveal { revealed: true },
     )
     .unwrap();
-    assert!(r.s.step_state(r.index("handlerum")).revealed);
+    assert!(r.s.state(Scope::Hall, r.index("handlerum")).revealed);
     let item = answers::ListItem {
         id: "i".into(),
         text: "Tid".into(),
@@ -358,7 +367,10 @@ fn only_the_facilitator_reveals_and_groups() {
     );
     r.act(Role::Facilitator, "handlerum", group).unwrap();
     assert_eq!(
-        r.s.shared_items(r.index("handlerum"))[0].0.group.as_deref(),
+        r.s.shared_items(Scope::Hall, r.index("handlerum"))[0]
+            .0
+            .group
+            .as_deref(),
         Some("Tid og ro")
     );
     let unknown = Action::Group {
@@ -442,25 +454,31 @@ fn cards_are_dealt_in_order_to_the_room_or_in_turn() {
     );
     r.act(Role::Facilitator, "dialogkort", deal(DealTo::Room))
         .unwrap();
-    assert_eq!(r.s.current_card(index).unwrap().1.id, "tvaers-1");
-    assert_eq!(r.s.current_card(index).unwrap().0.to, None);
+    assert_eq!(
+        r.s.current_card(Scope::Hall, index).unwrap().1.id,
+        "tvaers-1"
+    );
+    assert_eq!(r.s.current_card(Scope::Hall, index).unwrap().0.to, None);
     r.act(Role::Facilitator, "dialogkort", deal(DealTo::Turn))
         .unwrap();
     assert_eq!(
-        r.s.current_card(index).unwrap().0.to,
+        r.s.current_card(Scope::Hall, index).unwrap().0.to,
         Some(ParticipantId::from_index(0))
     );
-    assert_eq!(r.s.current_card(index).unwrap().1.id, "tvaers-2");
+    assert_eq!(
+        r.s.current_card(Scope::Hall, index).unwrap().1.id,
+        "tvaers-2"
+    );
     r.act(Role::Facilitator, "dialogkort", deal(DealTo::Turn))
         .unwrap();
     assert_eq!(
-        r.s.current_card(index).unwrap().0.to,
+        r.s.current_card(Scope::Hall, index).unwrap().0.to,
         Some(ParticipantId::from_index(1))
     );
     r.act(Role::Facilitator, "dialogkort", deal(DealTo::Turn))
         .unwrap();
     assert_eq!(
-        r.s.current_card(index).unwrap().0.to,
+        r.s.current_card(Scope::Hall, index).unwrap().0.to,
         Some(ParticipantId::from_index(0)),
         "turns go round"
     );
@@ -470,13 +488,16 @@ fn cards_are_dealt_in_order_to_the_room_or_in_turn() {
         Err(RuleError::NotAllowed)
     );
     r.act(a, "dialogkort", Action::Pass).unwrap();
-    assert!(r.s.current_card(index).unwrap().0.passed);
+    assert!(r.s.current_card(Scope::Hall, index).unwrap().0.passed);
     let specific = Action::Deal {
         card: Some("frirum-3".into()),
         to: DealTo::Participant(ParticipantId::from_index(1)),
     };
     r.act(Role::Facilitator, "dialogkort", specific).unwrap();
-    assert_eq!(r.s.current_card(index).unwrap().1.id, "frirum-3");
+    assert_eq!(
+        r.s.current_card(Scope::Hall, index).unwrap().1.id,
+        "frirum-3"
+    );
     let nobody = Action::Deal {
         card: None,
         to: DealTo::Participant(ParticipantId::from_index(9)),
@@ -510,7 +531,7 @@ fn the_facilitator_adds_cards_and_notes_for_the_group() {
         },
     )
     .unwrap();
-    assert_eq!(r.s.deck(index).len(), 10);
+    assert_eq!(r.s.deck(Scope::Hall, index).len(), 10);
     let added = Action::Deal {
         card: Some("egne-1".into()),
         to: DealTo::Room,
@@ -529,7 +550,7 @@ fn the_facilitator_adds_cards_and_notes_for_the_group() {
     )
     .unwrap();
     assert_eq!(
-        r.s.current_card(index).unwrap().0.notes,
+        r.s.current_card(Scope::Hall, index).unwrap().0.notes,
         ["Vi vil mødes oftere"]
     );
     assert_eq!(
@@ -642,7 +663,7 @@ fn grid_means_and_spread_show_from_min_group_raters() {
     r.answer(people[1], "prioritering", "frirum", rating(5, 3))
         .unwrap();
     r.reveal("prioritering");
-    let stats = r.s.topic_stats(index);
+    let stats = r.s.topic_stats(Scope::Hall, index);
     let frirum = stats.iter().find(|t| t.topic == "frirum").unwrap();
     assert_eq!(
         (frirum.raters, frirum.importance),
@@ -656,7 +677,7 @@ fn grid_means_and_spread_show_from_min_group_raters() {
         .unwrap();
     r.answer(people[1], "prioritering", "frirum", rating(5, 3))
         .unwrap();
-    let stats = r.s.topic_stats(index);
+    let stats = r.s.topic_stats(Scope::Hall, index);
     let frirum = stats.iter().find(|t| t.topic == "frirum").unwrap();
     let importance = frirum.importance.unwrap();
     assert_eq!((frirum.raters, importance.n), (3, 3));
@@ -678,7 +699,7 @@ fn grid_means_and_spread_show_from_min_group_raters() {
     )
     .unwrap();
     assert_eq!(
-        r.s.topic_stats(index)
+        r.s.topic_stats(Scope::Hall, index)
             .iter()
             .find(|t| t.topic == "moeder")
             .unwrap()
@@ -716,7 +737,11 @@ fn participants_add_topics_only_when_allowed() {
     )
     .unwrap();
     let index = r.index("prioritering");
-    let ids: Vec<_> = r.s.topics(index).iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<_> =
+        r.s.topics(Scope::Hall, index)
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
     assert_eq!(ids[6..], ["egne-1", "egne-2"]);
     assert!(
         r.answer(a, "prioritering", "egne-1", rating(4, 2)).is_ok(),
@@ -744,10 +769,10 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
     );
     r.act(Role::Facilitator, "prioritering", place(Some((5, 2))))
         .unwrap();
-    assert_eq!(r.s.step_state(index).grid.agreed["tillid"], (5, 2));
+    assert_eq!(r.s.state(Scope::Hall, index).grid.agreed["tillid"], (5, 2));
     r.act(Role::Facilitator, "prioritering", place(None))
         .unwrap();
-    assert!(r.s.step_state(index).grid.agreed.is_empty());
+    assert!(r.s.state(Scope::Hall, index).grid.agreed.is_empty());
     let prioritise = |t: &[&str]| Action::Prioritise {
         topics: t.iter().map(|s| s.to_string()).collect(),
     };
@@ -773,7 +798,10 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
         prioritise(&["frirum", "tillid"]),
     )
     .unwrap();
-    assert_eq!(r.s.step_state(index).grid.priorities, ["frirum", "tillid"]);
+    assert_eq!(
+        r.s.state(Scope::Hall, index).grid.priorities,
+        ["frirum", "tillid"]
+    );
 
     let vote = |t: &[&str]| Action::Vote {
         topics: t.iter().map(|s| s.to_string()).collect(),
@@ -801,7 +829,7 @@ fn agreed_positions_priorities_and_dot_votes_follow_the_rules() {
     r.act(a, "prioritering", vote(&["frirum", "frirum", "tillid"]))
         .unwrap();
     let dots = |r: &Room, t: &str| {
-        r.s.topic_stats(index)
+        r.s.topic_stats(Scope::Hall, index)
             .iter()
             .find(|s| s.topic == t)
             .unwrap()
@@ -863,7 +891,7 @@ fn actors_are_checked_merged_and_counted_per_person() {
     r.answer(b, "kortet", "b2", actor("Borgere", 4, 2)).unwrap();
     r.answer(a, "kortet", "a3", actor("Brugere", 2, 1)).unwrap();
     r.reveal("kortet");
-    let stats = r.s.actor_stats(index);
+    let stats = r.s.actor_stats(Scope::Hall, index);
     assert_eq!(stats[0].label, "Pårørende");
     assert_eq!(stats[0].named_by, 2, "two people, three marks");
     // Each person weighs once (issue 13): a's 5 and 4 count as their 4.5, b's 3 as 3.
@@ -889,7 +917,7 @@ fn actors_are_checked_merged_and_counted_per_person() {
         Err(RuleError::NotAllowed)
     );
     r.act(Role::Facilitator, "kortet", merge).unwrap();
-    let stats = r.s.actor_stats(index);
+    let stats = r.s.actor_stats(Scope::Hall, index);
     let merged = stats
         .iter()
         .find(|s| s.label == "Borgere og brugere")
@@ -904,7 +932,7 @@ fn actors_are_checked_merged_and_counted_per_person() {
     r.answer(a, "kortet", "a3", In::Clear).unwrap();
     r.answer(b, "kortet", "b2", actor("Borgere", 4, 2)).unwrap();
     assert_eq!(
-        r.s.actor_stats(index)
+        r.s.actor_stats(Scope::Hall, index)
             .iter()
             .find(|s| s.label == "Borgere og brugere")
             .unwrap()
@@ -914,7 +942,7 @@ fn actors_are_checked_merged_and_counted_per_person() {
     );
     r.answer(b, "kortet", "b2", actor("Borgere", 3, 2)).unwrap();
     assert_eq!(
-        r.s.actor_stats(index)
+        r.s.actor_stats(Scope::Hall, index)
             .iter()
             .find(|s| s.label == "Borgere og brugere")
             .unwrap()
@@ -967,7 +995,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
         },
     )
     .unwrap();
-    let rows = &r.s.step_state(index).plan.rows;
+    let rows = &r.s.state(Scope::Hall, index).plan.rows;
     assert_eq!(
         (rows[0].accepted, rows[1].accepted),
         (false, true),
@@ -1015,7 +1043,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
     )
     .unwrap();
     let ids: Vec<_> =
-        r.s.step_state(index)
+        r.s.state(Scope::Hall, index)
             .plan
             .rows
             .iter()
@@ -1028,7 +1056,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
         Action::DeleteRow { id: "r2".into() },
     )
     .unwrap();
-    assert_eq!(r.s.step_state(index).plan.rows.len(), 1);
+    assert_eq!(r.s.state(Scope::Hall, index).plan.rows.len(), 1);
     r.act(
         Role::Facilitator,
         "handleplan",
@@ -1038,7 +1066,7 @@ fn participants_propose_rows_and_the_facilitator_shapes_the_plan() {
     )
     .unwrap();
     assert_eq!(
-        r.s.step_state(index).plan.rows[1].id,
+        r.s.state(Scope::Hall, index).plan.rows[1].id,
         "r3",
         "ids are never reused"
     );
@@ -1268,6 +1296,7 @@ fn activity_state_survives_replay_and_snapshots() {
             op: OpId::parse("t").unwrap(),
             step: step.clone(),
             action: Action::AddTopic { text: "Nyt".into() },
+            table: None,
         },
     );
     record(
@@ -1277,6 +1306,7 @@ fn activity_state_survives_replay_and_snapshots() {
             op: OpId::parse("v").unwrap(),
             step: step.clone(),
             action: Action::OpenVote { open: true },
+            table: None,
         },
     );
     record(
@@ -1288,6 +1318,7 @@ fn activity_state_survives_replay_and_snapshots() {
             action: Action::Vote {
                 topics: vec!["egne-1".into()],
             },
+            table: None,
         },
     );
     let mut replayed = base;
@@ -1296,11 +1327,20 @@ fn activity_state_survives_replay_and_snapshots() {
     }
     replayed.check_invariants().unwrap();
     assert_eq!(replayed.seq(), r.s.seq());
-    assert_eq!(replayed.step_state(index), r.s.step_state(index));
-    assert_eq!(replayed.topic_stats(index), r.s.topic_stats(index));
+    assert_eq!(
+        replayed.state(Scope::Hall, index),
+        r.s.state(Scope::Hall, index)
+    );
+    assert_eq!(
+        replayed.topic_stats(Scope::Hall, index),
+        r.s.topic_stats(Scope::Hall, index)
+    );
     let restored: Session = serde_json::from_str(&serde_json::to_string(&r.s).unwrap()).unwrap();
     restored.check_invariants().unwrap();
-    assert_eq!(restored.step_state(index), r.s.step_state(index));
+    assert_eq!(
+        restored.state(Scope::Hall, index),
+        r.s.state(Scope::Hall, index)
+    );
     let stored: Vec<Event> = serde_json::from_str(&serde_json::to_string(&log).unwrap()).unwrap();
     assert_eq!(stored, log, "events round-trip through their stored form");
 }
@@ -1342,7 +1382,7 @@ fn successive_results_never_differ_by_one_persons_answers() {
     r.goto("prioritering");
     let index = r.index("prioritering");
     let mean = |r: &Room| {
-        r.s.topic_stats(index)
+        r.s.topic_stats(Scope::Hall, index)
             .into_iter()
             .find(|t| t.topic == "tillid")
             .and_then(|t| t.importance)
@@ -1382,15 +1422,18 @@ fn successive_results_never_differ_by_one_persons_answers() {
     let op = r.op();
     r.run(people[4], Command::Forget { op }).unwrap();
     assert_eq!(mean(&r), Some((5, 340)), "held");
-    assert!(r.s.held(index));
+    assert!(r.s.held(Scope::Hall, index));
     // Held as the exact numbers shown, also after a restart from the snapshot.
     let json = serde_json::to_string(&r.s).unwrap();
     let back: Session = serde_json::from_str(&json).unwrap();
-    assert_eq!(back.topic_stats(index), r.s.topic_stats(index));
+    assert_eq!(
+        back.topic_stats(Scope::Hall, index),
+        r.s.topic_stats(Scope::Hall, index)
+    );
     let step = &r.s.programme().steps[index].id;
     assert!(!r.s.participants()[4].answers.contains_key(step));
     assert!(
-        r.s.step_state(index)
+        r.s.state(Scope::Hall, index)
             .published
             .as_ref()
             .unwrap()
@@ -1410,7 +1453,7 @@ fn successive_results_never_differ_by_one_persons_answers() {
         Some((4, 150)),
         "(1 + 1 + 1 + 3) / 4: four people moved it"
     );
-    assert!(!r.s.held(index));
+    assert!(!r.s.held(Scope::Hall, index));
 }
 
 /// A forget after the map was shown holds the map as the room saw it (issue 13): the actors,
@@ -1434,7 +1477,7 @@ fn a_forget_after_a_reveal_holds_the_map_in_the_words_of_those_who_stay() {
     }
     r.reveal("kortet");
     let shown = |r: &Room| {
-        let (actors, too_few) = r.s.map_result(index);
+        let (actors, too_few) = r.s.map_result(Scope::Hall, index);
         let actors: Vec<(String, u32, Option<f64>)> = actors
             .into_iter()
             .map(|a| {
@@ -1451,10 +1494,10 @@ fn a_forget_after_a_reveal_holds_the_map_in_the_words_of_those_who_stay() {
     assert_eq!(before, (vec![("pressen".into(), 4, Some(3.5))], 1));
     let op = r.op();
     r.run(people[0], Command::Forget { op }).unwrap();
-    assert!(r.s.held(index));
+    assert!(r.s.held(Scope::Hall, index));
     assert_eq!(shown(&r), before, "held as the room saw it");
     assert_eq!(
-        r.s.map_result(index).0[0].label,
+        r.s.map_result(Scope::Hall, index).0[0].label,
         "Pressen",
         "spelt as by one who stays"
     );
@@ -1467,7 +1510,7 @@ fn a_forget_after_a_reveal_holds_the_map_in_the_words_of_those_who_stay() {
     for (n, who) in people.iter().enumerate().skip(1) {
         r.answer(*who, "kortet", "a", actor("Pressen", 1, 0))
             .unwrap();
-        assert_eq!(r.s.held(index), n < 3, "after {n} changed");
+        assert_eq!(r.s.held(Scope::Hall, index), n < 3, "after {n} changed");
     }
     assert_eq!(
         shown(&r),

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod answers;
 pub mod ids;
 pub mod report;
+pub mod tables;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -19,6 +20,7 @@ use crate::content::{Card, Programme, Step, StepKind, Topic};
 pub use activity::{DealTo, Held, HeldActor, RowFields, StepState};
 pub use answers::{Answer, AnswerInput};
 pub use ids::{JoinCode, Name, OpId, ParticipantId, Token};
+pub use tables::{Scope, Seating, Table, TableId, TableSettings};
 
 /// Most participants one session accepts.
 pub const MAX_PARTICIPANTS: usize = 20_000;
@@ -95,6 +97,19 @@ pub struct Created {
     /// `dates::Date::parse` when it was given), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub planned: Option<String>,
+    /// Tables set up at creation (issue 16): how many and how they work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<TableSetup>,
+}
+
+/// Tables asked for when a session is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSetup {
+    /// How many tables.
+    pub count: usize,
+    /// How they work.
+    #[serde(flatten)]
+    pub settings: TableSettings,
 }
 
 /// How results take in changed answers after the first reveal (see `Session::note_change`).
@@ -231,6 +246,17 @@ pub enum Command {
         step: String,
         /// What to do.
         action: Action,
+        /// The facilitator's choice of table (the hall when `None`: in a session with tables,
+        /// every table at once or the hall's own plan). A participant always acts at their own
+        /// table; naming another is refused.
+        table: Option<TableId>,
+    },
+    /// Tables: set them up, seat people, name a host (see [`Seating`]).
+    Seating {
+        /// Client operation id.
+        op: OpId,
+        /// What to do.
+        seating: Seating,
     },
     /// The facilitator opens or closes the door to new participants (issue 13): when closed,
     /// joins are refused; those already in resume as before.
@@ -370,6 +396,14 @@ pub enum Action {
         /// New position.
         to: usize,
     },
+    /// Facilitator, in the hall of a session with tables: take a table's accepted row into
+    /// the hall's plan.
+    Lift {
+        /// The table.
+        table: TableId,
+        /// Its row id.
+        id: String,
+    },
 }
 
 /// Who may give an action, where the action alone decides it.
@@ -405,8 +439,29 @@ impl Action {
             | Action::EditRow { .. }
             | Action::AcceptRow { .. }
             | Action::DeleteRow { .. }
-            | Action::MoveRow { .. } => Who::Facilitator,
+            | Action::MoveRow { .. }
+            | Action::Lift { .. } => Who::Facilitator,
         }
+    }
+
+    /// Whether a table's host may give this action at their own table, as the facilitator
+    /// would: the table's card, its agreed placements and priorities, its plan. The reveal,
+    /// the dot vote, merges and the deck stay the facilitator's, for the whole hall.
+    pub fn hosts_may(&self) -> bool {
+        matches!(
+            self,
+            Action::Deal { .. }
+                | Action::Pass
+                | Action::Note { .. }
+                | Action::AddTopic { .. }
+                | Action::Place { .. }
+                | Action::Prioritise { .. }
+                | Action::AddRow { .. }
+                | Action::EditRow { .. }
+                | Action::AcceptRow { .. }
+                | Action::DeleteRow { .. }
+                | Action::MoveRow { .. }
+        )
     }
 }
 
@@ -423,7 +478,8 @@ impl Command {
             | Command::Forget { op }
             | Command::Activity { op, .. }
             | Command::SetDoor { op, .. }
-            | Command::Remove { op, .. } => Some(op),
+            | Command::Remove { op, .. }
+            | Command::Seating { op, .. } => Some(op),
         }
     }
 }
@@ -496,6 +552,9 @@ pub enum Event {
         step: usize,
         /// What changed.
         change: Change,
+        /// At which table; the hall when `None` (every change of a session without tables).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table: Option<TableId>,
     },
     /// A participant marked a step done or not done.
     ReadyChanged {
@@ -531,6 +590,35 @@ pub enum Event {
         /// The facilitator's operation.
         op: OpId,
     },
+    /// The facilitator set up tables: this many (none turns them off), working so.
+    TablesSet {
+        /// The facilitator's operation.
+        op: OpId,
+        /// Number of tables.
+        count: usize,
+        /// How they work.
+        settings: TableSettings,
+    },
+    /// People were seated, moved or unseated.
+    Seated {
+        /// The facilitator, or a participant choosing their own seat.
+        by: By,
+        /// Their operation.
+        op: OpId,
+        /// Who sits where now (`None`: no seat).
+        seats: Vec<(ParticipantId, Option<TableId>)>,
+    },
+    /// A table's host was named or left.
+    HostSet {
+        /// The facilitator, or the participant volunteering or stepping down.
+        by: By,
+        /// Their operation.
+        op: OpId,
+        /// The table.
+        table: TableId,
+        /// The host, or nobody.
+        participant: Option<ParticipantId>,
+    },
 }
 
 impl Event {
@@ -558,6 +646,23 @@ pub enum By {
     Facilitator,
     /// A participant.
     Participant(ParticipantId),
+    /// A table's host, steering their own table (see [`Action::hosts_may`]).
+    Host(ParticipantId),
+}
+
+impl By {
+    /// The facilitator, or a host at their table: whoever steers where the change happens.
+    pub fn steers(self) -> bool {
+        matches!(self, By::Facilitator | By::Host(_))
+    }
+
+    /// The participant behind it, if a participant (host or not) gave it.
+    pub fn participant(self) -> Option<ParticipantId> {
+        match self {
+            By::Facilitator => None,
+            By::Participant(p) | By::Host(p) => Some(p),
+        }
+    }
 }
 
 /// An activity change, resolved: ids are assigned, defaults filled in.
@@ -658,8 +763,11 @@ pub enum Change {
         id: String,
         /// Fields.
         row: RowFields,
-        /// Accepted at once (added by the facilitator).
+        /// Accepted at once (added by the facilitator, or a table's host).
         accepted: bool,
+        /// For a row of the hall's plan lifted from a table: that table.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table: Option<TableId>,
     },
     /// A row edited.
     RowEdited {
@@ -728,6 +836,18 @@ pub enum RuleError {
     /// The facilitator closed the meeting to new participants.
     #[error("the meeting is closed to new participants; ask the facilitator")]
     Closed,
+    /// Tables can only be turned on or off, or taken away, while nothing happened in them.
+    #[error("tables can only be turned on or off, or taken away, before anything happened at them")]
+    TablesLocked,
+    /// The session has no tables.
+    #[error("this session has no tables")]
+    NoTables,
+    /// The participant has no seat yet in a session with tables.
+    #[error("choose a table first")]
+    NoSeat,
+    /// In a session with tables, this happens at a table, not in the hall: name one.
+    #[error("this happens at a table: choose one")]
+    AtTable,
 }
 
 /// The result of a command that was not refused.
@@ -769,6 +889,9 @@ pub struct Participant {
     /// The facilitator removed them: their secret no longer resumes, they count nowhere.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
+    /// The table they sit at, in a session with tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableId>,
 }
 
 impl Participant {
@@ -807,6 +930,12 @@ pub struct Session {
     /// When the facilitator first moved the room on to another step (ms since the epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     first_moved_ms: Option<i64>,
+    /// The tables, if participants sit at tables (see `tables`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tables: Vec<Table>,
+    /// How the tables work.
+    #[serde(default, skip_serializing_if = "is_default")]
+    table_settings: TableSettings,
     /// Most participants who may join: the server's `--max-participants`, set when the session
     /// is started (not stored; at most [`MAX_PARTICIPANTS`]).
     #[serde(skip, default = "most_participants")]
@@ -817,11 +946,16 @@ fn most_participants() -> usize {
     MAX_PARTICIPANTS
 }
 
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 impl Session {
-    /// A fresh session at its first step.
+    /// A fresh session at its first step (with the tables asked for at creation).
     pub fn new(created: Created) -> Self {
         let steps = vec![StepState::default(); created.programme.steps.len()];
-        Session {
+        let setup = created.tables;
+        let mut session = Session {
             created,
             step: 0,
             timer: None,
@@ -833,8 +967,14 @@ impl Session {
             carried: Vec::new(),
             closed: false,
             first_moved_ms: None,
+            tables: Vec::new(),
+            table_settings: TableSettings::default(),
             capacity: MAX_PARTICIPANTS,
+        };
+        if let Some(setup) = setup {
+            session.set_tables(setup.count.min(tables::MAX_TABLES), setup.settings);
         }
+        session
     }
 
     /// Lets at most `capacity` participants join (never more than [`MAX_PARTICIPANTS`]).
@@ -990,6 +1130,20 @@ impl Session {
         }
     }
 
+    /// Remembers an applied operation of whoever gave it.
+    fn note_op(&mut self, by: By, op: &OpId) {
+        match by.participant() {
+            None => {
+                self.facilitator_ops.insert(op.clone());
+            }
+            Some(id) => {
+                if let Some(p) = self.participants.get_mut(id.index()) {
+                    p.ops.insert(op.clone());
+                }
+            }
+        }
+    }
+
     fn decide(&self, actor: Role, command: Command) -> Result<Vec<Event>, RuleError> {
         if command.op().is_some() && self.ops_used(actor) >= MAX_OPS_PER_ACTOR {
             return Err(RuleError::TooManyOps);
@@ -1097,19 +1251,23 @@ impl Session {
                     Event::Removed { participant, op },
                 ]);
             }
-            (Role::Facilitator | Role::Participant(_), Command::Activity { op, step, action }) => {
-                let by = match actor {
-                    Role::Participant(p) => By::Participant(p),
-                    _ => By::Facilitator,
-                };
-                let (index, _) = self.programme().step(&step).ok_or(RuleError::WrongStep)?;
-                let change = self.decide_activity(by, index, action)?;
-                Event::Changed {
-                    by,
+            (
+                Role::Facilitator | Role::Participant(_),
+                Command::Activity {
                     op,
-                    step: index,
-                    change,
-                }
+                    step,
+                    action,
+                    table,
+                },
+            ) => {
+                let (index, _) = self.programme().step(&step).ok_or(RuleError::WrongStep)?;
+                return self.decide_activity(actor, op, index, action, table);
+            }
+            (Role::Facilitator, Command::Seating { op, seating }) => {
+                return self.decide_seating(By::Facilitator, op, seating);
+            }
+            (Role::Participant(p), Command::Seating { op, seating }) => {
+                return self.decide_seating(By::Participant(p), op, seating);
             }
             _ => return Err(RuleError::NotAllowed),
         };
@@ -1147,6 +1305,7 @@ impl Session {
                         plan_shared: BTreeSet::new(),
                         ops: HashSet::new(),
                         removed: false,
+                        table: None,
                     });
                 }
             }
@@ -1195,8 +1354,10 @@ impl Session {
                         }
                     }
                 }
-                if let Some((index, _)) = self.programme().step(step) {
-                    self.note_change(index, *participant, prompt);
+                if let Some((index, _)) = self.programme().step(step)
+                    && let Some(scope) = self.scope_of(*participant)
+                {
+                    self.note_change(scope, index, *participant, prompt);
                 }
             }
             Event::Carried { items } => self.carried = items.clone(),
@@ -1205,20 +1366,36 @@ impl Session {
                 op,
                 step,
                 change,
+                table,
             } => {
-                match by {
-                    By::Facilitator => {
-                        self.facilitator_ops.insert(op.clone());
-                    }
-                    By::Participant(id) => {
-                        if let Some(p) = self.participants.get_mut(id.index()) {
-                            p.ops.insert(op.clone());
-                        }
-                    }
+                self.note_op(*by, op);
+                let exists = table.is_none_or(|t| t.index() < self.tables.len());
+                if *step < self.steps.len() && exists {
+                    self.apply_change(*by, Scope::of(*table), *step, change);
                 }
-                if *step < self.steps.len() {
-                    self.apply_change(*by, *step, change);
+            }
+            Event::TablesSet {
+                op,
+                count,
+                settings,
+            } => {
+                self.facilitator_ops.insert(op.clone());
+                self.set_tables(*count, *settings);
+            }
+            Event::Seated { by, op, seats } => {
+                self.note_op(*by, op);
+                for (participant, table) in seats {
+                    self.seat(*participant, *table);
                 }
+            }
+            Event::HostSet {
+                by,
+                op,
+                table,
+                participant,
+            } => {
+                self.note_op(*by, op);
+                self.set_host(*table, *participant);
             }
             Event::Forgot { participant, op } => {
                 if let Some(p) = self.participants.get_mut(participant.index()) {
@@ -1236,11 +1413,15 @@ impl Session {
                     share.named = false;
                 }
                 // Their answers leave the published copy at once; the results they counted in
-                // are held as shown until `min_group` others changed theirs.
-                for index in 0..self.steps.len() {
-                    self.hold_for_forget(index, *participant);
+                // are held as shown until `min_group` others changed theirs — at every table
+                // they sat at, since a move leaves their answers in the old table's results
+                // until its next publication.
+                for scope in self.scopes() {
+                    for index in 0..self.steps.len() {
+                        self.hold_for_forget(scope, index, *participant);
+                    }
                 }
-                for state in &mut self.steps {
+                for state in self.all_states_mut() {
                     state.pending.remove(participant);
                     if let Some(published) = &mut state.published {
                         published.remove(participant);
@@ -1257,6 +1438,12 @@ impl Session {
                 if let Some(p) = self.participants.get_mut(participant.index()) {
                     p.removed = true;
                     p.ready.clear();
+                    p.table = None;
+                }
+                for table in &mut self.tables {
+                    if table.host == Some(*participant) {
+                        table.host = None;
+                    }
                 }
             }
             Event::ReadyChanged {
@@ -1336,13 +1523,17 @@ impl Session {
         if self.steps.len() != steps.len() {
             return Err("one step state per step".into());
         }
-        for index in 0..self.steps.len() {
-            self.check_step_state(index)?;
+        self.check_tables()?;
+        for scope in self.scopes() {
+            for index in 0..self.steps.len() {
+                self.check_step_state(scope, index)?;
+            }
         }
         for (i, share) in self.shares.iter().enumerate() {
             if share.id as usize != i
                 || share.step >= steps.len()
                 || self.participant(share.participant).is_none()
+                || share.table.is_some_and(|t| t.index() >= self.tables.len())
             {
                 return Err(format!("share {i} is inconsistent"));
             }
@@ -1357,5 +1548,7 @@ mod activity_tests;
 mod proptests;
 #[cfg(test)]
 mod publication_tests;
+#[cfg(test)]
+mod tables_tests;
 #[cfg(test)]
 mod tests;

@@ -101,6 +101,7 @@ fn created(programme: &str, min_group: u32, seed: u64) -> Created {
         series: None,
         publication: crate::domain::Publication::PerResult,
         planned: None,
+        tables: None,
     }
 }
 
@@ -140,7 +141,7 @@ fn keys(s: &Session, index: Option<usize>) -> Vec<String> {
     if let Some(index) = index {
         let step = &s.programme().steps[index];
         keys.extend(step.prompts.iter().map(|p| p.id().to_owned()));
-        keys.extend(s.topics(index).iter().map(|t| t.id.clone()));
+        keys.extend(s.topics(Scope::Hall, index).iter().map(|t| t.id.clone()));
         keys.extend(step.areas.iter().map(|a| a.id.clone()));
     }
     keys
@@ -279,15 +280,23 @@ fn row(s: &Session, index: Option<usize>, d: &Draw) -> RowFields {
 /// mostly one the step's kind has and the actor may give, sometimes any.
 fn action(s: &Session, actor: Role, index: Option<usize>, d: &Draw) -> Action {
     let i = index.unwrap_or(0);
-    let topics: Vec<String> = s.topics(i).iter().map(|t| t.id.clone()).collect();
+    let topics: Vec<String> = s
+        .topics(Scope::Hall, i)
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
     let rows: Vec<String> = s
-        .step_state(i)
+        .state(Scope::Hall, i)
         .plan
         .rows
         .iter()
         .map(|r| r.id.clone())
         .collect();
-    let deck: Vec<String> = s.deck(i).iter().map(|c| c.id.clone()).collect();
+    let deck: Vec<String> = s
+        .deck(Scope::Hall, i)
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let prompts: Vec<String> = s.programme().steps[i]
         .prompts
         .iter()
@@ -504,6 +513,7 @@ fn command(s: &Session, d: &Draw, rng: &mut StdRng) -> Input {
             op,
             action: action(s, actor, index, d),
             step,
+            table: None,
         },
     };
     Input::Command(actor, command)
@@ -558,14 +568,8 @@ fn every_view(s: &Session, who: Option<Role>) {
         };
         for preview in [false, true] {
             let audience = Audience::of(role, preview);
-            let snapshot = protocol::ServerMsg::snapshot(
-                s,
-                audience,
-                me,
-                links,
-                (|_| true, s.participants().len()),
-                0,
-            );
+            let snapshot =
+                protocol::ServerMsg::snapshot(s, audience, Scope::Hall, me, links, |_| true, 0);
             let _ = snapshot.to_json();
         }
     }

@@ -130,13 +130,14 @@ fn check(
                     action: Action::Reveal {
                         revealed: *revealed,
                     },
+                    table: None,
                 },
             ),
             Move::Forget { who } => (Role::Participant(people[*who]), Command::Forget { op }),
         };
         let _ = s.apply(role, command);
         s.check_invariants().map_err(TestCaseError::fail)?;
-        let Some(published) = s.step_state(index).published.clone() else {
+        let Some(published) = s.state(Scope::Hall, index).published.clone() else {
             continue;
         };
         let live: BTreeMap<ParticipantId, BTreeMap<String, Answer>> = s
@@ -152,7 +153,7 @@ fn check(
             })
             .collect();
         for unit in &units {
-            if s.step_state(index).held.contains_key(*unit) {
+            if s.state(Scope::Hall, index).held.contains_key(*unit) {
                 // Shows the version it was held at, which `last` keeps.
                 continue;
             }

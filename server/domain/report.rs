@@ -2,7 +2,7 @@
 //! least `min_group` answered, items their authors shared, the accepted action plan — and no
 //! private answer.
 
-use super::{Lang, Session};
+use super::{Lang, Scope, Session};
 use crate::content::StepKind;
 use crate::content::Text;
 use crate::dates::Date;
@@ -13,8 +13,19 @@ impl Session {
     /// Everything this session may share, as it is now: each step's kind adds its section or
     /// its rows of the action plan.
     pub fn outcome(&self) -> Outcome {
+        self.outcome_in(Scope::Hall)
+    }
+
+    /// The shareable outcome of one scope: a table's own (its results, cards, placements and
+    /// plan), or the hall's (in a session with tables: the tables side by side, the
+    /// aggregate of those whose results are shown, and the hall's plan).
+    pub fn outcome_in(&self, scope: Scope) -> Outcome {
         let programme = self.programme();
         let has = |kind: StepKind| programme.steps.iter().any(|s| s.kind == kind);
+        let participants = match scope {
+            Scope::Hall => self.participants.len() as u32,
+            Scope::Table(t) => self.members(t).count() as u32,
+        };
         let mut outcome = Outcome {
             code: self.created.code.to_string(),
             programme_id: self.programme().id.clone(),
@@ -22,7 +33,7 @@ impl Session {
             lang: self.created.lang.code().to_owned(),
             date: self.meeting_date(),
             min_group: self.created.min_group,
-            participants: self.participants.len() as u32,
+            participants,
             sections: Vec::new(),
             action_plan: Vec::new(),
             for_one: !programme.participants.is_group(),
@@ -33,9 +44,11 @@ impl Session {
                     .iter()
                     .any(|p| !p.removed && !p.plan_shared.is_empty())
             }),
+            table: scope.table().map(|t| t.number()),
+            tables: (scope == Scope::Hall && self.has_tables()).then_some(self.tables.len() as u32),
         };
         for (index, step) in self.programme().steps.iter().enumerate() {
-            kinds::of(step.kind).outcome(&Ctx::new(self, index), &mut outcome);
+            kinds::of(step.kind).outcome(&Ctx::new(self, scope, index), &mut outcome);
         }
         outcome
     }

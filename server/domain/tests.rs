@@ -18,6 +18,7 @@ fn session() -> Session {
         series: None,
         publication: crate::domain::Publication::PerResult,
         planned: None,
+        tables: None,
     })
 }
 
@@ -520,17 +521,18 @@ fn a_participant_forgets_everything_they_gave_and_nothing_of_anyone_else() {
                 share: true,
                 named: true,
             },
+            table: None,
         };
         apply(&mut s, actor, share).unwrap();
     }
-    assert_eq!(s.shared_items(1).len(), 2);
+    assert_eq!(s.shared_items(Scope::Hall, 1).len(), 2);
 
     let forget = Command::Forget { op: op("a4") };
     apply(&mut s, Role::Participant(anna), forget.clone()).unwrap();
     let a = s.participant(anna).unwrap();
     assert!(a.answers.is_empty(), "every answer is gone");
     assert!(a.name.is_none(), "and the name");
-    let shared = s.shared_items(1);
+    let shared = s.shared_items(Scope::Hall, 1);
     assert_eq!(shared.len(), 1, "only Bo's share is left");
     assert_eq!(shared[0].1, "b skriver");
     assert_eq!(

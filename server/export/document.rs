@@ -231,6 +231,7 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
                 title,
                 scale_max,
                 topics,
+                tables: _,
             } => {
                 let heading = section_heading_text(t.grid, t.pick(title));
                 blocks.push(Block::Heading(2, heading.clone()));

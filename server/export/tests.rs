@@ -44,6 +44,7 @@ fn topic(
         agreed,
         priority,
         dots,
+        tables_left_out: 0,
     }
 }
 
@@ -53,6 +54,7 @@ fn actor(label: &str, named_by: u32, influence: (f64, f64), effect: (f64, f64)) 
         named_by,
         influence: stat(influence.0, influence.1, named_by),
         effect: stat(effect.0, effect.1, named_by),
+        tables: None,
     }
 }
 
@@ -63,6 +65,7 @@ fn shared(text: &str, author: Option<&str>, group: Option<&str>) -> SharedItem {
         group: group.map(str::to_owned),
         question: None,
         tag: None,
+        table: None,
     }
 }
 
@@ -82,6 +85,8 @@ fn fixture() -> Outcome {
         for_one: false,
         has_plan: true,
         personal_plan_shared: None,
+        table: None,
+        tables: None,
         participants: 9,
         sections: vec![
             Section::Reflection {
@@ -101,6 +106,7 @@ fn fixture() -> Outcome {
                         max_label: both("Helt i top", "Couldn't be better"),
                         n: 9,
                         counts: Some(vec![0, 0, 1, 1, 2, 1, 2, 1, 1, 0]),
+                        tables_left_out: 0,
                     },
                     ScaleResult {
                         label: both(
@@ -113,6 +119,7 @@ fn fixture() -> Outcome {
                         max_label: both("Helt i top", "Couldn't be better"),
                         n: 2,
                         counts: None,
+                        tables_left_out: 0,
                     },
                 ],
                 shared: vec![
@@ -148,6 +155,7 @@ fn fixture() -> Outcome {
                             "Fælles morgenmøde hver anden uge".to_owned(),
                             "Del kalendere, så vi ved, hvornår man må forstyrre".to_owned(),
                         ],
+                        table: None,
                     },
                     CardResult {
                         text: both(
@@ -156,6 +164,7 @@ fn fixture() -> Outcome {
                         ),
                         passed: false,
                         notes: vec!["Tillid tager tid – vi starter i det små".to_owned()],
+                        table: None,
                     },
                     CardResult {
                         text: both(
@@ -164,6 +173,7 @@ fn fixture() -> Outcome {
                         ),
                         passed: true,
                         notes: vec![],
+                        table: None,
                     },
                 ],
             },
@@ -236,8 +246,10 @@ fn fixture() -> Outcome {
                         agreed: None,
                         priority: None,
                         dots: 0,
+                        tables_left_out: 0,
                     },
                 ],
+                tables: Vec::new(),
             },
             Section::Map {
                 title: both(
@@ -263,6 +275,7 @@ fn fixture() -> Outcome {
                 deadline: "2025-04-02".to_owned(),
                 follow_up: "2025-06-01".to_owned(),
                 answers: Some("Tillid og åbenhed i ledergruppen".to_owned()),
+                table: None,
             },
             PlanRow {
                 area: "Selvledelse".to_owned(),
@@ -273,6 +286,7 @@ fn fixture() -> Outcome {
                 deadline: "2025-04-15".to_owned(),
                 follow_up: String::new(),
                 answers: Some("Frirum til faglig fordybelse".to_owned()),
+                table: None,
             },
             PlanRow {
                 area: "Omverdenen".to_owned(),
@@ -283,6 +297,7 @@ fn fixture() -> Outcome {
                 deadline: String::new(),
                 follow_up: "2025-05-01".to_owned(),
                 answers: None,
+                table: None,
             },
         ],
     }
@@ -850,6 +865,7 @@ fn empty_sections_say_so() {
             title: both("Prioriteringskort", "Prioritisation grid"),
             scale_max: 5,
             topics: vec![],
+            tables: Vec::new(),
         },
         Section::Map {
             title: both("Interessentkort", "Stakeholder map"),
@@ -953,6 +969,7 @@ fn crowded() -> Outcome {
                 max_label: both(long, long),
                 n: 40,
                 counts: Some(vec![0, 40, 0, 0, 0]),
+                tables_left_out: 0,
             }],
             shared: vec![shared(long, Some(""), Some(long))],
         },
@@ -972,6 +989,7 @@ fn crowded() -> Outcome {
                     )
                 })
                 .collect(),
+            tables: Vec::new(),
         },
         Section::Map {
             title: both(long, long),
@@ -989,6 +1007,7 @@ fn crowded() -> Outcome {
         deadline: "+45".to_owned(),
         follow_up: "\r=2".to_owned(),
         answers: Some(long.to_owned()),
+        table: None,
     }];
     outcome
 }

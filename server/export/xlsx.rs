@@ -454,6 +454,7 @@ fn shared_sheet(
                 group,
                 question,
                 tag,
+                ..
             } in shared
             {
                 text(sheet, r, 0, &step, styles)?;

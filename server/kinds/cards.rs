@@ -9,10 +9,12 @@ use super::{Ctx, Field, Kind, live_text, required};
 use crate::audience::Audience;
 use crate::content::{Card, Step, Text};
 use crate::domain::activity::MAX_LIVE_TEXT;
-use crate::domain::{Action, By, Change, DealTo, ParticipantId, RuleError, Session};
+use crate::domain::{Action, By, Change, DealTo, ParticipantId, RuleError, Scope, Session};
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
-use crate::protocol::{ActivityView, CardView, CardsView, CurrentCard, DeckCard, PersonView};
+use crate::protocol::{
+    ActivityView, CardView, CardsView, CurrentCard, DeckCard, PersonView, TableCardView,
+};
 
 /// Most cards a facilitator may add to one step.
 pub const MAX_ADDED_CARDS: usize = 100;
@@ -61,9 +63,18 @@ impl Kind for Cards {
 
     fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
         let state = &cx.state.cards;
+        // The hall of a session with tables has no card in play: each table has its own.
+        if cx.plenary()
+            && matches!(
+                action,
+                Action::Deal { .. } | Action::Pass | Action::Note { .. }
+            )
+        {
+            return Err(RuleError::AtTable);
+        }
         match action {
             Action::Deal { card, to } => {
-                let deck = cx.session.deck(cx.index);
+                let deck = cx.session.deck(cx.scope, cx.index);
                 let card = match card {
                     Some(id) => deck.iter().find(|c| c.id == id).map(|c| c.id.clone()),
                     None => deck
@@ -72,19 +83,27 @@ impl Kind for Cards {
                         .map(|c| c.id.clone()),
                 }
                 .ok_or(RuleError::Invalid)?;
+                // Those who may hold a card here: everyone, or the table's members.
+                let members: Vec<ParticipantId> = cx
+                    .session
+                    .participants()
+                    .iter()
+                    .filter(|p| !p.removed && cx.session.counts_in(p.id, cx.scope))
+                    .map(|p| p.id)
+                    .collect();
                 let to = match to {
                     DealTo::Room => None,
                     DealTo::Participant(p) => {
-                        Some(cx.session.participant(p).ok_or(RuleError::Invalid)?.id)
+                        if !members.contains(&p) {
+                            return Err(RuleError::Invalid);
+                        }
+                        Some(p)
                     }
                     DealTo::Turn => {
-                        let count = cx.session.participants().len();
+                        // The next in joining order after the previous card's holder.
                         let previous = state.dealt.iter().rev().find_map(|d| d.to);
-                        (count > 0).then(|| {
-                            ParticipantId::from_index(
-                                previous.map_or(0, |p| (p.index() + 1) % count),
-                            )
-                        })
+                        let next = previous.and_then(|prev| members.iter().find(|m| **m > prev));
+                        next.or(members.first()).copied()
                     }
                 };
                 Ok(Change::Dealt { card, to })
@@ -94,7 +113,10 @@ impl Kind for Cards {
                     return Err(RuleError::Invalid);
                 }
                 let text = required(&text, MAX_LIVE_TEXT)?;
-                let id = format!("egne-{}", state.added_cards.len() + 1);
+                let id = match cx.scope {
+                    Scope::Hall => format!("egne-{}", state.added_cards.len() + 1),
+                    Scope::Table(t) => format!("b{t}-egne-{}", state.added_cards.len() + 1),
+                };
                 Ok(Change::CardAdded {
                     card: Card {
                         id,
@@ -106,7 +128,7 @@ impl Kind for Cards {
             Action::Pass => {
                 let dealt = state.dealt.last().ok_or(RuleError::Invalid)?;
                 let holder = matches!(by, By::Participant(p) if dealt.to == Some(p));
-                if by != By::Facilitator && !holder {
+                if !by.steers() && !holder {
                     return Err(RuleError::NotAllowed);
                 }
                 Ok(Change::Passed)
@@ -124,8 +146,8 @@ impl Kind for Cards {
         }
     }
 
-    fn fold(&self, session: &mut Session, _by: By, index: usize, change: &Change) {
-        let state = &mut session.state_mut(index).cards;
+    fn fold(&self, session: &mut Session, _by: By, scope: Scope, index: usize, change: &Change) {
+        let state = &mut session.state_mut(scope, index).cards;
         match change.clone() {
             Change::Dealt { card, to } => state.dealt.push(Dealt {
                 card,
@@ -150,7 +172,7 @@ impl Kind for Cards {
 
     fn check_state(&self, cx: &Ctx) -> Result<(), String> {
         let state = &cx.state.cards;
-        let deck = cx.session.deck(cx.index);
+        let deck = cx.session.deck(cx.scope, cx.index);
         if state
             .dealt
             .iter()
@@ -165,7 +187,7 @@ impl Kind for Cards {
     }
 
     fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
-        let (session, index) = (cx.session, cx.index);
+        let (session, scope, index) = (cx.session, cx.scope, cx.index);
         let state = &cx.state.cards;
         let person = |id: ParticipantId| PersonView {
             id: id.to_string(),
@@ -174,22 +196,32 @@ impl Kind for Cards {
                 .and_then(|p| p.name.as_ref())
                 .map(|n| n.as_str().to_owned()),
         };
-        let deck = session.deck(index);
-        let current = session
-            .current_card(index)
-            .map(|(dealt, card)| CurrentCard {
-                card: CardView {
-                    id: card.id.clone(),
-                    text: card.text.clone(),
-                },
-                to: if dealt.passed && !audience.sees_who_passed() {
-                    None
-                } else {
-                    dealt.to.map(person)
-                },
-                passed: dealt.passed,
-                notes: audience.is_staff().then(|| dealt.notes.clone()),
-            });
+        let deck = session.deck(scope, index);
+        let current_of = |(dealt, card): (&Dealt, &Card)| CurrentCard {
+            card: CardView {
+                id: card.id.clone(),
+                text: card.text.clone(),
+            },
+            to: if dealt.passed && !audience.sees_who_passed() {
+                None
+            } else {
+                dealt.to.map(person)
+            },
+            passed: dealt.passed,
+            notes: audience.is_staff().then(|| dealt.notes.clone()),
+        };
+        let current = session.current_card(scope, index).map(current_of);
+        // The hall of a session with tables: each table's card in play, side by side.
+        let tables = cx.plenary().then(|| {
+            session
+                .table_ids()
+                .map(|t| TableCardView {
+                    table: t.number(),
+                    current: session.current_card(Scope::Table(t), index).map(current_of),
+                    dealt_count: session.state(Scope::Table(t), index).cards.dealt.len(),
+                })
+                .collect()
+        });
         let facilitator = audience.is_facilitator();
         Some(ActivityView::Cards(CardsView {
             deck_size: deck.len(),
@@ -208,28 +240,38 @@ impl Kind for Cards {
                 session
                     .participants()
                     .iter()
+                    .filter(|p| !p.removed && session.counts_in(p.id, scope))
                     .map(|p| person(p.id))
                     .collect()
             }),
+            tables,
         }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
-        let deck = cx.session.deck(cx.index);
-        let cards = cx
-            .state
-            .cards
-            .dealt
-            .iter()
-            .filter_map(|d| {
+        // The hall of a session with tables: every table's cards, each with its table.
+        let scopes = if cx.plenary() {
+            cx.session.table_ids().map(Scope::Table).collect()
+        } else {
+            vec![cx.scope]
+        };
+        let mut cards = Vec::new();
+        for scope in scopes {
+            let deck = cx.session.deck(scope, cx.index);
+            let state = &cx.session.state(scope, cx.index).cards;
+            cards.extend(state.dealt.iter().filter_map(|d| {
                 let card = deck.iter().find(|c| c.id == d.card)?;
                 Some(outcome::CardResult {
                     text: card.text.clone(),
                     passed: d.passed,
                     notes: d.notes.clone(),
+                    table: cx
+                        .plenary()
+                        .then(|| scope.table().map(|t| t.number()))
+                        .flatten(),
                 })
-            })
-            .collect();
+            }));
+        }
         out.sections.push(Section::Cards {
             title: cx.step.title.clone(),
             cards,
@@ -247,19 +289,28 @@ impl Kind for Cards {
 }
 
 impl Session {
-    /// All cards of a cards step: the content's, then those added live.
-    pub fn deck(&self, index: usize) -> Vec<&Card> {
+    /// All cards of a cards step in `scope`: the content's, then those the facilitator added
+    /// for the whole hall, then (at a table) the table's own.
+    pub fn deck(&self, scope: Scope, index: usize) -> Vec<&Card> {
         let step = &self.programme().steps[index];
+        let own = match scope {
+            Scope::Hall => &[][..],
+            Scope::Table(_) => &self.state(scope, index).cards.added_cards[..],
+        };
         step.cards
             .iter()
-            .chain(&self.step_state(index).cards.added_cards)
+            .chain(&self.state(Scope::Hall, index).cards.added_cards)
+            .chain(own)
             .collect()
     }
 
-    /// The card in play, if one was dealt.
-    pub fn current_card(&self, index: usize) -> Option<(&Dealt, &Card)> {
-        let dealt = self.step_state(index).cards.dealt.last()?;
-        let card = self.deck(index).into_iter().find(|c| c.id == dealt.card)?;
+    /// The card in play in `scope`, if one was dealt.
+    pub fn current_card(&self, scope: Scope, index: usize) -> Option<(&Dealt, &Card)> {
+        let dealt = self.state(scope, index).cards.dealt.last()?;
+        let card = self
+            .deck(scope, index)
+            .into_iter()
+            .find(|c| c.id == dealt.card)?;
         Some((dealt, card))
     }
 }

@@ -33,7 +33,7 @@ impl Kind for End {
             }
             rows.extend(
                 session
-                    .step_state(index)
+                    .state(cx.scope, index)
                     .plan
                     .rows
                     .iter()

@@ -14,11 +14,11 @@ use crate::audience::Audience;
 use crate::content::{Step, Topic};
 use crate::domain::activity::MAX_LIVE_TEXT;
 use crate::domain::answers::{Answer, AnswerInput, Rating, within};
-use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Scope, Session};
 use crate::outcome::Stat;
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
-use crate::protocol::{ActivityView, GridView, TopicResultView, TopicView};
+use crate::protocol::{ActivityView, GridView, TableGridView, TopicResultView, TopicView};
 
 /// Most topics a grid may have.
 pub const MAX_TOPICS: usize = 50;
@@ -64,7 +64,7 @@ pub struct State {
 impl State {
     /// `participant` set their dots: publish as `Session::note_change` does for answers. The
     /// first publication waits for `min_group` voters and takes everyone's dots at once.
-    fn note_vote(&mut self, participant: ParticipantId, min_group: usize) {
+    pub(crate) fn note_vote(&mut self, participant: ParticipantId, min_group: usize) {
         let Some(published) = &mut self.published_votes else {
             let voters = self.votes.values().filter(|v| !v.is_empty()).count();
             if voters >= min_group {
@@ -115,6 +115,9 @@ pub struct TopicStats {
     pub success: Option<Stat>,
     /// Dots from the vote; `None` while fewer than `min_group` participants voted.
     pub dots: Option<u32>,
+    /// In the hall of a session with tables: tables whose ratings of the topic are not in the
+    /// hall's figure, because their own result shows too few (see `Session::topic_stats`).
+    pub tables_left_out: u32,
 }
 
 impl Kind for Grid {
@@ -134,7 +137,12 @@ impl Kind for Grid {
 
     fn check_answer(&self, cx: &Ctx, given: Given) -> Result<Answer, RuleError> {
         let Given { key, value, .. } = given;
-        if !cx.session.topics(cx.index).iter().any(|t| t.id == key) {
+        if !cx
+            .session
+            .topics(cx.scope, cx.index)
+            .iter()
+            .any(|t| t.id == key)
+        {
             return Err(RuleError::NoSuchPrompt);
         }
         check_rating(cx.step, value)
@@ -155,11 +163,22 @@ impl Kind for Grid {
 
     fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
         let state = &cx.state.grid;
-        let known = || cx.session.topics(cx.index);
+        let known = || cx.session.topics(cx.scope, cx.index);
+        // Agreed placements and priorities are each table's own; the hall shows them side by
+        // side. The dot vote and whether participants add topics are the hall's, for all.
+        match action {
+            Action::Place { .. } | Action::Prioritise { .. } if cx.plenary() => {
+                return Err(RuleError::AtTable);
+            }
+            Action::OpenVote { .. } | Action::AllowTopics { .. } if cx.scope != Scope::Hall => {
+                return Err(RuleError::NotAllowed);
+            }
+            _ => {}
+        }
         match action {
             Action::Reveal { revealed } => Ok(Change::Revealed { revealed }),
             Action::AddTopic { text } => {
-                if by != By::Facilitator {
+                if !by.steers() {
                     cx.open_for_participant()?;
                     if !cx.session.participants_add_topics(cx.index) {
                         return Err(RuleError::NotAllowed);
@@ -169,7 +188,11 @@ impl Kind for Grid {
                     return Err(RuleError::Invalid);
                 }
                 let text = required(&text, MAX_LIVE_TEXT)?;
-                let id = format!("egne-{}", state.added_topics.len() + 1);
+                let n = state.added_topics.len() + 1;
+                let id = match cx.scope {
+                    Scope::Hall => format!("egne-{n}"),
+                    Scope::Table(t) => format!("b{t}-egne-{n}"),
+                };
                 Ok(Change::TopicAdded {
                     topic: Topic {
                         id,
@@ -207,7 +230,7 @@ impl Kind for Grid {
             Action::OpenVote { open } => Ok(Change::VoteOpened { open }),
             Action::Vote { topics } => {
                 cx.open_for_participant()?;
-                if !state.voting {
+                if !cx.hall().grid.voting {
                     return Err(RuleError::NotAllowed);
                 }
                 let known = known();
@@ -220,12 +243,12 @@ impl Kind for Grid {
         }
     }
 
-    fn fold(&self, session: &mut Session, by: By, index: usize, change: &Change) {
+    fn fold(&self, session: &mut Session, by: By, scope: Scope, index: usize, change: &Change) {
         let min_group = session.created().min_group as usize;
         if let Change::Revealed { revealed } = change {
-            return fold_reveal(session, index, *revealed);
+            return fold_reveal(session, scope, index, *revealed);
         }
-        let state = &mut session.state_mut(index).grid;
+        let state = &mut session.state_mut(scope, index).grid;
         match change.clone() {
             Change::TopicAdded { topic } => state.added_topics.push(topic),
             Change::TopicsAllowed { allowed } => state.participant_topics = Some(allowed),
@@ -253,7 +276,7 @@ impl Kind for Grid {
         let state = &cx.state.grid;
         let topics: Vec<&str> = cx
             .session
-            .topics(cx.index)
+            .topics(cx.scope, cx.index)
             .iter()
             .map(|t| t.id.as_str())
             .collect();
@@ -285,51 +308,77 @@ impl Kind for Grid {
     }
 
     fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
-        let (session, index, step) = (cx.session, cx.index, cx.step);
+        let (session, scope, index, step) = (cx.session, cx.scope, cx.index, cx.step);
         let state = &cx.state.grid;
         let revealed = cx.state.revealed;
         let staff = audience.is_staff();
+        let results = audience.sees_results(revealed, cx.phones_see_results());
+        let plenary = cx.plenary();
+        let topic_view = |t: &Topic| TopicView {
+            id: t.id.clone(),
+            text: t.text.clone(),
+        };
+        // The hall of a session with tables: every table's placements and priorities (the
+        // group's own decisions, shown like the hall's own would be), its topics added at the
+        // table, and how many rated there.
+        let tables = plenary.then(|| {
+            session
+                .table_ids()
+                .map(|t| {
+                    let at = Scope::Table(t);
+                    let grid = &session.state(at, index).grid;
+                    TableGridView {
+                        table: t.number(),
+                        agreed: grid.agreed.clone(),
+                        priorities: grid.priorities.clone(),
+                        topics: grid.added_topics.iter().map(topic_view).collect(),
+                        raters: staff.then(|| session.grid_raters(at, index)),
+                    }
+                })
+                .collect()
+        });
         Some(ActivityView::Grid(GridView {
             scale_max: step.scale_max,
             topics: session
-                .topics(index)
-                .iter()
-                .map(|t| TopicView {
-                    id: t.id.clone(),
-                    text: t.text.clone(),
-                })
+                .topics(scope, index)
+                .into_iter()
+                .map(topic_view)
                 .collect(),
             participant_topics: session.participants_add_topics(index),
-            voting: state.voting,
+            voting: cx.hall().grid.voting,
             revealed,
             priorities: state.priorities.clone(),
             agreed: state.agreed.clone(),
-            raters: staff.then(|| session.grid_raters(index)),
+            raters: staff.then(|| session.grid_raters(scope, index)),
             published: staff.then_some(cx.state.published.is_some()),
-            held: audience.sees_results(revealed) && session.held(index),
-            results: audience.sees_results(revealed).then(|| {
+            held: results && session.held(scope, index),
+            results: results.then(|| {
                 session
-                    .topic_stats(index)
+                    .topic_stats(scope, index)
                     .into_iter()
                     .map(|t| TopicResultView {
-                        waiting: session.waiting(index, &t.topic),
+                        waiting: (!plenary)
+                            .then(|| session.waiting(scope, index, &t.topic))
+                            .flatten(),
                         topic: t.topic,
                         raters: t.raters,
                         importance: t.importance.map(Into::into),
                         success: t.success.map(Into::into),
                         dots: t.dots,
+                        tables_left_out: plenary.then_some(t.tables_left_out),
                     })
                     .collect()
             }),
+            tables,
         }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
         let state = &cx.state.grid;
-        let topics = cx.session.topics(cx.index);
+        let topics = cx.session.topics(cx.scope, cx.index);
         let results = cx
             .session
-            .topic_stats(cx.index)
+            .topic_stats(cx.scope, cx.index)
             .into_iter()
             .filter_map(|s| {
                 let topic = topics.iter().find(|t| t.id == s.topic)?;
@@ -345,13 +394,38 @@ impl Kind for Grid {
                         .position(|p| *p == s.topic)
                         .map(|i| i as u8 + 1),
                     dots: s.dots.unwrap_or(0),
+                    tables_left_out: s.tables_left_out,
                 })
             })
             .collect();
+        // The hall of a session with tables: each table's own placements and priorities.
+        let tables = if cx.plenary() {
+            cx.session
+                .table_ids()
+                .map(|t| {
+                    let at = Scope::Table(t);
+                    let grid = &cx.session.state(at, cx.index).grid;
+                    let all = cx.session.topics(at, cx.index);
+                    let text = |id: &str| all.iter().find(|x| x.id == id).map(|x| x.text.clone());
+                    outcome::TableGrid {
+                        table: t.number(),
+                        agreed: grid
+                            .agreed
+                            .iter()
+                            .filter_map(|(id, p)| Some((text(id)?, *p)))
+                            .collect(),
+                        priorities: grid.priorities.iter().filter_map(|id| text(id)).collect(),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         out.sections.push(Section::Grid {
             title: cx.step.title.clone(),
             scale_max: cx.step.scale_max,
             topics: results,
+            tables,
         });
     }
 
@@ -383,27 +457,42 @@ fn check_rating(step: &Step, value: AnswerInput) -> Result<Answer, RuleError> {
 }
 
 impl Session {
-    /// All topics of a grid step: the content's, then those added live.
-    pub fn topics(&self, index: usize) -> Vec<&Topic> {
+    /// All topics of a grid step in `scope`: the content's, then those the facilitator added
+    /// for the whole hall, then (at a table) the table's own.
+    pub fn topics(&self, scope: Scope, index: usize) -> Vec<&Topic> {
         let step = &self.programme().steps[index];
+        let own = match scope {
+            Scope::Hall => &[][..],
+            Scope::Table(_) => &self.state(scope, index).grid.added_topics[..],
+        };
         step.topics
             .iter()
-            .chain(&self.step_state(index).grid.added_topics)
+            .chain(&self.state(Scope::Hall, index).grid.added_topics)
+            .chain(own)
             .collect()
     }
 
-    /// Whether participants may add topics to grid step `index` now.
+    /// Whether participants may add topics to grid step `index` now (the hall decides for
+    /// every table).
     pub fn participants_add_topics(&self, index: usize) -> bool {
-        self.step_state(index)
+        self.state(Scope::Hall, index)
             .grid
             .participant_topics
             .unwrap_or(self.programme().steps[index].participant_topics)
     }
 
-    /// Aggregates of grid step `index`, from published ratings and dots; a result held after
-    /// a deletion as it was shown (see `Session::hold_for_forget`).
-    pub fn topic_stats(&self, index: usize) -> Vec<TopicStats> {
-        let state = &self.step_state(index).grid;
+    /// Aggregates of grid step `index` in `scope`, from published ratings and dots; a result
+    /// held after a deletion as it was shown (see `Session::hold_for_forget`).
+    ///
+    /// The hall of a session with tables shows, for each topic every table has, the ratings
+    /// of the tables whose own result of it is shown, pooled (the mean and spread of all their
+    /// ratings together), and the sum of their shown dots; the other tables are left out and
+    /// counted (see `Session::scale_counts` for why that tells nobody more than the tables do).
+    pub fn topic_stats(&self, scope: Scope, index: usize) -> Vec<TopicStats> {
+        if scope == Scope::Hall && self.has_tables() {
+            return self.hall_topic_stats(index);
+        }
+        let state = &self.state(scope, index).grid;
         let min_group = self.created().min_group;
         // One person's dots are their private vote: totals show from min_group voters,
         // and move only in batches of min_group people (see `note_vote`).
@@ -420,7 +509,8 @@ impl Session {
                     .count() as u32
             }),
         };
-        self.topics(index)
+        let step_state = self.state(scope, index);
+        self.topics(scope, index)
             .into_iter()
             .map(|topic| {
                 if let Some(crate::domain::Held::Topic {
@@ -428,20 +518,21 @@ impl Session {
                     importance,
                     success,
                     ..
-                }) = self.step_state(index).held.get(&topic.id)
+                }) = step_state.held.get(&topic.id)
                 {
                     // Withheld if the room never saw it (`StepState::unseen`).
-                    let seen = !self.step_state(index).unseen.contains(&topic.id);
+                    let seen = !step_state.unseen.contains(&topic.id);
                     return TopicStats {
                         topic: topic.id.clone(),
                         raters: *raters,
                         importance: importance.filter(|_| seen),
                         success: success.filter(|_| seen),
                         dots: dots(&topic.id),
+                        tables_left_out: 0,
                     };
                 }
                 let (mut importance, mut success) = (Vec::new(), Vec::new());
-                for (_, answers) in self.published_in(index) {
+                for (_, answers) in self.published_in(scope, index) {
                     if let Some(Answer::Rating(r)) = answers.get(&topic.id)
                         && let (Some(i), Some(s)) = (r.importance, r.success)
                     {
@@ -457,14 +548,64 @@ impl Session {
                     importance: Stat::of(&importance).filter(|_| shown),
                     success: Stat::of(&success).filter(|_| shown),
                     dots: dots(&topic.id),
+                    tables_left_out: 0,
                 }
             })
             .collect()
     }
 
-    /// How many participants rated at least one topic of grid step `index` on both axes.
-    pub fn grid_raters(&self, index: usize) -> usize {
-        self.answers_in(index)
+    /// The hall's figure of each topic of the whole hall: the tables' shown results, pooled.
+    fn hall_topic_stats(&self, index: usize) -> Vec<TopicStats> {
+        let tables: Vec<Vec<TopicStats>> = self
+            .table_ids()
+            .map(|t| self.topic_stats(Scope::Table(t), index))
+            .collect();
+        self.topics(Scope::Hall, index)
+            .into_iter()
+            .map(|topic| {
+                let mut hall = TopicStats {
+                    topic: topic.id.clone(),
+                    raters: 0,
+                    importance: None,
+                    success: None,
+                    dots: None,
+                    tables_left_out: 0,
+                };
+                let (mut importance, mut success) = (Vec::new(), Vec::new());
+                for table in &tables {
+                    let Some(result) = table.iter().find(|s| s.topic == topic.id) else {
+                        continue;
+                    };
+                    match (result.importance, result.success) {
+                        (Some(i), Some(s)) => {
+                            hall.raters += result.raters;
+                            importance.push(i);
+                            success.push(s);
+                        }
+                        _ if result.raters > 0 => hall.tables_left_out += 1,
+                        _ => {}
+                    }
+                    if let Some(dots) = result.dots {
+                        *hall.dots.get_or_insert(0) += dots;
+                    }
+                }
+                hall.importance = Stat::pooled(&importance);
+                hall.success = Stat::pooled(&success);
+                hall
+            })
+            .collect()
+    }
+
+    /// How many participants rated at least one topic of grid step `index` on both axes, in
+    /// `scope` (in the hall of a session with tables: at all tables).
+    pub fn grid_raters(&self, scope: Scope, index: usize) -> usize {
+        if scope == Scope::Hall && self.has_tables() {
+            return self
+                .table_ids()
+                .map(|t| self.grid_raters(Scope::Table(t), index))
+                .sum();
+        }
+        self.answers_in(scope, index)
             .filter(|(_, a)| a.values().any(|v| matches!(v, Answer::Rating(r) if r.importance.is_some() && r.success.is_some())))
             .count()
     }

@@ -15,7 +15,7 @@ use crate::audience::Audience;
 use crate::content::Step;
 use crate::domain::activity::normalise;
 use crate::domain::answers::{ActorEntry, Answer, AnswerInput, chars, valid_item_id, within};
-use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Scope, Session};
 use crate::outcome::Stat;
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
@@ -50,6 +50,8 @@ pub struct ActorStats {
     pub influence: Option<Stat>,
     /// Effect (`None` below `min_group`).
     pub effect: Option<Stat>,
+    /// In the hall of a session with tables: at how many tables it is shown.
+    pub tables: u32,
 }
 
 /// Actors merged under one label: the label shown and, per participant who named it, their
@@ -118,11 +120,11 @@ impl Kind for Map {
         }
     }
 
-    fn fold(&self, session: &mut Session, _by: By, index: usize, change: &Change) {
+    fn fold(&self, session: &mut Session, _by: By, scope: Scope, index: usize, change: &Change) {
         match change {
-            Change::Revealed { revealed } => fold_reveal(session, index, *revealed),
+            Change::Revealed { revealed } => fold_reveal(session, scope, index, *revealed),
             Change::Merged { labels, into } => {
-                let state = &mut session.state_mut(index).map;
+                let state = &mut session.state_mut(scope, index).map;
                 for label in labels {
                     state.aliases.insert(label.clone(), into.clone());
                 }
@@ -144,27 +146,29 @@ impl Kind for Map {
     }
 
     fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
-        let (session, index) = (cx.session, cx.index);
+        let (session, scope, index) = (cx.session, cx.scope, cx.index);
         let revealed = cx.state.revealed;
         let staff = audience.is_staff();
         let min_group = session.created().min_group;
+        let plenary = cx.plenary();
         let held = cx.state.held.contains_key("");
+        let results = audience.sees_results(revealed, cx.phones_see_results());
         // The console lists the too-few too, unless the map is held (the hold keeps only what
-        // the room saw).
-        let result = audience.sees_results(revealed).then(|| {
-            if audience.is_facilitator() && !held {
-                let all = session.actor_stats(index);
+        // the room saw) or it is the hall's (which is made of what the tables show).
+        let result = results.then(|| {
+            if audience.is_facilitator() && !held && !plenary {
+                let all = session.actor_stats(scope, index);
                 let too_few = all.iter().filter(|a| a.named_by < min_group).count() as u32;
                 (all, too_few)
             } else {
-                session.map_result(index)
+                session.map_result(scope, index)
             }
         });
         let too_few = result.as_ref().map(|(_, n)| *n);
         let stats = result.map(|(all, _)| all);
         Some(ActivityView::Map(MapView {
             revealed,
-            contributors: staff.then(|| session.map_contributors(index)),
+            contributors: staff.then(|| session.map_contributors(scope, index)),
             published: staff.then_some(cx.state.published.is_some()),
             // Below `min_group`, a label is one or two people's words: only the console sees it.
             actors: stats.map(|all| {
@@ -176,19 +180,21 @@ impl Kind for Map {
                         named_by: a.named_by,
                         influence: a.influence.map(Into::into),
                         effect: a.effect.map(Into::into),
+                        tables: plenary.then_some(a.tables),
                     })
                     .collect()
             }),
             too_few,
-            waiting: (staff && audience.sees_results(revealed))
-                .then(|| session.waiting(index, ""))
+            waiting: (staff && results && !plenary)
+                .then(|| session.waiting(scope, index, ""))
                 .flatten(),
-            held: audience.sees_results(revealed) && held,
+            held: results && session.held(scope, index) && (plenary || held),
         }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
-        let (actors, too_few) = cx.session.map_result(cx.index);
+        let (actors, too_few) = cx.session.map_result(cx.scope, cx.index);
+        let plenary = cx.plenary();
         let actors = actors
             .into_iter()
             .map(|a| outcome::ActorResult {
@@ -196,6 +202,7 @@ impl Kind for Map {
                 named_by: a.named_by,
                 influence: a.influence,
                 effect: a.effect,
+                tables: plenary.then_some(a.tables),
             })
             .collect();
         out.sections.push(Section::Map {
@@ -240,8 +247,14 @@ fn check_actor(value: AnswerInput) -> Result<Answer, RuleError> {
 
 impl Session {
     /// How many participants added at least one actor to map step `index`.
-    pub fn map_contributors(&self, index: usize) -> usize {
-        self.answers_in(index)
+    pub fn map_contributors(&self, scope: Scope, index: usize) -> usize {
+        if scope == Scope::Hall && self.has_tables() {
+            return self
+                .table_ids()
+                .map(|t| self.map_contributors(Scope::Table(t), index))
+                .sum();
+        }
+        self.answers_in(scope, index)
             .filter(|(_, a)| a.values().any(|v| matches!(v, Answer::Actor(_))))
             .count()
     }
@@ -250,8 +263,11 @@ impl Session {
     /// and how many were named by too few — as held after a deletion, if it is (withheld
     /// altogether when the room never saw it, see `StepState::unseen`), else from published
     /// answers. The facilitator's console also lists the too-few (`actor_stats`).
-    pub fn map_result(&self, index: usize) -> (Vec<ActorStats>, u32) {
-        let state = self.step_state(index);
+    pub fn map_result(&self, scope: Scope, index: usize) -> (Vec<ActorStats>, u32) {
+        if scope == Scope::Hall && self.has_tables() {
+            return self.hall_map(index);
+        }
+        let state = self.state(scope, index);
         if let Some(crate::domain::Held::Map {
             actors, too_few, ..
         }) = state.held.get("")
@@ -266,13 +282,14 @@ impl Session {
                     named_by: a.named_by,
                     influence: a.influence,
                     effect: a.effect,
+                    tables: 0,
                 })
                 .collect();
             return (actors, *too_few);
         }
         let min_group = self.created().min_group;
         let (shown, few): (Vec<_>, Vec<_>) = self
-            .actor_stats(index)
+            .actor_stats(scope, index)
             .into_iter()
             .partition(|a| a.named_by >= min_group);
         (shown, few.len() as u32)
@@ -283,12 +300,13 @@ impl Session {
     /// `min_group`, so only counted).
     pub(crate) fn map_as_shown(
         &self,
+        scope: Scope,
         index: usize,
         leaving: crate::domain::ParticipantId,
     ) -> crate::domain::Held {
-        let (shown, too_few) = self.map_result(index);
+        let (shown, too_few) = self.map_result(scope, index);
         let staying: BTreeMap<String, String> = self
-            .clusters(index, Some(leaving))
+            .clusters(scope, index, Some(leaving))
             .into_iter()
             .map(|(key, (label, _))| (key, label))
             .collect();
@@ -313,11 +331,11 @@ impl Session {
 
     /// Actors of map step `index`, merged by label and by the facilitator's merges, most named
     /// first; from published answers.
-    pub fn actor_stats(&self, index: usize) -> Vec<ActorStats> {
+    pub fn actor_stats(&self, scope: Scope, index: usize) -> Vec<ActorStats> {
         let min_group = self.created().min_group;
         let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
         let mut stats: Vec<ActorStats> = self
-            .clusters(index, None)
+            .clusters(scope, index, None)
             .into_values()
             .map(|(label, people)| {
                 let named_by = people.len() as u32;
@@ -330,6 +348,7 @@ impl Session {
                     named_by,
                     influence: Stat::of(&influence).filter(|_| shown),
                     effect: Stat::of(&effect).filter(|_| shown),
+                    tables: 0,
                 }
             })
             .collect();
@@ -345,12 +364,13 @@ impl Session {
     /// facilitator's merges applied (`skip`'s entries left out).
     fn clusters(
         &self,
+        scope: Scope,
         index: usize,
         skip: Option<crate::domain::ParticipantId>,
     ) -> BTreeMap<String, Cluster> {
-        let state = &self.step_state(index).map;
+        let aliases = self.aliases(scope, index);
         let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
-        for (participant, answers) in self.published_in(index) {
+        for (participant, answers) in self.published_in(scope, index) {
             if Some(participant) == skip {
                 continue;
             }
@@ -359,8 +379,7 @@ impl Session {
                     continue;
                 };
                 let key = normalise(&actor.label);
-                let display = state
-                    .aliases
+                let display = aliases
                     .get(&key)
                     .cloned()
                     .unwrap_or_else(|| actor.label.clone());
@@ -373,5 +392,61 @@ impl Session {
             }
         }
         clusters
+    }
+
+    /// The merges that apply in `scope`: the hall's, for every table, then (at a table) its
+    /// own, which win.
+    fn aliases(&self, scope: Scope, index: usize) -> BTreeMap<String, String> {
+        let mut aliases = self.state(Scope::Hall, index).map.aliases.clone();
+        if scope != Scope::Hall {
+            aliases.extend(self.state(scope, index).map.aliases.clone());
+        }
+        aliases
+    }
+
+    /// The hall's map in a session with tables: the actors the tables show, merged by label
+    /// (the hall's merges applied), each with how many named it at those tables, at how many
+    /// tables, and the pooled ratings; the actors named by too few at each table only
+    /// counted. Made of what the tables show, so it tells nobody more than they do.
+    fn hall_map(&self, index: usize) -> (Vec<ActorStats>, u32) {
+        let aliases = self.state(Scope::Hall, index).map.aliases.clone();
+        // Normalised label → (label shown, named by, tables, influence, effect).
+        type Merged = (String, u32, u32, Vec<Stat>, Vec<Stat>);
+        let mut merged: BTreeMap<String, Merged> = BTreeMap::new();
+        let mut too_few = 0;
+        for t in self.table_ids() {
+            let (shown, few) = self.map_result(Scope::Table(t), index);
+            too_few += few;
+            for actor in shown {
+                let display = aliases
+                    .get(&normalise(&actor.label))
+                    .cloned()
+                    .unwrap_or(actor.label);
+                let entry = merged
+                    .entry(normalise(&display))
+                    .or_insert_with(|| (display, 0, 0, Vec::new(), Vec::new()));
+                entry.1 += actor.named_by;
+                entry.2 += 1;
+                entry.3.extend(actor.influence);
+                entry.4.extend(actor.effect);
+            }
+        }
+        let mut actors: Vec<ActorStats> = merged
+            .into_values()
+            .map(|(label, named_by, tables, influence, effect)| ActorStats {
+                label,
+                named_by,
+                influence: Stat::pooled(&influence),
+                effect: Stat::pooled(&effect),
+                tables,
+            })
+            .collect();
+        actors.sort_by(|a, b| {
+            b.tables
+                .cmp(&a.tables)
+                .then(b.named_by.cmp(&a.named_by))
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        (actors, too_few)
     }
 }

@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use crate::audience::Audience;
 use crate::content::{Step, StepKind, Text};
 use crate::domain::answers::{Answer, AnswerInput};
-use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session, StepState};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Scope, Session, StepState};
 use crate::outcome;
 use crate::print::Paper;
 use crate::protocol::ActivityView;
@@ -56,28 +56,44 @@ pub enum Field {
     GridSettings,
 }
 
-/// One step of a session, as a kind's rules, aggregates and views read it.
+/// One step of a session in one scope (the hall, or a table), as a kind's rules, aggregates
+/// and views read it.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     /// The whole session.
     pub session: &'a Session,
+    /// Where: the hall or a table.
+    pub scope: Scope,
     /// The step's index in the programme.
     pub index: usize,
     /// The step's content.
     pub step: &'a Step,
-    /// The step's shared state.
+    /// The step's shared state in this scope.
     pub state: &'a StepState,
 }
 
 impl<'a> Ctx<'a> {
-    /// Step `index` of `session`.
-    pub fn new(session: &'a Session, index: usize) -> Self {
+    /// Step `index` of `session` in `scope`.
+    pub fn new(session: &'a Session, scope: Scope, index: usize) -> Self {
         Ctx {
             session,
+            scope,
             index,
             step: &session.programme().steps[index],
-            state: session.step_state(index),
+            state: session.state(scope, index),
         }
+    }
+
+    /// The hall of a session with tables: it shows the tables side by side and their
+    /// aggregate; the table's own activity (a card in play, agreed placements) is not its.
+    pub fn plenary(&self) -> bool {
+        self.scope == Scope::Hall && self.session.has_tables()
+    }
+
+    /// The hall's state of this step: where settings for every table live (cards and topics
+    /// the facilitator added for all, whether participants add topics, the dot vote, merges).
+    pub fn hall(&self) -> &'a StepState {
+        self.session.state(Scope::Hall, self.index)
     }
 
     /// Participants act on the current step or an earlier one (answers typed offline arrive
@@ -88,6 +104,12 @@ impl<'a> Ctx<'a> {
         } else {
             Err(RuleError::WrongStep)
         }
+    }
+
+    /// Whether members' phones may see this scope's results once revealed: at a table, when
+    /// the facilitator allows it (see `TableSettings::phones_see_results`); never in the hall.
+    pub fn phones_see_results(&self) -> bool {
+        matches!(self.scope, Scope::Table(_)) && self.session.table_settings().phones_see_results
     }
 
     /// A text of the programme in the session's language.
@@ -151,10 +173,10 @@ pub trait Kind: Sync {
         Err(RuleError::WrongStep)
     }
 
-    /// Folds a resolved change into step `index` of `session`. Changes are trusted (they come
-    /// from [`Kind::decide`] or from the store); one of another kind is ignored.
-    fn fold(&self, session: &mut Session, by: By, index: usize, change: &Change) {
-        let _ = (session, by, index, change);
+    /// Folds a resolved change into step `index` of `session` in `scope`. Changes are trusted
+    /// (they come from [`Kind::decide`] or from the store); one of another kind is ignored.
+    fn fold(&self, session: &mut Session, by: By, scope: Scope, index: usize, change: &Change) {
+        let _ = (session, by, scope, index, change);
     }
 
     /// What must hold for this step's shared state; the first violation found.
@@ -198,17 +220,25 @@ pub fn of(kind: StepKind) -> &'static dyn Kind {
 
 /// The facilitator shows or hides the results of a step with results (reflection, grid, map).
 /// The first reveal publishes every answer at once; later ones show what is published (see
-/// `Session::note_change`), so hiding and showing again reveals no one.
-fn fold_reveal(session: &mut Session, index: usize, revealed: bool) {
-    session.state_mut(index).revealed = revealed;
-    if revealed {
-        // The room sees what is published now — but not a held result it never saw.
-        let state = session.state_mut(index);
-        let held = &state.held;
-        state.unseen.retain(|unit| held.contains_key(unit));
-    }
-    if revealed && session.step_state(index).published.is_none() {
-        session.publish(index);
+/// `Session::note_change`), so hiding and showing again reveals no one. In the hall of a
+/// session with tables, it shows or hides every table's results and the hall's together.
+fn fold_reveal(session: &mut Session, scope: Scope, index: usize, revealed: bool) {
+    let scopes = if scope == Scope::Hall {
+        session.scopes()
+    } else {
+        vec![scope]
+    };
+    for scope in scopes {
+        let state = session.state_mut(scope, index);
+        state.revealed = revealed;
+        if revealed {
+            // The room sees what is published now — but not a held result it never saw.
+            let held = &state.held;
+            state.unseen.retain(|unit| held.contains_key(unit));
+        }
+        if revealed && session.state(scope, index).published.is_none() {
+            session.publish(scope, index);
+        }
     }
 }
 

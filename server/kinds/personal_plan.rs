@@ -8,7 +8,7 @@ use super::{Ctx, Field, Given, Kind, typed};
 use crate::audience::Audience;
 use crate::content::{Step, StepKind};
 use crate::domain::answers::{Answer, AnswerInput, PersonalEntry, chars};
-use crate::domain::{Action, By, Change, ParticipantId, RuleError, Session};
+use crate::domain::{Action, By, Change, ParticipantId, RuleError, Scope, Session};
 use crate::outcome;
 use crate::print::Paper;
 use crate::protocol::{ActivityView, PersonalPlanView, SharedPlan};
@@ -57,7 +57,7 @@ impl Kind for PersonalPlan {
         }
     }
 
-    fn fold(&self, session: &mut Session, by: By, index: usize, change: &Change) {
+    fn fold(&self, session: &mut Session, by: By, _scope: Scope, index: usize, change: &Change) {
         if let (Change::PlanShared { shared }, By::Participant(p)) = (change, by) {
             let step_id = session.programme().steps[index].id.clone();
             if let Some(p) = session.participant_mut(p) {

@@ -9,10 +9,10 @@ use super::{Ctx, Field, Kind, required, text_ok};
 use crate::audience::Audience;
 use crate::content::Step;
 use crate::dates::Date;
-use crate::domain::{Action, By, Change, RowFields, RuleError, Session};
+use crate::domain::{Action, By, Change, RowFields, RuleError, Scope, Session, TableId};
 use crate::outcome::{self, Outcome};
 use crate::print::Paper;
-use crate::protocol::{ActivityView, PlanView, RowView};
+use crate::protocol::{ActivityView, PlanView, RowView, TablePlanView};
 
 /// Most rows an action plan may have.
 pub const MAX_ROWS: usize = 100;
@@ -43,6 +43,9 @@ pub struct PlanRow {
     pub fields: RowFields,
     /// Accepted by the facilitator (else a proposal).
     pub accepted: bool,
+    /// The table it was lifted from, for a row of the hall's plan in a session with tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableId>,
 }
 
 impl Kind for Plan {
@@ -68,8 +71,8 @@ impl Kind for Plan {
         };
         match action {
             Action::AddRow { row } => {
-                let facilitator = by == By::Facilitator;
-                if !facilitator {
+                let steers = by.steers();
+                if !steers {
                     cx.open_for_participant()?;
                 }
                 if state.rows.len() >= MAX_ROWS {
@@ -78,7 +81,32 @@ impl Kind for Plan {
                 Ok(Change::RowAdded {
                     id: format!("r{}", state.rows_created + 1),
                     row: check_row(cx.step, row)?,
-                    accepted: facilitator,
+                    accepted: steers,
+                    table: None,
+                })
+            }
+            Action::Lift { table, id } => {
+                // Only the hall of a session with tables has a plan made of the tables' rows.
+                if !cx.plenary() {
+                    return Err(RuleError::NoTables);
+                }
+                if table.index() >= cx.session.tables().len() {
+                    return Err(RuleError::Invalid);
+                }
+                let theirs = &cx.session.state(Scope::Table(table), cx.index).plan;
+                let row = theirs
+                    .rows
+                    .iter()
+                    .find(|r| r.id == id && r.accepted)
+                    .ok_or(RuleError::Invalid)?;
+                if state.rows.len() >= MAX_ROWS {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::RowAdded {
+                    id: format!("r{}", state.rows_created + 1),
+                    row: row.fields.clone(),
+                    accepted: true,
+                    table: Some(table),
                 })
             }
             Action::EditRow { id, row: fields } => {
@@ -107,15 +135,21 @@ impl Kind for Plan {
         }
     }
 
-    fn fold(&self, session: &mut Session, _by: By, index: usize, change: &Change) {
-        let state = &mut session.state_mut(index).plan;
+    fn fold(&self, session: &mut Session, _by: By, scope: Scope, index: usize, change: &Change) {
+        let state = &mut session.state_mut(scope, index).plan;
         match change.clone() {
-            Change::RowAdded { id, row, accepted } => {
+            Change::RowAdded {
+                id,
+                row,
+                accepted,
+                table,
+            } => {
                 state.rows_created += 1;
                 state.rows.push(PlanRow {
                     id,
                     fields: row,
                     accepted,
+                    table,
                 });
             }
             Change::RowEdited { id, row } => {
@@ -156,7 +190,7 @@ impl Kind for Plan {
         Ok(())
     }
 
-    fn view(&self, cx: &Ctx, _audience: Audience) -> Option<ActivityView> {
+    fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
         let rows = cx
             .state
             .plan
@@ -164,7 +198,27 @@ impl Kind for Plan {
             .iter()
             .map(|r| row_view(&r.id, r))
             .collect();
-        Some(ActivityView::Plan(PlanView { rows }))
+        // The hall of a session with tables: each table's agreed rows, for the facilitator to
+        // lift into the hall's plan and for the room to compare (a group's decisions, not
+        // anyone's answers). Phones are not in the hall.
+        let tables = (cx.plenary() && audience.is_staff()).then(|| {
+            cx.session
+                .table_ids()
+                .map(|t| TablePlanView {
+                    table: t.number(),
+                    rows: cx
+                        .session
+                        .state(Scope::Table(t), cx.index)
+                        .plan
+                        .rows
+                        .iter()
+                        .filter(|r| r.accepted)
+                        .map(|r| row_view(&r.id, r))
+                        .collect(),
+                })
+                .collect()
+        });
+        Some(ActivityView::Plan(PlanView { rows, tables }))
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
@@ -182,6 +236,7 @@ impl Kind for Plan {
                 deadline: row.fields.deadline.clone(),
                 follow_up: row.fields.follow_up.clone(),
                 answers: row.fields.answers.clone(),
+                table: row.table.map(|t| t.number()),
             });
         }
     }
@@ -225,5 +280,6 @@ pub(super) fn row_view(id: &str, r: &PlanRow) -> RowView {
         id: id.to_owned(),
         fields: (&r.fields).into(),
         accepted: r.accepted,
+        table: r.table.map(|t| t.number()),
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::activity::{MAX_LIVE_TEXT, ShareRecord};
 use crate::domain::answers::{
     Answer, AnswerInput, CirclePair, Circles, chars, valid_item_id, within,
 };
-use crate::domain::{Action, By, Change, RuleError, Session};
+use crate::domain::{Action, By, Change, RuleError, Scope, Session};
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
 use crate::protocol::{ActivityView, ReflectionView, ScaleView, SharedView};
@@ -31,6 +31,9 @@ pub struct ScaleCounts {
     pub n: u32,
     /// `counts[i]` for value `min + i`; `None` below `min_group`.
     pub counts: Option<Vec<u32>>,
+    /// In the hall of a session with tables: tables whose answers are not in the hall's
+    /// figure, because their own result shows too few (see `Session::scale_counts`).
+    pub tables_left_out: u32,
 }
 
 impl Kind for Reflection {
@@ -164,11 +167,12 @@ impl Kind for Reflection {
             Action::Reveal { revealed } => Ok(Change::Revealed { revealed }),
             Action::Group { shares, label } => {
                 let label = label.map(|l| required(&l, MAX_LIVE_TEXT)).transpose()?;
+                // At a table, only that table's shares; in the hall, any.
                 let in_step = |id: &u32| {
-                    cx.session
-                        .shares()
-                        .get(*id as usize)
-                        .is_some_and(|s| s.step == cx.index)
+                    cx.session.shares().get(*id as usize).is_some_and(|s| {
+                        s.step == cx.index
+                            && (cx.scope == Scope::Hall || s.table == cx.scope.table())
+                    })
                 };
                 if shares.is_empty() || !shares.iter().all(in_step) {
                     return Err(RuleError::Invalid);
@@ -179,7 +183,7 @@ impl Kind for Reflection {
         }
     }
 
-    fn fold(&self, session: &mut Session, by: By, index: usize, change: &Change) {
+    fn fold(&self, session: &mut Session, by: By, scope: Scope, index: usize, change: &Change) {
         match change.clone() {
             Change::Shared {
                 id,
@@ -197,6 +201,7 @@ impl Kind for Reflection {
                     Some(share) => {
                         share.active = active;
                         share.named = named;
+                        share.table = scope.table();
                     }
                     None if id as usize == count => shares.push(ShareRecord {
                         id,
@@ -207,6 +212,7 @@ impl Kind for Reflection {
                         named,
                         active,
                         group: None,
+                        table: scope.table(),
                     }),
                     None => {}
                 }
@@ -218,35 +224,39 @@ impl Kind for Reflection {
                     }
                 }
             }
-            Change::Revealed { revealed } => fold_reveal(session, index, revealed),
+            Change::Revealed { revealed } => fold_reveal(session, scope, index, revealed),
             _ => {}
         }
     }
 
     fn view(&self, cx: &Ctx, audience: Audience) -> Option<ActivityView> {
-        let (session, index, state) = (cx.session, cx.index, cx.state);
+        let (session, scope, index, state) = (cx.session, cx.scope, cx.index, cx.state);
         let staff = audience.is_staff();
-        let results = audience.sees_results(state.revealed);
+        let results = audience.sees_results(state.revealed, cx.phones_see_results());
+        let plenary = cx.plenary();
         Some(ActivityView::Reflection(ReflectionView {
             revealed: state.revealed,
-            shared_count: staff.then(|| session.share_count(index)),
+            shared_count: staff.then(|| session.share_count(scope, index)),
             published: staff.then_some(state.published.is_some()),
-            held: results && session.held(index),
+            held: results && session.held(scope, index),
             scales: results.then(|| {
                 session
-                    .scale_counts(index)
+                    .scale_counts(scope, index)
                     .into_iter()
                     .map(|c| ScaleView {
-                        waiting: session.waiting(index, &c.prompt),
+                        waiting: (!plenary)
+                            .then(|| session.waiting(scope, index, &c.prompt))
+                            .flatten(),
                         prompt: c.prompt,
                         n: c.n,
                         counts: c.counts,
+                        tables_left_out: plenary.then_some(c.tables_left_out),
                     })
                     .collect()
             }),
             shared: results.then(|| {
                 session
-                    .shared_items(index)
+                    .shared_items(scope, index)
                     .into_iter()
                     .map(|(share, text, name)| SharedView {
                         id: share.id,
@@ -254,6 +264,7 @@ impl Kind for Reflection {
                         author: name.map(str::to_owned),
                         group: share.group.clone(),
                         prompt: Some(share.prompt.clone()),
+                        table: plenary.then(|| share.table.map(|t| t.number())).flatten(),
                     })
                     .collect()
             }),
@@ -261,9 +272,9 @@ impl Kind for Reflection {
     }
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
-        let (session, index, step) = (cx.session, cx.index, cx.step);
+        let (session, scope, index, step) = (cx.session, cx.scope, cx.index, cx.step);
         let scales = session
-            .scale_counts(index)
+            .scale_counts(scope, index)
             .into_iter()
             .filter_map(|counts| {
                 let Some(Prompt::Scale {
@@ -285,6 +296,7 @@ impl Kind for Reflection {
                     max_label: max_label.clone(),
                     n: counts.n,
                     counts: counts.counts,
+                    tables_left_out: counts.tables_left_out,
                 })
             })
             .collect();
@@ -300,7 +312,7 @@ impl Kind for Reflection {
             })
             .collect();
         let position = |prompt: &str| shareable.iter().position(|(id, _)| *id == prompt);
-        let mut items = session.shared_items(index);
+        let mut items = session.shared_items(scope, index);
         items.sort_by_key(|(share, _, _)| position(&share.prompt));
         // The area its author tagged a list item with (Del 1: gives or drains energy).
         let tag = |share: &ShareRecord| -> Option<Text> {
@@ -325,6 +337,10 @@ impl Kind for Reflection {
                     .then(|| position(&share.prompt).map(|i| shareable[i].1.clone()))
                     .flatten(),
                 tag: tag(share),
+                table: cx
+                    .plenary()
+                    .then(|| share.table.map(|t| t.number()))
+                    .flatten(),
             })
             .collect();
         out.sections.push(Section::Reflection {
@@ -417,8 +433,17 @@ fn check_prompt(step: &Step, prompt: &Prompt, value: AnswerInput) -> Result<Answ
 }
 
 impl Session {
-    /// Distribution of every scale prompt of reflection step `index`, from published answers.
-    pub fn scale_counts(&self, index: usize) -> Vec<ScaleCounts> {
+    /// Distribution of every scale prompt of reflection step `index` in `scope`, from
+    /// published answers.
+    ///
+    /// The hall of a session with tables shows the sum of the tables whose own result is shown
+    /// (at least `min_group` answers, or held as shown) and leaves out the others, saying how
+    /// many: anyone can add up what the tables show, so the hall tells nobody more than they
+    /// do, and a table below `min_group` is never the difference between two figures.
+    pub fn scale_counts(&self, scope: Scope, index: usize) -> Vec<ScaleCounts> {
+        if scope == Scope::Hall && self.has_tables() {
+            return self.hall_scale_counts(index);
+        }
         let step = &self.programme().steps[index];
         let min_group = self.created().min_group;
         step.prompts
@@ -427,17 +452,18 @@ impl Session {
                 Prompt::Scale { id, min, max, .. } => {
                     // Held after a deletion as shown (see `Session::hold_for_forget`).
                     // Withheld if the room never saw it (`StepState::unseen`).
-                    let state = self.step_state(index);
+                    let state = self.state(scope, index);
                     if let Some(crate::domain::Held::Scale { n, counts, .. }) = state.held.get(id) {
                         return Some(ScaleCounts {
                             prompt: id.clone(),
                             n: *n,
                             counts: counts.clone().filter(|_| !state.unseen.contains(id)),
+                            tables_left_out: 0,
                         });
                     }
                     let mut counts = vec![0u32; (max - min + 1) as usize];
                     let mut n = 0;
-                    for (_, answers) in self.published_in(index) {
+                    for (_, answers) in self.published_in(scope, index) {
                         if let Some(Answer::Scale(v)) = answers.get(id) {
                             counts[(v - min) as usize] += 1;
                             n += 1;
@@ -448,6 +474,7 @@ impl Session {
                         prompt: id.clone(),
                         n,
                         counts,
+                        tables_left_out: 0,
                     })
                 }
                 _ => None,
@@ -455,13 +482,55 @@ impl Session {
             .collect()
     }
 
-    /// Items shared in reflection step `index` with their current text; the author's name only
-    /// where they chose to show it.
-    pub fn shared_items(&self, index: usize) -> Vec<(&ShareRecord, String, Option<&str>)> {
+    /// The hall's figure of each scale prompt: the sum of the tables' shown results.
+    fn hall_scale_counts(&self, index: usize) -> Vec<ScaleCounts> {
+        let tables: Vec<Vec<ScaleCounts>> = self
+            .table_ids()
+            .map(|t| self.scale_counts(Scope::Table(t), index))
+            .collect();
+        let Some(first) = tables.first() else {
+            return Vec::new();
+        };
+        (0..first.len())
+            .map(|i| {
+                let mut hall = ScaleCounts {
+                    prompt: first[i].prompt.clone(),
+                    n: 0,
+                    counts: None,
+                    tables_left_out: 0,
+                };
+                for table in &tables {
+                    let result = &table[i];
+                    match &result.counts {
+                        Some(counts) => {
+                            hall.n += result.n;
+                            let sum = hall.counts.get_or_insert_with(|| vec![0; counts.len()]);
+                            for (total, c) in sum.iter_mut().zip(counts) {
+                                *total += c;
+                            }
+                        }
+                        None if result.n > 0 => hall.tables_left_out += 1,
+                        None => {}
+                    }
+                }
+                hall
+            })
+            .collect()
+    }
+
+    /// Items shared in reflection step `index` in `scope` with their current text; the
+    /// author's name only where they chose to show it. The hall of a session with tables has
+    /// every table's.
+    pub fn shared_items(
+        &self,
+        scope: Scope,
+        index: usize,
+    ) -> Vec<(&ShareRecord, String, Option<&str>)> {
         let step_id = &self.programme().steps[index].id;
+        let plenary = scope == Scope::Hall && self.has_tables();
         self.shares()
             .iter()
-            .filter(|s| s.active && s.step == index)
+            .filter(|s| s.active && s.step == index && (plenary || s.table == scope.table()))
             .filter_map(|s| {
                 let p = self.participant(s.participant)?;
                 let answer = p.answers.get(step_id)?.get(&s.prompt)?;
@@ -485,8 +554,8 @@ impl Session {
             .collect()
     }
 
-    /// How many active shares step `index` has.
-    pub fn share_count(&self, index: usize) -> usize {
-        self.shared_items(index).len()
+    /// How many active shares step `index` has in `scope`.
+    pub fn share_count(&self, scope: Scope, index: usize) -> usize {
+        self.shared_items(scope, index).len()
     }
 }

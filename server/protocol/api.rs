@@ -103,6 +103,23 @@ pub struct CreateSession {
     /// The day the meeting is held, `YYYY-MM-DD` (the exports' date).
     #[serde(default)]
     pub date: Option<String>,
+    /// Seat participants at tables (issue 16).
+    #[serde(default)]
+    pub tables: Option<TablesRequest>,
+}
+
+/// Tables asked for at creation. (A table size is the console's: seating everyone at random in
+/// tables of about that size makes as many tables as that needs.)
+#[derive(Deserialize, Serialize, Debug, Clone, Copy, Default)]
+pub struct TablesRequest {
+    /// How many tables (1–200).
+    pub count: usize,
+    /// Participants choose their table on the phone (else the facilitator seats them).
+    #[serde(default)]
+    pub choose: bool,
+    /// Members' phones show their table's revealed results.
+    #[serde(default)]
+    pub phones_see_results: bool,
 }
 
 /// Body of `POST /api/series`.
@@ -123,6 +140,9 @@ pub struct CreateSeries {
     /// `null` for a meeting without one).
     #[serde(default)]
     pub dates: Option<Vec<Option<String>>>,
+    /// Seat participants at tables in every meeting (issue 16).
+    #[serde(default)]
+    pub tables: Option<TablesRequest>,
 }
 
 /// Reply to `POST /api/series`.
@@ -273,6 +293,12 @@ pub struct ListedParticipant {
     pub connected: bool,
     /// They marked the current step done.
     pub ready: bool,
+    /// The number of the table they sit at, in a session with tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
+    /// They are their table's host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host: bool,
 }
 
 /// A participant who gave a name: whether they are here and done with the current step.
@@ -284,6 +310,9 @@ pub struct NamedParticipant {
     pub connected: bool,
     /// They marked the current step done.
     pub ready: bool,
+    /// The number of the table they sit at, in a session with tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
 }
 
 /// Body of every HTTP error.

@@ -8,7 +8,8 @@ use crate::typed::Deceptive;
 
 use crate::domain::answers::ListItem;
 use crate::domain::{
-    Action, AnswerInput, Command, DealTo, Name, OpId, ParticipantId, RowFields, RuleError, Token,
+    Action, AnswerInput, Command, DealTo, Name, OpId, ParticipantId, RowFields, RuleError, Seating,
+    TableId, TableSettings, Token,
 };
 
 /// Every message a client may send.
@@ -25,6 +26,15 @@ pub enum ClientMsg {
         /// See the session as a participant does, read-only ("preview as participant").
         #[serde(default)]
         preview: bool,
+        /// In a session with tables: show this table (a table screen), not the hall.
+        #[serde(default)]
+        table: Option<u16>,
+    },
+    /// Facilitator: show this table in the console (the hall when `null`). Not an operation:
+    /// nothing is stored; the console gets a fresh snapshot of what it watches.
+    Watch {
+        /// The table's number, or `null` for the hall.
+        table: Option<u16>,
     },
     /// A new participant joins.
     Join {
@@ -106,9 +116,57 @@ pub enum ClientMsg {
         op: String,
         /// Step id.
         step: String,
+        /// Facilitator, in a session with tables: the table it acts at (the hall when absent).
+        #[serde(default)]
+        table: Option<u16>,
         /// What to do.
         #[serde(flatten)]
         action: ActionMsg,
+    },
+    /// Facilitator: set up tables (none turns them off).
+    Tables {
+        /// Operation id.
+        op: String,
+        /// How many.
+        count: usize,
+        /// Participants choose their table on the phone (else the facilitator seats them).
+        #[serde(default)]
+        choose: bool,
+        /// Members' phones show their table's revealed results.
+        #[serde(default)]
+        phones_see_results: bool,
+    },
+    /// Facilitator: seat (move, unseat) a participant; participant: choose my table.
+    Seat {
+        /// Operation id.
+        op: String,
+        /// Facilitator: whom (`p<n>`). A participant seats themselves and leaves it out.
+        #[serde(default)]
+        participant: Option<String>,
+        /// The table's number; `null` unseats.
+        table: Option<u16>,
+    },
+    /// Facilitator: seat everyone at random in balanced groups.
+    Shuffle {
+        /// Operation id.
+        op: String,
+        /// Tables of about this many (as many tables as that needs); the tables there are when
+        /// absent.
+        #[serde(default)]
+        size: Option<u32>,
+        /// Move those already seated too (else only the unseated are seated).
+        #[serde(default)]
+        all: bool,
+    },
+    /// Facilitator: name a table's host (or none); participant: volunteer at my hostless
+    /// table (my own id) or step down (`null`).
+    Host {
+        /// Operation id.
+        op: String,
+        /// The table's number.
+        table: u16,
+        /// The host (`p<n>`), or `null`.
+        participant: Option<String>,
     },
 }
 
@@ -239,6 +297,14 @@ pub enum ActionMsg {
         /// New position.
         to: usize,
     },
+    /// Facilitator, in the hall of a session with tables: take a table's accepted row into
+    /// the hall's plan.
+    Lift {
+        /// The number of the table it comes from.
+        from: u16,
+        /// Its row id.
+        id: String,
+    },
 }
 
 fn room() -> String {
@@ -339,6 +405,10 @@ impl ActionMsg {
             ActionMsg::AcceptRow { id, accepted } => Action::AcceptRow { id, accepted },
             ActionMsg::DeleteRow { id } => Action::DeleteRow { id },
             ActionMsg::MoveRow { id, to } => Action::MoveRow { id, to },
+            ActionMsg::Lift { from, id } => Action::Lift {
+                table: TableId::from_number(from).ok_or("no such table")?,
+                id,
+            },
         })
     }
 }
@@ -410,6 +480,8 @@ pub enum Opening {
         token: Token,
         /// Wants the participants' view, read-only.
         preview: bool,
+        /// Shows this table, not the hall.
+        table: Option<TableId>,
     },
     /// A new participant.
     Join {
@@ -521,6 +593,10 @@ impl WireError {
             RuleError::NoGroup => "no_group",
             RuleError::Deceptive(why) => deceptive_code(*why),
             RuleError::Closed => "closed",
+            RuleError::TablesLocked => "tables_locked",
+            RuleError::NoTables => "no_tables",
+            RuleError::NoSeat => "no_seat",
+            RuleError::AtTable => "at_table",
         };
         WireError {
             op: op.map(|o| o.as_str().to_owned()),
@@ -563,9 +639,23 @@ impl ClientMsg {
             message: "unknown token or participant".into(),
         };
         match self {
-            ClientMsg::Hello { token, preview, .. } => Ok(Opening::Staff {
+            ClientMsg::Hello {
+                token,
+                preview,
+                table,
+                ..
+            } => Ok(Opening::Staff {
                 token: Token::parse(&token).map_err(unauthorized)?,
                 preview,
+                table: table
+                    .map(|n| {
+                        TableId::from_number(n).ok_or_else(|| WireError {
+                            op: None,
+                            code: "invalid",
+                            message: "no such table".into(),
+                        })
+                    })
+                    .transpose()?,
             }),
             ClientMsg::Join { name } => {
                 let name = name
@@ -641,9 +731,18 @@ impl ClientMsg {
                     value,
                 }
             }
-            ClientMsg::Act { op, step, action } => {
+            ClientMsg::Act {
+                op,
+                step,
+                table,
+                action,
+            } => {
                 let op_id = op_of(&op)?;
-                let action = action.into_action().map_err(|message| WireError {
+                let table = table
+                    .map(|n| TableId::from_number(n).ok_or("no such table"))
+                    .transpose();
+                let action = table.and_then(|table| Ok((table, action.into_action()?)));
+                let (table, action) = action.map_err(|message| WireError {
                     op: Some(op),
                     code: "invalid",
                     message: message.into(),
@@ -652,6 +751,71 @@ impl ClientMsg {
                     op: op_id,
                     step,
                     action,
+                    table,
+                }
+            }
+            ClientMsg::Tables {
+                op,
+                count,
+                choose,
+                phones_see_results,
+            } => Command::Seating {
+                op: op_of(&op)?,
+                seating: Seating::Tables {
+                    count,
+                    settings: TableSettings {
+                        choose,
+                        phones_see_results,
+                    },
+                },
+            },
+            ClientMsg::Seat {
+                op,
+                participant,
+                table,
+            } => {
+                let op_id = op_of(&op)?;
+                let invalid = |message: &str| WireError {
+                    op: Some(op.clone()),
+                    code: "invalid",
+                    message: message.into(),
+                };
+                let participant = participant
+                    .map(|p| ParticipantId::parse(&p))
+                    .transpose()
+                    .map_err(|_| invalid("participant must be an id like p3"))?;
+                let table = table
+                    .map(|n| TableId::from_number(n).ok_or_else(|| invalid("no such table")))
+                    .transpose()?;
+                Command::Seating {
+                    op: op_id,
+                    seating: Seating::Seat { participant, table },
+                }
+            }
+            ClientMsg::Shuffle { op, size, all } => Command::Seating {
+                op: op_of(&op)?,
+                // The draw is the server's: the actor fills it in (see `session`).
+                seating: Seating::Shuffle { size, all, seed: 0 },
+            },
+            ClientMsg::Host {
+                op,
+                table,
+                participant,
+            } => {
+                let op_id = op_of(&op)?;
+                let invalid = |message: &str| WireError {
+                    op: Some(op.clone()),
+                    code: "invalid",
+                    message: message.into(),
+                };
+                let table = TableId::from_number(table).ok_or_else(|| invalid("no such table"))?;
+                let participant = participant
+                    .map(|p| ParticipantId::parse(&p))
+                    .transpose()
+                    .map_err(|_| invalid("participant must be an id like p3"))?;
+                Command::Seating {
+                    op: op_id,
+                    seating: Seating::Host { table, participant },
                 }
             }
             ClientMsg::Ready { op, step, ready } => Command::SetReady {
@@ -681,6 +845,9 @@ impl ClientMsg {
                     None,
                     "already introduced on this connection",
                 ));
+            }
+            ClientMsg::Watch { .. } => {
+                return Err(WireError::bad(None, "watch is not an operation"));
             }
         })
     }

@@ -12,7 +12,9 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::content::Library;
-use crate::domain::{Command, Created, JoinCode, Lang, OpId, ParticipantId, Role, Session, Token};
+use crate::domain::{
+    Command, Created, JoinCode, Lang, OpId, ParticipantId, Role, Scope, Session, Token,
+};
 
 /// Codes a frame that cannot be read may get (see `docs/PROTOCOL.md`).
 const PARSE_CODES: &[&str] = &["bad_message"];
@@ -197,6 +199,7 @@ fn build_sessions() -> Vec<Session> {
                 series: None,
                 publication: crate::domain::Publication::PerResult,
                 planned: None,
+                tables: None,
             });
             for _ in 0..2 {
                 let join = Command::Join {
@@ -257,15 +260,15 @@ fn read(text: &str, sessions: &mut [Session], pick: usize) -> Result<(), TestCas
         Role::Participant(ParticipantId::from_index(pick % 2)),
     ] {
         let before = serde_json::to_string(&s.seq()).unwrap();
-        let state = format!("{:?}", s.step_state(s.step_index()));
+        let state = format!("{:?}", s.state(Scope::Hall, s.step_index()));
         match s.apply(actor, command.clone()) {
             Err(e) => {
                 let _ = WireError::rule(command.op(), &e);
                 prop_assert_eq!(serde_json::to_string(&s.seq()).unwrap(), before);
-                prop_assert_eq!(format!("{:?}", s.step_state(s.step_index())), state);
+                prop_assert_eq!(format!("{:?}", s.state(Scope::Hall, s.step_index())), state);
             }
             Ok(_) => {
-                let _ = activity_view(s, crate::audience::Audience::of(actor, false));
+                let _ = activity_view(s, crate::audience::Audience::of(actor, false), Scope::Hall);
             }
         }
         s.check_invariants().map_err(TestCaseError::fail)?;

@@ -12,7 +12,8 @@ use super::api::StepSummary;
 use crate::audience::Audience;
 use crate::content::{Area, Invitation, Prompt, Text};
 use crate::domain::{
-    Answer, Carried, Lang, Participant, ParticipantId, SeriesLink, Session, Timer,
+    Answer, Carried, Lang, Participant, ParticipantId, Scope, SeriesLink, Session, TableSettings,
+    Timer,
 };
 
 /// Every message the server sends. Each carries the session's sequence number `seq`.
@@ -119,32 +120,40 @@ pub struct Links<'a> {
 }
 
 impl<'a> ServerMsg<'a> {
-    /// The whole state `audience` may see of `session`: `me` is the participant whose own
-    /// connection this is, `present` who is connected now and `connected` how many.
+    /// The whole state `audience` may see of `session` in `scope` (the hall, or the table
+    /// the screen shows): `me` is the participant whose own connection this is, `present`
+    /// who is connected now.
     pub fn snapshot(
         session: &'a Session,
         audience: Audience,
+        scope: Scope,
         me: Option<&'a Participant>,
         links: Links<'a>,
-        (present, connected): (impl Fn(ParticipantId) -> bool, usize),
+        present: impl Fn(ParticipantId) -> bool,
         server_time: i64,
     ) -> Self {
+        let mut view = SessionView::of(
+            session,
+            links.join_url,
+            audience.sees_preparation().then_some(links.projector_url),
+        );
+        view.table = scope.table().map(|t| t.number());
+        view.hosted = scope
+            .table()
+            .and_then(|t| session.tables().get(t.index()))
+            .map(|t| t.host.is_some());
         ServerMsg::Snapshot {
             seq: session.seq(),
             server_time,
             role: Cow::Borrowed(audience.role_name()),
             me: me.map(|p| MeView::of(session, p)),
-            session: SessionView::of(
-                session,
-                links.join_url,
-                audience.sees_preparation().then_some(links.projector_url),
-            ),
+            session: view,
             step: StepView::current(session, audience.sees_notes()),
             timer: session.timer().map(TimerView::from),
             progress: audience
                 .sees_progress()
-                .then(|| ProgressView::of(session, present, connected)),
-            activity: super::activity_view(session, audience),
+                .then(|| ProgressView::of(session, scope, present)),
+            activity: super::activity_view(session, audience, scope),
         }
     }
 }
@@ -187,6 +196,12 @@ pub struct MeView<'a> {
     pub votes: BTreeMap<Cow<'a, str>, Cow<'a, [String]>>,
     /// Personal-plan steps they shared with the facilitator.
     pub plan_shared: Cow<'a, BTreeSet<String>>,
+    /// The number of the table they sit at, in a session with tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
+    /// They are their table's host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host: bool,
 }
 
 /// Something a participant shares now.
@@ -217,11 +232,12 @@ impl<'a> MeView<'a> {
                 named: s.named,
             })
             .collect();
+        let scope = session.scope_of(participant.id).unwrap_or(Scope::Hall);
         let votes = steps
             .iter()
             .enumerate()
             .filter_map(|(i, step)| {
-                let votes = session.step_state(i).grid.votes.get(&participant.id)?;
+                let votes = session.state(scope, i).grid.votes.get(&participant.id)?;
                 Some((
                     Cow::Borrowed(step.id.as_str()),
                     Cow::Borrowed(votes.as_slice()),
@@ -237,6 +253,8 @@ impl<'a> MeView<'a> {
             shares,
             votes,
             plan_shared: Cow::Borrowed(&participant.plan_shared),
+            table: participant.table.map(|t| t.number()),
+            host: session.hosts(participant.id),
         }
     }
 }
@@ -272,6 +290,29 @@ pub struct SessionView<'a> {
     pub series: Option<Cow<'a, SeriesLink>>,
     /// What earlier meetings of the series produced: `[{from, kind, text}]`.
     pub carried: Cow<'a, [Carried]>,
+    /// The tables, in a session with tables: how many and how they work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<TablesView>,
+    /// The table this screen shows (a table screen, or a seated participant's phone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
+    /// Whether that table has a host (so a phone offers to host only where nobody does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted: Option<bool>,
+}
+
+/// How many tables a session has and how they work.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TablesView {
+    /// How many.
+    pub count: usize,
+    /// Participants choose their table on the phone.
+    pub choose: bool,
+    /// Members' phones show their table's revealed results.
+    pub phones_see_results: bool,
+    /// Facilitator only: each table's screen (its number is its place in the list, from 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screens: Option<Vec<String>>,
 }
 
 /// A programme's id and title.
@@ -315,6 +356,25 @@ impl<'a> SessionView<'a> {
                 .map(Cow::Borrowed),
             series: created.series.as_ref().map(Cow::Borrowed),
             carried: Cow::Borrowed(session.carried()),
+            tables: session.has_tables().then(|| {
+                let TableSettings {
+                    choose,
+                    phones_see_results,
+                } = session.table_settings();
+                TablesView {
+                    count: session.tables().len(),
+                    choose,
+                    phones_see_results,
+                    screens: projector_url.is_some().then(|| {
+                        session
+                            .table_ids()
+                            .map(|t| crate::links::table_screen(created, t))
+                            .collect()
+                    }),
+                }
+            }),
+            table: None,
+            hosted: None,
         }
     }
 }
@@ -397,10 +457,10 @@ impl From<Timer> for TimerView {
     }
 }
 
-/// Counts for the current step: never one person's answer.
+/// Counts for the current step: never one person's answer. A table screen's are its table's.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct ProgressView {
-    /// Everyone who joined.
+    /// Everyone who joined (at a table: who sits there).
     pub joined: usize,
     /// Participants connected now.
     pub connected: usize,
@@ -415,24 +475,85 @@ pub struct ProgressView {
     /// As many joined as the server lets into one session (`--max-participants`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub full: bool,
+    /// In the hall of a session with tables: each table's counts, and how many have no seat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Vec<TableProgress>>,
+    /// In the hall of a session with tables: participants without a seat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unseated: Option<usize>,
+}
+
+/// A table's counts, in the hall of a session with tables.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TableProgress {
+    /// The table's number.
+    pub table: u16,
+    /// Who sits there.
+    pub members: usize,
+    /// Of them, connected now.
+    pub connected: usize,
+    /// Of them, connected and done with the current step.
+    pub ready: usize,
+    /// Its host's participant id (`p<n>`), if it has one: the console names them from its
+    /// participant list (names never travel over the socket).
+    pub host: Option<String>,
 }
 
 impl ProgressView {
-    /// The counts of `session` now; `present` says whether a participant has a live
-    /// connection, `connected` how many have.
-    pub fn of(
-        session: &Session,
-        present: impl Fn(ParticipantId) -> bool,
-        connected: usize,
-    ) -> Self {
+    /// The counts of `session` in `scope` now; `present` says whether a participant has a
+    /// live connection.
+    pub fn of(session: &Session, scope: Scope, present: impl Fn(ParticipantId) -> bool) -> Self {
         let step = session.step();
+        let seated = |p: &Participant| match scope {
+            Scope::Hall => true,
+            Scope::Table(t) => p.table == Some(t),
+        };
+        let members: Vec<&Participant> = session
+            .participants()
+            .iter()
+            .filter(|p| !p.removed && seated(p))
+            .collect();
+        let mut answers: BTreeMap<String, usize> = step
+            .prompts
+            .iter()
+            .map(|p| (p.id().to_owned(), 0))
+            .collect();
+        for mine in members.iter().filter_map(|p| p.answers.get(&step.id)) {
+            for prompt in mine.keys() {
+                if let Some(count) = answers.get_mut(prompt) {
+                    *count += 1;
+                }
+            }
+        }
+        let is_ready = |p: &Participant| p.ready.contains(&step.id) && present(p.id);
+        let plenary = scope == Scope::Hall && session.has_tables();
         ProgressView {
-            joined: session.joined(),
-            connected,
-            ready: session.ready_count(&step.id, present),
-            answers: session.answer_counts(step),
+            joined: members.len(),
+            connected: members.iter().filter(|p| present(p.id)).count(),
+            ready: members.iter().filter(|p| is_ready(p)).count(),
+            answers,
             closed: session.is_closed(),
             full: session.is_full(),
+            tables: plenary.then(|| {
+                session
+                    .table_ids()
+                    .map(|t| {
+                        let at: Vec<&Participant> = members
+                            .iter()
+                            .copied()
+                            .filter(|p| p.table == Some(t))
+                            .collect();
+                        TableProgress {
+                            table: t.number(),
+                            members: at.len(),
+                            connected: at.iter().filter(|p| present(p.id)).count(),
+                            ready: at.iter().filter(|p| is_ready(p)).count(),
+                            host: session.tables()[t.index()].host.map(|h| h.to_string()),
+                        }
+                    })
+                    .collect()
+            }),
+            unseated: plenary.then(|| members.iter().filter(|p| p.table.is_none()).count()),
         }
     }
 }

@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use super::client::RowMsg;
 use crate::audience::Audience;
 use crate::content::{Area, Text};
-use crate::domain::Session;
+use crate::domain::{Scope, Session};
 use crate::kinds::{self, Ctx};
 use crate::outcome::{PersonalPlan, Stat};
 
 /// The current step's activity as `audience` may see it (see [`Audience`] for who sees what):
 /// never one person's private answer. `None` for steps without one.
-pub fn activity_view(session: &Session, audience: Audience) -> Option<ActivityView> {
-    let cx = Ctx::new(session, session.step_index());
+pub fn activity_view(session: &Session, audience: Audience, scope: Scope) -> Option<ActivityView> {
+    let cx = Ctx::new(session, scope, session.step_index());
     kinds::of(cx.step.kind).view(&cx, audience)
 }
 
@@ -77,6 +77,10 @@ pub struct ScaleView {
     /// next publication.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<u32>,
+    /// In the hall of a session with tables: tables whose answers are not in the figure,
+    /// because their own result shows too few.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables_left_out: Option<u32>,
 }
 
 /// An item shared with the group.
@@ -93,6 +97,9 @@ pub struct SharedView {
     /// The id of the prompt (question) it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
+    /// In the hall of a session with tables: the table it was shared at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
 }
 
 /// A cards step's activity.
@@ -110,6 +117,9 @@ pub struct CardsView {
     /// Facilitator: who can be dealt a card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<PersonView>>,
+    /// In the hall of a session with tables: each table's card in play.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Vec<TableCardView>>,
 }
 
 /// The card in play.
@@ -186,6 +196,9 @@ pub struct GridView {
     /// when true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub held: bool,
+    /// In the hall of a session with tables: each table's placements and priorities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Vec<TableGridView>>,
 }
 
 /// A grid topic.
@@ -213,6 +226,10 @@ pub struct TopicResultView {
     /// Staff: how many people's ratings of the topic differ from what its result shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<u32>,
+    /// In the hall of a session with tables: tables whose ratings are not in the figure,
+    /// because their own result shows too few.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables_left_out: Option<u32>,
 }
 
 /// Mean, spread and count of ratings, rounded to two decimals.
@@ -277,6 +294,9 @@ pub struct ActorView {
     /// Facilitator: named by too few — the console shows it, the room is not shown it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// In the hall of a session with tables: at how many tables it is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<u32>,
 }
 
 /// A plan step's activity: every row, proposals included.
@@ -284,6 +304,9 @@ pub struct ActorView {
 pub struct PlanView {
     /// The rows in order.
     pub rows: Vec<RowView>,
+    /// Staff, in the hall of a session with tables: each table's accepted rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Vec<TablePlanView>>,
 }
 
 /// An action-plan row.
@@ -296,6 +319,45 @@ pub struct RowView {
     pub fields: RowMsg,
     /// Accepted by the facilitator (else a proposal).
     pub accepted: bool,
+    /// A row of the hall's plan lifted from a table: that table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u16>,
+}
+
+/// A table's card in play, in the hall of a session with tables.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TableCardView {
+    /// The table's number.
+    pub table: u16,
+    /// Its card in play.
+    pub current: Option<CurrentCard>,
+    /// Cards dealt at it so far.
+    pub dealt_count: usize,
+}
+
+/// A table's own decisions on a grid, in the hall of a session with tables.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TableGridView {
+    /// The table's number.
+    pub table: u16,
+    /// Its agreed `[importance, success]` per topic id.
+    pub agreed: BTreeMap<String, (u8, u8)>,
+    /// Its priorities, in order.
+    pub priorities: Vec<String>,
+    /// Topics added at the table (ids start with `b<table>-`).
+    pub topics: Vec<TopicView>,
+    /// Staff: how many rated at least one topic there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raters: Option<usize>,
+}
+
+/// A table's accepted plan rows, in the hall of a session with tables.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TablePlanView {
+    /// The table's number.
+    pub table: u16,
+    /// Its accepted rows, in order.
+    pub rows: Vec<RowView>,
 }
 
 /// A personal plan step's activity.

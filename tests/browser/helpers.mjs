@@ -266,6 +266,8 @@ export function expectCount(who, selector, expected) {
 const STAFF = new Set(['facilitator', 'facilitator-phone', 'projector', 'projector-4x3']);
 /** Devices named so show a room screen: a screenshot is what the room sees, and it must not scroll. */
 const isProjector = (name) => name.startsWith('projector');
+/** Staff screens: the console and every room screen (a table's screen is named `projector-table…`). */
+const isStaff = (name) => STAFF.has(name) || isProjector(name);
 
 export class Harness {
   /**
@@ -417,7 +419,7 @@ export class Harness {
     // Playwright reports WebSockets here, not as requests.
     page.on('websocket', (ws) => {
       this.checkUrl(name, ws.url(), 'WebSocket');
-      if (STAFF.has(name)) {
+      if (isStaff(name)) {
         ws.on('framereceived', ({ payload }) => this.staffFrames.push({ name, payload: payload.toString() }));
       }
     });
@@ -578,9 +580,8 @@ export class Harness {
   /** The secret texts must not be anywhere on the staff pages or in what they received. */
   async assertPrivate(moment) {
     assert.ok(this.secrets.length > 0, 'nothing typed yet');
-    for (const name of STAFF) {
-      const device = this.devices.get(name);
-      if (!device) continue;
+    for (const [name, device] of this.devices) {
+      if (!isStaff(name)) continue;
       const { inner, all } = await device.page.evaluate(() => ({
         inner: document.body.innerText,
         all: document.documentElement.textContent,

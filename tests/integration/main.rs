@@ -23,3 +23,4 @@ mod room;
 mod security;
 mod series;
 mod storage_budget;
+mod tables;
