@@ -74,7 +74,9 @@ async function openScreens(m) {
   await expectText(fac(), '#join-code', meeting.code);
   await proj().page.goto(meeting.projector_url);
   await expectText(proj(), '#join-code', meeting.code);
-  await fac().page.locator('#tables-panel > summary').click();
+  // The table panel opens by itself on the first step; open it where it did not.
+  if (!(await fac().page.locator('#tables-panel').evaluate((d) => d.open))) await fac().page.locator('#tables-panel > summary').click();
+  await expectVisible(fac(), '#tables-list');
   await expectCount(fac(), '#tables-list li[data-table]', TABLES.length);
   for (const t of TABLES) {
     const link = await fac().page.locator(`#tables-list li[data-table="${t}"] a`).getAttribute('href');
