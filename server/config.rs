@@ -25,6 +25,11 @@ pub struct Config {
     /// Directory for the database.
     #[arg(long, env = "TRIVSEL_DATA", default_value = "./data")]
     pub data: PathBuf,
+    /// Store everything in this PostgreSQL database instead of SQLite in `--data`, e.g.
+    /// postgres://trivsel:secret@db.example.dk/trivsel. Several nodes may share it; each session
+    /// is run by one node at a time (see docs/DEPLOY.md).
+    #[arg(long, env = "TRIVSEL_DATABASE", value_parser = parse_database)]
+    pub database: Option<DatabaseUrl>,
     /// Base of join links and QR codes, e.g. https://trivsel.example.dk (default: the address
     /// the facilitator's browser used).
     #[arg(long, env = "TRIVSEL_PUBLIC_URL", value_parser = parse_public_url)]
@@ -105,6 +110,7 @@ impl Config {
         Config {
             addr: "127.0.0.1:8080".into(),
             data: data.into(),
+            database: None,
             public_url: None,
             content: None,
             create_token: None,
@@ -119,6 +125,73 @@ impl Config {
             creations_per_hour: DEFAULT_CREATIONS_PER_HOUR,
         }
     }
+}
+
+/// A PostgreSQL database to connect to, checked when the flag is read. Shown (in logs and
+/// errors) without its password.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    config: tokio_postgres::Config,
+}
+
+impl DatabaseUrl {
+    /// The connection's settings.
+    pub fn config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, String> {
+        parse_database(input)
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use tokio_postgres::config::Host;
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|host| match host {
+                Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        write!(
+            f,
+            "postgres://{}@{}:{port}/{}",
+            self.config.get_user().unwrap_or_default(),
+            hosts.join(","),
+            self.config.get_dbname().unwrap_or_default()
+        )
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// A `postgres://` (or `postgresql://`) URL naming a host.
+fn parse_database(input: &str) -> Result<DatabaseUrl, String> {
+    let input = input.trim();
+    if !(input.starts_with("postgres://") || input.starts_with("postgresql://")) {
+        return Err("must be a URL such as postgres://user:password@host/database".into());
+    }
+    let config: tokio_postgres::Config = input
+        .parse()
+        .map_err(|e| format!("is not a PostgreSQL URL: {e}"))?;
+    if config.get_hosts().is_empty() {
+        return Err("must name the database's host, e.g. postgres://user@localhost/trivsel".into());
+    }
+    Ok(DatabaseUrl { config })
 }
 
 /// A whole number of MiB from 1 to 4096, as bytes.

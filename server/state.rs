@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::content::Library;
 use crate::limits::Guesses;
 use crate::registry::Registry;
-use crate::store::{Restored, Store};
+use crate::store::Opened;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -29,12 +29,11 @@ struct Inner {
 impl AppState {
     /// State over an opened store and the sessions it held (each gets its actor), with the
     /// settings of `config`.
-    pub fn new(store: Store, restored: Vec<Restored>, library: Library, config: &Config) -> Self {
+    pub fn new(opened: Opened, library: Library, config: &Config) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 registry: Registry::new(
-                    store,
-                    restored,
+                    opened,
                     config.retention_days,
                     crate::limits::SessionLimits {
                         participants: config.max_participants as usize,
