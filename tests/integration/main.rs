@@ -14,6 +14,7 @@ mod full_session;
 mod live;
 mod meeting_date;
 mod network;
+mod nodes;
 mod office;
 mod outbox;
 mod phone;
