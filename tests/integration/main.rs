@@ -14,6 +14,8 @@ mod full_session;
 mod live;
 mod meeting_date;
 mod network;
+mod nginx;
+mod node_loss;
 mod nodes;
 mod office;
 mod outbox;
