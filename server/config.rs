@@ -23,7 +23,7 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
     /// Directory for the database.
-    #[arg(long, env = "TRIVSEL_DATA", default_value = "./data")]
+    #[arg(long, env = "TRIVSEL_DATA", default_value = "./data", global = true)]
     pub data: PathBuf,
     /// Store everything in this PostgreSQL database instead of SQLite in `--data`, e.g.
     /// postgres://trivsel:secret@db.example.dk/trivsel. Several nodes may share it; each session
@@ -41,6 +41,11 @@ pub struct Config {
     /// more). Without it, anyone who reaches the server may.
     #[arg(long, env = "TRIVSEL_CREATE_TOKEN", value_parser = parse_create_token)]
     pub create_token: Option<String>,
+    /// `/metrics` answers requests with `Authorization: Bearer TOKEN` from anywhere (16
+    /// characters or more). Without it, only requests from this machine that came through no
+    /// proxy.
+    #[arg(long, env = "TRIVSEL_METRICS_TOKEN", value_parser = parse_create_token)]
+    pub metrics_token: Option<String>,
     /// Delete a session and everything in it this many days after its last activity (0: at
     /// the next hourly sweep).
     #[arg(long, env = "TRIVSEL_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
@@ -89,6 +94,21 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_CREATIONS_PER_HOUR", default_value_t = DEFAULT_CREATIONS_PER_HOUR,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub creations_per_hour: u32,
+    /// Instead of serving, do this and exit.
+    #[command(subcommand)]
+    pub task: Option<Task>,
+}
+
+/// What `trivsel` does instead of serving.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Task {
+    /// Copy the SQLite store in --data to FILE, consistently, also while a trivsel serves from
+    /// it (SQLite's online backup). To restore, stop trivsel and put the copy in place of
+    /// <data>/trivsel.sqlite3 (see docs/DEPLOY.md).
+    Backup {
+        /// Where the copy goes; it must not exist yet.
+        file: PathBuf,
+    },
 }
 
 /// Default of `--max-session-mib`: a hall of 2,000 answering every step holds about 10 MiB.
@@ -114,6 +134,7 @@ impl Config {
             public_url: None,
             content: None,
             create_token: None,
+            metrics_token: None,
             retention_days: DEFAULT_RETENTION_DAYS,
             max_participants: DEFAULT_MAX_PARTICIPANTS,
             joins_per_second: DEFAULT_JOINS_PER_SECOND,
@@ -123,6 +144,7 @@ impl Config {
             max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             creations_per_hour: DEFAULT_CREATIONS_PER_HOUR,
+            task: None,
         }
     }
 }

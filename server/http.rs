@@ -104,6 +104,19 @@ impl IntoResponse for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
+        let refused = match &self {
+            ApiError::TooMany => Some("too_many_guesses"),
+            ApiError::TooManyCreated => Some("too_many_created"),
+            ApiError::Elsewhere => Some("elsewhere"),
+            ApiError::LargeBody => Some("large_body"),
+            ApiError::SlowBody => Some("slow_body"),
+            ApiError::ForeignOrigin => Some("foreign_origin"),
+            ApiError::ForeignHost => Some("foreign_host"),
+            _ => None,
+        };
+        if let Some(reason) = refused {
+            crate::metrics::rejected(reason);
+        }
         let mut response = (
             status,
             axum::Json(ErrorBody {
@@ -158,6 +171,7 @@ pub fn app(state: AppState) -> Router {
         });
     pages
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .route("/api/programmes", get(programmes))
         .route("/api/programmes/{id}/print", get(print_programme))
         .route("/api/sessions", axum::routing::post(create_session))
@@ -595,6 +609,34 @@ async fn security_headers(mut response: Response) -> Response {
         HeaderValue::from_static(if framable { "SAMEORIGIN" } else { "DENY" }),
     );
     response
+}
+
+/// The node's figures for Prometheus (see `metrics`): from this machine, or with the
+/// `--metrics-token`; `404` to anyone else, as if there were no such page.
+async fn metrics(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    bearer: Bearer,
+) -> Response {
+    let forwarded =
+        headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    if !crate::metrics::allowed(
+        peer.ip(),
+        forwarded,
+        state.metrics_token(),
+        bearer.0.as_deref(),
+    ) {
+        return ApiError::NotFound.into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+        )],
+        crate::metrics::render(state.registry().count()),
+    )
+        .into_response()
 }
 
 async fn programmes(State(state): State<AppState>) -> axum::Json<Vec<ProgrammeSummary>> {

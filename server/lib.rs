@@ -28,6 +28,7 @@
 //! - [`limits`] — token buckets against guessed codes and message floods.
 //! - [`net`] — the client address behind trusted reverse proxies.
 //! - [`origin`] — which `Origin` and `Host` headers are the server's own.
+//! - [`metrics`] — the node's figures for Prometheus (`/metrics`).
 //! - [`config`] — command-line flags.
 //!
 //! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
@@ -47,6 +48,7 @@ pub mod ics;
 pub mod kinds;
 pub mod limits;
 pub mod links;
+pub mod metrics;
 pub mod net;
 pub mod origin;
 pub mod outcome;

@@ -1011,6 +1011,7 @@ impl SessionActor {
             }
         }
         for (conn, reply) in owed.replies {
+            crate::metrics::operation(matches!(reply, Reply::Ack(_)));
             let json = match &reply {
                 Reply::Ack(op) => ServerMsg::Ack { seq, op: op.into() }.to_json(),
                 Reply::Error(e) => ServerMsg::error(seq, e).to_json(),

@@ -20,6 +20,7 @@ struct Inner {
     library: Library,
     public_url: Option<String>,
     create_token: Option<String>,
+    metrics_token: Option<String>,
     guesses: Guesses,
     trusted_proxies: crate::net::TrustedProxies,
     serving: crate::net::Serving,
@@ -44,6 +45,7 @@ impl AppState {
                 library,
                 public_url: config.public_url.clone(),
                 create_token: config.create_token.clone(),
+                metrics_token: config.metrics_token.clone(),
                 guesses: Guesses::default(),
                 trusted_proxies: crate::net::TrustedProxies::new(config.trusted_proxy.clone()),
                 serving: crate::net::Serving {
@@ -77,6 +79,11 @@ impl AppState {
     /// `--create-token`, if given.
     pub fn create_token(&self) -> Option<&str> {
         self.inner.create_token.as_deref()
+    }
+
+    /// `--metrics-token`, if given.
+    pub fn metrics_token(&self) -> Option<&str> {
+        self.inner.metrics_token.as_deref()
     }
 
     /// Wrong join codes by client address.

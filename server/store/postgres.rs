@@ -497,7 +497,10 @@ impl Writer {
         for request in &writes {
             plan.add(&request.write);
         }
-        let results = match plan.commit(connection).await {
+        let started = std::time::Instant::now();
+        let committed = plan.commit(connection).await;
+        crate::metrics::commit_took(started.elapsed().as_secs_f64());
+        let results = match committed {
             Ok(true) => writes.iter().map(|_| Ok(())).collect(),
             // Something of the batch was refused: each request on its own.
             Ok(false) | Err(_) if writes.len() > 1 && !connection.client.is_closed() => {

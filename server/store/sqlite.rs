@@ -98,6 +98,51 @@ pub(super) async fn read(path: Arc<PathBuf>, code: String) -> anyhow::Result<Opt
     .await?
 }
 
+/// Copies the database in `dir` to the new file `to`, consistently, with SQLite's online backup:
+/// all pages in one step, so in one read transaction, which a trivsel writing the database at the
+/// same time does not disturb (in WAL mode readers and the writer do not wait for each other).
+pub fn backup(dir: &Path, to: &Path) -> anyhow::Result<()> {
+    let from = dir.join(DB_FILE);
+    anyhow::ensure!(from.exists(), "there is no database at {}", from.display());
+    anyhow::ensure!(
+        !to.exists(),
+        "{} exists already; trivsel does not overwrite it",
+        to.display()
+    );
+    let source =
+        Connection::open(&from).with_context(|| format!("cannot open {}", from.display()))?;
+    source.busy_timeout(Duration::from_secs(10))?;
+    let mut copy =
+        Connection::open(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let copied = rusqlite::backup::Backup::new(&source, &mut copy).and_then(|backup| {
+        use rusqlite::backup::StepResult;
+        // -1: every page in this step. Busy or locked (a checkpoint running): a moment later.
+        for _ in 0..600 {
+            match backup.step(-1)? {
+                StepResult::Done => return Ok(()),
+                StepResult::More | StepResult::Busy | StepResult::Locked => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("the database stayed busy for 30 s".into()),
+        ))
+    });
+    if let Err(e) = copied {
+        drop(copy);
+        let _ = std::fs::remove_file(to);
+        return Err(e).with_context(|| format!("cannot copy {}", from.display()));
+    }
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+    anyhow::ensure!(check == "ok", "the copy is damaged: {check}");
+    // One file: the copy's WAL folded back.
+    copy.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
 fn open_connection(path: &PathBuf) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)
         .with_context(|| format!("cannot open database {}", path.display()))?;
@@ -223,7 +268,9 @@ fn load_one(
 fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>, reserve: Reserve) {
     while let Some(first) = rx.blocking_recv() {
         let batch = super::batch_after(first, &mut rx);
+        let started = std::time::Instant::now();
         let mut results = commit(&mut conn, &batch);
+        crate::metrics::commit_took(started.elapsed().as_secs_f64());
         let refused_deletes: Vec<usize> = (0..batch.len())
             .filter(|&i| {
                 matches!(batch[i].write, Write::Delete { .. })

@@ -18,6 +18,7 @@ mod nginx;
 mod node_loss;
 mod nodes;
 mod office;
+mod operators;
 mod outbox;
 mod phone;
 mod postgres;
