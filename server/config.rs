@@ -23,8 +23,13 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
     /// Directory for the database.
-    #[arg(long, env = "TRIVSEL_DATA", default_value = "./data")]
+    #[arg(long, env = "TRIVSEL_DATA", default_value = "./data", global = true)]
     pub data: PathBuf,
+    /// Store everything in this PostgreSQL database instead of SQLite in `--data`, e.g.
+    /// postgres://trivsel:secret@db.example.dk/trivsel. Several nodes may share it; each session
+    /// is run by one node at a time (see docs/DEPLOY.md).
+    #[arg(long, env = "TRIVSEL_DATABASE", value_parser = parse_database)]
+    pub database: Option<DatabaseUrl>,
     /// Base of join links and QR codes, e.g. https://trivsel.example.dk (default: the address
     /// the facilitator's browser used).
     #[arg(long, env = "TRIVSEL_PUBLIC_URL", value_parser = parse_public_url)]
@@ -36,6 +41,11 @@ pub struct Config {
     /// more). Without it, anyone who reaches the server may.
     #[arg(long, env = "TRIVSEL_CREATE_TOKEN", value_parser = parse_create_token)]
     pub create_token: Option<String>,
+    /// `/metrics` answers requests with `Authorization: Bearer TOKEN` from anywhere (16
+    /// characters or more). Without it, only requests from this machine that came through no
+    /// proxy.
+    #[arg(long, env = "TRIVSEL_METRICS_TOKEN", value_parser = parse_create_token)]
+    pub metrics_token: Option<String>,
     /// Delete a session and everything in it this many days after its last activity (0: at
     /// the next hourly sweep).
     #[arg(long, env = "TRIVSEL_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
@@ -84,6 +94,21 @@ pub struct Config {
     #[arg(long, env = "TRIVSEL_CREATIONS_PER_HOUR", default_value_t = DEFAULT_CREATIONS_PER_HOUR,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub creations_per_hour: u32,
+    /// Instead of serving, do this and exit.
+    #[command(subcommand)]
+    pub task: Option<Task>,
+}
+
+/// What `trivsel` does instead of serving.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Task {
+    /// Copy the SQLite store in --data to FILE, consistently, also while a trivsel serves from
+    /// it (SQLite's online backup). To restore, stop trivsel and put the copy in place of
+    /// <data>/trivsel.sqlite3 (see docs/DEPLOY.md).
+    Backup {
+        /// Where the copy goes; it must not exist yet.
+        file: PathBuf,
+    },
 }
 
 /// Default of `--max-session-mib`: a hall of 2,000 answering every step holds about 10 MiB.
@@ -105,9 +130,11 @@ impl Config {
         Config {
             addr: "127.0.0.1:8080".into(),
             data: data.into(),
+            database: None,
             public_url: None,
             content: None,
             create_token: None,
+            metrics_token: None,
             retention_days: DEFAULT_RETENTION_DAYS,
             max_participants: DEFAULT_MAX_PARTICIPANTS,
             joins_per_second: DEFAULT_JOINS_PER_SECOND,
@@ -117,8 +144,76 @@ impl Config {
             max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             creations_per_hour: DEFAULT_CREATIONS_PER_HOUR,
+            task: None,
         }
     }
+}
+
+/// A PostgreSQL database to connect to, checked when the flag is read. Shown (in logs and
+/// errors) without its password.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    config: tokio_postgres::Config,
+}
+
+impl DatabaseUrl {
+    /// The connection's settings.
+    pub fn config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, String> {
+        parse_database(input)
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use tokio_postgres::config::Host;
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|host| match host {
+                Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        write!(
+            f,
+            "postgres://{}@{}:{port}/{}",
+            self.config.get_user().unwrap_or_default(),
+            hosts.join(","),
+            self.config.get_dbname().unwrap_or_default()
+        )
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// A `postgres://` (or `postgresql://`) URL naming a host.
+fn parse_database(input: &str) -> Result<DatabaseUrl, String> {
+    let input = input.trim();
+    if !(input.starts_with("postgres://") || input.starts_with("postgresql://")) {
+        return Err("must be a URL such as postgres://user:password@host/database".into());
+    }
+    let config: tokio_postgres::Config = input
+        .parse()
+        .map_err(|e| format!("is not a PostgreSQL URL: {e}"))?;
+    if config.get_hosts().is_empty() {
+        return Err("must name the database's host, e.g. postgres://user@localhost/trivsel".into());
+    }
+    Ok(DatabaseUrl { config })
 }
 
 /// A whole number of MiB from 1 to 4096, as bytes.

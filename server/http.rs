@@ -76,6 +76,9 @@ pub enum ApiError {
     /// A request body over [`MAX_BODY`].
     #[error("the request body is too large")]
     LargeBody,
+    /// Another node runs the session (or the database cannot say now): ask again.
+    #[error("this meeting is run by another server right now; try again in a moment")]
+    Elsewhere,
     /// Something failed on our side; logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -95,11 +98,25 @@ impl IntoResponse for ApiError {
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::LargeBody => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Elsewhere => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
+        let refused = match &self {
+            ApiError::TooMany => Some("too_many_guesses"),
+            ApiError::TooManyCreated => Some("too_many_created"),
+            ApiError::Elsewhere => Some("elsewhere"),
+            ApiError::LargeBody => Some("large_body"),
+            ApiError::SlowBody => Some("slow_body"),
+            ApiError::ForeignOrigin => Some("foreign_origin"),
+            ApiError::ForeignHost => Some("foreign_host"),
+            _ => None,
+        };
+        if let Some(reason) = refused {
+            crate::metrics::rejected(reason);
+        }
         let mut response = (
             status,
             axum::Json(ErrorBody {
@@ -111,6 +128,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -150,6 +172,7 @@ pub fn app(state: AppState) -> Router {
         });
     pages
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .route("/api/programmes", get(programmes))
         .route("/api/programmes/{id}/print", get(print_programme))
         .route("/api/sessions", axum::routing::post(create_session))
@@ -179,6 +202,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             read_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::owner::run_here,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -363,14 +390,14 @@ async fn limit_guesses(
             }
         }
     }
-    let unknown_socket = counted && request.uri().path().ends_with("/ws") && {
-        let code = request.uri().path().split('/').nth(3).unwrap_or_default();
-        JoinCode::parse(code)
-            .ok()
-            .and_then(|code| state.registry().get(&code))
-            .is_none()
-    };
+    let socket_code = (counted && request.uri().path().ends_with("/ws"))
+        .then(|| crate::owner::code_in(request.uri().path()));
     let response = next.run(request).await;
+    // Asked after the request ran: a session another node ran until now is this node's then.
+    let unknown_socket = socket_code.is_some_and(|code| {
+        code.and_then(|code| state.registry().get(&code)).is_none()
+            && response.status() != StatusCode::SERVICE_UNAVAILABLE
+    });
     if counted
         && let Some(ip) = ip
         && (response.status() == StatusCode::NOT_FOUND || unknown_socket)
@@ -583,6 +610,34 @@ async fn security_headers(mut response: Response) -> Response {
         HeaderValue::from_static(if framable { "SAMEORIGIN" } else { "DENY" }),
     );
     response
+}
+
+/// The node's figures for Prometheus (see `metrics`): from this machine, or with the
+/// `--metrics-token`; `404` to anyone else, as if there were no such page.
+async fn metrics(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    bearer: Bearer,
+) -> Response {
+    let forwarded =
+        headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    if !crate::metrics::allowed(
+        peer.ip(),
+        forwarded,
+        state.metrics_token(),
+        bearer.0.as_deref(),
+    ) {
+        return ApiError::NotFound.into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+        )],
+        crate::metrics::render(state.registry().count()),
+    )
+        .into_response()
 }
 
 async fn programmes(State(state): State<AppState>) -> axum::Json<Vec<ProgrammeSummary>> {
@@ -903,7 +958,7 @@ async fn series_info(
     let mut meetings = Vec::with_capacity(link.codes.len());
     for (position, code) in link.codes.iter().enumerate() {
         // A meeting deleted since is listed by its code only.
-        let meeting = match state.registry().get(code) {
+        let meeting = match state.registry().meeting(code).await {
             Some(other) if bearer.facilitator_of(&other).is_ok() => {
                 other.info().await.map(|info| protocol::MeetingState {
                     programme: other.programme().id.clone(),
@@ -944,7 +999,7 @@ async fn export_series(
     let format = format_of(&query, SESSION_FORMATS)?;
     let mut outcomes = Vec::new();
     for (position, code) in link.codes.iter().enumerate() {
-        if let Some(meeting) = state.registry().get(code) {
+        if let Some(meeting) = state.registry().meeting(code).await {
             outcomes.extend(meeting.outcome().await.map(|o| (position, o)));
         }
     }

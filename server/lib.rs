@@ -11,7 +11,9 @@
 //! - [`protocol`] — every JSON shape on the wire (HTTP API and WebSocket).
 //! - [`outcome`] — what a session may share, the input of every export.
 //! - [`session`] — one actor per live session: applies commands, stores, fans out.
-//! - [`store`] — SQLite event log with group commit and snapshots.
+//! - [`store`] — the event log with group commit and snapshots: SQLite, or PostgreSQL shared
+//!   by several nodes (one owner per session).
+//! - [`owner`] — several nodes: taking a session over when asked for it, or `503`.
 //! - [`registry`] — the live sessions by code: creating, deleting, expiring, carrying between
 //!   meetings of a series.
 //! - [`state`] — what every handler shares: the registry, the library, the settings.
@@ -26,6 +28,7 @@
 //! - [`limits`] — token buckets against guessed codes and message floods.
 //! - [`net`] — the client address behind trusted reverse proxies.
 //! - [`origin`] — which `Origin` and `Host` headers are the server's own.
+//! - [`metrics`] — the node's figures for Prometheus (`/metrics`).
 //! - [`config`] — command-line flags.
 //!
 //! `main` parses flags, binds and calls [`run`]; tests call [`run`] on port 0.
@@ -45,9 +48,11 @@ pub mod ics;
 pub mod kinds;
 pub mod limits;
 pub mod links;
+pub mod metrics;
 pub mod net;
 pub mod origin;
 pub mod outcome;
+pub mod owner;
 pub mod print;
 pub mod protocol;
 pub mod qr;
@@ -74,13 +79,26 @@ pub fn open(config: &Config) -> anyhow::Result<AppState> {
         Some(dir) => content::Library::from_dir(dir)?,
         None => content::Library::builtin()?,
     };
-    let (store, sessions) = store::Store::open(&config.data)?;
-    tracing::info!(
-        sessions = sessions.len(),
-        "restored from {}",
-        config.data.display()
-    );
-    Ok(AppState::new(store, sessions, library, config))
+    let opened = match &config.database {
+        None => {
+            let opened = store::Store::open(store::Location::Directory(&config.data))?;
+            tracing::info!(
+                sessions = opened.restored.len(),
+                "restored from {}",
+                config.data.display()
+            );
+            opened
+        }
+        Some(url) => {
+            let opened = store::Store::open(store::Location::Postgres {
+                url,
+                node: &config.addr,
+            })?;
+            tracing::info!("sessions are in {url}, taken over when asked for");
+            opened
+        }
+    };
+    Ok(AppState::new(opened, library, config))
 }
 
 /// Serves `state` on an already bound `listener` until `shutdown` completes (see `net::serve`
@@ -96,8 +114,10 @@ pub async fn run(
     // Erasures a crash cut short reach the later meetings of a series before anyone is served.
     state.registry().prune_all().await;
     tokio::spawn(sweep_expired(state.clone()));
-    let app = app(state).layer(axum::Extension(listening));
+    let app = app(state.clone()).layer(axum::Extension(listening));
     net::serve(listener, app, serving, shutdown).await;
+    // Several nodes: the sessions this one ran go on elsewhere.
+    state.registry().release_all().await;
     Ok(())
 }
 

@@ -22,6 +22,18 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
+    if let Some(trivsel::config::Task::Backup { file }) = &config.task {
+        return match backup(&config, file) {
+            Ok(()) => {
+                println!("trivsel: copied to {}", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("trivsel: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -66,6 +78,15 @@ fn init_logging() {
                 .with_filter(asked.and(quiet)),
         )
         .init();
+}
+
+/// `trivsel backup FILE`: a consistent copy of the SQLite store.
+fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        config.database.is_none(),
+        "trivsel backup copies the SQLite store; back PostgreSQL up with its own tools (pg_dump)"
+    );
+    trivsel::store::sqlite::backup(&config.data, file)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -232,6 +232,7 @@ const REFUSAL_TIME: Duration = Duration::from_secs(2);
 
 /// Answers a connection beyond a cap with `503 {"error": reason}` and closes it.
 async fn refuse(connections: Arc<Connections>, mut tcp: TcpStream, reason: &'static str) {
+    crate::metrics::rejected("connections");
     if connections.refusing.fetch_add(1, Ordering::AcqRel) < MAX_REFUSING {
         let body = serde_json::json!({ "error": reason }).to_string();
         let response = format!(

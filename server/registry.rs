@@ -4,7 +4,14 @@
 //! produced into a later one. The HTTP handlers check a request and call in here; nothing else
 //! adds a session to the map or takes one out. Handles are cloned out of the map: no guard is
 //! held across `.await`.
+//!
+//! With a shared store (PostgreSQL, several nodes) the map holds the sessions this node runs:
+//! a session is taken over when the node is first asked for it and nobody else runs it
+//! ([`Registry::find`]), a new session is run by whichever node is first asked for it, and a
+//! meeting run by another node is read from the database when a series needs it
+//! ([`Registry::meeting`]). Draining hands every session back ([`Registry::release_all`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
 use dashmap::DashMap;
@@ -16,7 +23,34 @@ use crate::domain::{
 };
 use crate::limits::SessionLimits;
 use crate::session::SessionHandle;
-use crate::store::{Restored, Store, StoreError};
+use crate::store::{Claim, Notice, Restored, Store, StoreError};
+
+/// Fresh codes drawn for a new session (or series) before giving up: another node may have
+/// taken one at the same moment, a second one too is all but impossible.
+const CODE_TRIES: usize = 8;
+
+/// Where a session asked for by its code is run.
+#[derive(Debug)]
+pub enum Found {
+    /// Here: its handle.
+    Here(SessionHandle),
+    /// By another live node (or this one is draining): ask again in a moment (`503`).
+    Elsewhere,
+    /// The database cannot say right now (`503`).
+    Unavailable,
+    /// There is no such session.
+    Nowhere,
+}
+
+/// What a session looked up gives, before a taken-over one is pruned.
+enum Located {
+    Here(SessionHandle),
+    /// Taken over just now.
+    Claimed(SessionHandle),
+    Elsewhere,
+    Unavailable,
+    Nowhere,
+}
 
 /// Language, group size and link base of a new session (or of every meeting of a series),
 /// already checked.
@@ -47,6 +81,10 @@ struct Inner {
     keep_ms: i64,
     /// What each session may hold and take in.
     limits: SessionLimits,
+    /// One take-over at a time, so a code is claimed once (shared store).
+    claims: tokio::sync::Mutex<()>,
+    /// Set while the node drains: it takes no session over any more.
+    draining: AtomicBool,
 }
 
 impl Registry {
@@ -55,12 +93,12 @@ impl Registry {
     ///
     /// Must be called within a Tokio runtime: it starts the actors, and a task that prunes
     /// the copies later meetings of a series hold of what an earlier one erased.
-    pub fn new(
-        store: Store,
-        restored: Vec<Restored>,
-        retention_days: u32,
-        limits: SessionLimits,
-    ) -> Self {
+    pub fn new(opened: crate::store::Opened, retention_days: u32, limits: SessionLimits) -> Self {
+        let crate::store::Opened {
+            store,
+            restored,
+            mut notices,
+        } = opened;
         let (erased, mut erasures) = tokio::sync::mpsc::unbounded_channel();
         let sessions = DashMap::new();
         for Restored {
@@ -85,6 +123,8 @@ impl Registry {
             erased,
             keep_ms: i64::from(retention_days) * 24 * 60 * 60 * 1000,
             limits,
+            claims: tokio::sync::Mutex::new(()),
+            draining: AtomicBool::new(false),
         });
         // Holds the registry weakly: it ends with the registry.
         let weak: Weak<Inner> = Arc::downgrade(&inner);
@@ -94,7 +134,186 @@ impl Registry {
                 Registry { inner }.prune_after(&code).await;
             }
         });
+        let weak: Weak<Inner> = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            while let Some(notice) = notices.recv().await {
+                let Some(inner) = weak.upgrade() else { break };
+                Registry { inner }.heed(notice).await;
+            }
+        });
         Registry { inner }
+    }
+
+    /// Whether several nodes share the store (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        self.inner.store.is_shared()
+    }
+
+    /// What the store tells: prune a meeting this node runs, or stop the sessions whose lock
+    /// was lost with the database connection.
+    async fn heed(&self, notice: Notice) {
+        match notice {
+            Notice::Prune(code) => {
+                if let Some(handle) = self.get(&code) {
+                    self.prune_with(&handle).await;
+                }
+            }
+            Notice::Lost(codes) => {
+                for code in codes {
+                    if let Some((code, handle)) = self.inner.sessions.remove(&code) {
+                        tracing::warn!(%code, "session stopped: its lock was lost");
+                        handle.release().await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts the actor of a stored session.
+    fn spawn(&self, restored: Restored, serving: bool) -> SessionHandle {
+        let Restored {
+            mut session,
+            last_active_ms,
+        } = restored;
+        session.set_capacity(self.inner.limits.participants);
+        SessionHandle::spawn(
+            session,
+            self.inner.store.clone(),
+            last_active_ms,
+            serving.then(|| self.inner.erased.clone()),
+            self.inner.limits,
+        )
+    }
+
+    /// The session `code`, taken over if no node runs it (shared store; a taken-over meeting
+    /// of a series first drops the carried items its earlier meetings no longer produce, for
+    /// erasures its previous node did not finish). With SQLite: the live session, if any.
+    pub async fn find(&self, code: &JoinCode) -> Found {
+        match self.locate(code).await {
+            Located::Here(handle) => Found::Here(handle),
+            Located::Claimed(handle) => {
+                if handle.series().is_some_and(|l| l.position > 0) {
+                    self.prune_with(&handle).await;
+                }
+                Found::Here(handle)
+            }
+            Located::Elsewhere => Found::Elsewhere,
+            Located::Unavailable => Found::Unavailable,
+            Located::Nowhere => Found::Nowhere,
+        }
+    }
+
+    async fn locate(&self, code: &JoinCode) -> Located {
+        let store = &self.inner.store;
+        if let Some(handle) = self.get(code) {
+            if !(store.is_shared() && handle.is_stopped()) {
+                return Located::Here(handle);
+            }
+            // Its actor stopped (a write failed and the session could not be read back):
+            // hand it back and take it over afresh, from what is stored.
+            if self
+                .inner
+                .sessions
+                .remove_if(code, |_, h| h.is_stopped())
+                .is_some()
+            {
+                store.release(code).await;
+            }
+        }
+        if !store.is_shared() {
+            return Located::Nowhere;
+        }
+        if self.inner.draining.load(Ordering::SeqCst) {
+            return Located::Elsewhere;
+        }
+        match store.exists(code).await {
+            Ok(true) => {}
+            Ok(false) => return Located::Nowhere,
+            Err(e) => {
+                tracing::warn!(%code, error = %e, "cannot look a session up");
+                return Located::Unavailable;
+            }
+        }
+        let _turn = self.inner.claims.lock().await;
+        if let Some(handle) = self.get(code) {
+            return Located::Here(handle);
+        }
+        match store.claim(code).await {
+            Ok(Claim::Owned) => {}
+            Ok(Claim::Elsewhere) => return Located::Elsewhere,
+            Err(e) => {
+                tracing::warn!(%code, error = %e, "cannot take a session over");
+                return Located::Unavailable;
+            }
+        }
+        match store.read(code).await {
+            Ok(Some(restored)) => {
+                let handle = self.spawn(restored, true);
+                self.inner.sessions.insert(code.clone(), handle.clone());
+                tracing::info!(%code, "session taken over");
+                Located::Claimed(handle)
+            }
+            Ok(None) => {
+                store.release(code).await;
+                Located::Nowhere
+            }
+            Err(e) => {
+                tracing::error!(%code, error = %e, "cannot read a session to take it over");
+                store.release(code).await;
+                Located::Unavailable
+            }
+        }
+    }
+
+    /// A meeting of a series, to read: the live session here, or (shared store) one that
+    /// another node runs, as it is stored — a handle not in the map, for reading only (its
+    /// `info` counts no connections: they are the other node's).
+    pub async fn meeting(&self, code: &JoinCode) -> Option<SessionHandle> {
+        if let Some(handle) = self.get(code) {
+            return Some(handle);
+        }
+        if !self.is_shared() {
+            return None;
+        }
+        match self.inner.store.read(code).await {
+            Ok(restored) => restored.map(|r| self.spawn(r, false)),
+            Err(e) => {
+                tracing::warn!(%code, error = %e, "cannot read a meeting of a series");
+                None
+            }
+        }
+    }
+
+    /// A meeting's shareable outcome now, wherever it runs: `None` when there is no such
+    /// meeting, or it does not answer.
+    async fn outcome_of(&self, code: &JoinCode) -> Option<Option<crate::outcome::Outcome>> {
+        match self.meeting(code).await {
+            Some(handle) => Some(handle.outcome().await),
+            None => None,
+        }
+    }
+
+    /// Drains the node: it takes no session over any more, and every session it runs is
+    /// handed back (its screens are closed with `1001`; they come back through the router, to
+    /// another node). SQLite: only stops taking sessions over (there is no other node).
+    pub async fn release_all(&self) {
+        self.inner.draining.store(true, Ordering::SeqCst);
+        if !self.is_shared() {
+            return;
+        }
+        let codes: Vec<JoinCode> = self
+            .inner
+            .sessions
+            .iter()
+            .map(|e| e.key().clone())
+            .collect();
+        for code in codes {
+            if let Some((code, handle)) = self.inner.sessions.remove(&code) {
+                handle.release().await;
+                self.inner.store.release(&code).await;
+            }
+        }
+        tracing::info!("every session handed back");
     }
 
     /// The live session with this code.
@@ -119,7 +338,7 @@ impl Registry {
         settings: &Settings,
         planned: Option<String>,
     ) -> Result<Created, StoreError> {
-        let created = Created {
+        let mut created = Created {
             code: self.fresh_code(&[]),
             programme,
             lang: settings.lang,
@@ -133,7 +352,18 @@ impl Registry {
             planned,
             tables: settings.tables,
         };
-        self.start(created).await
+        let mut tries = 1;
+        loop {
+            match self.start(std::slice::from_ref(&created)).await {
+                // Another node took the code at this moment: draw another.
+                Err(e) if e.is_taken() && tries < CODE_TRIES => {
+                    tries += 1;
+                    created.code = self.fresh_code(&[]);
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(created),
+            }
+        }
     }
 
     /// Creates every meeting of `series` at once, one per programme (in meeting order), with one
@@ -146,14 +376,35 @@ impl Registry {
         settings: &Settings,
         planned: &[Option<String>],
     ) -> Result<Vec<Created>, StoreError> {
+        let facilitator_token = Token::random(&mut rand::rng());
+        let mut tries = 1;
+        loop {
+            let meetings =
+                self.series_meetings(series, &programmes, settings, planned, &facilitator_token);
+            match self.start(&meetings).await {
+                Err(e) if e.is_taken() && tries < CODE_TRIES => tries += 1,
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(meetings),
+            }
+        }
+    }
+
+    /// The meetings of a new series, with fresh codes.
+    fn series_meetings(
+        &self,
+        series: &Series,
+        programmes: &[Programme],
+        settings: &Settings,
+        planned: &[Option<String>],
+        facilitator_token: &Token,
+    ) -> Vec<Created> {
         let mut codes = Vec::new();
-        for _ in &programmes {
+        for _ in programmes {
             let code = self.fresh_code(&codes);
             codes.push(code);
         }
-        let facilitator_token = Token::random(&mut rand::rng());
         let mut meetings = Vec::new();
-        for (position, programme) in programmes.into_iter().enumerate() {
+        for (position, programme) in programmes.iter().cloned().enumerate() {
             let created = Created {
                 code: codes[position].clone(),
                 programme,
@@ -173,12 +424,13 @@ impl Registry {
                 planned: planned.get(position).cloned().flatten(),
                 tables: settings.tables,
             };
-            meetings.push(self.start(created).await?);
+            meetings.push(created);
         }
-        Ok(meetings)
+        meetings
     }
 
-    /// A fresh join code that no live session uses and `taken` does not hold.
+    /// A fresh join code that no live session here uses and `taken` does not hold (the store
+    /// refuses one another node's session uses).
     fn fresh_code(&self, taken: &[JoinCode]) -> JoinCode {
         let mut rng = rand::rng();
         loop {
@@ -189,22 +441,24 @@ impl Registry {
         }
     }
 
-    /// Stores a new session, then starts its actor and adds it to the map.
-    async fn start(&self, created: Created) -> Result<Created, StoreError> {
-        self.inner.store.create(&created).await?;
-        let code = created.code.clone();
-        let mut session = Session::new(created.clone());
-        session.set_capacity(self.inner.limits.participants);
-        let handle = SessionHandle::spawn(
-            session,
-            self.inner.store.clone(),
-            now_ms(),
-            Some(self.inner.erased.clone()),
-            self.inner.limits,
-        );
-        self.inner.sessions.insert(code.clone(), handle);
-        tracing::info!(%code, "session created");
-        Ok(created)
+    /// Stores new sessions (all or none), then starts their actors and adds them to the map.
+    /// With a shared store no actor starts: a new session is run by whichever node is first
+    /// asked for it (the router's choice by its code).
+    async fn start(&self, created: &[Created]) -> Result<(), StoreError> {
+        self.inner.store.create_all(created).await?;
+        for created in created {
+            let code = created.code.clone();
+            if !self.is_shared() {
+                let restored = Restored {
+                    session: Session::new(created.clone()),
+                    last_active_ms: now_ms(),
+                };
+                let handle = self.spawn(restored, true);
+                self.inner.sessions.insert(code.clone(), handle);
+            }
+            tracing::info!(%code, "session created");
+        }
+        Ok(())
     }
 
     /// Deletes a session: out of the map (so of two deletes at once only one finds it), then
@@ -261,24 +515,30 @@ impl Registry {
     }
 
     /// Meeting `code` drops what no earlier meeting of its series produces any more (their
-    /// author forgot them, or their meeting was deleted). A meeting that exists but does not
-    /// answer (its storage failed) leaves everything as it is.
+    /// author forgot them, or their meeting was deleted). With a shared store, a meeting no
+    /// node runs is taken over to do it, and the node that runs it is told to.
     async fn prune(&self, code: &JoinCode) {
-        let Some(handle) = self.get(code) else {
-            return;
-        };
+        match self.locate(code).await {
+            Located::Here(handle) | Located::Claimed(handle) => self.prune_with(&handle).await,
+            Located::Elsewhere => self.inner.store.tell_prune(code).await,
+            Located::Unavailable | Located::Nowhere => {}
+        }
+    }
+
+    /// [`Registry::prune`] for a meeting this node runs. A meeting that exists but does not
+    /// answer (its storage failed) leaves everything as it is.
+    async fn prune_with(&self, handle: &SessionHandle) {
         let Some(link) = handle.series().cloned() else {
             return;
         };
         let mut available = Vec::new();
         for earlier in &link.codes[..link.position] {
-            if let Some(meeting) = self.get(earlier) {
-                match meeting.outcome().await {
-                    Some(outcome) => {
-                        available.extend(crate::domain::report::carried_from(&outcome));
-                    }
-                    None => return,
+            match self.outcome_of(earlier).await {
+                Some(Some(outcome)) => {
+                    available.extend(crate::domain::report::carried_from(&outcome));
                 }
+                Some(None) => return,
+                None => {}
             }
         }
         handle.prune_carried(available).await;
@@ -296,6 +556,24 @@ impl Registry {
             .map(|entry| entry.key().clone())
             .collect();
         let mut deleted = Vec::new();
+        let mut expired = expired;
+        // Shared store: also those no node runs (this one takes them over to delete them);
+        // those another node runs are that node's to delete.
+        match self.inner.store.stale(now_ms - keep_ms).await {
+            Ok(stale) => {
+                for code in stale {
+                    if expired.contains(&code) || self.get(&code).is_some() {
+                        continue;
+                    }
+                    if let Found::Here(handle) = self.find(&code).await
+                        && handle.last_active_ms() + keep_ms <= now_ms
+                    {
+                        expired.push(code);
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "retention: cannot list stale sessions"),
+        }
         for code in expired {
             match self.delete(&code).await {
                 Ok(true) => {
@@ -324,9 +602,7 @@ impl Registry {
         tokio::spawn(async move {
             let mut items = Vec::new();
             for code in &link.codes[..link.position] {
-                if let Some(earlier) = registry.get(code)
-                    && let Some(outcome) = earlier.outcome().await
-                {
+                if let Some(Some(outcome)) = registry.outcome_of(code).await {
                     items.extend(crate::domain::report::carried_from(&outcome));
                 }
             }

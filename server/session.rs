@@ -118,6 +118,9 @@ enum ToActor {
     Delete {
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
+    Release {
+        reply: oneshot::Sender<()>,
+    },
 }
 
 /// Why a personal plan is not given.
@@ -399,6 +402,21 @@ impl SessionHandle {
         answer.await.map_err(|_| PlanRefused::NotFound)?
     }
 
+    /// Stops the actor after its current turn: every screen is closed with `1001` and comes
+    /// back by itself (with a shared store, to whichever node runs the session next). Returns
+    /// once the actor stopped: nothing more of the session is written.
+    pub async fn release(&self) {
+        let (reply, done) = oneshot::channel();
+        if self.tx.send(ToActor::Release { reply }).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    /// Whether the actor stopped (deleted, released, or its store failed).
+    pub fn is_stopped(&self) -> bool {
+        self.tx.is_closed()
+    }
+
     /// Deletes the session from the store, tells every screen, and stops the actor.
     pub async fn delete(&self) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -448,6 +466,8 @@ struct Owed {
     /// Replies owed once this turn is stored (pruned carried items).
     stored: Vec<oneshot::Sender<()>>,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
+    /// The actor stops once this turn is stored and told.
+    release: Option<oneshot::Sender<()>>,
 }
 
 enum Reply {
@@ -553,6 +573,7 @@ impl SessionActor {
             for msg in turn.drain(..) {
                 self.handle(msg, &mut events, &mut owed);
             }
+            let release = owed.release.take();
             if !events.is_empty() || owed.erase {
                 self.since_snapshot += events.len();
                 let every = SNAPSHOT_EVERY.max(4 * self.session.participants().len());
@@ -634,6 +655,11 @@ impl SessionActor {
                     return;
                 }
                 let _ = reply.send(result);
+            }
+            if let Some(reply) = release {
+                self.close_all(protocol::CLOSE_GOING_AWAY);
+                let _ = reply.send(());
+                return;
             }
         }
     }
@@ -763,6 +789,7 @@ impl SessionActor {
                 let _ = reply.send(self.personal_plan(request));
             }
             ToActor::Delete { reply } => owed.delete = Some(reply),
+            ToActor::Release { reply } => owed.release = Some(reply),
         }
     }
 
@@ -1159,6 +1186,7 @@ impl SessionActor {
             }
         }
         for (conn, reply) in owed.replies {
+            crate::metrics::operation(matches!(reply, Reply::Ack(_)));
             let json = match &reply {
                 Reply::Ack(op) => ServerMsg::Ack { seq, op: op.into() }.to_json(),
                 Reply::Error(e) => ServerMsg::error(seq, e).to_json(),

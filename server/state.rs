@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::content::Library;
 use crate::limits::Guesses;
 use crate::registry::Registry;
-use crate::store::{Restored, Store};
+use crate::store::Opened;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +20,7 @@ struct Inner {
     library: Library,
     public_url: Option<String>,
     create_token: Option<String>,
+    metrics_token: Option<String>,
     guesses: Guesses,
     trusted_proxies: crate::net::TrustedProxies,
     serving: crate::net::Serving,
@@ -29,12 +30,11 @@ struct Inner {
 impl AppState {
     /// State over an opened store and the sessions it held (each gets its actor), with the
     /// settings of `config`.
-    pub fn new(store: Store, restored: Vec<Restored>, library: Library, config: &Config) -> Self {
+    pub fn new(opened: Opened, library: Library, config: &Config) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 registry: Registry::new(
-                    store,
-                    restored,
+                    opened,
                     config.retention_days,
                     crate::limits::SessionLimits {
                         participants: config.max_participants as usize,
@@ -45,6 +45,7 @@ impl AppState {
                 library,
                 public_url: config.public_url.clone(),
                 create_token: config.create_token.clone(),
+                metrics_token: config.metrics_token.clone(),
                 guesses: Guesses::default(),
                 trusted_proxies: crate::net::TrustedProxies::new(config.trusted_proxy.clone()),
                 serving: crate::net::Serving {
@@ -78,6 +79,11 @@ impl AppState {
     /// `--create-token`, if given.
     pub fn create_token(&self) -> Option<&str> {
         self.inner.create_token.as_deref()
+    }
+
+    /// `--metrics-token`, if given.
+    pub fn metrics_token(&self) -> Option<&str> {
+        self.inner.metrics_token.as_deref()
     }
 
     /// Wrong join codes by client address.

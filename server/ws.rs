@@ -65,6 +65,7 @@ pub fn upgrade(
 }
 
 async fn serve(socket: WebSocket, handle: Option<SessionHandle>, guarded: bool) {
+    let _counted = crate::metrics::Connection::open();
     let (mut sink, mut stream) = socket.split();
     if handle.is_none() && !guarded {
         close(&mut sink, protocol::CLOSE_NOT_FOUND, "unknown session").await;

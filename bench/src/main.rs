@@ -95,6 +95,11 @@ struct Options {
     /// Do not pin the servers and the clients to separate CPUs.
     #[arg(long)]
     no_pin: bool,
+    /// Run trivsel on this PostgreSQL database instead of SQLite (an empty database of its own:
+    /// every phase's sessions stay in it), e.g. postgres://postgres@127.0.0.1:5432/bench. The
+    /// scenarios that measure the store are `ops` (acks) and `rooms`; `restart` reads SQLite.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Internal: run a server in this process (used for the child processes).
     #[arg(long, value_enum, hide = true)]
     serve: Option<ServerKind>,
@@ -160,9 +165,20 @@ fn main() -> ExitCode {
             };
         }
     };
+    let database = match options.database.as_deref().map(str::parse) {
+        None => None,
+        Some(Ok(url)) => Some(url),
+        Some(Err(e)) => {
+            eprintln!("trivsel-bench: --database {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(url) = &options.database {
+        system::use_database(url);
+    }
     let result = match options.serve {
         Some(kind) => match &options.data {
-            Some(data) => system::serve(kind, data, options.cpu, options.join_allowance),
+            Some(data) => system::serve(kind, data, options.cpu, options.join_allowance, database),
             None => Err(anyhow::anyhow!("--serve needs --data")),
         },
         None => bench(&options),
@@ -208,8 +224,16 @@ fn bench(options: &Options) -> anyhow::Result<()> {
     } else {
         "full"
     };
+    let store = match options
+        .database
+        .as_deref()
+        .map(str::parse::<trivsel::config::DatabaseUrl>)
+    {
+        Some(Ok(url)) => format!("PostgreSQL {url}"),
+        _ => "SQLite".to_owned(),
+    };
     eprintln!(
-        "trivsel-bench ({mode}): {machine}; servers on CPU {}, clients on the rest; open-file limit {limit}",
+        "trivsel-bench ({mode}): {machine}; trivsel on {store}; servers on CPU {}, clients on the rest; open-file limit {limit}",
         server_cpu.map_or("any".into(), |c| c.to_string())
     );
     let runtime = tokio::runtime::Runtime::new()?;

@@ -101,6 +101,14 @@ pub enum ServerKind {
     SqliteRead,
 }
 
+/// The PostgreSQL database trivsel runs on (`--database`), if not SQLite.
+static DATABASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Makes every trivsel this benchmark starts store in the PostgreSQL database `url`.
+pub fn use_database(url: &str) {
+    let _ = DATABASE.set(url.to_owned());
+}
+
 /// A server running as a child process. It stops when this is dropped (and by itself when
 /// the benchmark dies: it exits as soon as its standard input closes).
 pub struct ServerProcess {
@@ -147,6 +155,9 @@ impl ServerProcess {
         }
         if join_allowance {
             command.arg("--join-allowance");
+        }
+        if let (ServerKind::Ours, Some(url)) = (kind, DATABASE.get()) {
+            command.arg("--database").arg(url);
         }
         let started = Instant::now();
         let mut child = command
@@ -231,6 +242,7 @@ pub fn serve(
     data: &Path,
     cpu: Option<usize>,
     join_allowance: bool,
+    database: Option<trivsel::config::DatabaseUrl>,
 ) -> anyhow::Result<()> {
     if let Some(cpu) = cpu {
         pin_to(cpu)?;
@@ -252,6 +264,7 @@ pub fn serve(
             ServerKind::Ours => {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let mut config = trivsel::Config::with_data(data);
+                config.database = database;
                 // The benchmark is one client address holding every connection and creating
                 // every room: lift the per-address caps (the open-file limit still bounds it).
                 config.max_connections = u32::MAX;

@@ -108,7 +108,50 @@ pub struct ProcessServer {
     child: Child,
 }
 
+/// Where a server keeps its sessions.
+#[derive(Clone, Debug)]
+pub enum Storage {
+    /// SQLite in this data directory (`--data`).
+    Dir(PathBuf),
+    /// This PostgreSQL database (`--database`).
+    Database(String),
+}
+
+impl Storage {
+    /// The flags that say so.
+    pub fn args(&self) -> Vec<std::ffi::OsString> {
+        match self {
+            Storage::Dir(dir) => vec!["--data".into(), dir.into()],
+            Storage::Database(url) => vec!["--database".into(), url.into()],
+        }
+    }
+}
+
 impl ProcessServer {
+    /// Starts the binary on `addr` over `storage` with the extra flags `args`, and waits until
+    /// it answers; its log (at `info`) goes to `log`.
+    pub async fn start_node(
+        storage: &Storage,
+        addr: &str,
+        args: &[&str],
+        log: impl Into<Stdio>,
+    ) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_trivsel"))
+            .args(["--addr", addr])
+            .args(storage.args())
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the trivsel binary starts");
+        Self::until_up(ProcessServer {
+            addr: addr.to_owned(),
+            child,
+        })
+        .await
+    }
+
     /// Starts the binary on a free port over `data`, and waits until it answers.
     pub async fn start(data: &Path) -> Self {
         Self::start_at(data, &format!("127.0.0.1:{}", free_port())).await
@@ -134,10 +177,16 @@ impl ProcessServer {
             .stderr(log)
             .spawn()
             .expect("the trivsel binary starts");
-        let mut server = ProcessServer {
+        Self::until_up(ProcessServer {
             addr: addr.to_owned(),
             child,
-        };
+        })
+        .await
+    }
+
+    /// Waits until the server answers `/healthz`.
+    async fn until_up(mut server: ProcessServer) -> Self {
+        let addr = server.addr.clone();
         let client = reqwest::Client::new();
         // Generous: a loaded two-core machine may take a while to start and read the data.
         for _ in 0..600 {

@@ -13,8 +13,13 @@
 //! The short run (in `cargo test`) kills 20 times with a fresh seed, printed so a failure can be
 //! replayed. The long run (about five minutes):
 //! `TRIVSEL_CRASH_KILLS=200 TRIVSEL_CRASH_SEED=42 cargo test --test integration crash -- --nocapture`
+//!
+//! The same meeting runs on PostgreSQL too (`--database`, see `postgres`), killed 8 times
+//! (`TRIVSEL_CRASH_PG_KILLS`): the restarted node takes the session over from the database once
+//! PostgreSQL has ended the killed node's connection and so released its lock.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +29,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, watch};
 
-use crate::common::{Client, ProcessServer, create, data_dir, quiet_port};
+use crate::common::{Client, ProcessServer, Storage, create, data_dir, quiet_port};
 use crate::outbox::{OutboxClient, Who};
 
 const PARTICIPANTS: usize = 50;
@@ -469,12 +474,7 @@ async fn facilitator(mut f: Facilitator, stage: Arc<Stage>, kills: usize) -> Fac
 
 /// Kills the server at random moments — most of them while operations are in flight — and
 /// starts it again on the same data and address.
-async fn killer(
-    server: Arc<Mutex<ProcessServer>>,
-    data: std::path::PathBuf,
-    seed: u64,
-    stage: Arc<Stage>,
-) {
+async fn killer(server: Arc<Mutex<ProcessServer>>, storage: Storage, seed: u64, stage: Arc<Stage>) {
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(7));
     while !stage.stop.load(Ordering::SeqCst) {
         let pause = rng.random_range(150..900);
@@ -492,7 +492,7 @@ async fn killer(
         let mut server = server.lock().await;
         server.kill();
         let addr = server.addr.clone();
-        *server = ProcessServer::start_at(&data, &addr).await;
+        *server = ProcessServer::start_node(&storage, &addr, &[], Stdio::null()).await;
         stage.kills.fetch_add(1, Ordering::SeqCst);
     }
 }
@@ -522,12 +522,28 @@ fn exactly_once(all: &[String], wanted: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_meeting_of_fifty_loses_nothing_and_doubles_nothing_across_repeated_kill_9s() {
-    let seed = env_number("TRIVSEL_CRASH_SEED").unwrap_or_else(|| rand::rng().random());
     let kills = env_number("TRIVSEL_CRASH_KILLS").unwrap_or(20) as usize;
-    println!("crash test: seed {seed}, {kills} kills (TRIVSEL_CRASH_SEED={seed} to repeat)");
-    let started = Instant::now();
     let (_keep, data) = data_dir();
-    let first = ProcessServer::start_at(&data, &format!("127.0.0.1:{}", quiet_port())).await;
+    meeting_through_kills(Storage::Dir(data), kills).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_of_fifty_on_postgresql_loses_nothing_and_doubles_nothing_across_kill_9s() {
+    let Some(url) = crate::postgres::database().await else {
+        return;
+    };
+    let kills = env_number("TRIVSEL_CRASH_PG_KILLS").unwrap_or(8) as usize;
+    meeting_through_kills(Storage::Database(url), kills).await;
+}
+
+async fn meeting_through_kills(storage: Storage, kills: usize) {
+    let seed = env_number("TRIVSEL_CRASH_SEED").unwrap_or_else(|| rand::rng().random());
+    println!(
+        "crash test ({storage:?}): seed {seed}, {kills} kills (TRIVSEL_CRASH_SEED={seed} to repeat)"
+    );
+    let started = Instant::now();
+    let addr = format!("127.0.0.1:{}", quiet_port());
+    let first = ProcessServer::start_node(&storage, &addr, &[], Stdio::null()).await;
     let addr = first.addr.clone();
     let http = reqwest::Client::new();
     let session = create(&http, &first.url(""), "ledergruppen").await;
@@ -547,7 +563,7 @@ async fn a_meeting_of_fifty_loses_nothing_and_doubles_nothing_across_repeated_ki
         Who::Staff(session.facilitator_token.clone()),
     )
     .await;
-    let killing = tokio::spawn(killer(server.clone(), data.clone(), seed, stage.clone()));
+    let killing = tokio::spawn(killer(server.clone(), storage.clone(), seed, stage.clone()));
     let mut phones = tokio::task::JoinSet::new();
     for i in 0..PARTICIPANTS {
         let phone = participant(i, addr.clone(), session.code.clone(), seed, stage.clone());

@@ -1,258 +1,146 @@
-//! Durable storage: an append-only event log per session in one SQLite file (WAL,
-//! `synchronous=FULL`, `secure_delete=ON`), with snapshots for a fast restart.
+//! The SQLite engine: an append-only event log per session in one file in the data directory
+//! (WAL, `synchronous=FULL`, `secure_delete=ON`), with snapshots for a fast restart.
 //!
 //! One writer thread owns the connection. Every request that is waiting when it wakes goes into
 //! one transaction (group commit), so many sessions' operations share one fsync. A reply is sent
 //! only after the commit returned: a reply of `Ok` means the data survives a crash.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
+use super::{
+    Engine, Failure, MAX_BATCH, Opened, Request, Restored, Rows, Store, StoreError, Write,
+};
 use crate::clock::now_ms;
-use crate::domain::{Created, Event, JoinCode, Session};
 
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "trivsel.sqlite3";
-/// Most requests committed in one transaction.
-const MAX_BATCH: usize = 4096;
 const SCHEMA_VERSION: i64 = 2;
 /// The reserve file's name in the data directory (see [`Reserve`]).
 const RESERVE_FILE: &str = "trivsel.reserve";
 
-/// The store failed to write; whatever was asked was not stored.
-#[derive(Debug, thiserror::Error)]
-#[error("storage failed: {message}")]
-pub struct StoreError {
-    message: String,
-    /// The disk (or the file system's quota) is full.
-    full: bool,
-}
-
 impl StoreError {
-    fn new(message: impl Into<String>) -> Self {
-        StoreError {
-            message: message.into(),
-            full: false,
-        }
-    }
-
-    /// An error of SQLite's, marked when it says the disk is full.
+    /// An error of SQLite's, marked when it says the disk is full or a code is taken.
     fn sqlite(e: &rusqlite::Error) -> Self {
-        StoreError {
-            message: e.to_string(),
-            full: e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
-        }
-    }
-
-    /// The session's actor or the storage thread is no longer there.
-    pub fn gone() -> Self {
-        StoreError::new("the session is no longer running")
-    }
-
-    /// Whether the write failed because the disk is full.
-    pub fn is_full(&self) -> bool {
-        self.full
-    }
-}
-
-/// A cheap, cloneable handle to the writer thread.
-#[derive(Clone, Debug)]
-pub struct Store {
-    tx: mpsc::Sender<Request>,
-    /// The database file, for reading a session back (`load`).
-    path: std::sync::Arc<PathBuf>,
-}
-
-#[derive(Debug)]
-enum Write {
-    Create {
-        code: String,
-        created: String,
-    },
-    Append {
-        code: String,
-        first_seq: u64,
-        events: Vec<String>,
-        snapshot: Option<(u64, String)>,
-        /// Fold the WAL back and empty it after the commit (see `append_erasing`).
-        erase: bool,
-        /// Whether the events count as activity, keeping the session from its deletion date.
-        active: bool,
-    },
-    Delete {
-        code: String,
-    },
-    /// Writes nothing; only folds the WAL back and empties it (a repeated erase, see
-    /// [`Store::checkpoint`]).
-    Checkpoint,
-}
-
-#[derive(Debug)]
-struct Request {
-    write: Write,
-    reply: oneshot::Sender<Result<(), StoreError>>,
-}
-
-/// A stored session, rebuilt, with the time of its last stored change.
-#[derive(Debug)]
-pub struct Restored {
-    /// The session as it was last acknowledged.
-    pub session: Session,
-    /// When it last changed (ms since the epoch): its creation or its latest events.
-    pub last_active_ms: i64,
-}
-
-impl Store {
-    /// Opens (or creates) the database in `dir` and returns every stored session, rebuilt.
-    pub fn open(dir: &Path) -> anyhow::Result<(Store, Vec<Restored>)> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
-        let path = dir.join(DB_FILE);
-        let conn = open_connection(&path)?;
-        // An erase killed between its commit and its WAL truncation left the erased data in
-        // older WAL frames, and SQLite does not empty the WAL on opening: do it before serving.
-        truncate_wal(&conn)
-            .with_context(|| format!("cannot empty the WAL of {}", path.display()))?;
-        let sessions =
-            load_all(&conn).with_context(|| format!("cannot read {}", path.display()))?;
-        let reserve = Reserve {
-            path: dir.join(RESERVE_FILE),
+        let failure = match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Failure::Full,
+            Some(rusqlite::ErrorCode::ConstraintViolation) => Failure::Taken,
+            _ => Failure::Other,
         };
-        reserve.ensure();
-        let (tx, rx) = mpsc::channel(MAX_BATCH);
-        std::thread::Builder::new()
-            .name("trivsel-store".into())
-            .spawn(move || writer(conn, rx, reserve))
-            .context("cannot start the storage thread")?;
-        Ok((
-            Store {
-                tx,
-                path: std::sync::Arc::new(path),
-            },
-            sessions,
-        ))
+        StoreError::with(failure, e.to_string())
     }
+}
 
-    /// The session `code` as it is stored: what every acknowledged write made it. Reads only, so
-    /// it works on a full disk too.
-    pub async fn load(&self, code: &JoinCode) -> anyhow::Result<Session> {
-        let path = self.path.clone();
-        let code = code.to_string();
-        tokio::task::spawn_blocking(move || {
-            let conn = Connection::open_with_flags(
-                path.as_path(),
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )?;
-            let created: String = conn.query_row(
-                "SELECT created FROM sessions WHERE code = ?1",
-                [&code],
-                |row| row.get(0),
-            )?;
-            load_one(&conn, &code, &created)
-        })
+/// Opens (or creates) the database in `dir` and returns every stored session, rebuilt.
+pub(super) fn open(dir: &Path) -> anyhow::Result<Opened> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    let path = dir.join(DB_FILE);
+    let conn = open_connection(&path)?;
+    // An erase killed between its commit and its WAL truncation left the erased data in
+    // older WAL frames, and SQLite does not empty the WAL on opening: do it before serving.
+    truncate_wal(&conn).with_context(|| format!("cannot empty the WAL of {}", path.display()))?;
+    let restored = load_all(&conn).with_context(|| format!("cannot read {}", path.display()))?;
+    let reserve = Reserve {
+        path: dir.join(RESERVE_FILE),
+    };
+    reserve.ensure();
+    let (tx, rx) = mpsc::channel(MAX_BATCH);
+    std::thread::Builder::new()
+        .name("trivsel-store".into())
+        .spawn(move || writer(conn, rx, reserve))
+        .context("cannot start the storage thread")?;
+    // SQLite has nothing to tell: every session is this node's.
+    let (_, notices) = mpsc::unbounded_channel();
+    Ok(Opened {
+        store: Store {
+            tx,
+            engine: Engine::Sqlite(Arc::new(path)),
+        },
+        restored,
+        notices,
+    })
+}
+
+/// The session `code` as it is stored. Reads only, so it works on a full disk too.
+pub(super) async fn load(
+    path: Arc<PathBuf>,
+    code: String,
+) -> anyhow::Result<crate::domain::Session> {
+    read(path, code.clone())
         .await?
-    }
+        .map(|r| r.session)
+        .ok_or_else(|| anyhow::anyhow!("session {code} is not stored"))
+}
 
-    async fn write(&self, write: Write) -> Result<(), StoreError> {
-        let (reply, done) = oneshot::channel();
-        self.tx
-            .send(Request { write, reply })
-            .await
-            .map_err(|_| StoreError::new("the storage thread stopped"))?;
-        done.await
-            .map_err(|_| StoreError::new("the storage thread stopped"))?
-    }
+/// The session `code` as it is stored, if it is.
+pub(super) async fn read(path: Arc<PathBuf>, code: String) -> anyhow::Result<Option<Restored>> {
+    tokio::task::spawn_blocking(move || {
+        let conn = Connection::open_with_flags(
+            path.as_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        let row: Option<(String, i64)> = conn
+            .query_row(
+                "SELECT created, last_active_ms FROM sessions WHERE code = ?1",
+                [&code],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(created, last_active_ms)| load_one(&conn, &code, created, last_active_ms))
+            .transpose()
+    })
+    .await?
+}
 
-    /// Stores a new session.
-    pub async fn create(&self, created: &Created) -> Result<(), StoreError> {
-        let body = serde_json::to_string(created).map_err(|e| StoreError::new(e.to_string()))?;
-        self.write(Write::Create {
-            code: created.code.to_string(),
-            created: body,
-        })
-        .await
+/// Copies the database in `dir` to the new file `to`, consistently, with SQLite's online backup:
+/// all pages in one step, so in one read transaction, which a trivsel writing the database at the
+/// same time does not disturb (in WAL mode readers and the writer do not wait for each other).
+pub fn backup(dir: &Path, to: &Path) -> anyhow::Result<()> {
+    let from = dir.join(DB_FILE);
+    anyhow::ensure!(from.exists(), "there is no database at {}", from.display());
+    anyhow::ensure!(
+        !to.exists(),
+        "{} exists already; trivsel does not overwrite it",
+        to.display()
+    );
+    let source =
+        Connection::open(&from).with_context(|| format!("cannot open {}", from.display()))?;
+    source.busy_timeout(Duration::from_secs(10))?;
+    let mut copy =
+        Connection::open(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let copied = rusqlite::backup::Backup::new(&source, &mut copy).and_then(|backup| {
+        use rusqlite::backup::StepResult;
+        // -1: every page in this step. Busy or locked (a checkpoint running): a moment later.
+        for _ in 0..600 {
+            match backup.step(-1)? {
+                StepResult::Done => return Ok(()),
+                StepResult::More | StepResult::Busy | StepResult::Locked => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("the database stayed busy for 30 s".into()),
+        ))
+    });
+    if let Err(e) = copied {
+        drop(copy);
+        let _ = std::fs::remove_file(to);
+        return Err(e).with_context(|| format!("cannot copy {}", from.display()));
     }
-
-    /// Appends events numbered from `first_seq`; with a snapshot of the state after them, which
-    /// replaces the events it covers. Joins alone are no activity: someone with only the join
-    /// code cannot keep a session past its deletion date (`Event::is_activity`). Returns the
-    /// bytes the session holds more: the events' bytes, or with a snapshot the snapshot's.
-    pub async fn append(
-        &self,
-        code: &JoinCode,
-        first_seq: u64,
-        events: &[Event],
-        snapshot: Option<&Session>,
-    ) -> Result<usize, StoreError> {
-        let active = events.iter().any(Event::is_activity);
-        let encode =
-            |e: &Event| serde_json::to_string(e).map_err(|e| StoreError::new(e.to_string()));
-        let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
-        let snapshot = match snapshot {
-            Some(s) => Some((
-                s.seq(),
-                serde_json::to_string(s).map_err(|e| StoreError::new(e.to_string()))?,
-            )),
-            None => None,
-        };
-        let bytes = written(&events, snapshot.as_ref().map(|(_, body)| body));
-        self.write(Write::Append {
-            code: code.to_string(),
-            first_seq,
-            events,
-            snapshot,
-            erase: false,
-            active,
-        })
-        .await
-        .map(|()| bytes)
-    }
-
-    /// Appends events and the snapshot after them, deleting every event it covers, then empties
-    /// the WAL: what those events held (a participant's deleted answers) cannot be read back
-    /// from either file. Returns the snapshot's bytes (what the session now holds).
-    pub async fn append_erasing(
-        &self,
-        code: &JoinCode,
-        first_seq: u64,
-        events: &[Event],
-        snapshot: &Session,
-    ) -> Result<usize, StoreError> {
-        let encode =
-            |e: &Event| serde_json::to_string(e).map_err(|e| StoreError::new(e.to_string()));
-        let events = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
-        let body = serde_json::to_string(snapshot).map_err(|e| StoreError::new(e.to_string()))?;
-        let bytes = written(&events, Some(&body));
-        self.write(Write::Append {
-            code: code.to_string(),
-            first_seq,
-            events,
-            snapshot: Some((snapshot.seq(), body)),
-            erase: true,
-            active: true,
-        })
-        .await
-        .map(|()| bytes)
-    }
-
-    /// Folds the WAL back into the database and empties it, writing nothing: what an earlier
-    /// erase removed cannot stay behind in old WAL frames, even if that erase was cut short.
-    pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        self.write(Write::Checkpoint).await
-    }
-
-    /// Deletes a session and everything stored about it, so it cannot be read back from the
-    /// files (secure delete, then a truncating WAL checkpoint).
-    pub async fn delete(&self, code: &JoinCode) -> Result<(), StoreError> {
-        self.write(Write::Delete {
-            code: code.to_string(),
-        })
-        .await
-    }
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+    anyhow::ensure!(check == "ok", "the copy is damaged: {check}");
+    // One file: the copy's WAL folded back.
+    copy.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 fn open_connection(path: &PathBuf) -> anyhow::Result<Connection> {
@@ -337,17 +225,19 @@ fn load_all(conn: &Connection) -> anyhow::Result<Vec<Restored>> {
     })?;
     for row in rows {
         let (code, created, last_active_ms) = row?;
-        let session = load_one(conn, &code, &created)
+        let restored = load_one(conn, &code, created, last_active_ms)
             .with_context(|| format!("session {code} is damaged"))?;
-        sessions.push(Restored {
-            session,
-            last_active_ms,
-        });
+        sessions.push(restored);
     }
     Ok(sessions)
 }
 
-fn load_one(conn: &Connection, code: &str, created: &str) -> anyhow::Result<Session> {
+fn load_one(
+    conn: &Connection,
+    code: &str,
+    created: String,
+    last_active_ms: i64,
+) -> anyhow::Result<Restored> {
     let snapshot: Option<(i64, String)> = conn
         .query_row(
             "SELECT seq, body FROM snapshots WHERE code = ?1",
@@ -355,32 +245,21 @@ fn load_one(conn: &Connection, code: &str, created: &str) -> anyhow::Result<Sess
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
-    let (mut session, from) = match snapshot {
-        Some((seq, body)) => (
-            serde_json::from_str::<Session>(&body).context("snapshot")?,
-            seq,
-        ),
-        None => (
-            Session::new(serde_json::from_str(created).context("creation record")?),
-            0,
-        ),
-    };
-    let mut events =
+    let from = snapshot.as_ref().map_or(0, |(seq, _)| *seq);
+    let mut select =
         conn.prepare("SELECT seq, body FROM events WHERE code = ?1 AND seq > ?2 ORDER BY seq")?;
-    let rows = events.query_map(params![code, from], |row| {
-        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-    })?;
-    for row in rows {
-        let (seq, body) = row?;
-        let event: Event = serde_json::from_str(&body).with_context(|| format!("event {seq}"))?;
-        anyhow::ensure!(
-            seq as u64 == session.seq() + 1,
-            "event {seq} follows {}",
-            session.seq()
-        );
-        session.evolve(&event);
+    let events = select
+        .query_map(params![code, from], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Rows {
+        created,
+        last_active_ms,
+        snapshot,
+        events,
     }
-    Ok(session)
+    .rebuild(code)
 }
 
 /// The writer loop: wait for one request, take every other one already queued, commit them in
@@ -388,14 +267,10 @@ fn load_one(conn: &Connection, code: &str, created: &str) -> anyhow::Result<Sess
 /// the reserve file is given up (and the reserve is made again once there is room).
 fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>, reserve: Reserve) {
     while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(_) => break,
-            }
-        }
+        let batch = super::batch_after(first, &mut rx);
+        let started = std::time::Instant::now();
         let mut results = commit(&mut conn, &batch);
+        crate::metrics::commit_took(started.elapsed().as_secs_f64());
         let refused_deletes: Vec<usize> = (0..batch.len())
             .filter(|&i| {
                 matches!(batch[i].write, Write::Delete { .. })
@@ -429,12 +304,6 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Request>, reserve: Reserv
             let _ = request.reply.send(result);
         }
     }
-}
-
-/// Bytes an append adds to what its session holds: its events, or with a snapshot the snapshot
-/// alone (it replaces every event before it).
-fn written(events: &[String], snapshot: Option<&String>) -> usize {
-    snapshot.map_or_else(|| events.iter().map(String::len).sum(), String::len)
 }
 
 fn commit(conn: &mut Connection, batch: &[Request]) -> Vec<Result<(), StoreError>> {
@@ -499,11 +368,13 @@ impl Reserve {
 
 fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
     match write {
-        Write::Create { code, created } => {
-            conn.execute(
+        Write::Create { sessions } => {
+            let mut insert = conn.prepare_cached(
                 "INSERT INTO sessions (code, created, last_active_ms) VALUES (?1, ?2, ?3)",
-                params![code, created, now_ms()],
             )?;
+            for (code, created) in sessions {
+                insert.execute(params![code, created, now_ms()])?;
+            }
         }
         Write::Append {
             code,
@@ -539,7 +410,8 @@ fn execute(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             conn.execute("DELETE FROM snapshots WHERE code = ?1", [code])?;
             conn.execute("DELETE FROM sessions WHERE code = ?1", [code])?;
         }
-        Write::Checkpoint => {}
+        // Every session is this node's own.
+        Write::Checkpoint | Write::Claim { .. } | Write::Release { .. } | Write::Owns { .. } => {}
     }
     Ok(())
 }
