@@ -77,6 +77,7 @@ fn created(code: &str) -> Created {
         series: None,
         publication: Publication::PerResult,
         planned: None,
+        tables: None,
     }
 }
 
