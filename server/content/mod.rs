@@ -343,6 +343,16 @@ impl Prompt {
             | Prompt::Circles { id, .. } => id,
         }
     }
+
+    /// The question the prompt asks.
+    pub fn label(&self) -> &Text {
+        match self {
+            Prompt::Scale { label, .. }
+            | Prompt::Text { label, .. }
+            | Prompt::List { label, .. }
+            | Prompt::Circles { label, .. } => label,
+        }
+    }
 }
 
 impl Programme {

@@ -339,8 +339,9 @@ fn list_item(item: &Item) -> Paragraph {
     paragraph
 }
 
-/// The narrowest a column may be, in twips: its longest word (bold in the header), or for
-/// numbers, which never wrap, its longest line — measured in
+/// The narrowest a column may be, in twips: its longest word (bold in the header; words
+/// joined by a no-break space count as one), or for numbers, which never wrap, its longest
+/// line — measured in
 /// the widest font the file may be shown in (`raster::text_width`), plus the cell's margins.
 fn least_widths(table: &Table) -> Vec<u32> {
     let size = TABLE_TEXT_SIZE as f32 / 2.0;
@@ -356,10 +357,13 @@ fn least_widths(table: &Table) -> Vec<u32> {
                 .iter()
                 .filter_map(|row| row.get(column))
                 .flat_map(|cell| {
+                    // A no-break space joins its neighbours into one piece ("15. september").
                     let pieces: Vec<&str> = if whole {
                         cell.lines().map(str::trim).collect()
                     } else {
-                        cell.split_whitespace().collect()
+                        cell.split(|c: char| c.is_whitespace() && c != '\u{a0}')
+                            .filter(|piece| !piece.is_empty())
+                            .collect()
                     };
                     pieces.into_iter().map(|piece| twips(piece, false))
                 });

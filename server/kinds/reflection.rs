@@ -262,6 +262,15 @@ impl Kind for Reflection {
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
         let (session, index, step) = (cx.session, cx.index, cx.step);
+        // In a conversation with one leader nothing is published: their answers are theirs.
+        // The outcome names the questions talked about instead of results (which would read
+        // as unanswered).
+        let for_one = !session.programme().participants.is_group();
+        let questions: Vec<Text> = if for_one {
+            step.prompts.iter().map(|p| p.label().clone()).collect()
+        } else {
+            Vec::new()
+        };
         let scales = session
             .scale_counts(index)
             .into_iter()
@@ -277,7 +286,7 @@ impl Kind for Reflection {
                 else {
                     return None;
                 };
-                Some(outcome::ScaleResult {
+                (!for_one).then(|| outcome::ScaleResult {
                     label: label.clone(),
                     min: *min,
                     max: *max,
@@ -288,7 +297,7 @@ impl Kind for Reflection {
                 })
             })
             .collect();
-        // Items under their question, in the step's order, where more than one may be shared.
+        // Items under their question, in the step's order.
         let shareable: Vec<(&str, &Text)> = step
             .prompts
             .iter()
@@ -321,9 +330,7 @@ impl Kind for Reflection {
                 text,
                 author: name.map(str::to_owned),
                 group: share.group.clone(),
-                question: (shareable.len() > 1)
-                    .then(|| position(&share.prompt).map(|i| shareable[i].1.clone()))
-                    .flatten(),
+                question: position(&share.prompt).map(|i| shareable[i].1.clone()),
                 tag: tag(share),
             })
             .collect();
@@ -331,6 +338,7 @@ impl Kind for Reflection {
             title: step.title.clone(),
             scales,
             shared,
+            questions,
         });
     }
 

@@ -102,7 +102,8 @@ async fn a_series_of_three_meetings_exports_three_dates_and_three_chapters_with_
         "12. januar 2027",
         "9. februar 2027",
         "9. marts 2027",
-        "1. april 2027",
+        // A plan's deadline, as its table writes it: short, day and month kept together.
+        "1.\u{a0}apr. 2027",
     ] {
         assert!(md.contains(needle), "{needle} in {md}");
     }
@@ -297,6 +298,46 @@ async fn the_one_to_one_export_describes_the_conversation_and_whether_the_plan_w
         "{before}"
     );
 
+    // The leader answers the questions (the scale and a text) on their own.
+    fac.ok(json!({ "type": "goto", "index": 1 })).await;
+    leader
+        .ok(json!({ "type": "answer", "step": "trivsel", "prompt": "skala", "value": 7 }))
+        .await;
+    leader
+        .ok(json!({ "type": "answer", "step": "trivsel", "prompt": "udfordrer", "value": "Budgettet for næste år" }))
+        .await;
+    let asked = md().await;
+    // The conversation is described by its questions, none said to be unanswered; the
+    // answers are the leader's own.
+    for question in [
+        "Hvordan trives du på en skala fra 1 til 10?",
+        "Hvad udfordrer eller spænder ben for din trivsel? Vær konkret.",
+    ] {
+        assert!(asked.contains(question), "{asked}");
+    }
+    assert!(asked.contains("Svarene er lederens egne"), "{asked}");
+    assert!(!asked.contains("Ikke besvaret"), "{asked}");
+    assert!(!asked.contains("Ingen delte punkter"), "{asked}");
+    assert!(!asked.contains("Budgettet for næste år"), "{asked}");
+    let json: Value = get(
+        &server.http,
+        &url.replace("format=md", "format=json"),
+        &session.facilitator_token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let section = &json["sections"][0];
+    assert_eq!(section["questions"].as_array().map(Vec::len), Some(4));
+    assert!(
+        section
+            .get("scales")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty),
+        "no count that reads as unanswered: {section}"
+    );
+
     fac.ok(json!({ "type": "goto", "index": 2 })).await;
     let value = json!({ "work": "Sige nej til flere møder", "first_step": "i morgen" });
     leader
@@ -307,7 +348,7 @@ async fn the_one_to_one_export_describes_the_conversation_and_whether_the_plan_w
         .await;
     let after = md().await;
     assert!(
-        after.contains("Lederen har delt sin plan med facilitatoren"),
+        after.contains("Lederen har delt sin plan med chefen"),
         "{after}"
     );
     assert!(

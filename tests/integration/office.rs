@@ -42,6 +42,10 @@ const CONVERT_WITHIN: Duration = Duration::from_secs(600);
 /// Action-plan rows added to each plan: enough for the table to run onto a second page.
 const PLAN_ROWS: usize = 24;
 
+/// The deadline and follow-up of every added row: in the months with the longest names
+/// ("15. september", "30. november"), so the plan's date columns are at their widest.
+const PLAN_DAYS: [&str; 2] = ["2027-09-15", "2027-11-30"];
+
 const ENGLISH_MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -156,8 +160,9 @@ async fn add_plan_rows(server: &TestServer, created: &Created, rows: usize) {
                 "action": format!("Punkt{i:02}: Forventningsafstemning om møderytmen i Ledergruppen"),
                 "first_step": "Kalenderinvitation til Økonomiafdelingen og HR-konsulenten",
                 "owner": "Økonomiafdelingen",
-                "deadline": "2027-01-15",
-                "follow_up": "2027-03-01",
+                // The longest month names, which a table writes short.
+                "deadline": PLAN_DAYS[0],
+                "follow_up": PLAN_DAYS[1],
                 "answers": "Forventninger",
             });
             fac.ok(json!({ "type": "act", "step": sid, "action": "add_row", "row": row }))
@@ -814,8 +819,34 @@ fn check(id: &str, lang: &str, docx: &[u8], pdf: &Path, made: (&str, &str)) -> b
     let tables = tables(&part(docx, "word/document.xml"));
     assert_whole(id, &text, tables.iter().flatten().flatten(), pdf);
     let spans = plan_spans(id, &pages, &tables);
+    if tables
+        .iter()
+        .flatten()
+        .flatten()
+        .any(|c| c.starts_with("Punkt01"))
+    {
+        assert_dates_kept(id, lang, &text, PLAN_ROWS);
+    }
     core_properties(id, lang, docx, pdf, made, &date);
     spans
+}
+
+/// The plan's `rows` rows each show their deadline and follow-up with day and month on one
+/// line ("15. sep." / "2027", never "15." / "september" / "2027").
+fn assert_dates_kept(id: &str, lang: &str, text: &str, rows: usize) {
+    let text = text.replace('\u{a0}', " ");
+    let kept = if lang == "en" {
+        ["15 Sep", "30 Nov"]
+    } else {
+        ["15. sep.", "30. nov."]
+    };
+    for day in kept {
+        let lines = text.lines().filter(|line| line.contains(day)).count();
+        assert!(
+            lines >= rows,
+            "{id}: {day:?} on one line in {lines} of {rows} plan rows:\n{text}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -1032,6 +1063,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
         plan_spans("tre-trins-raket", &pages, &series_tables),
         "the combined plan runs across pages"
     );
+    assert_dates_kept("tre-trins-raket", "da", &text, 2 * SERIES_PLAN_ROWS);
     let (made_from, made_to) = &series_made;
     core_properties(
         "tre-trins-raket",
@@ -1103,7 +1135,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
             matches!(row[0], calamine::Data::Float(n) if n == 2.0 || n == 3.0),
             "the meeting's number: {row:?}"
         );
-        for (col, iso) in [(5, "2027-01-15"), (6, "2027-03-01")] {
+        for (col, iso) in [(5, PLAN_DAYS[0]), (6, PLAN_DAYS[1])] {
             match &row[col] {
                 calamine::Data::DateTime(day) => {
                     assert_eq!(day.as_f64(), spreadsheet_day(iso), "{row:?}")
