@@ -29,6 +29,8 @@ pub enum Version {
 pub struct Words {
     lang: &'static str,
     handout: &'static str,
+    /// The hand-out's name where one person gets it (the 1:1).
+    handout_one: &'static str,
     guide: &'static str,
     preparation: &'static str,
     step: &'static str,
@@ -74,6 +76,7 @@ pub struct Words {
 const DA: Words = Words {
     lang: "da",
     handout: "Til deltagerne",
+    handout_one: "Til deltageren",
     guide: "Facilitatorguide",
     preparation: "Forberedelse",
     step: "Trin",
@@ -113,6 +116,7 @@ const DA: Words = Words {
 const EN: Words = Words {
     lang: "en",
     handout: "For the participants",
+    handout_one: "For the participant",
     guide: "Facilitator guide",
     preparation: "Preparation",
     step: "Step",
@@ -172,6 +176,7 @@ thead { display: table-header-group; } td.blank { height: 10mm; } tr { break-ins
 .grid-pair { display: flex; gap: 6mm; align-items: center; break-after: avoid; page-break-after: avoid; }
 .grid-pair figure { flex: 0 0 70mm; margin: 1mm 0 0; } .grid-pair .hint { flex: 1 1 auto; }
 .grid-table thead th + th { width: 34mm; }
+.frames { display: flex; gap: 6mm; } .frames figure { margin: 0; } .frames svg { margin: 1mm 0 0; }
 .notes, .app { background: #f2f2f2; padding: 2mm 3mm; font-size: 9.5pt; margin: 3mm 0; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 .app { background: #fff; border: 1px dashed #777; }
 .label { font-weight: bold; margin: 0 0 1mm; }
@@ -299,25 +304,26 @@ impl Paper<'_> {
         );
     }
 
-    /// The circles question: its label and two frames drawn blank, to sketch sizes and
-    /// overlap on paper, now and as wanted.
+    /// The circles question: its label and two frames drawn blank side by side, to sketch
+    /// sizes and overlap on paper, now and as wanted (side by side they compare at a glance
+    /// and take half the height, so the question fits under the ones before it).
     pub fn circles(&mut self, label: &Text) {
         let w = self.w;
         let _ = writeln!(
             self.out,
-            "<div class=\"q\"><h3>{}</h3>",
+            "<div class=\"q\"><h3>{}</h3><div class=\"frames\">",
             escape(self.pick(label))
         );
         for frame in [w.now, w.wanted] {
             let _ = writeln!(
                 self.out,
-                "<h4>{frame}</h4><svg width=\"160mm\" height=\"42mm\" viewBox=\"0 0 320 84\" role=\"img\" aria-label=\"{frame}\">\
-                 <rect x=\"1\" y=\"1\" width=\"318\" height=\"82\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
-                 <text x=\"10\" y=\"18\" font-size=\"10\">{} · {}</text></svg>",
+                "<figure><h4>{frame}</h4><svg width=\"84mm\" height=\"56mm\" viewBox=\"0 0 168 112\" role=\"img\" aria-label=\"{frame}\">\
+                 <rect x=\"1\" y=\"1\" width=\"166\" height=\"110\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
+                 <text x=\"8\" y=\"14\" font-size=\"8\">{} · {}</text></svg></figure>",
                 w.work, w.private
             );
         }
-        self.out.push_str("</div>\n");
+        self.out.push_str("</div></div>\n");
     }
 
     /// A grid step on paper: the blank grid to place the topics on (its quadrants named, both
@@ -688,12 +694,11 @@ fn page(w: &Words, title: &str, body: impl FnOnce(&mut String)) -> String {
     out
 }
 
-fn version_line(w: &Words, version: Version) -> String {
-    let name = match version {
-        Version::Handout => w.handout,
-        Version::Guide => w.guide,
-    };
-    format!("<p class=\"version\">{}</p>\n", escape(name))
+fn version_line(w: &Words, version: Version, for_one: bool) -> String {
+    format!(
+        "<p class=\"version\">{}</p>\n",
+        escape(version_name(w, version, for_one))
+    )
 }
 
 /// The printable page of a programme in `lang`: the hand-out (questions, blank templates and
@@ -701,12 +706,14 @@ fn version_line(w: &Words, version: Version) -> String {
 pub fn programme(programme: &Programme, lang: Lang, version: Version) -> String {
     let w = words(lang);
     let title = lang.pick(&programme.title);
+    // A conversation with one leader (the 1:1) hands its paper to one person.
+    let for_one = !programme.participants.is_group();
     page(
         w,
-        &format!("{title} – {}", version_name(w, version)),
+        &format!("{title} – {}", version_name(w, version, for_one)),
         |out| {
             let _ = writeln!(out, "<h1>{}</h1>", escape(title));
-            out.push_str(&version_line(w, version));
+            out.push_str(&version_line(w, version, for_one));
             let mut paper = Paper {
                 out,
                 lang,
@@ -721,8 +728,9 @@ pub fn programme(programme: &Programme, lang: Lang, version: Version) -> String 
     )
 }
 
-fn version_name(w: &Words, version: Version) -> &'static str {
+fn version_name(w: &Words, version: Version, for_one: bool) -> &'static str {
     match version {
+        Version::Handout if for_one => w.handout_one,
         Version::Handout => w.handout,
         Version::Guide => w.guide,
     }
@@ -745,10 +753,10 @@ pub fn series(
     let title = lang.pick(&series.title);
     page(
         w,
-        &format!("{title} – {}", version_name(w, version)),
+        &format!("{title} – {}", version_name(w, version, false)),
         |out| {
             let _ = writeln!(out, "<h1>{}</h1>", escape(title));
-            out.push_str(&version_line(w, version));
+            out.push_str(&version_line(w, version, false));
             let mut paper = Paper {
                 out,
                 lang,
@@ -925,7 +933,8 @@ mod tests {
             assert!(!handout.contains(&line), "{line}");
         }
         assert!(handout.contains("Slet ikke") && handout.contains("Helt i top"));
-        assert!(handout.contains("Første skridt") && handout.contains("Til deltagerne"));
+        // One leader gets it.
+        assert!(handout.contains("Første skridt") && handout.contains("Til deltageren"));
         // Its dash list is a list.
         assert!(
             handout
