@@ -174,9 +174,8 @@ p:has(+ ul) { break-after: avoid; } ul { margin: 1mm 0 2mm; padding-left: 6mm; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border: 1px solid #444; padding: 1.5mm; text-align: left; vertical-align: top; }
 thead { display: table-header-group; } td.blank { height: 10mm; } tr { break-inside: avoid; page-break-inside: avoid; }
 .grid-pair { display: flex; gap: 6mm; align-items: center; break-after: avoid; page-break-after: avoid; }
-.grid-pair figure { flex: 0 0 70mm; margin: 1mm 0 0; } .grid-pair .hint { flex: 1 1 auto; }
-.grid-table thead th + th { width: 34mm; }
-.frames { display: flex; gap: 6mm; } .frames figure { margin: 0; } .frames svg { margin: 1mm 0 0; }
+.grid-pair figure { flex: 0 0 61mm; margin: 1mm 0 0; } .grid-pair .hint { flex: 1 1 auto; }
+.grid-table thead th + th { width: 40mm; }
 .notes, .app { background: #f2f2f2; padding: 2mm 3mm; font-size: 9.5pt; margin: 3mm 0; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 .app { background: #fff; border: 1px dashed #777; }
 .label { font-weight: bold; margin: 0 0 1mm; }
@@ -306,24 +305,29 @@ impl Paper<'_> {
 
     /// The circles question: its label and two frames drawn blank side by side, to sketch
     /// sizes and overlap on paper, now and as wanted (side by side they compare at a glance
-    /// and take half the height, so the question fits under the ones before it).
+    /// and take half the height, so the question fits under the ones before it). One picture,
+    /// so the two frames read as one row.
     pub fn circles(&mut self, label: &Text) {
         let w = self.w;
-        let _ = writeln!(
+        let _ = write!(
             self.out,
-            "<div class=\"q\"><h3>{}</h3><div class=\"frames\">",
-            escape(self.pick(label))
+            "<div class=\"q\"><h3>{}</h3><svg class=\"frames\" width=\"174mm\" height=\"52mm\" viewBox=\"0 0 348 104\" role=\"img\" aria-label=\"{} · {}\">",
+            escape(self.pick(label)),
+            w.now,
+            w.wanted
         );
-        for frame in [w.now, w.wanted] {
-            let _ = writeln!(
+        for (x, frame) in [(1, w.now), (179, w.wanted)] {
+            let _ = write!(
                 self.out,
-                "<figure><h4>{frame}</h4><svg width=\"84mm\" height=\"56mm\" viewBox=\"0 0 168 112\" role=\"img\" aria-label=\"{frame}\">\
-                 <rect x=\"1\" y=\"1\" width=\"166\" height=\"110\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
-                 <text x=\"8\" y=\"14\" font-size=\"8\">{} · {}</text></svg></figure>",
-                w.work, w.private
+                "<text x=\"{x}\" y=\"9\" font-size=\"8\" font-weight=\"bold\">{frame}</text>\
+                 <rect x=\"{x}\" y=\"14\" width=\"168\" height=\"89\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
+                 <text x=\"{tx}\" y=\"26\" font-size=\"7\">{} · {}</text>",
+                w.work,
+                w.private,
+                tx = x + 7,
             );
         }
-        self.out.push_str("</div></div>\n");
+        self.out.push_str("</svg></div>\n");
     }
 
     /// A grid step on paper: the blank grid to place the topics on (its quadrants named, both
@@ -365,7 +369,7 @@ impl Paper<'_> {
         let (mx, my) = (x_of(mid), y_of(mid));
         let _ = write!(
             self.out,
-            "<svg width=\"70mm\" height=\"74mm\" viewBox=\"0 0 256 270\" role=\"img\" aria-label=\"{} × {}: {}, {}, {}, {}\">\
+            "<svg width=\"61mm\" height=\"64mm\" viewBox=\"0 0 256 270\" role=\"img\" aria-label=\"{} × {}: {}, {}, {}, {}\">\
              <rect x=\"{left}\" y=\"{top}\" width=\"{mx_w:.1}\" height=\"{my_h:.1}\" fill=\"#ececec\"/>\
              <rect x=\"{left}\" y=\"{top}\" width=\"{size}\" height=\"{size}\" fill=\"none\" stroke=\"#333\"/>\
              <line x1=\"{mx:.1}\" y1=\"{top}\" x2=\"{mx:.1}\" y2=\"{bottom}\" stroke=\"#333\" stroke-dasharray=\"5 3\"/>\
