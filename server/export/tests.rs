@@ -1181,6 +1181,116 @@ fn rendered_formulas(rendered: &Rendered) -> Vec<String> {
     found
 }
 
+/// Every part of a rendered zip package, by name.
+fn package_parts(rendered: &Rendered) -> std::collections::BTreeMap<String, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(rendered.bytes.clone())).unwrap();
+    let mut parts = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let mut xml = String::new();
+        if entry.read_to_string(&mut xml).is_ok() {
+            parts.insert(entry.name().to_owned(), xml);
+        }
+    }
+    parts
+}
+
+/// The value of attribute `name` in an XML start tag's text `tag`.
+fn xml_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+/// A spreadsheet prints as it reads on screen: every sheet A4 landscape, one page wide; the
+/// plan's and the shared items' header row on every printed page; a row of wrapped text tall
+/// enough for its lines (not every program grows it by itself, and without it the lines are
+/// drawn over the next row); numbers at the top of their row like the text beside them.
+#[test]
+fn the_spreadsheet_prints_landscape_with_its_headers_and_rows_tall_enough_for_their_text() {
+    let mut outcome = fixture();
+    let long = "Vi vil gerne have faste aftaler om, hvem der dækker ind ved ferie og sygdom, \
+                så ingen leder står alene med vagtplanen, og så vi kan holde rigtig fri, når vi \
+                har fri – også i sommerferien, hvor mange er væk på samme tid.";
+    if let Section::Reflection { shared: items, .. } = &mut outcome.sections[0] {
+        items.push(shared(long, None, None));
+    }
+    let parts = package_parts(&session(&outcome, Format::Xlsx).unwrap());
+    for sheet in 1..=3 {
+        let xml = &parts[&format!("xl/worksheets/sheet{sheet}.xml")];
+        let setup = xml
+            .split("<pageSetup")
+            .nth(1)
+            .unwrap_or_else(|| panic!("sheet {sheet} has a page setup: {xml}"));
+        assert_eq!(xml_attr(setup, "paperSize"), Some("9"), "A4");
+        assert_eq!(xml_attr(setup, "orientation"), Some("landscape"));
+        assert_eq!(
+            xml_attr(setup, "fitToHeight"),
+            Some("0"),
+            "as many pages down as it takes"
+        );
+        assert!(xml.contains("fitToPage=\"1\""), "one page wide: {xml}");
+    }
+    let workbook = &parts["xl/workbook.xml"];
+    for sheet in ["Handleplan", "'Delte punkter'"] {
+        assert!(
+            workbook.contains(&format!(
+                "name=\"_xlnm.Print_Titles\" localSheetId=\"{}\">{sheet}!$1:$1<",
+                if sheet == "Handleplan" { 0 } else { 2 }
+            )),
+            "{sheet}'s header row on every page: {workbook}"
+        );
+    }
+    // The long shared item's row: 50 characters wide, so at least four lines of 15 points.
+    let shared_sheet = &parts["xl/worksheets/sheet3.xml"];
+    let strings = &parts["xl/sharedStrings.xml"];
+    let index = strings
+        .split("<si>")
+        .skip(1)
+        .position(|si| si.contains("så ingen leder står alene"))
+        .expect("the long item is a shared string");
+    let row = shared_sheet
+        .split("<row ")
+        .skip(1)
+        .find(|row| row.contains(&format!("<v>{index}</v>")))
+        .expect("the long item's row");
+    let height: f64 = xml_attr(&format!(" {row}"), "ht")
+        .expect("the row has a height")
+        .parse()
+        .unwrap();
+    assert!(height >= 60.0, "{height} pt for four lines: {row}");
+    // Every number on the results sheet has a style that puts it at the top of its row.
+    let styles = &parts["xl/styles.xml"];
+    let xfs: Vec<&str> = styles
+        .split("<cellXfs")
+        .nth(1)
+        .unwrap()
+        .split("</cellXfs>")
+        .next()
+        .unwrap()
+        .split("<xf ")
+        .skip(1)
+        .collect();
+    let results = &parts["xl/worksheets/sheet2.xml"];
+    let numbers: Vec<&str> = results
+        .split("<c ")
+        .skip(1)
+        .filter(|cell| !cell.starts_with("r=\"") || !cell.contains(" t=\""))
+        .filter(|cell| !cell.split('>').next().unwrap().contains(" t="))
+        .collect();
+    assert!(!numbers.is_empty());
+    for cell in numbers {
+        let style: usize = xml_attr(&format!(" {cell}"), "s")
+            .unwrap_or_else(|| panic!("a number with a style: {cell}"))
+            .parse()
+            .unwrap();
+        assert!(
+            xfs[style].contains("vertical=\"top\""),
+            "number cell {cell} has style {}",
+            xfs[style]
+        );
+    }
+}
+
 #[test]
 fn plan_dates_are_written_out_in_documents_and_stay_iso_for_machines() {
     let outcome = fixture();
