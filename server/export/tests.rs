@@ -904,6 +904,8 @@ fn a_personal_plan_prints_as_html_or_word_only() {
         "<strong>Første skridt:</strong> Slukke for mails kl. 18",
         "&lt;script&gt;",
         "Ikke udfyldt.",
+        // It opens as the template "Min trivsel som leder" does, in the leader's own voice.
+        "På baggrund af samtalen er følgende aftalt for at vedligeholde og styrke min trivsel fremover:",
     ] {
         assert!(page.contains(expected), "{expected}");
     }
@@ -926,6 +928,7 @@ fn a_personal_plan_prints_as_html_or_word_only() {
         .unwrap();
     assert!(document.contains("Min trivsel som leder"));
     assert!(document.contains("Gå en runde hver mandag"));
+    assert!(document.contains("På baggrund af samtalen er følgende aftalt"));
 
     for format in [Format::Markdown, Format::Csv, Format::Json] {
         assert!(personal(&plan, format).is_err());
@@ -1288,6 +1291,50 @@ fn the_spreadsheet_prints_landscape_with_its_headers_and_rows_tall_enough_for_th
             "number cell {cell} has style {}",
             xfs[style]
         );
+    }
+}
+
+/// Every heading level an HTML export uses has a rule of its own in its style sheet, so a
+/// group label under a question (h5, in a series report h6) reads as a heading, not as the
+/// browser's small print.
+#[test]
+fn every_heading_level_of_the_html_exports_is_styled() {
+    let mut outcome = fixture();
+    if let Section::Reflection { shared: items, .. } = &mut outcome.sections[0] {
+        for item in items.iter_mut() {
+            item.question = Some(both("Hvad giver dig energi?", "What gives you energy?"));
+        }
+    }
+    let series = crate::outcome::series(
+        "tre-trins-raket",
+        &both(
+            "Ledertrivsel i tre trin",
+            "Leader well-being in three steps",
+        ),
+        1,
+        vec![(0, outcome.clone())],
+    )
+    .unwrap();
+    for page in [
+        text(&session(&outcome, Format::Html).unwrap()).to_owned(),
+        String::from_utf8(super::series(&series, Format::Html).unwrap().bytes).unwrap(),
+    ] {
+        let style = page
+            .split("<style>")
+            .nth(1)
+            .unwrap()
+            .split("</style>")
+            .next()
+            .unwrap();
+        for level in 2..=6 {
+            if page.contains(&format!("<h{level}>")) {
+                assert!(
+                    style.contains(&format!("\nh{level} {{")),
+                    "h{level} is used and has no rule of its own"
+                );
+            }
+        }
+        assert!(page.contains("<h5>"), "a group label under a question");
     }
 }
 
