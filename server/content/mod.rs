@@ -681,6 +681,29 @@ mod tests {
         }
     }
 
+    /// A Danish writer sets a dash as the tankestreg (–), never the English em dash: the titles
+    /// end up in every document's title, the series' chapters and the files' core properties.
+    #[test]
+    fn the_danish_titles_use_the_danish_dash() {
+        let library = Library::builtin().unwrap();
+        for programme in library.all() {
+            assert!(
+                !programme.title.da.contains('—'),
+                "{}: {}",
+                programme.id,
+                programme.title.da
+            );
+            for step in &programme.steps {
+                assert!(
+                    !step.title.da.contains('—'),
+                    "{}: {}",
+                    programme.id,
+                    step.title.da
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_programme_for_one_participant_has_no_group_steps() {
         let library = Library::builtin().unwrap();
