@@ -531,6 +531,12 @@ pub enum Event {
         /// The facilitator's operation.
         op: OpId,
     },
+    /// The facilitator set the meeting's day after creation (a meeting moved by a week), or
+    /// cleared it (`None`: the day it is held decides).
+    DateSet {
+        /// `YYYY-MM-DD`, checked by `dates::Date::parse`, or none.
+        date: Option<String>,
+    },
 }
 
 impl Event {
@@ -807,6 +813,10 @@ pub struct Session {
     /// When the facilitator first moved the room on to another step (ms since the epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     first_moved_ms: Option<i64>,
+    /// The meeting's day as the facilitator set it after creation, which replaces the one set
+    /// at creation (`Created::planned`); absent while never set again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replanned: Option<Replanned>,
     /// Most participants who may join: the server's `--max-participants`, set when the session
     /// is started (not stored; at most [`MAX_PARTICIPANTS`]).
     #[serde(skip, default = "most_participants")]
@@ -815,6 +825,13 @@ pub struct Session {
 
 fn most_participants() -> usize {
     MAX_PARTICIPANTS
+}
+
+/// The meeting's day as set after creation (see [`Event::DateSet`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replanned {
+    /// `YYYY-MM-DD`, or none (cleared).
+    pub date: Option<String>,
 }
 
 impl Session {
@@ -833,6 +850,7 @@ impl Session {
             carried: Vec::new(),
             closed: false,
             first_moved_ms: None,
+            replanned: None,
             capacity: MAX_PARTICIPANTS,
         }
     }
@@ -850,6 +868,35 @@ impl Session {
     /// Whether the facilitator closed the meeting to new participants.
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// The day set for the meeting (`YYYY-MM-DD`): the one set last, at creation or since
+    /// ([`Session::set_date`]); none when it was never set or was cleared.
+    pub fn planned(&self) -> Option<&str> {
+        match &self.replanned {
+            Some(replanned) => replanned.date.as_deref(),
+            None => self.created.planned.as_deref(),
+        }
+    }
+
+    /// Sets the meeting's day (`YYYY-MM-DD`, a real day) or clears it: the server's path for
+    /// the facilitator's `POST /api/sessions/{code}/date`. Nothing is recorded when the day is
+    /// already that one; a day that is none is refused with [`RuleError::Invalid`].
+    pub fn set_date(&mut self, date: Option<&str>) -> Result<Vec<Event>, RuleError> {
+        let date = match date {
+            Some(text) => Some(
+                crate::dates::Date::parse(text)
+                    .ok_or(RuleError::Invalid)?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        if date.as_deref() == self.planned() {
+            return Ok(Vec::new());
+        }
+        let event = Event::DateSet { date };
+        self.evolve(&event);
+        Ok(vec![event])
     }
 
     /// How many participants are in: everyone who joined, less those removed.
@@ -1252,6 +1299,9 @@ impl Session {
                 self.facilitator_ops.insert(op.clone());
                 self.closed = !*open;
             }
+            Event::DateSet { date } => {
+                self.replanned = Some(Replanned { date: date.clone() });
+            }
             Event::Removed { participant, op } => {
                 self.facilitator_ops.insert(op.clone());
                 if let Some(p) = self.participants.get_mut(participant.index()) {
@@ -1288,6 +1338,11 @@ impl Session {
         }
         if self.facilitator_ops.len() > MAX_OPS_PER_ACTOR {
             return Err("facilitator exceeded its operations".into());
+        }
+        if let Some(day) = self.planned()
+            && crate::dates::Date::parse(day).is_none()
+        {
+            return Err(format!("the meeting's day {day:?} is not a day"));
         }
         if let Some(timer) = self.timer
             && (timer.seconds == 0 || timer.seconds > MAX_TIMER_SECONDS)
