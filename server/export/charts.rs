@@ -485,6 +485,10 @@ fn badge(x: f64, y: f64, number: usize) -> String {
     )
 }
 
+/// The height of the grid's plot (its width is 540): wider than tall, so the picture and its
+/// section's heading fit in half an A4 page, in Word as in print.
+const GRID_HEIGHT: f64 = 330.0;
+
 /// The radius of a topic's numbered badge.
 const BADGE: f64 = 11.0;
 /// The half-diagonal of an agreed position's numbered diamond.
@@ -567,13 +571,12 @@ pub(crate) fn grid(
     min_group: u32,
 ) -> Chart {
     let max = f64::from(scale_max.max(2));
-    // Wider than tall: the picture and its section's heading fit in half an A4 page, so a
-    // section before it does not leave the page half empty.
+    // Wider than tall (`GRID_HEIGHT`): a section before it does not leave a page half empty.
     let plot = Plot {
         left: 96.0,
         top: 14.0,
         width: 540.0,
-        height: 364.0,
+        height: GRID_HEIGHT,
         x_range: (0.5, max + 0.5),
         y_range: (0.5, max + 0.5),
     };
@@ -1184,7 +1187,7 @@ mod tests {
         // Both at the agreed point (importance 5, success 2): its row, and within a mark of
         // its column.
         let plot_x = 96.0 + 540.0 * 1.5 / 5.0;
-        let plot_y = 14.0 + 364.0 * 0.5 / 5.0;
+        let plot_y = 14.0 + GRID_HEIGHT * 0.5 / 5.0;
         for (_, x, y) in &marks {
             assert!((x - plot_x).abs() <= 2.0 * AGREED, "{marks:?}");
             assert!((y - 3.5 - plot_y).abs() < 1.0, "{marks:?}");
@@ -1224,7 +1227,7 @@ mod tests {
         let priorities: Vec<(String, f64, f64)> = numbers(svg, INK)
             .into_iter()
             .filter(|(n, _, _)| n == "1" || n == "2")
-            .filter(|(_, _, y)| *y < 14.0 + 364.0)
+            .filter(|(_, _, y)| *y < 14.0 + GRID_HEIGHT)
             .collect();
         assert_eq!(priorities.len(), 2, "{svg}");
         for (_, x, y) in &priorities {

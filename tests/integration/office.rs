@@ -831,6 +831,77 @@ fn check(id: &str, lang: &str, docx: &[u8], pdf: &Path, made: (&str, &str)) -> b
     spans
 }
 
+/// How far down each page of `pdf` its ink reaches, as a share of the page's height between
+/// the margins (18 mm): the pages rendered grey at 24 dpi (PGM), each page's lowest row with a
+/// dark pixel. It sees pictures and table rules, which the PDF's text does not.
+fn ink_fill(pdf: &Path) -> Vec<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("p");
+    run(
+        "pdftoppm",
+        &[
+            "-gray",
+            "-r",
+            "24",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    let margin = 18.0 / 297.0;
+    pages
+        .iter()
+        .map(|page| {
+            let bytes = std::fs::read(page).unwrap();
+            // "P5 <width> <height> <max>\n", then a byte a pixel.
+            let mut fields = Vec::new();
+            let mut at = 0;
+            while fields.len() < 4 {
+                while bytes[at].is_ascii_whitespace() {
+                    at += 1;
+                }
+                let start = at;
+                while !bytes[at].is_ascii_whitespace() {
+                    at += 1;
+                }
+                fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+            }
+            let (width, height): (usize, usize) =
+                (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+            let pixels = &bytes[at + 1..];
+            let bottom = (0..height)
+                .rev()
+                .find(|y| pixels[y * width..(y + 1) * width].iter().any(|&p| p < 160))
+                .map_or(0, |y| y + 1);
+            (bottom as f64 / height as f64 - margin) / (1.0 - 2.0 * margin)
+        })
+        .collect()
+}
+
+/// No page of a Word file is left close to half empty (more than 40 %: a picture or a table
+/// kept with its heading did not fit after what came before), except the last, the series'
+/// title page and the pages before a chapter (which opens a page by design): `opens_page(n)`
+/// says whether page `n` (from 0) opens a chapter.
+fn assert_pages_filled(id: &str, pdf: &Path, opens_page: impl Fn(usize) -> bool) {
+    let fills = ink_fill(pdf);
+    for (n, fill) in fills.iter().enumerate().take(fills.len().saturating_sub(1)) {
+        if opens_page(n + 1) {
+            continue;
+        }
+        assert!(
+            *fill >= 0.6,
+            "{id}: page {} is {:.0} % full, and page {} opens no chapter",
+            n + 1,
+            fill * 100.0,
+            n + 2
+        );
+    }
+}
+
 /// The plan's `rows` rows each show their deadline and follow-up with day and month on one
 /// line ("15. sep." / "2027", never "15." / "september" / "2027").
 fn assert_dates_kept(id: &str, lang: &str, text: &str, rows: usize) {
@@ -1017,6 +1088,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
         if check(id, lang, docx, &pdf, (before, after)) {
             spanning += 1;
         }
+        assert_pages_filled(id, &pdf, |_| false);
     }
     assert!(spanning > 0, "some programme's plan table spans pages");
 
@@ -1047,6 +1119,22 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     );
     assert_chapters("tre-trins-raket", &text, &chapters);
     assert_chapters_open_pages("tre-trins-raket", &text, &chapters);
+    // A page is only left half empty before a chapter.
+    let firsts: Vec<String> = pages
+        .iter()
+        .map(|page| {
+            page.lines()
+                .map(str::trim)
+                .find(|line| !line.is_empty())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_pages_filled("tre-trins-raket", &pdf, |n| {
+        firsts.get(n).is_some_and(|first| {
+            first == "Handleplan" || chapters.iter().any(|(heading, _, _)| first == heading)
+        })
+    });
     let series_tables = tables(&part(&series_docx, "word/document.xml"));
     assert_whole(
         "tre-trins-raket",
