@@ -1184,6 +1184,39 @@ fn rendered_formulas(rendered: &Rendered) -> Vec<String> {
     found
 }
 
+/// A meeting without a plan step files no empty plan sheet; a conversation with one leader
+/// lists the questions talked about where a group's results would be.
+#[test]
+fn a_spreadsheet_has_no_empty_plan_and_a_conversation_lists_its_questions() {
+    let rendered = session(&conversation(true), Format::Xlsx).unwrap();
+    let sheets = sheets(&rendered);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Resultater", "Delte punkter"]);
+    let results: Vec<String> = sheets[0].1.cells().map(|(_, _, v)| v.to_string()).collect();
+    for expected in [
+        "Refleksion – Hvordan trives du?",
+        "Hvordan trives du på en skala fra 1 til 10?",
+        "Hvad udfordrer eller spænder ben for din trivsel?",
+    ] {
+        assert!(
+            results.iter().any(|c| c == expected),
+            "{expected} in {results:?}"
+        );
+    }
+    assert!(
+        results
+            .iter()
+            .any(|c| c.contains("Svarene er lederens egne"))
+    );
+    // A group meeting with a plan keeps its plan sheet first.
+    let group = sheets_names(&session(&fixture(), Format::Xlsx).unwrap());
+    assert_eq!(group[0], "Handleplan");
+}
+
+fn sheets_names(rendered: &Rendered) -> Vec<String> {
+    sheets(rendered).into_iter().map(|(name, _)| name).collect()
+}
+
 /// Every part of a rendered zip package, by name.
 fn package_parts(rendered: &Rendered) -> std::collections::BTreeMap<String, String> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(rendered.bytes.clone())).unwrap();

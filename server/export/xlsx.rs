@@ -1,5 +1,6 @@
 //! The outcome as a spreadsheet (`.xlsx`, written by `rust_xlsxwriter`): the action plan with
-//! its dates as dates, the tables of results, and what was shared — each on its own sheet with
+//! its dates as dates (where the meeting has a plan), the tables of results (in a conversation
+//! with one leader, the questions talked about), and what was shared — each on its own sheet with
 //! headings in the export's language, a header row that stays in view and a filter on it.
 //! Cells are written as the text or number they are, never as formulas, so nothing typed in
 //! the room can run in the spreadsheet.
@@ -165,7 +166,11 @@ fn book(
             .set_author("trivsel")
             .set_creation_datetime(&ExcelDateTime::parse_from_str(date)?),
     );
-    plan_sheet(workbook.add_worksheet(), plan, t, &styles)?;
+    // A meeting without a plan step and without rows has no plan to file (Del 1, the 1:1).
+    let has_plan = meetings.iter().any(|(_, outcome)| outcome.has_plan) || !plan.is_empty();
+    if has_plan {
+        plan_sheet(workbook.add_worksheet(), plan, t, &styles)?;
+    }
     let sheet = workbook.add_worksheet();
     sheet.set_name(s.results)?;
     for (col, width) in RESULT_WIDTHS.iter().enumerate() {
@@ -344,6 +349,24 @@ fn results_sheet(
 ) -> anyhow::Result<u32> {
     for section in &outcome.sections {
         match section {
+            // A conversation with one leader: the questions talked about (the answers are the
+            // leader's own).
+            Section::Reflection {
+                title, questions, ..
+            } if !questions.is_empty() => {
+                let heading = section_heading_text(t.reflection, t.pick(title));
+                sheet.write_string_with_format(row, 0, heading, &styles.title)?;
+                text(sheet, row + 1, 0, t.questions_talked_about, styles)?;
+                fit_row(sheet, row + 1, &[t.questions_talked_about], &RESULT_WIDTHS)?;
+                header(sheet, row + 2, &[s.col_question], styles)?;
+                row += 3;
+                for question in questions {
+                    text(sheet, row, 0, t.pick(question), styles)?;
+                    fit_row(sheet, row, &[t.pick(question)], &RESULT_WIDTHS)?;
+                    row += 1;
+                }
+                row += 1;
+            }
             Section::Reflection { title, scales, .. } if !scales.is_empty() => {
                 let heading = section_heading_text(t.reflection, t.pick(title));
                 sheet.write_string_with_format(row, 0, heading, &styles.title)?;
