@@ -17,6 +17,9 @@ pub(crate) struct Chart {
     pub svg: String,
     /// A text alternative: what the picture shows, in words.
     pub alt: String,
+    /// What the picture is, without its numbers: where a table of them follows (Markdown
+    /// shows this and the table instead of the picture).
+    pub caption: String,
     /// The picture's numbers as a table, where the document has no table of them beside it
     /// (Markdown shows this instead of the picture).
     pub data: Option<Table>,
@@ -118,6 +121,7 @@ impl Svg {
         self.out.push_str("</svg>");
         Chart {
             svg: self.out,
+            caption: alt.clone(),
             alt,
             data: None,
         }
@@ -207,6 +211,7 @@ pub(crate) fn distribution(id: &str, t: &Words, scale: &ScaleResult, counts: &[u
         &describe_end(scale.min, &min_label),
         &describe_end(scale.max, &max_label),
     );
+    let caption = sentences(label, &desc);
     let _ = write!(desc, " {}: ", t.count_per_value);
     let pairs: Vec<String> = values
         .iter()
@@ -277,6 +282,7 @@ pub(crate) fn distribution(id: &str, t: &Words, scale: &ScaleResult, counts: &[u
         &format!(r#"text-anchor="end" {end_attrs}"#),
     );
     let mut chart = svg.finish(sentences(label, &desc));
+    chart.caption = caption;
     let last = values.len().saturating_sub(1);
     chart.data = Some(Table {
         header: vec![t.col_value.to_owned(), t.col_count.to_owned()],
@@ -584,6 +590,7 @@ pub(crate) fn grid(
 
     // The description says for every topic what the picture shows of it.
     let mut desc = format!("{} {}", t.grid_desc, t.quadrants_desc);
+    let caption = sentences(title, &desc);
     let mut number = 0;
     for topic in topics {
         let text = one_line(t.pick(&topic.text));
@@ -844,7 +851,10 @@ pub(crate) fn grid(
         &format!("{} 1–3", t.grid_key_priority),
         r#"font-size="12""#,
     );
-    svg.finish(sentences(title, &desc))
+    Chart {
+        caption,
+        ..svg.finish(sentences(title, &desc))
+    }
 }
 
 /// A topic's (importance, success) when both are shown.
@@ -884,6 +894,11 @@ pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult], too_
     }
 
     let mut desc = t.map_desc.to_owned();
+    let mut caption = desc.clone();
+    if hidden > 0 {
+        let _ = write!(caption, " {}", t.named_by_too_few(hidden));
+    }
+    let caption = sentences(title, &caption);
     for actor in actors {
         if let (Some(influence), Some(effect)) = (actor.influence, actor.effect) {
             let _ = write!(
@@ -1065,7 +1080,10 @@ pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult], too_
         );
         y += 17.0;
     }
-    svg.finish(sentences(title, &desc))
+    Chart {
+        caption,
+        ..svg.finish(sentences(title, &desc))
+    }
 }
 
 /// `first` and `second` as consecutive sentences: a full stop after `first` unless it ends

@@ -712,11 +712,18 @@ fn the_markdown_escapes_text_and_carries_pictures_as_text_and_tables() {
     assert!(
         markdown.contains("Bloker to timer om ugen til fordybelse<br>og fortæl det til teamet")
     );
-    // No pictures: each is its text alternative, a distribution also a table of its numbers.
+    // No pictures: each is its caption and a table of its numbers, which the caption does not
+    // say again (the grid's caption names no topic: its table follows).
     assert!(!markdown.contains("<img"), "no picture");
     assert!(!markdown.contains("base64"), "no embedded data");
-    assert!(markdown.contains("Antal svar for hver værdi: 1: "));
+    assert!(markdown.contains("Søjlediagram over"));
+    assert!(!markdown.contains("Antal svar for hver værdi: 1: "));
     assert!(markdown.contains("| Værdi | Antal svar |\n| --- | --: |\n| 1 ("));
+    let grid = markdown
+        .lines()
+        .find(|line| line.starts_with("*Prioriteringskort. Hvert emne"))
+        .expect("the grid's caption");
+    assert!(!grid.contains("har vurderet"), "{grid}");
     // Every table row has as many cells as its header.
     for table in markdown.split("\n\n").filter(|b| b.starts_with('|')) {
         let counts: Vec<usize> = table
