@@ -169,7 +169,7 @@ fn fixture() -> Outcome {
                 ],
             },
             Section::Grid {
-                title: both("Prioriteringskort", "Prioritisation grid"),
+                title: both("Prioriteringskort", "Prioritisation card"),
                 scale_max: 5,
                 topics: vec![
                     topic(
@@ -670,7 +670,7 @@ fn english_sessions_get_english_headings() {
         for heading in [
             "Part 2 — Well-being in the leader group",
             "Action plan",
-            "Prioritisation grid",
+            "Prioritisation card",
             "Stakeholder map – Who affects our well-being?",
             "Dialogue cards – Cooperation across units",
             "Reflection – What gives energy and joy at work",
@@ -681,6 +681,8 @@ fn english_sessions_get_english_headings() {
         for danish in ["Handleplan", "Prioriteringskort", "Sæt ind her", "Dato"] {
             assert!(!page.contains(danish), "{format:?} has no {danish:?}");
         }
+        // The kind once, in the programmes' own words.
+        assert!(!page.contains("Prioritisation grid"), "{format:?}");
     }
     let html = session(&outcome, Format::Html).unwrap();
     assert!(text(&html).contains(r#"<html lang="en">"#));
@@ -857,7 +859,7 @@ fn empty_sections_say_so() {
             cards: vec![],
         },
         Section::Grid {
-            title: both("Prioriteringskort", "Prioritisation grid"),
+            title: both("Prioriteringskort", "Prioritisation card"),
             scale_max: 5,
             topics: vec![],
         },

@@ -287,7 +287,9 @@ pub(crate) const EN: Words = Words {
 
     reflection: "Reflection",
     cards: "Dialogue cards",
-    grid: "Prioritisation grid",
+    // As the programmes call it, so a step titled "Prioritisation card: …" is not headed
+    // "Prioritisation grid – Prioritisation card: …".
+    grid: "Prioritisation card",
     map: "Stakeholder map",
     plan: "Action plan",
 
