@@ -185,7 +185,10 @@ pub(crate) fn render(document: &Document, made_ms: i64) -> anyhow::Result<Vec<u8
     xml.document = word_package::repeat_header_rows(&describe_pictures(&xml.document, &alts));
     let language = word_package::language_tag(document.text.lang);
     xml.styles = word_package::with_language(&xml.styles, language);
-    xml.font_table = word_package::with_calibri(&xml.font_table);
+    xml.font_table =
+        word_package::with_embedded_carlito(&word_package::with_calibri(&xml.font_table));
+    xml.settings = word_package::embedding_fonts(&xml.settings);
+    xml.content_type = word_package::with_font_type(&xml.content_type);
     xml.doc_props.core = word_package::core_properties(&Properties {
         title: &one_line(&clean(&document.title)),
         subject: &subject(document),
@@ -194,7 +197,7 @@ pub(crate) fn render(document: &Document, made_ms: i64) -> anyhow::Result<Vec<u8
     });
     let mut bytes = std::io::Cursor::new(Vec::new());
     xml.pack(&mut bytes)?;
-    Ok(bytes.into_inner())
+    word_package::add_fonts(bytes.into_inner())
 }
 
 /// `document` (the body's XML) with each picture given its own id and its text alternative,

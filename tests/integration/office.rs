@@ -18,6 +18,9 @@
 //! way, and that they name no address but the server's own; and reads the series'
 //! spreadsheet back with `calamine` (the plan sheet: the meeting first, the days as days).
 //!
+//! The series report is also rendered on a machine without Calibri or Carlito (fontconfig
+//! given only DejaVu): it must be set in the Carlito the file carries, every word whole.
+//!
 //! Without LibreOffice, poppler or Chromium the test fails when `CI=true`, and elsewhere says
 //! what is missing and passes without checking.
 
@@ -189,8 +192,18 @@ async fn download_docx(server: &TestServer, created: &Created) -> Vec<u8> {
 /// Converts every file in one LibreOffice run (its start-up is the slow part), with a profile
 /// of its own, waiting at most [`CONVERT_WITHIN`].
 async fn convert_to_pdf(files: &[PathBuf], out: &Path) {
+    convert_to_pdf_with(files, out, None).await
+}
+
+/// [`convert_to_pdf`], with fontconfig reading `fonts_conf` (a reader's machine with other
+/// fonts) when given.
+async fn convert_to_pdf_with(files: &[PathBuf], out: &Path, fonts_conf: Option<&Path>) {
     let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new("soffice")
+    let mut command = Command::new("soffice");
+    if let Some(conf) = fonts_conf {
+        command.env("FONTCONFIG_FILE", conf);
+    }
+    let mut child = command
         .arg(format!(
             "-env:UserInstallation=file://{}",
             profile.path().display()
@@ -1057,6 +1070,26 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     let pdfs = dir.path().join("pdf");
     std::fs::create_dir_all(&pdfs).unwrap();
     convert_to_pdf(&files, &pdfs).await;
+    // The series report again on a machine with neither Calibri nor Carlito (only DejaVu, much
+    // wider): the file carries Carlito, so it is set in it and no word breaks.
+    let bare = dir.path().join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    let fonts_conf = dir.path().join("fonts.conf");
+    std::fs::write(
+        &fonts_conf,
+        format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE fontconfig SYSTEM \"fonts.dtd\"><fontconfig>\
+             <dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{}</cachedir></fontconfig>",
+            dir.path().join("fontcache").display()
+        ),
+    )
+    .unwrap();
+    let series_file = files
+        .iter()
+        .find(|f| f.ends_with("tre-trins-raket.docx"))
+        .unwrap()
+        .clone();
+    convert_to_pdf_with(&[series_file], &bare, Some(&fonts_conf)).await;
     for (name, html) in &htmls {
         let path = dir.path().join(format!("{name}.html"));
         std::fs::write(&path, html).unwrap();
@@ -1152,6 +1185,20 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
         "the combined plan runs across pages"
     );
     assert_dates_kept("tre-trins-raket", "da", &text, 2 * SERIES_PLAN_ROWS);
+    // Without Calibri or Carlito on the machine: set in the Carlito the file carries, every
+    // table word whole.
+    let bare_pdf = bare.join("tre-trins-raket.pdf");
+    let fonts = run("pdffonts", &[bare_pdf.to_str().unwrap()]);
+    assert!(
+        fonts.contains("Carlito"),
+        "set in the embedded Carlito, not:\n{fonts}"
+    );
+    assert_whole(
+        "tre-trins-raket without Carlito installed",
+        &pdf_text(&bare_pdf),
+        series_tables.iter().flatten().flatten(),
+        &bare_pdf,
+    );
     let (made_from, made_to) = &series_made;
     core_properties(
         "tre-trins-raket",
