@@ -808,6 +808,53 @@ async fn create(server: &TestServer, programme: &str) -> Created {
     response.json().await.unwrap()
 }
 
+/// Every document names the meeting's day as written out (`days`), the JSON as it is, the
+/// invitation starts on it at 09:00 Copenhagen time; the hand-outs hold none of the
+/// facilitator's boxes, which the guides have.
+fn assert_dated_and_handed_out(id: &str, files: &BTreeMap<String, Vec<u8>>, days: &[(&str, &str)]) {
+    for (name, bytes) in files {
+        let text = searchable(name, bytes);
+        for (iso, written) in days {
+            if name.starts_with("export.md")
+                || name.starts_with("export.html")
+                || name == "export.docx"
+            {
+                assert!(
+                    text.contains(written),
+                    "{id}/{name} names the day {written}"
+                );
+            }
+            if name == "export.json" {
+                assert!(
+                    text.contains(&format!("\"date\": \"{iso}\"")),
+                    "{id}/{name}: {iso}"
+                );
+            }
+        }
+        if name == "invitation.ics" {
+            // 09:00 in January in Copenhagen is 08:00 UTC.
+            let start = format!("DTSTART:{}T080000Z", days[0].0.replace('-', ""));
+            assert!(text.contains(&start), "{id}/{name}: {start}");
+        }
+        if name.contains("handout") {
+            for facilitators in [
+                "Til facilitator",
+                "class=\"notes\"",
+                "class=\"app\"",
+                "Forberedelse",
+            ] {
+                assert!(
+                    !text.contains(facilitators),
+                    "{id}/{name} has {facilitators:?}"
+                );
+            }
+        }
+        if name.contains("guide") {
+            assert!(text.contains("Til facilitator"), "{id}/{name}");
+        }
+    }
+}
+
 /// Asserts that no secret is in any file.
 fn assert_private(id: &str, files: &BTreeMap<String, Vec<u8>>, secrets: &Secrets) {
     assert!(
@@ -826,7 +873,8 @@ fn assert_private(id: &str, files: &BTreeMap<String, Vec<u8>>, secrets: &Secrets
 }
 
 #[tokio::test]
-async fn every_document_of_every_programme_keeps_private_what_was_not_shared() {
+async fn every_document_of_every_programme_is_dated_keeps_private_what_was_not_shared_and_hands_out_no_notes()
+ {
     let server = TestServer::start().await;
     let ids: Vec<String> = server
         .programmes()
@@ -877,6 +925,7 @@ async fn every_document_of_every_programme_keeps_private_what_was_not_shared() {
             std::fs::write(dir.join(name), bytes).unwrap();
         }
         assert_private(id, &files, &secrets);
+        assert_dated_and_handed_out(id, &files, &[(DAY, "12. januar 2027")]);
         if render_them {
             render(&dir);
         }
@@ -929,6 +978,15 @@ async fn every_document_of_every_programme_keeps_private_what_was_not_shared() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     assert_private("tre-trins-raket", &files, &secrets);
+    assert_dated_and_handed_out(
+        "tre-trins-raket",
+        &files,
+        &[
+            (SERIES_DAYS[0], "12. januar 2027"),
+            (SERIES_DAYS[1], "9. februar 2027"),
+            (SERIES_DAYS[2], "9. marts 2027"),
+        ],
+    );
     if render_them {
         render(&dir);
     }
