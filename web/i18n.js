@@ -449,7 +449,7 @@ export const strings = {
     set_date_help: 'Datoen står i referatet og i filnavnet. Er mødet flyttet, så ret den her. Uden dato får referatet datoen for den dag, mødet holdes.',
     set_date_label: 'Dato',
     set_date_save: 'Gem dato',
-    set_date_clear: 'Ryd dato',
+    set_date_clear: 'Fjern dato',
     set_date_saved: 'Datoen er gemt. Referatet har datoen {date}.',
     set_date_cleared: 'Datoen er fjernet. Referatet har nu datoen {date}.',
     set_date_need: 'Vælg en dato.',
