@@ -15,7 +15,7 @@ use crate::clock::now_ms;
 use crate::domain::{Created, JoinCode, Lang, MAX_MIN_GROUP, ParticipantId, Token};
 use crate::protocol::{self, CreateSession, ErrorBody, ProgrammeSummary, SessionCreated};
 use crate::registry::Settings;
-use crate::session::{PlanRefused, PlanRequest, SessionHandle};
+use crate::session::{NotDated, PlanRefused, PlanRequest, SessionHandle};
 use crate::state::AppState;
 use crate::{export, ics, links, qr, web, ws};
 
@@ -181,6 +181,7 @@ pub fn app(state: AppState) -> Router {
             get(session_info).delete(delete_session),
         )
         .route("/api/sessions/{code}/participants", get(session_people))
+        .route("/api/sessions/{code}/date", axum::routing::post(set_date))
         .route("/api/sessions/{code}/qr.svg", get(qr_code))
         .route("/api/sessions/{code}/print", get(print_session))
         .route("/api/sessions/{code}/join", get(join_check))
@@ -970,7 +971,7 @@ async fn series_info(
                     steps: other.programme().steps.len(),
                     joined: info.participants.joined,
                     connected: info.participants.connected,
-                    date: other.planned().map(str::to_owned),
+                    date: info.date,
                 })
             }
             _ => None,
@@ -1044,6 +1045,35 @@ async fn session_info(
         .await
         .map(axum::Json)
         .ok_or(ApiError::NotFound)
+}
+
+/// Sets the meeting's day after creation, or clears it (a meeting moved by a week is filed
+/// with the day it was held): `{"date": "2027-01-19"}` or `{"date": null}`. Answers once it is
+/// stored, with the day set and the day the exports now carry.
+async fn set_date(
+    Facilitated { handle, .. }: Facilitated,
+    body: Bytes,
+) -> Result<axum::Json<protocol::SessionDate>, ApiError> {
+    let request: protocol::SetDate = parse_body(&body)?;
+    let date = request.date.as_deref().map(planned_date).transpose()?;
+    handle
+        .set_date(date)
+        .await
+        .map_err(|refused| match refused {
+            NotDated::Invalid => {
+                ApiError::BadRequest("a meeting's date must be a real day, YYYY-MM-DD".into())
+            }
+            NotDated::NotStored(true) => ApiError::DiskFull,
+            NotDated::NotStored(false) => {
+                ApiError::Internal(anyhow::anyhow!("the meeting's day was not stored"))
+            }
+            NotDated::Gone => ApiError::NotFound,
+        })?;
+    let info = handle.info().await.ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(protocol::SessionDate {
+        date: info.date,
+        meeting_date: info.meeting_date,
+    }))
 }
 
 /// Everyone in by number, and the door (issue 13): the console's list for "Fjern".

@@ -110,6 +110,11 @@ pub enum Section {
         scales: Vec<ScaleResult>,
         /// Items shared with the group, grouped by the facilitator where they did.
         shared: Vec<SharedItem>,
+        /// In a conversation with one person (the 1:1): every question the step asked, in
+        /// order. Their answers stay the leader's own, so a document says what was talked
+        /// about, not what was answered (and `scales` is empty). Empty in a group.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        questions: Vec<Text>,
     },
     /// A dialogue-card step: the cards that were dealt and the group's notes.
     Cards {
@@ -189,7 +194,7 @@ pub struct SharedItem {
     pub author: Option<String>,
     /// The facilitator's group label, if grouped.
     pub group: Option<String>,
-    /// The question it answers, where the step asks more than one that can be shared.
+    /// The question it answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub question: Option<Text>,
     /// The tag its author gave it from the step's areas, e.g. "Giver energi".

@@ -29,6 +29,8 @@ pub enum Version {
 pub struct Words {
     lang: &'static str,
     handout: &'static str,
+    /// The hand-out's name where one person gets it (the 1:1).
+    handout_one: &'static str,
     guide: &'static str,
     preparation: &'static str,
     step: &'static str,
@@ -74,6 +76,7 @@ pub struct Words {
 const DA: Words = Words {
     lang: "da",
     handout: "Til deltagerne",
+    handout_one: "Til deltageren",
     guide: "Facilitatorguide",
     preparation: "Forberedelse",
     step: "Trin",
@@ -113,6 +116,7 @@ const DA: Words = Words {
 const EN: Words = Words {
     lang: "en",
     handout: "For the participants",
+    handout_one: "For the participant",
     guide: "Facilitator guide",
     preparation: "Preparation",
     step: "Step",
@@ -170,8 +174,8 @@ p:has(+ ul) { break-after: avoid; } ul { margin: 1mm 0 2mm; padding-left: 6mm; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border: 1px solid #444; padding: 1.5mm; text-align: left; vertical-align: top; }
 thead { display: table-header-group; } td.blank { height: 10mm; } tr { break-inside: avoid; page-break-inside: avoid; }
 .grid-pair { display: flex; gap: 6mm; align-items: center; break-after: avoid; page-break-after: avoid; }
-.grid-pair figure { flex: 0 0 70mm; margin: 1mm 0 0; } .grid-pair .hint { flex: 1 1 auto; }
-.grid-table thead th + th { width: 34mm; }
+.grid-pair figure { flex: 0 0 61mm; margin: 1mm 0 0; } .grid-pair .hint { flex: 1 1 auto; }
+.grid-table thead th + th { width: 40mm; }
 .notes, .app { background: #f2f2f2; padding: 2mm 3mm; font-size: 9.5pt; margin: 3mm 0; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 .app { background: #fff; border: 1px dashed #777; }
 .label { font-weight: bold; margin: 0 0 1mm; }
@@ -299,25 +303,31 @@ impl Paper<'_> {
         );
     }
 
-    /// The circles question: its label and two frames drawn blank, to sketch sizes and
-    /// overlap on paper, now and as wanted.
+    /// The circles question: its label and two frames drawn blank side by side, to sketch
+    /// sizes and overlap on paper, now and as wanted (side by side they compare at a glance
+    /// and take half the height, so the question fits under the ones before it). One picture,
+    /// so the two frames read as one row.
     pub fn circles(&mut self, label: &Text) {
         let w = self.w;
-        let _ = writeln!(
+        let _ = write!(
             self.out,
-            "<div class=\"q\"><h3>{}</h3>",
-            escape(self.pick(label))
+            "<div class=\"q\"><h3>{}</h3><svg class=\"frames\" width=\"174mm\" height=\"52mm\" viewBox=\"0 0 348 104\" role=\"img\" aria-label=\"{} · {}\">",
+            escape(self.pick(label)),
+            w.now,
+            w.wanted
         );
-        for frame in [w.now, w.wanted] {
-            let _ = writeln!(
+        for (x, frame) in [(1, w.now), (179, w.wanted)] {
+            let _ = write!(
                 self.out,
-                "<h4>{frame}</h4><svg width=\"160mm\" height=\"42mm\" viewBox=\"0 0 320 84\" role=\"img\" aria-label=\"{frame}\">\
-                 <rect x=\"1\" y=\"1\" width=\"318\" height=\"82\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
-                 <text x=\"10\" y=\"18\" font-size=\"10\">{} · {}</text></svg>",
-                w.work, w.private
+                "<text x=\"{x}\" y=\"9\" font-size=\"8\" font-weight=\"bold\">{frame}</text>\
+                 <rect x=\"{x}\" y=\"14\" width=\"168\" height=\"89\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\
+                 <text x=\"{tx}\" y=\"26\" font-size=\"7\">{} · {}</text>",
+                w.work,
+                w.private,
+                tx = x + 7,
             );
         }
-        self.out.push_str("</div>\n");
+        self.out.push_str("</svg></div>\n");
     }
 
     /// A grid step on paper: the blank grid to place the topics on (its quadrants named, both
@@ -359,7 +369,7 @@ impl Paper<'_> {
         let (mx, my) = (x_of(mid), y_of(mid));
         let _ = write!(
             self.out,
-            "<svg width=\"70mm\" height=\"74mm\" viewBox=\"0 0 256 270\" role=\"img\" aria-label=\"{} × {}: {}, {}, {}, {}\">\
+            "<svg width=\"61mm\" height=\"64mm\" viewBox=\"0 0 256 270\" role=\"img\" aria-label=\"{} × {}: {}, {}, {}, {}\">\
              <rect x=\"{left}\" y=\"{top}\" width=\"{mx_w:.1}\" height=\"{my_h:.1}\" fill=\"#ececec\"/>\
              <rect x=\"{left}\" y=\"{top}\" width=\"{size}\" height=\"{size}\" fill=\"none\" stroke=\"#333\"/>\
              <line x1=\"{mx:.1}\" y1=\"{top}\" x2=\"{mx:.1}\" y2=\"{bottom}\" stroke=\"#333\" stroke-dasharray=\"5 3\"/>\
@@ -688,12 +698,11 @@ fn page(w: &Words, title: &str, body: impl FnOnce(&mut String)) -> String {
     out
 }
 
-fn version_line(w: &Words, version: Version) -> String {
-    let name = match version {
-        Version::Handout => w.handout,
-        Version::Guide => w.guide,
-    };
-    format!("<p class=\"version\">{}</p>\n", escape(name))
+fn version_line(w: &Words, version: Version, for_one: bool) -> String {
+    format!(
+        "<p class=\"version\">{}</p>\n",
+        escape(version_name(w, version, for_one))
+    )
 }
 
 /// The printable page of a programme in `lang`: the hand-out (questions, blank templates and
@@ -701,12 +710,14 @@ fn version_line(w: &Words, version: Version) -> String {
 pub fn programme(programme: &Programme, lang: Lang, version: Version) -> String {
     let w = words(lang);
     let title = lang.pick(&programme.title);
+    // A conversation with one leader (the 1:1) hands its paper to one person.
+    let for_one = !programme.participants.is_group();
     page(
         w,
-        &format!("{title} – {}", version_name(w, version)),
+        &format!("{title} – {}", version_name(w, version, for_one)),
         |out| {
             let _ = writeln!(out, "<h1>{}</h1>", escape(title));
-            out.push_str(&version_line(w, version));
+            out.push_str(&version_line(w, version, for_one));
             let mut paper = Paper {
                 out,
                 lang,
@@ -721,8 +732,9 @@ pub fn programme(programme: &Programme, lang: Lang, version: Version) -> String 
     )
 }
 
-fn version_name(w: &Words, version: Version) -> &'static str {
+fn version_name(w: &Words, version: Version, for_one: bool) -> &'static str {
     match version {
+        Version::Handout if for_one => w.handout_one,
         Version::Handout => w.handout,
         Version::Guide => w.guide,
     }
@@ -745,10 +757,10 @@ pub fn series(
     let title = lang.pick(&series.title);
     page(
         w,
-        &format!("{title} – {}", version_name(w, version)),
+        &format!("{title} – {}", version_name(w, version, false)),
         |out| {
             let _ = writeln!(out, "<h1>{}</h1>", escape(title));
-            out.push_str(&version_line(w, version));
+            out.push_str(&version_line(w, version, false));
             let mut paper = Paper {
                 out,
                 lang,
@@ -925,7 +937,8 @@ mod tests {
             assert!(!handout.contains(&line), "{line}");
         }
         assert!(handout.contains("Slet ikke") && handout.contains("Helt i top"));
-        assert!(handout.contains("Første skridt") && handout.contains("Til deltagerne"));
+        // One leader gets it.
+        assert!(handout.contains("Første skridt") && handout.contains("Til deltageren"));
         // Its dash list is a list.
         assert!(
             handout

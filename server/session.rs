@@ -121,6 +121,21 @@ enum ToActor {
     Release {
         reply: oneshot::Sender<()>,
     },
+    SetDate {
+        date: Option<String>,
+        reply: oneshot::Sender<Result<(), NotDated>>,
+    },
+}
+
+/// Why a meeting's day was not set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotDated {
+    /// Not a real day (`YYYY-MM-DD`).
+    Invalid,
+    /// The store refused it: `true` when its disk is full.
+    NotStored(bool),
+    /// The session is gone.
+    Gone,
 }
 
 /// Why a personal plan is not given.
@@ -155,8 +170,6 @@ pub struct SessionHandle {
     programme: std::sync::Arc<crate::content::Programme>,
     lang: crate::domain::Lang,
     series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
-    /// The day set for the meeting at creation (`YYYY-MM-DD`), if any.
-    planned: Option<std::sync::Arc<str>>,
     /// When items were last carried in from earlier meetings (ms since the epoch).
     last_carry: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// When the session last stored a change (ms since the epoch), for retention.
@@ -200,7 +213,6 @@ impl SessionHandle {
         let programme = std::sync::Arc::new(session.programme().clone());
         let lang = session.created().lang;
         let series = session.created().series.clone().map(std::sync::Arc::new);
-        let planned = session.created().planned.as_deref().map(Into::into);
         // What a restored session holds is about its state's size; a new one holds nothing.
         let stored_bytes = if session.seq() == 0 {
             0
@@ -239,7 +251,6 @@ impl SessionHandle {
             programme,
             lang,
             series,
-            planned,
             last_carry: Default::default(),
             last_active,
             seq,
@@ -262,9 +273,15 @@ impl SessionHandle {
         self.series.as_deref()
     }
 
-    /// The day set for the meeting at creation (`YYYY-MM-DD`), if any.
-    pub fn planned(&self) -> Option<&str> {
-        self.planned.as_deref()
+    /// Sets the meeting's day (`YYYY-MM-DD`) or clears it (`None`); returns once it is stored.
+    pub async fn set_date(&self, date: Option<String>) -> Result<(), NotDated> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(ToActor::SetDate { date, reply })
+            .await
+            .map_err(|_| NotDated::Gone)?;
+        // A reply dropped unanswered: the session stopped before it was stored.
+        answer.await.unwrap_or(Err(NotDated::NotStored(false)))
     }
 
     /// Whether it is time to carry items in from earlier meetings again (at most every five
@@ -465,6 +482,8 @@ struct Owed {
     removed: Vec<ParticipantId>,
     /// Replies owed once this turn is stored (pruned carried items).
     stored: Vec<oneshot::Sender<()>>,
+    /// Replies to a new day for the meeting, owed once it is stored (refused if it is not).
+    dated: Vec<oneshot::Sender<Result<(), NotDated>>>,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
     /// The actor stops once this turn is stored and told.
     release: Option<oneshot::Sender<()>>,
@@ -625,6 +644,9 @@ impl SessionActor {
             for reply in owed.stored.drain(..) {
                 let _ = reply.send(());
             }
+            for reply in owed.dated.drain(..) {
+                let _ = reply.send(Ok(()));
+            }
             let delete = owed.delete.take();
             self.seq
                 .store(self.session.seq(), std::sync::atomic::Ordering::Relaxed);
@@ -708,6 +730,8 @@ impl SessionActor {
                 let _ = reply.send(SessionInfo {
                     code: self.session.created().code.to_string(),
                     programme: self.session.programme().id.clone(),
+                    date: self.session.planned().map(str::to_owned),
+                    meeting_date: self.session.meeting_date(),
                     step: StepPosition {
                         index: self.session.step_index(),
                         id: step.id.clone(),
@@ -790,6 +814,16 @@ impl SessionActor {
             }
             ToActor::Delete { reply } => owed.delete = Some(reply),
             ToActor::Release { reply } => owed.release = Some(reply),
+            ToActor::SetDate { date, reply } => match self.session.set_date(date.as_deref()) {
+                Ok(new) => {
+                    self.owe(&new, owed);
+                    events.extend(new);
+                    owed.dated.push(reply);
+                }
+                Err(_) => {
+                    let _ = reply.send(Err(NotDated::Invalid));
+                }
+            },
         }
     }
 
@@ -1012,6 +1046,13 @@ impl SessionActor {
                     owed.progress = true;
                     owed.removed.push(*participant);
                 }
+                // Only the facilitator's snapshot says the day: each of their screens gets one.
+                Event::DateSet { .. } => owed.snapshots.extend(
+                    self.conns
+                        .iter()
+                        .filter(|(_, c)| c.role == Some(Role::Facilitator))
+                        .map(|(id, _)| *id),
+                ),
                 Event::Forgot { .. } => {
                     owed.progress = true;
                     owed.activity.all = true;
@@ -1479,6 +1520,9 @@ impl SessionActor {
             }
         }
         let mut slow = Vec::new();
+        for reply in owed.dated {
+            let _ = reply.send(Err(NotDated::NotStored(error.is_full())));
+        }
         for (conn, reply) in owed.replies {
             let refusal = match reply {
                 Reply::Ack(op) => WireError::not_stored(&op, error.is_full()),

@@ -12,7 +12,8 @@
 // #delete-status.
 // Preparation (collapsed <details>): #prep-panel, #prep-text, #invitation-subject,
 // #invitation-body, #invitation-copy, #invitation-status, #ics-start, #ics-minutes,
-// #ics-download, #ics-status, #print-handout, #print-link (the guide).
+// #ics-download, #ics-status, #print-handout, #print-link (the guide), #date-form,
+// #meeting-date, #date-save, #date-clear, #date-status (the meeting's day, issue 14).
 // Series: #series-panel, #series-position, #series-meetings li[data-code] a,
 // #series-export-{docx,html}, #series-export-status.
 // Carried items: #carried-panel, #carried-groups section[data-kind] li[data-testid=carried-item]
@@ -328,6 +329,53 @@ function renderPreparation() {
   if (!icsMinutesTouched && typeof minutes === 'number' && minutes > 0) byId('ics-minutes').value = String(minutes);
   // The day set for the meeting (issue 14), at 09:00, unless the facilitator typed another time.
   if (!icsStartTouched && /^\d{4}-\d{2}-\d{2}$/.test(session.date || '')) byId('ics-start').value = `${session.date}T09:00`;
+  // The day itself, unless it is being changed.
+  if (!dateTouched) byId('meeting-date').value = session.date || '';
+}
+
+/** Whether the facilitator is changing the meeting's day in its field. */
+let dateTouched = false;
+
+/** A `YYYY-MM-DD` day written out in the page's language ("19. januar 2027"). */
+function writtenDay(iso) {
+  const [year, month, day] = iso.split('-').map(Number);
+  const locale = getLang() === 'en' ? 'en-GB' : 'da-DK';
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(year, month - 1, day)));
+}
+
+/** Sets the meeting's day (or clears it, `day` null): what its exports and file name carry. */
+async function saveDate(day) {
+  const status = byId('date-status');
+  status.classList.add('error');
+  if (day !== null && !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    setText(status, ui('set_date_need'));
+    byId('meeting-date').focus();
+    return;
+  }
+  for (const button of [byId('date-save'), byId('date-clear')]) button.disabled = true;
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(CODE)}/date`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ date: day }),
+    });
+    if (response.ok) {
+      const saved = await response.json();
+      dateTouched = false;
+      byId('meeting-date').value = saved.date || '';
+      if (!icsStartTouched && saved.date) byId('ics-start').value = `${saved.date}T09:00`;
+      status.classList.remove('error');
+      setText(status, ui(saved.date ? 'set_date_saved' : 'set_date_cleared', { date: writtenDay(saved.meeting_date) }));
+    } else {
+      const body = await response.json().catch(() => ({}));
+      setText(status, ui('set_date_failed', { msg: body.error || `HTTP ${response.status}` }));
+    }
+  } catch {
+    setText(status, ui('network_error'));
+  } finally {
+    for (const button of [byId('date-save'), byId('date-clear')]) button.disabled = false;
+  }
 }
 
 /** The invitation as plain text: subject, blank line, body. */
@@ -829,6 +877,12 @@ function init() {
 
   byId('invitation-copy').addEventListener('click', copyInvitation);
   byId('ics-form').addEventListener('submit', downloadCalendar);
+  byId('meeting-date').addEventListener('input', () => { dateTouched = true; });
+  byId('date-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    saveDate(byId('meeting-date').value);
+  });
+  byId('date-clear').addEventListener('click', () => saveDate(null));
   byId('ics-minutes').addEventListener('input', () => { icsMinutesTouched = true; });
   byId('ics-start').addEventListener('input', () => { icsStartTouched = true; });
   byId('ics-start').value = tomorrowMorning();

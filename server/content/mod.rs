@@ -343,6 +343,16 @@ impl Prompt {
             | Prompt::Circles { id, .. } => id,
         }
     }
+
+    /// The question the prompt asks.
+    pub fn label(&self) -> &Text {
+        match self {
+            Prompt::Scale { label, .. }
+            | Prompt::Text { label, .. }
+            | Prompt::List { label, .. }
+            | Prompt::Circles { label, .. } => label,
+        }
+    }
 }
 
 impl Programme {
@@ -668,6 +678,29 @@ mod tests {
         assert!(library.all().len() >= 2);
         for programme in library.all() {
             assert!(!programme.title.da.is_empty() && !programme.title.en.is_empty());
+        }
+    }
+
+    /// A Danish writer sets a dash as the tankestreg (–), never the English em dash: the titles
+    /// end up in every document's title, the series' chapters and the files' core properties.
+    #[test]
+    fn the_danish_titles_use_the_danish_dash() {
+        let library = Library::builtin().unwrap();
+        for programme in library.all() {
+            assert!(
+                !programme.title.da.contains('—'),
+                "{}: {}",
+                programme.id,
+                programme.title.da
+            );
+            for step in &programme.steps {
+                assert!(
+                    !step.title.da.contains('—'),
+                    "{}: {}",
+                    programme.id,
+                    step.title.da
+                );
+            }
         }
     }
 

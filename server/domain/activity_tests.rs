@@ -207,6 +207,42 @@ fn only_an_author_shares_and_only_what_they_wrote() {
     assert!(r.s.shared_items(Scope::Hall, index).is_empty());
 }
 
+/// A reader of the export sees what an item answers even where the step has only one question
+/// that can be shared (Del 1's "Arbejdsliv og privatliv": a scale, a text, the circles).
+#[test]
+fn a_shared_item_names_its_question_even_when_the_step_shares_only_one() {
+    let mut r = Room::new("del1", 2);
+    let a = r.join(Some("Anna"));
+    r.goto("arbejde-privat");
+    r.answer(
+        a,
+        "arbejde-privat",
+        "balance-hvorfor",
+        In::Text("Budgettet fylder".into()),
+    )
+    .unwrap();
+    r.act(
+        a,
+        "arbejde-privat",
+        Action::Share {
+            prompt: "balance-hvorfor".into(),
+            item: None,
+            share: true,
+            named: false,
+        },
+    )
+    .unwrap();
+    let outcome = r.s.outcome();
+    let crate::outcome::Section::Reflection { shared, .. } = &outcome.sections[0] else {
+        panic!("{:?}", outcome.sections[0])
+    };
+    assert_eq!(shared.len(), 1);
+    assert_eq!(
+        shared[0].question.as_ref().map(|q| q.da.as_str()),
+        Some("Hvad fylder mest lige nu – og hvad vil du gerne have mere plads til?")
+    );
+}
+
 #[test]
 fn a_deleted_item_is_no_longer_shared() {
     let mut r = Room::new("del3", 1);

@@ -619,6 +619,12 @@ pub enum Event {
         /// The host, or nobody.
         participant: Option<ParticipantId>,
     },
+    /// The facilitator set the meeting's day after creation (a meeting moved by a week), or
+    /// cleared it (`None`: the day it is held decides).
+    DateSet {
+        /// `YYYY-MM-DD`, checked by `dates::Date::parse`, or none.
+        date: Option<String>,
+    },
 }
 
 impl Event {
@@ -936,6 +942,10 @@ pub struct Session {
     /// How the tables work.
     #[serde(default, skip_serializing_if = "is_default")]
     table_settings: TableSettings,
+    /// The meeting's day as the facilitator set it after creation, which replaces the one set
+    /// at creation (`Created::planned`); absent while never set again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replanned: Option<Replanned>,
     /// Most participants who may join: the server's `--max-participants`, set when the session
     /// is started (not stored; at most [`MAX_PARTICIPANTS`]).
     #[serde(skip, default = "most_participants")]
@@ -948,6 +958,13 @@ fn most_participants() -> usize {
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
+}
+
+/// The meeting's day as set after creation (see [`Event::DateSet`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replanned {
+    /// `YYYY-MM-DD`, or none (cleared).
+    pub date: Option<String>,
 }
 
 impl Session {
@@ -969,6 +986,7 @@ impl Session {
             first_moved_ms: None,
             tables: Vec::new(),
             table_settings: TableSettings::default(),
+            replanned: None,
             capacity: MAX_PARTICIPANTS,
         };
         if let Some(setup) = setup {
@@ -990,6 +1008,35 @@ impl Session {
     /// Whether the facilitator closed the meeting to new participants.
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// The day set for the meeting (`YYYY-MM-DD`): the one set last, at creation or since
+    /// ([`Session::set_date`]); none when it was never set or was cleared.
+    pub fn planned(&self) -> Option<&str> {
+        match &self.replanned {
+            Some(replanned) => replanned.date.as_deref(),
+            None => self.created.planned.as_deref(),
+        }
+    }
+
+    /// Sets the meeting's day (`YYYY-MM-DD`, a real day) or clears it: the server's path for
+    /// the facilitator's `POST /api/sessions/{code}/date`. Nothing is recorded when the day is
+    /// already that one; a day that is none is refused with [`RuleError::Invalid`].
+    pub fn set_date(&mut self, date: Option<&str>) -> Result<Vec<Event>, RuleError> {
+        let date = match date {
+            Some(text) => Some(
+                crate::dates::Date::parse(text)
+                    .ok_or(RuleError::Invalid)?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        if date.as_deref() == self.planned() {
+            return Ok(Vec::new());
+        }
+        let event = Event::DateSet { date };
+        self.evolve(&event);
+        Ok(vec![event])
     }
 
     /// How many participants are in: everyone who joined, less those removed.
@@ -1433,6 +1480,9 @@ impl Session {
                 self.facilitator_ops.insert(op.clone());
                 self.closed = !*open;
             }
+            Event::DateSet { date } => {
+                self.replanned = Some(Replanned { date: date.clone() });
+            }
             Event::Removed { participant, op } => {
                 self.facilitator_ops.insert(op.clone());
                 if let Some(p) = self.participants.get_mut(participant.index()) {
@@ -1475,6 +1525,11 @@ impl Session {
         }
         if self.facilitator_ops.len() > MAX_OPS_PER_ACTOR {
             return Err("facilitator exceeded its operations".into());
+        }
+        if let Some(day) = self.planned()
+            && crate::dates::Date::parse(day).is_none()
+        {
+            return Err(format!("the meeting's day {day:?} is not a day"));
         }
         if let Some(timer) = self.timer
             && (timer.seconds == 0 || timer.seconds > MAX_TIMER_SECONDS)

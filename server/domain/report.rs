@@ -56,7 +56,7 @@ impl Session {
     /// The day the meeting was held, `YYYY-MM-DD` (see [`meeting_date`]).
     pub fn meeting_date(&self) -> String {
         meeting_date(
-            self.created.planned.as_deref(),
+            self.planned(),
             self.first_moved_ms,
             self.created.created_at_ms,
         )
@@ -65,7 +65,7 @@ impl Session {
 }
 
 /// The day a meeting was held, the one date its exports carry: the day the facilitator set for
-/// it (`planned`, `YYYY-MM-DD`), else the day the facilitator first moved the room on to
+/// it (`planned`, `YYYY-MM-DD`: at creation or since, `Session::planned`), else the day the facilitator first moved the room on to
 /// another step, else the day the session was created. The day of a moment is its day in
 /// Europe/Copenhagen (a meeting begun at 00:30 Danish time was held that day).
 pub fn meeting_date(

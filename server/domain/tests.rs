@@ -702,6 +702,42 @@ fn the_first_step_change_dates_the_meeting_and_later_ones_do_not() {
 }
 
 #[test]
+fn the_facilitator_moves_the_meetings_day_and_clears_it_and_replay_keeps_it() {
+    let mut s = session();
+    s.created.planned = Some("2027-02-09".into());
+    let events = s.set_date(Some("2027-02-16")).unwrap();
+    assert_eq!(
+        events,
+        [Event::DateSet {
+            date: Some("2027-02-16".into())
+        }]
+    );
+    s.check_invariants().unwrap();
+    assert_eq!(s.planned(), Some("2027-02-16"));
+    assert_eq!(s.outcome().date, "2027-02-16");
+    assert!(
+        s.set_date(Some("2027-02-16")).unwrap().is_empty(),
+        "the same day again records nothing"
+    );
+    assert_eq!(s.set_date(Some("2027-02-30")), Err(RuleError::Invalid));
+    assert_eq!(s.set_date(Some("næste uge")), Err(RuleError::Invalid));
+    // Folding the events over the created session gives the same day; a snapshot keeps it.
+    let mut replayed = session();
+    replayed.created.planned = Some("2027-02-09".into());
+    for event in &events {
+        replayed.evolve(event);
+    }
+    assert_eq!(replayed.planned(), Some("2027-02-16"));
+    let copy: Session = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(copy.planned(), Some("2027-02-16"));
+    // Cleared: not held yet, so the creation day.
+    assert_eq!(s.set_date(None).unwrap().len(), 1);
+    assert_eq!(s.planned(), None);
+    assert_eq!(s.outcome().date, "2023-11-14");
+    s.check_invariants().unwrap();
+}
+
+#[test]
 fn a_meeting_begun_after_midnight_in_copenhagen_is_dated_that_day() {
     use crate::domain::report::meeting_date;
     // 2027-01-11T23:30Z is 00:30 on 12 January in Copenhagen (CET, UTC+1).

@@ -17,6 +17,9 @@ pub(crate) struct Chart {
     pub svg: String,
     /// A text alternative: what the picture shows, in words.
     pub alt: String,
+    /// What the picture is, without its numbers: where a table of them follows (Markdown
+    /// shows this and the table instead of the picture).
+    pub caption: String,
     /// The picture's numbers as a table, where the document has no table of them beside it
     /// (Markdown shows this instead of the picture).
     pub data: Option<Table>,
@@ -118,6 +121,7 @@ impl Svg {
         self.out.push_str("</svg>");
         Chart {
             svg: self.out,
+            caption: alt.clone(),
             alt,
             data: None,
         }
@@ -207,6 +211,7 @@ pub(crate) fn distribution(id: &str, t: &Words, scale: &ScaleResult, counts: &[u
         &describe_end(scale.min, &min_label),
         &describe_end(scale.max, &max_label),
     );
+    let caption = sentences(label, &desc);
     let _ = write!(desc, " {}: ", t.count_per_value);
     let pairs: Vec<String> = values
         .iter()
@@ -277,6 +282,7 @@ pub(crate) fn distribution(id: &str, t: &Words, scale: &ScaleResult, counts: &[u
         &format!(r#"text-anchor="end" {end_attrs}"#),
     );
     let mut chart = svg.finish(sentences(label, &desc));
+    chart.caption = caption;
     let last = values.len().saturating_sub(1);
     chart.data = Some(Table {
         header: vec![t.col_value.to_owned(), t.col_count.to_owned()],
@@ -478,28 +484,64 @@ fn diamond(x: f64, y: f64, r: f64) -> String {
 /// A numbered badge: a white circle with a blue ring and the number in it.
 fn badge(x: f64, y: f64, number: usize) -> String {
     format!(
-        r#"<circle cx="{x}" cy="{y}" r="11" fill="{WHITE}" stroke="{DARK_BLUE}" stroke-width="2"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="12" font-weight="bold" fill="{DARK_BLUE}">{number}</text>"#,
+        r#"<circle cx="{x}" cy="{y}" r="{BADGE}" fill="{WHITE}" stroke="{DARK_BLUE}" stroke-width="2"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="12" font-weight="bold" fill="{DARK_BLUE}">{number}</text>"#,
         x = px(x),
         y = px(y),
         ty = px(y + 4.3),
     )
 }
 
-/// Places a `radius`-sized badge as close to (`x`, `y`) as it goes without covering one
-/// already placed, inside `plot`.
-fn place(placed: &[(f64, f64)], x: f64, y: f64, radius: f64, plot: &Plot) -> (f64, f64) {
+/// The height of the grid's plot (its width is 540): wider than tall, so the picture and its
+/// section's heading fit in half an A4 page, in Word as in print.
+const GRID_HEIGHT: f64 = 330.0;
+
+/// The radius of a topic's numbered badge.
+const BADGE: f64 = 11.0;
+/// The half-diagonal of an agreed position's numbered diamond.
+const AGREED: f64 = 10.0;
+/// Where a priority's star sits, right of its badge, its number right of it; the room the two
+/// take (a circle around both).
+const STAR_OFFSET: f64 = 19.0;
+const STAR_ROOM: (f64, f64) = (24.0, 11.0);
+
+/// An agreed position: a dark diamond with the topic's number in white.
+fn agreed_mark(x: f64, y: f64, number: usize) -> String {
+    let size = if number >= 10 { 9 } else { 10 };
+    format!(
+        r#"{}<text x="{}" y="{}" text-anchor="middle" font-size="{size}" font-weight="bold" fill="{WHITE}">{number}</text>"#,
+        diamond(x, y, AGREED),
+        px(x),
+        px(y + 3.5),
+    )
+}
+
+/// A circle something drawn takes up: centre and radius.
+type Room = (f64, f64, f64);
+
+/// Places a mark whose `footprint` (circles around its centre, the first its own) covers
+/// nothing in `taken`, inside `plot`, as close to (`x`, `y`) as it goes: there, if it is free,
+/// else on rings around it. Returns its centre.
+fn place(taken: &[Room], x: f64, y: f64, footprint: &[Room], plot: &Plot) -> (f64, f64) {
+    let radius = footprint[0].2;
     let free = |(cx, cy): (f64, f64)| {
-        cx - radius >= plot.left
-            && cx + radius <= plot.right()
-            && cy - radius >= plot.top
-            && cy + radius <= plot.bottom()
-            && placed
-                .iter()
-                .all(|&(px_, py_)| (px_ - cx).hypot(py_ - cy) >= 2.0 * radius + 1.0)
+        footprint.iter().all(|&(dx, dy, r)| {
+            let (fx, fy) = (cx + dx, cy + dy);
+            fx - r >= plot.left
+                && fx + r <= plot.right()
+                && fy - r >= plot.top
+                && fy + r <= plot.bottom()
+                && taken
+                    .iter()
+                    .all(|&(tx, ty, tr)| (tx - fx).hypot(ty - fy) >= r + tr + 1.0)
+        })
     };
+    let reach = footprint
+        .iter()
+        .map(|&(dx, _, r)| dx + r)
+        .fold(radius, f64::max);
     let clamp = |(cx, cy): (f64, f64)| {
         (
-            cx.clamp(plot.left + radius, plot.right() - radius),
+            cx.clamp(plot.left + radius, plot.right() - reach),
             cy.clamp(plot.top + radius, plot.bottom() - radius),
         )
     };
@@ -507,7 +549,7 @@ fn place(placed: &[(f64, f64)], x: f64, y: f64, radius: f64, plot: &Plot) -> (f6
     if free(start) {
         return start;
     }
-    for ring in 1..=6 {
+    for ring in 1..=8 {
         let distance = f64::from(ring) * (2.0 * radius + 2.0);
         for step in 0..12 {
             let angle = std::f64::consts::PI * (f64::from(step) / 6.0 - 0.5);
@@ -522,7 +564,10 @@ fn place(placed: &[(f64, f64)], x: f64, y: f64, radius: f64, plot: &Plot) -> (f6
 
 /// The prioritisation grid: how well we succeed (x) against importance (y), both 1..=`max`,
 /// split into four named quadrants; each topic with enough raters at its means with its
-/// spread, a numbered badge and its agreed position and priority; a legend below.
+/// spread and a numbered badge (the number of its row in the table beside the picture), a
+/// star with its priority to the right of the badge; each agreed position a diamond with the
+/// topic's number at that point (several agreed at one point side by side); a key below. What
+/// each number is, the picture's description says and the table beside it shows.
 pub(crate) fn grid(
     id: &str,
     t: &Words,
@@ -532,20 +577,20 @@ pub(crate) fn grid(
     min_group: u32,
 ) -> Chart {
     let max = f64::from(scale_max.max(2));
+    // Wider than tall (`GRID_HEIGHT`): a section before it does not leave a page half empty.
     let plot = Plot {
         left: 96.0,
         top: 14.0,
         width: 540.0,
-        height: 420.0,
+        height: GRID_HEIGHT,
         x_range: (0.5, max + 0.5),
         y_range: (0.5, max + 0.5),
     };
     let mid = (1.0 + max) / 2.0;
 
-    // The legend's lines, measured first so the height is known.
-    let legend_chars = ((WIDTH - 70.0) / (12.5 * WRAP_EM)) as usize;
-    let mut legend: Vec<(Option<usize>, Option<u8>, Vec<String>)> = Vec::new();
+    // The description says for every topic what the picture shows of it.
     let mut desc = format!("{} {}", t.grid_desc, t.quadrants_desc);
+    let caption = sentences(title, &desc);
     let mut number = 0;
     for topic in topics {
         let text = one_line(t.pick(&topic.text));
@@ -572,20 +617,14 @@ pub(crate) fn grid(
                     let _ = write!(line, " · {} {priority}", t.grid_key_priority);
                 }
                 let _ = write!(desc, " {number}. {line}.");
-                legend.push((Some(number), topic.priority, wrap(&line, legend_chars)));
             }
             None => {
-                let line = format!("{text} – {}", (t.topic_too_few)(min_group));
-                let _ = write!(desc, " {line}.");
-                legend.push((None, None, wrap(&line, legend_chars)));
+                let _ = write!(desc, " {text} – {}.", (t.topic_too_few)(min_group));
             }
         }
     }
     let key_top = plot.bottom() + 62.0;
-    let legend_top = key_top + 30.0;
-    let line_h = 17.0;
-    let legend_lines: usize = legend.iter().map(|(_, _, lines)| lines.len()).sum();
-    let height = legend_top + legend_lines as f64 * line_h + legend.len() as f64 * 5.0 + 8.0;
+    let height = key_top + 14.0;
 
     let mut svg = Svg::new(id, WIDTH, height, title, &desc);
     plot.clip(&mut svg, id);
@@ -658,6 +697,8 @@ pub(crate) fn grid(
         MUTED,
         r#" stroke-width="1.5" stroke-dasharray="6 4""#,
     );
+    // The quadrants' names, which the marks keep clear of.
+    let mut taken: Vec<Room> = Vec::new();
     for (x0, x1, y0, y1, _, name, right, top) in quadrants {
         let x = if right {
             plot.x(x1) - 10.0
@@ -676,16 +717,30 @@ pub(crate) fn grid(
             name,
             &format!(r#"text-anchor="{anchor}" font-size="14" font-weight="bold""#),
         );
+        // The name as a row of circles along its (bold, 14 px) width.
+        let width = bold_width(name, 14.0);
+        let from = if right { x - width } else { x };
+        let mut cx = from + 7.0;
+        while cx < from + width {
+            taken.push((cx, y - 5.0, 8.0));
+            cx += 10.0;
+        }
     }
 
-    // Spread and agreed positions under the badges, clipped to the plot.
+    // The topics shown, numbered as in the table; their spread, clipped to the plot.
+    let marks: Vec<(usize, f64, f64, &TopicResult)> = topics
+        .iter()
+        .filter_map(|topic| shown(topic).map(|stats| (stats, topic)))
+        .enumerate()
+        .map(|(i, ((importance, success), topic))| {
+            (i + 1, plot.x(success.mean), plot.y(importance.mean), topic)
+        })
+        .collect();
     svg.raw(&format!(r#"<g clip-path="url(#{}-clip)">"#, escape(id)));
-    let mut marks = Vec::new();
-    for topic in topics {
+    for &(_, x, y, topic) in &marks {
         let Some((importance, success)) = shown(topic) else {
             continue;
         };
-        let (x, y) = (plot.x(success.mean), plot.y(importance.mean));
         let (rx, ry) = (success.sd * plot.unit_x(), importance.sd * plot.unit_y());
         if rx > 0.5 || ry > 0.5 {
             svg.raw(&format!(
@@ -696,27 +751,57 @@ pub(crate) fn grid(
                 px(ry.max(1.0)),
             ));
         }
-        marks.push((x, y, topic));
     }
-    for &(x, y, topic) in &marks {
-        if let Some((importance, success)) = topic.agreed {
-            let (ax, ay) = (plot.x(f64::from(success)), plot.y(f64::from(importance)));
-            svg.line(
-                (x, y),
-                (ax, ay),
-                INK,
-                r#" stroke-width="1.25" stroke-dasharray="2 3""#,
-            );
-            svg.raw(&diamond(ax, ay, 8.0));
+    // Agreed positions: every topic agreed at one point gets its own diamond there, side by
+    // side, so two agreed at the same point show as two.
+    let mut agreed: Vec<(usize, f64, f64, (f64, f64))> = Vec::new();
+    let mut points: Vec<(u8, u8)> = Vec::new();
+    for &(_, _, _, topic) in &marks {
+        if let Some(point) = topic.agreed
+            && !points.contains(&point)
+        {
+            points.push(point);
         }
+    }
+    for (importance, success) in points {
+        let here: Vec<&(usize, f64, f64, &TopicResult)> = marks
+            .iter()
+            .filter(|(_, _, _, topic)| topic.agreed == Some((importance, success)))
+            .collect();
+        let (ax, ay) = (plot.x(f64::from(success)), plot.y(f64::from(importance)));
+        let step = 2.0 * AGREED + 2.0;
+        let first = ax - step * (here.len() as f64 - 1.0) / 2.0;
+        for (k, &&(number, x, y, _)) in here.iter().enumerate() {
+            let mx = (first + step * k as f64).clamp(plot.left + AGREED, plot.right() - AGREED);
+            let my = ay.clamp(plot.top + AGREED, plot.bottom() - AGREED);
+            agreed.push((number, mx, my, (x, y)));
+            taken.push((mx, my, AGREED));
+        }
+    }
+    for &(_, mx, my, (x, y)) in &agreed {
+        svg.line(
+            (x, y),
+            (mx, my),
+            INK,
+            r#" stroke-width="1.25" stroke-dasharray="2 3""#,
+        );
     }
     svg.raw("</g>");
 
-    // Numbered badges, nudged apart where they would cover each other.
-    let mut placed = Vec::new();
-    for (i, &(x, y, topic)) in marks.iter().enumerate() {
-        let (bx, by) = place(&placed, x, y, 11.0, &plot);
+    // Numbered badges, nudged apart where they would cover each other, an agreed position
+    // or a quadrant's name; a prioritised topic's badge keeps room for its star on its right.
+    let mut badges: Vec<(usize, f64, f64, Option<u8>)> = Vec::new();
+    for &(number, x, y, topic) in &marks {
+        let mut footprint = vec![(0.0, 0.0, BADGE)];
+        if topic.priority.is_some() {
+            footprint.push((STAR_ROOM.0, 0.0, STAR_ROOM.1));
+        }
+        let (bx, by) = place(&taken, x, y, &footprint, &plot);
+        for &(dx, dy, r) in &footprint {
+            taken.push((bx + dx, by + dy, r));
+        }
         if (bx - x).hypot(by - y) > 1.0 {
+            // Where the topic really is, joined to its badge (under every badge).
             svg.raw(&format!(
                 r#"<circle cx="{}" cy="{}" r="2.5" fill="{DARK_BLUE}"/>"#,
                 px(x),
@@ -724,17 +809,23 @@ pub(crate) fn grid(
             ));
             svg.line((x, y), (bx, by), DARK_BLUE, r#" stroke-width="1""#);
         }
-        svg.raw(&badge(bx, by, i + 1));
-        if let Some(priority) = topic.priority {
-            svg.raw(&star(bx + 13.0, by - 11.0, 7.5));
+        badges.push((number, bx, by, topic.priority));
+    }
+    for &(number, mx, my, _) in &agreed {
+        svg.raw(&agreed_mark(mx, my, number));
+    }
+    for &(number, bx, by, priority) in &badges {
+        svg.raw(&badge(bx, by, number));
+        if let Some(priority) = priority {
+            let sx = bx + STAR_OFFSET;
+            svg.raw(&star(sx, by - 1.0, 7.5));
             svg.text(
-                bx + 22.0,
-                by - 7.0,
+                sx + 9.0,
+                by + 4.0,
                 &priority.to_string(),
                 &format!(r#"font-size="11" font-weight="bold" fill="{INK}""#),
             );
         }
-        placed.push((bx, by));
     }
 
     // The key to the symbols.
@@ -760,21 +851,10 @@ pub(crate) fn grid(
         &format!("{} 1–3", t.grid_key_priority),
         r#"font-size="12""#,
     );
-
-    // The legend: one entry per topic.
-    let mut y = legend_top;
-    for (number, _, lines) in &legend {
-        match number {
-            Some(number) => svg.raw(&badge(41.0, y - 4.5, *number)),
-            None => svg.text(41.0, y, "–", r#"text-anchor="middle" font-weight="bold""#),
-        }
-        for line in lines {
-            svg.text(60.0, y, line, r#"font-size="12.5""#);
-            y += line_h;
-        }
-        y += 5.0;
+    Chart {
+        caption,
+        ..svg.finish(sentences(title, &desc))
     }
-    svg.finish(sentences(title, &desc))
 }
 
 /// A topic's (importance, success) when both are shown.
@@ -814,6 +894,11 @@ pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult], too_
     }
 
     let mut desc = t.map_desc.to_owned();
+    let mut caption = desc.clone();
+    if hidden > 0 {
+        let _ = write!(caption, " {}", t.named_by_too_few(hidden));
+    }
+    let caption = sentences(title, &caption);
     for actor in actors {
         if let (Some(influence), Some(effect)) = (actor.influence, actor.effect) {
             let _ = write!(
@@ -995,7 +1080,10 @@ pub(crate) fn map(id: &str, t: &Words, title: &str, actors: &[ActorResult], too_
         );
         y += 17.0;
     }
-    svg.finish(sentences(title, &desc))
+    Chart {
+        caption,
+        ..svg.finish(sentences(title, &desc))
+    }
 }
 
 /// `first` and `second` as consecutive sentences: a full stop after `first` unless it ends
@@ -1036,6 +1124,192 @@ mod tests {
     fn truncation_marks_the_cut() {
         assert_eq!(truncate("kort", 10), "kort");
         assert_eq!(truncate("en meget lang tekst", 10), "en meget…");
+    }
+
+    /// A grid topic rated by six: importance and success means, spread 0.5.
+    fn topic(text: &str, importance: f64, success: f64) -> TopicResult {
+        let stat = |mean| Stat {
+            mean,
+            sd: 0.5,
+            n: 6,
+        };
+        TopicResult {
+            text: crate::content::Text {
+                da: text.to_owned(),
+                en: text.to_owned(),
+            },
+            raters: 6,
+            importance: Some(stat(importance)),
+            success: Some(stat(success)),
+            agreed: None,
+            priority: None,
+            dots: 0,
+            tables_left_out: 0,
+        }
+    }
+
+    /// Every `<tag …>` of `svg` whose attributes include all of `with`, as its attributes.
+    fn elements<'a>(svg: &'a str, tag: &str, with: &[&str]) -> Vec<&'a str> {
+        svg.split(&format!("<{tag} "))
+            .skip(1)
+            .map(|rest| &rest[..rest.find('>').unwrap()])
+            .filter(|attrs| with.iter().all(|w| attrs.contains(w)))
+            .collect()
+    }
+
+    fn attr(attrs: &str, name: &str) -> f64 {
+        let at = attrs.find(&format!(" {name}=\"")).or_else(|| {
+            attrs
+                .starts_with(&format!("{name}=\""))
+                .then_some(0)
+                .map(|_| 0)
+        });
+        let start = attrs[at.unwrap()..].find('"').unwrap() + at.unwrap() + 1;
+        let end = attrs[start..].find('"').unwrap() + start;
+        attrs[start..end].parse().unwrap()
+    }
+
+    /// Where each numbered mark is: the text of `fill` colour holding a number, at (x, y).
+    fn numbers(svg: &str, fill: &str) -> Vec<(String, f64, f64)> {
+        svg.split("<text ")
+            .skip(1)
+            .filter_map(|rest| {
+                let (attrs, tail) = rest.split_once('>')?;
+                let content = tail.split("</text>").next()?;
+                (attrs.contains(&format!("fill=\"{fill}\""))
+                    && content.chars().all(|c| c.is_ascii_digit()))
+                .then(|| {
+                    (
+                        content.to_owned(),
+                        attr(&format!(" {attrs}"), "x"),
+                        attr(&format!(" {attrs}"), "y"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_topics_agreed_at_one_point_show_as_two_numbered_marks_beside_it() {
+        let t = super::super::text::Words::for_lang("da");
+        let mut first = topic("Tillid", 4.7, 2.0);
+        first.agreed = Some((5, 2));
+        let mut second = topic("Frirum", 4.7, 2.0);
+        second.agreed = Some((5, 2));
+        let chart = grid("g", t, "Prioriteringskort", 5, &[first, second], 3);
+        // The agreed marks: white numbers on dark diamonds.
+        let marks = numbers(&chart.svg, WHITE);
+        let labels: Vec<&str> = marks.iter().map(|(n, _, _)| n.as_str()).collect();
+        assert_eq!(labels, ["1", "2"], "{}", chart.svg);
+        let (a, b) = (&marks[0], &marks[1]);
+        assert!((a.1 - b.1).abs() >= 2.0 * AGREED, "side by side: {marks:?}");
+        // Both at the agreed point (importance 5, success 2): its row, and within a mark of
+        // its column.
+        let plot_x = 96.0 + 540.0 * 1.5 / 5.0;
+        let plot_y = 14.0 + GRID_HEIGHT * 0.5 / 5.0;
+        for (_, x, y) in &marks {
+            assert!((x - plot_x).abs() <= 2.0 * AGREED, "{marks:?}");
+            assert!((y - 3.5 - plot_y).abs() < 1.0, "{marks:?}");
+        }
+    }
+
+    #[test]
+    fn badges_stars_and_agreed_marks_cover_neither_each_other_nor_a_connector() {
+        let t = super::super::text::Words::for_lang("da");
+        // Four topics at one point, two prioritised, one agreed where they are.
+        let mut topics: Vec<TopicResult> = (0..4)
+            .map(|i| topic(&format!("Emne {i}"), 4.7, 2.0))
+            .collect();
+        topics[0].priority = Some(1);
+        topics[1].priority = Some(2);
+        topics[2].agreed = Some((5, 2));
+        let chart = grid("g", t, "Prioriteringskort", 5, &topics, 3);
+        let svg = &chart.svg;
+        let badges: Vec<(f64, f64)> = elements(
+            svg,
+            "circle",
+            &[&format!("r=\"{BADGE}\""), "fill=\"#ffffff\""],
+        )
+        .iter()
+        .map(|a| (attr(&format!(" {a}"), "cx"), attr(&format!(" {a}"), "cy")))
+        .collect();
+        assert_eq!(badges.len(), 4, "{svg}");
+        // Every star right of a badge, at its height.
+        let stars = elements(svg, "path", &[&format!("fill=\"{STAR}\"")]);
+        assert_eq!(stars.len(), 2 + 1, "two priorities and the key's star");
+        for (i, a) in badges.iter().enumerate() {
+            for b in &badges[i + 1..] {
+                assert!((a.0 - b.0).hypot(a.1 - b.1) >= 2.0 * BADGE, "{badges:?}");
+            }
+        }
+        // The priorities' numbers (dark, beside the stars) each at their own badge's height.
+        let priorities: Vec<(String, f64, f64)> = numbers(svg, INK)
+            .into_iter()
+            .filter(|(n, _, _)| n == "1" || n == "2")
+            .filter(|(_, _, y)| *y < 14.0 + GRID_HEIGHT)
+            .collect();
+        assert_eq!(priorities.len(), 2, "{svg}");
+        for (_, x, y) in &priorities {
+            let badge = badges
+                .iter()
+                .find(|(bx, by)| {
+                    (y - 4.0 - by).abs() < 0.5 && (x - bx - STAR_OFFSET - 9.0).abs() < 0.5
+                })
+                .unwrap_or_else(|| {
+                    panic!("a priority beside its badge: {priorities:?} {badges:?}")
+                });
+            // Its star and number cover no other badge.
+            for other in badges.iter().filter(|b| *b != badge) {
+                let star = (badge.0 + STAR_ROOM.0, badge.1);
+                assert!(
+                    (star.0 - other.0).hypot(star.1 - other.1) >= STAR_ROOM.1 + BADGE,
+                    "{badges:?}"
+                );
+            }
+        }
+        // The agreed mark is clear of every badge.
+        let agreed = numbers(svg, WHITE);
+        assert_eq!(agreed.len(), 1);
+        for (bx, by) in &badges {
+            assert!((agreed[0].1 - bx).hypot(agreed[0].2 - 3.5 - by) >= AGREED + BADGE);
+        }
+        // The badges are drawn after every connector, so no line crosses a number.
+        let connector = format!("stroke=\"{DARK_BLUE}\" stroke-width=\"1\"/>");
+        let last_connector = svg.rfind(&connector).expect("a nudged badge's connector");
+        let first_badge = svg
+            .find(&format!("r=\"{BADGE}\" fill=\"#ffffff\""))
+            .unwrap();
+        assert!(first_badge > last_connector);
+    }
+
+    #[test]
+    fn the_grid_picture_is_as_tall_for_twelve_topics_as_for_one() {
+        let t = super::super::text::Words::for_lang("da");
+        let one = grid("g", t, "P", 5, &[topic("Et emne", 4.0, 2.0)], 3);
+        let many: Vec<TopicResult> = (0..12)
+            .map(|i| {
+                topic(
+                    &format!("Emne nummer {i} med en lang tekst"),
+                    1.0 + i as f64 / 3.0,
+                    3.0,
+                )
+            })
+            .collect();
+        let twelve = grid("g", t, "P", 5, &many, 3);
+        let height = |svg: &str| {
+            attr(
+                &format!(" {}", elements(svg, "svg", &[]).remove(0)),
+                "height",
+            )
+        };
+        // The table beside it says what each number is; the picture keeps its size, which
+        // fits in half a page with its heading.
+        assert_eq!(height(&one.svg), height(&twelve.svg));
+        assert!(height(&twelve.svg) <= 460.0, "{}", height(&twelve.svg));
+        assert!(
+            twelve.alt.contains("Emne nummer 11 med en lang tekst"),
+            "the description names every topic"
+        );
     }
 
     #[test]

@@ -216,12 +216,36 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
                 title,
                 scales,
                 shared,
+                questions,
             } => {
                 blocks.push(section_heading(t.reflection, t.pick(title)));
                 for scale in scales {
+                    // A conversation publishes nothing: no scale to show, none to call unanswered.
+                    if outcome.for_one && scale.counts.is_none() {
+                        continue;
+                    }
                     reflection_scale(&mut blocks, t, scale, outcome, ids);
                 }
-                shared_items(&mut blocks, t, shared);
+                if outcome.for_one {
+                    // A conversation: what was talked about; the leader's answers are theirs.
+                    if !questions.is_empty() {
+                        blocks.push(Block::Paragraph(t.questions_talked_about.to_owned()));
+                        blocks.push(Block::List(
+                            questions
+                                .iter()
+                                .map(|q| Item {
+                                    text: one_line(t.pick(q)),
+                                    by: None,
+                                })
+                                .collect(),
+                        ));
+                    }
+                    if !shared.is_empty() {
+                        shared_items(&mut blocks, t, shared);
+                    }
+                } else {
+                    shared_items(&mut blocks, t, shared);
+                }
             }
             Section::Cards { title, cards } => {
                 blocks.push(section_heading(t.cards, t.pick(title)));
@@ -287,7 +311,7 @@ fn one_line(text: &str) -> String {
 }
 
 /// "Prioriteringskort – Vores emner", or just the step's title when it already names the kind.
-fn section_heading_text(kind: &str, title: &str) -> String {
+pub(crate) fn section_heading_text(kind: &str, title: &str) -> String {
     let title = one_line(title);
     let title = title.as_str();
     if title.is_empty() {
@@ -322,8 +346,6 @@ fn reflection_scale(
             )));
             blocks.push(Block::Note((t.answered)(scale.n)));
         }
-        // In a conversation with one leader there is no group to wait for.
-        None if outcome.for_one => blocks.push(Block::Note(t.not_answered.to_owned())),
         None => blocks.push(Block::Note((t.too_few_answered)(outcome.min_group))),
     }
 }
@@ -585,8 +607,9 @@ fn plan_table(t: &Words, rows: &[(Option<usize>, &PlanRow)]) -> Table {
     let with_meeting = rows.iter().any(|(meeting, _)| meeting.is_some());
     let mut header = plan_header(t);
     let mut widths = vec![13, 17, 17, 11, 14, 14, 14];
-    // The dates are written out ("15. september 2027"): they may wrap between their words, so a
-    // seven-column plan of long words still fits the page with every word whole.
+    // The dates are written out short ("15. sep. 2027"): they may wrap before the year (day
+    // and month stay together), so an eight-column plan of long words still fits the page
+    // with every word whole.
     let mut kinds = vec![Kind::Text; 7];
     if with_meeting {
         header.insert(0, t.meeting.to_owned());
@@ -598,7 +621,7 @@ fn plan_table(t: &Words, rows: &[(Option<usize>, &PlanRow)]) -> Table {
         .map(|(meeting, row)| {
             let mut cells = plan_cells(row);
             for date in [4, 5] {
-                cells[date] = t.date(&cells[date]);
+                cells[date] = t.date_kept(&cells[date]);
             }
             if with_meeting {
                 cells.insert(0, meeting.map(|n| n.to_string()).unwrap_or_default());
@@ -624,7 +647,10 @@ pub(crate) fn personal(plan: &PersonalPlan) -> Document {
     if let Some(name) = plan.name.as_deref().filter(|n| !n.trim().is_empty()) {
         facts.push((t.name.to_owned(), name.to_owned()));
     }
-    let mut blocks = vec![Block::Facts(facts)];
+    let mut blocks = vec![
+        Block::Facts(facts),
+        Block::Paragraph(t.personal_intro.to_owned()),
+    ];
     for area in &plan.areas {
         blocks.push(heading(2, t.pick(&area.title)));
         let prompt = t.pick(&area.prompt);

@@ -185,7 +185,10 @@ pub(crate) fn render(document: &Document, made_ms: i64) -> anyhow::Result<Vec<u8
     xml.document = word_package::repeat_header_rows(&describe_pictures(&xml.document, &alts));
     let language = word_package::language_tag(document.text.lang);
     xml.styles = word_package::with_language(&xml.styles, language);
-    xml.font_table = word_package::with_calibri(&xml.font_table);
+    xml.font_table =
+        word_package::with_embedded_carlito(&word_package::with_calibri(&xml.font_table));
+    xml.settings = word_package::embedding_fonts(&xml.settings);
+    xml.content_type = word_package::with_font_type(&xml.content_type);
     xml.doc_props.core = word_package::core_properties(&Properties {
         title: &one_line(&clean(&document.title)),
         subject: &subject(document),
@@ -194,7 +197,7 @@ pub(crate) fn render(document: &Document, made_ms: i64) -> anyhow::Result<Vec<u8
     });
     let mut bytes = std::io::Cursor::new(Vec::new());
     xml.pack(&mut bytes)?;
-    Ok(bytes.into_inner())
+    word_package::add_fonts(bytes.into_inner())
 }
 
 /// `document` (the body's XML) with each picture given its own id and its text alternative,
@@ -339,8 +342,9 @@ fn list_item(item: &Item) -> Paragraph {
     paragraph
 }
 
-/// The narrowest a column may be, in twips: its longest word (bold in the header), or for
-/// numbers, which never wrap, its longest line — measured in
+/// The narrowest a column may be, in twips: its longest word (bold in the header; words
+/// joined by a no-break space count as one), or for numbers, which never wrap, its longest
+/// line — measured in
 /// the widest font the file may be shown in (`raster::text_width`), plus the cell's margins.
 fn least_widths(table: &Table) -> Vec<u32> {
     let size = TABLE_TEXT_SIZE as f32 / 2.0;
@@ -356,10 +360,13 @@ fn least_widths(table: &Table) -> Vec<u32> {
                 .iter()
                 .filter_map(|row| row.get(column))
                 .flat_map(|cell| {
+                    // A no-break space joins its neighbours into one piece ("15. september").
                     let pieces: Vec<&str> = if whole {
                         cell.lines().map(str::trim).collect()
                     } else {
-                        cell.split_whitespace().collect()
+                        cell.split(|c: char| c.is_whitespace() && c != '\u{a0}')
+                            .filter(|piece| !piece.is_empty())
+                            .collect()
                     };
                     pieces.into_iter().map(|piece| twips(piece, false))
                 });

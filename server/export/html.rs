@@ -17,7 +17,9 @@ h1 { font-size: 21pt; line-height: 1.2; margin: 0 0 6pt; color: var(--accent); }
 h2 { font-size: 15pt; line-height: 1.25; margin: 20pt 0 6pt; padding-bottom: 3pt; border-bottom: 1.5pt solid var(--accent); color: var(--accent); }
 h3 { font-size: 12pt; line-height: 1.3; margin: 12pt 0 4pt; }
 h4 { font-size: 11pt; margin: 8pt 0 2pt; color: var(--muted); }
-h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; page-break-inside: avoid; }
+h5 { font-size: 10pt; margin: 6pt 0 2pt; color: var(--muted); }
+h6 { font-size: 10pt; margin: 6pt 0 2pt; color: var(--muted); font-weight: normal; font-style: italic; }
+h1, h2, h3, h4, h5, h6 { break-after: avoid; page-break-after: avoid; break-inside: avoid; page-break-inside: avoid; }
 h2.chapter { break-before: page; page-break-before: always; margin-top: 0; }
 p, li, td, th, dd { white-space: pre-line; overflow-wrap: break-word; }
 p { margin: 0 0 6pt; }

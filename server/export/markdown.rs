@@ -1,7 +1,7 @@
 //! A document as Markdown (CommonMark with GitHub-style tables). No pictures (the HTML and
-//! Word files carry them): each is its text alternative, which says in words what it shows, and
-//! a table of its numbers where the document has none beside it (a distribution: answers per
-//! value; the grid and the map are followed by their tables anyway). All text is escaped so it
+//! Word files carry them): each is its caption, which says in words what it shows, and its
+//! numbers as a table — its own where the document has none beside it (a distribution: answers
+//! per value), the grid's and the map's tables that follow them. All text is escaped so it
 //! stays text.
 
 use std::fmt::Write;
@@ -52,7 +52,8 @@ fn write_block(out: &mut String, block: &Block) {
         }
         Block::Table(table) => write_table(out, table),
         Block::Figure(chart) => {
-            let _ = writeln!(out, "*{}*", inline(&chart.alt));
+            // What the picture is; its numbers are in the table after it.
+            let _ = writeln!(out, "*{}*", inline(&chart.caption));
             if let Some(table) = &chart.data {
                 out.push('\n');
                 write_table(out, table);

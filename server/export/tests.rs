@@ -90,6 +90,7 @@ fn fixture() -> Outcome {
         participants: 9,
         sections: vec![
             Section::Reflection {
+                questions: vec![],
                 title: both(
                     "Det, der giver energi og arbejdsglæde",
                     "What gives energy and joy at work",
@@ -178,7 +179,7 @@ fn fixture() -> Outcome {
                 ],
             },
             Section::Grid {
-                title: both("Prioriteringskort", "Prioritisation grid"),
+                title: both("Prioriteringskort", "Prioritisation card"),
                 scale_max: 5,
                 topics: vec![
                     topic(
@@ -654,6 +655,7 @@ fn a_scale_too_few_answered_says_so_and_draws_no_chart() {
         unreachable!()
     };
     outcome.sections = vec![Section::Reflection {
+        questions: vec![],
         title: both("Restitution", "Recovery"),
         scales: vec![scales[1].clone()],
         shared: vec![],
@@ -683,7 +685,7 @@ fn english_sessions_get_english_headings() {
         for heading in [
             "Part 2 — Well-being in the leader group",
             "Action plan",
-            "Prioritisation grid",
+            "Prioritisation card",
             "Stakeholder map – Who affects our well-being?",
             "Dialogue cards – Cooperation across units",
             "Reflection – What gives energy and joy at work",
@@ -694,6 +696,8 @@ fn english_sessions_get_english_headings() {
         for danish in ["Handleplan", "Prioriteringskort", "Sæt ind her", "Dato"] {
             assert!(!page.contains(danish), "{format:?} has no {danish:?}");
         }
+        // The kind once, in the programmes' own words.
+        assert!(!page.contains("Prioritisation grid"), "{format:?}");
     }
     let html = session(&outcome, Format::Html).unwrap();
     assert!(text(&html).contains(r#"<html lang="en">"#));
@@ -725,11 +729,18 @@ fn the_markdown_escapes_text_and_carries_pictures_as_text_and_tables() {
     assert!(
         markdown.contains("Bloker to timer om ugen til fordybelse<br>og fortæl det til teamet")
     );
-    // No pictures: each is its text alternative, a distribution also a table of its numbers.
+    // No pictures: each is its caption and a table of its numbers, which the caption does not
+    // say again (the grid's caption names no topic: its table follows).
     assert!(!markdown.contains("<img"), "no picture");
     assert!(!markdown.contains("base64"), "no embedded data");
-    assert!(markdown.contains("Antal svar for hver værdi: 1: "));
+    assert!(markdown.contains("Søjlediagram over"));
+    assert!(!markdown.contains("Antal svar for hver værdi: 1: "));
     assert!(markdown.contains("| Værdi | Antal svar |\n| --- | --: |\n| 1 ("));
+    let grid = markdown
+        .lines()
+        .find(|line| line.starts_with("*Prioriteringskort. Hvert emne"))
+        .expect("the grid's caption");
+    assert!(!grid.contains("har vurderet"), "{grid}");
     // Every table row has as many cells as its header.
     for table in markdown.split("\n\n").filter(|b| b.starts_with('|')) {
         let counts: Vec<usize> = table
@@ -853,6 +864,7 @@ fn empty_sections_say_so() {
     let mut outcome = empty();
     outcome.sections = vec![
         Section::Reflection {
+            questions: vec![],
             title: both("Refleksion", "Reflection"),
             scales: vec![],
             shared: vec![],
@@ -862,7 +874,7 @@ fn empty_sections_say_so() {
             cards: vec![],
         },
         Section::Grid {
-            title: both("Prioriteringskort", "Prioritisation grid"),
+            title: both("Prioriteringskort", "Prioritisation card"),
             scale_max: 5,
             topics: vec![],
             tables: Vec::new(),
@@ -917,6 +929,8 @@ fn a_personal_plan_prints_as_html_or_word_only() {
         "<strong>Første skridt:</strong> Slukke for mails kl. 18",
         "&lt;script&gt;",
         "Ikke udfyldt.",
+        // It opens as the template "Min trivsel som leder" does, in the leader's own voice.
+        "På baggrund af samtalen er følgende aftalt for at vedligeholde og styrke min trivsel fremover:",
     ] {
         assert!(page.contains(expected), "{expected}");
     }
@@ -939,6 +953,7 @@ fn a_personal_plan_prints_as_html_or_word_only() {
         .unwrap();
     assert!(document.contains("Min trivsel som leder"));
     assert!(document.contains("Gå en runde hver mandag"));
+    assert!(document.contains("På baggrund af samtalen er følgende aftalt"));
 
     for format in [Format::Markdown, Format::Csv, Format::Json] {
         assert!(personal(&plan, format).is_err());
@@ -960,6 +975,7 @@ fn crowded() -> Outcome {
     let mut outcome = empty();
     outcome.sections = vec![
         Section::Reflection {
+            questions: vec![],
             title: both("Skala med minus", "Scale with minus"),
             scales: vec![ScaleResult {
                 label: both(long, long),
@@ -1145,7 +1161,13 @@ fn the_spreadsheet_has_the_plan_with_dates_the_results_and_the_shared_items() {
         all.iter()
             .any(|c| c == "1 aktør nævnt af for få til at blive vist")
     );
-    assert!(all.iter().any(|c| c.starts_with("Prioriteringskort – ")));
+    // The sections' headings as the documents write them: the kind once, not "Prioriteringskort
+    // – Prioriteringskort".
+    assert!(all.iter().any(|c| c == "Prioriteringskort"), "{all:?}");
+    assert!(
+        !all.iter()
+            .any(|c| c.starts_with("Prioriteringskort – Prioriteringskort"))
+    );
 
     // The shared items: as the room saw them, names only where the author chose.
     let shared = &sheets[2].1;
@@ -1190,14 +1212,203 @@ fn rendered_formulas(rendered: &Rendered) -> Vec<String> {
     found
 }
 
+/// A meeting without a plan step files no empty plan sheet; a conversation with one leader
+/// lists the questions talked about where a group's results would be.
+#[test]
+fn a_spreadsheet_has_no_empty_plan_and_a_conversation_lists_its_questions() {
+    let rendered = session(&conversation(true), Format::Xlsx).unwrap();
+    let sheets = sheets(&rendered);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Resultater", "Delte punkter"]);
+    let results: Vec<String> = sheets[0].1.cells().map(|(_, _, v)| v.to_string()).collect();
+    for expected in [
+        "Refleksion – Hvordan trives du?",
+        "Hvordan trives du på en skala fra 1 til 10?",
+        "Hvad udfordrer eller spænder ben for din trivsel?",
+    ] {
+        assert!(
+            results.iter().any(|c| c == expected),
+            "{expected} in {results:?}"
+        );
+    }
+    assert!(
+        results
+            .iter()
+            .any(|c| c.contains("Svarene er lederens egne"))
+    );
+    // A group meeting with a plan keeps its plan sheet first.
+    let group = sheets_names(&session(&fixture(), Format::Xlsx).unwrap());
+    assert_eq!(group[0], "Handleplan");
+}
+
+fn sheets_names(rendered: &Rendered) -> Vec<String> {
+    sheets(rendered).into_iter().map(|(name, _)| name).collect()
+}
+
+/// Every part of a rendered zip package, by name.
+fn package_parts(rendered: &Rendered) -> std::collections::BTreeMap<String, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(rendered.bytes.clone())).unwrap();
+    let mut parts = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let mut xml = String::new();
+        if entry.read_to_string(&mut xml).is_ok() {
+            parts.insert(entry.name().to_owned(), xml);
+        }
+    }
+    parts
+}
+
+/// The value of attribute `name` in an XML start tag's text `tag`.
+fn xml_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+/// A spreadsheet prints as it reads on screen: every sheet A4 landscape, one page wide; the
+/// plan's and the shared items' header row on every printed page; a row of wrapped text tall
+/// enough for its lines (not every program grows it by itself, and without it the lines are
+/// drawn over the next row); numbers at the top of their row like the text beside them.
+#[test]
+fn the_spreadsheet_prints_landscape_with_its_headers_and_rows_tall_enough_for_their_text() {
+    let mut outcome = fixture();
+    let long = "Vi vil gerne have faste aftaler om, hvem der dækker ind ved ferie og sygdom, \
+                så ingen leder står alene med vagtplanen, og så vi kan holde rigtig fri, når vi \
+                har fri – også i sommerferien, hvor mange er væk på samme tid.";
+    if let Section::Reflection { shared: items, .. } = &mut outcome.sections[0] {
+        items.push(shared(long, None, None));
+    }
+    let parts = package_parts(&session(&outcome, Format::Xlsx).unwrap());
+    for sheet in 1..=3 {
+        let xml = &parts[&format!("xl/worksheets/sheet{sheet}.xml")];
+        let setup = xml
+            .split("<pageSetup")
+            .nth(1)
+            .unwrap_or_else(|| panic!("sheet {sheet} has a page setup: {xml}"));
+        assert_eq!(xml_attr(setup, "paperSize"), Some("9"), "A4");
+        assert_eq!(xml_attr(setup, "orientation"), Some("landscape"));
+        assert_eq!(
+            xml_attr(setup, "fitToHeight"),
+            Some("0"),
+            "as many pages down as it takes"
+        );
+        assert!(xml.contains("fitToPage=\"1\""), "one page wide: {xml}");
+    }
+    let workbook = &parts["xl/workbook.xml"];
+    for sheet in ["Handleplan", "'Delte punkter'"] {
+        assert!(
+            workbook.contains(&format!(
+                "name=\"_xlnm.Print_Titles\" localSheetId=\"{}\">{sheet}!$1:$1<",
+                if sheet == "Handleplan" { 0 } else { 2 }
+            )),
+            "{sheet}'s header row on every page: {workbook}"
+        );
+    }
+    // The long shared item's row: 50 characters wide, so at least four lines of 15 points.
+    let shared_sheet = &parts["xl/worksheets/sheet3.xml"];
+    let strings = &parts["xl/sharedStrings.xml"];
+    let index = strings
+        .split("<si>")
+        .skip(1)
+        .position(|si| si.contains("så ingen leder står alene"))
+        .expect("the long item is a shared string");
+    let row = shared_sheet
+        .split("<row ")
+        .skip(1)
+        .find(|row| row.contains(&format!("<v>{index}</v>")))
+        .expect("the long item's row");
+    let height: f64 = xml_attr(&format!(" {row}"), "ht")
+        .expect("the row has a height")
+        .parse()
+        .unwrap();
+    assert!(height >= 60.0, "{height} pt for four lines: {row}");
+    // Every number on the results sheet has a style that puts it at the top of its row.
+    let styles = &parts["xl/styles.xml"];
+    let xfs: Vec<&str> = styles
+        .split("<cellXfs")
+        .nth(1)
+        .unwrap()
+        .split("</cellXfs>")
+        .next()
+        .unwrap()
+        .split("<xf ")
+        .skip(1)
+        .collect();
+    let results = &parts["xl/worksheets/sheet2.xml"];
+    let numbers: Vec<&str> = results
+        .split("<c ")
+        .skip(1)
+        .filter(|cell| !cell.starts_with("r=\"") || !cell.contains(" t=\""))
+        .filter(|cell| !cell.split('>').next().unwrap().contains(" t="))
+        .collect();
+    assert!(!numbers.is_empty());
+    for cell in numbers {
+        let style: usize = xml_attr(&format!(" {cell}"), "s")
+            .unwrap_or_else(|| panic!("a number with a style: {cell}"))
+            .parse()
+            .unwrap();
+        assert!(
+            xfs[style].contains("vertical=\"top\""),
+            "number cell {cell} has style {}",
+            xfs[style]
+        );
+    }
+}
+
+/// Every heading level an HTML export uses has a rule of its own in its style sheet, so a
+/// group label under a question (h5, in a series report h6) reads as a heading, not as the
+/// browser's small print.
+#[test]
+fn every_heading_level_of_the_html_exports_is_styled() {
+    let mut outcome = fixture();
+    if let Section::Reflection { shared: items, .. } = &mut outcome.sections[0] {
+        for item in items.iter_mut() {
+            item.question = Some(both("Hvad giver dig energi?", "What gives you energy?"));
+        }
+    }
+    let series = crate::outcome::series(
+        "tre-trins-raket",
+        &both(
+            "Ledertrivsel i tre trin",
+            "Leader well-being in three steps",
+        ),
+        1,
+        vec![(0, outcome.clone())],
+    )
+    .unwrap();
+    for page in [
+        text(&session(&outcome, Format::Html).unwrap()).to_owned(),
+        String::from_utf8(super::series(&series, Format::Html).unwrap().bytes).unwrap(),
+    ] {
+        let style = page
+            .split("<style>")
+            .nth(1)
+            .unwrap()
+            .split("</style>")
+            .next()
+            .unwrap();
+        for level in 2..=6 {
+            if page.contains(&format!("<h{level}>")) {
+                assert!(
+                    style.contains(&format!("\nh{level} {{")),
+                    "h{level} is used and has no rule of its own"
+                );
+            }
+        }
+        assert!(page.contains("<h5>"), "a group label under a question");
+    }
+}
+
 #[test]
 fn plan_dates_are_written_out_in_documents_and_stay_iso_for_machines() {
     let outcome = fixture();
     for format in [Format::Markdown, Format::Html] {
         let rendered = session(&outcome, format).unwrap();
         let page = text(&rendered);
-        assert!(page.contains("2. april 2025"), "{format:?}");
-        assert!(page.contains("1. juni 2025"), "{format:?}");
+        // Short, day and month kept together: a narrow column breaks the date before its
+        // year only.
+        assert!(page.contains("2.\u{a0}apr. 2025"), "{format:?}");
+        assert!(page.contains("1.\u{a0}jun. 2025"), "{format:?}");
         assert!(
             !page.contains("2025-04-02"),
             "{format:?}: no ISO date in a document"
@@ -1207,7 +1418,8 @@ fn plan_dates_are_written_out_in_documents_and_stay_iso_for_machines() {
     assert!(text(&csv).contains("2025-04-02"), "CSV keeps machine dates");
 }
 
-/// The 1:1: one leader, min_group 1, no plan step, a personal plan step.
+/// The 1:1: one leader, min_group 1, no plan step, a personal plan step; its reflection names
+/// the questions asked, nothing answered.
 fn conversation(shared: bool) -> Outcome {
     Outcome {
         programme_id: "enkelte-leder".to_owned(),
@@ -1217,6 +1429,21 @@ fn conversation(shared: bool) -> Outcome {
         for_one: true,
         has_plan: false,
         personal_plan_shared: Some(shared),
+        sections: vec![Section::Reflection {
+            title: both("Hvordan trives du?", "How are you doing?"),
+            scales: vec![],
+            shared: vec![],
+            questions: vec![
+                both(
+                    "Hvordan trives du på en skala fra 1 til 10?",
+                    "How are you doing on a scale from 1 to 10?",
+                ),
+                both(
+                    "Hvad udfordrer eller spænder ben for din trivsel?",
+                    "What challenges or gets in the way of your well-being?",
+                ),
+            ],
+        }],
         ..fixture()
     }
 }
@@ -1225,7 +1452,7 @@ fn conversation(shared: bool) -> Outcome {
 fn a_conversation_with_one_leader_has_no_group_text_no_empty_plan_and_says_if_the_plan_was_shared()
 {
     for (shared, said) in [
-        (true, "Lederen har delt sin plan med facilitatoren"),
+        (true, "Lederen har delt sin plan med chefen"),
         (false, "Lederen har ikke delt sin plan"),
     ] {
         for format in [Format::Markdown, Format::Html] {
@@ -1240,6 +1467,13 @@ fn a_conversation_with_one_leader_has_no_group_text_no_empty_plan_and_says_if_th
                 "{format:?}: no group to wait for"
             );
             assert!(page.contains(said), "{format:?}");
+            // The conversation is described by its questions; nothing says they went
+            // unanswered, and no empty list of shared items.
+            assert!(page.contains("Hvordan trives du på en skala fra 1 til 10?"));
+            assert!(page.contains("Hvad udfordrer eller spænder ben for din trivsel?"));
+            assert!(page.contains("Svarene er lederens egne"), "{format:?}");
+            assert!(!page.contains("Ikke besvaret"), "{format:?}");
+            assert!(!page.contains("Ingen delte punkter"), "{format:?}");
         }
     }
     let json = session(&conversation(false), Format::Json).unwrap();

@@ -12,6 +12,8 @@ pub(crate) struct Words {
     decimal: char,
     /// Month names, January first.
     months: [&'static str; 12],
+    /// Month names as a table cell abbreviates them, January first.
+    months_short: [&'static str; 12],
     /// Writes a day, month name and year.
     date_format: fn(u32, &str, &str) -> String,
 
@@ -104,10 +106,13 @@ pub(crate) struct Words {
     pub name: &'static str,
     pub first_step_lead: &'static str,
     pub not_filled_in: &'static str,
+    /// Under a personal plan's head, as the template "Min trivsel som leder" opens.
+    pub personal_intro: &'static str,
 
     // The 1:1 and the series report.
     pub personal_plan: &'static str,
-    pub not_answered: &'static str,
+    /// Before the questions of a conversation with one leader.
+    pub questions_talked_about: &'static str,
     pub plan_shared: &'static str,
     pub plan_not_shared: &'static str,
     pub meeting: &'static str,
@@ -137,6 +142,10 @@ pub(crate) const DA: Words = Words {
         "oktober",
         "november",
         "december",
+    ],
+    months_short: [
+        "jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.",
+        "dec.",
     ],
     date_format: |day, month, year| format!("{day}. {month} {year}"),
 
@@ -228,10 +237,11 @@ pub(crate) const DA: Words = Words {
     name: "Navn",
     first_step_lead: "Første skridt:",
     not_filled_in: "Ikke udfyldt.",
+    personal_intro: "På baggrund af samtalen er følgende aftalt for at vedligeholde og styrke min trivsel fremover:",
 
     personal_plan: "Personlig plan",
-    not_answered: "Ikke besvaret.",
-    plan_shared: "Lederen har delt sin plan med facilitatoren",
+    questions_talked_about: "Lederen svarede for sig selv på spørgsmålene nedenfor, og derefter talte lederen og chefen om svarene. Svarene er lederens egne og står ikke i referatet.",
+    plan_shared: "Lederen har delt sin plan med chefen",
     plan_not_shared: "Lederen har ikke delt sin plan",
     meeting: "Møde",
     meetings: "Møder",
@@ -260,6 +270,9 @@ pub(crate) const EN: Words = Words {
         "November",
         "December",
     ],
+    months_short: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
     date_format: |day, month, year| format!("{day} {month} {year}"),
 
     date: "Date",
@@ -274,7 +287,9 @@ pub(crate) const EN: Words = Words {
 
     reflection: "Reflection",
     cards: "Dialogue cards",
-    grid: "Prioritisation grid",
+    // As the programmes call it, so a step titled "Prioritisation card: …" is not headed
+    // "Prioritisation grid – Prioritisation card: …".
+    grid: "Prioritisation card",
     map: "Stakeholder map",
     plan: "Action plan",
 
@@ -355,10 +370,11 @@ pub(crate) const EN: Words = Words {
     name: "Name",
     first_step_lead: "First step:",
     not_filled_in: "Not filled in.",
+    personal_intro: "Based on the conversation, the following has been agreed to maintain and strengthen my well-being from now on:",
 
     personal_plan: "Personal plan",
-    not_answered: "Not answered.",
-    plan_shared: "The leader shared their plan with the facilitator",
+    questions_talked_about: "The leader answered the questions below on their own, and then the leader and the manager talked about the answers. The answers are the leader's own and are not in this summary.",
+    plan_shared: "The leader shared their plan with the manager",
     plan_not_shared: "The leader did not share their plan",
     meeting: "Meeting",
     meetings: "Meetings",
@@ -428,25 +444,39 @@ impl Words {
         }
     }
 
+    /// A date for a table cell: the month abbreviated, day and month joined by a no-break
+    /// space, so a narrow column breaks it only before its year ("15. sep." / "2027"), e.g.
+    /// `15.\u{a0}sep. 2027`; anything else as given.
+    pub fn date_kept(&self, iso: &str) -> String {
+        match parse_iso(iso) {
+            Some((year, month, day)) => {
+                let written = (self.date_format)(day, self.months_short[month - 1], &year);
+                written.replacen(' ', "\u{a0}", 1)
+            }
+            None => iso.to_owned(),
+        }
+    }
+
     /// An ISO date `YYYY-MM-DD` written out, e.g. `12. marts 2025`; anything else as given.
     pub fn date(&self, iso: &str) -> String {
-        let mut parts = iso.splitn(3, '-');
-        let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return iso.to_owned();
-        };
-        let (Ok(year_number), Ok(month), Ok(day)) = (
-            year.parse::<u32>(),
-            month.parse::<usize>(),
-            day.parse::<u32>(),
-        ) else {
-            return iso.to_owned();
-        };
-        if year.len() != 4 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-            return iso.to_owned();
+        match parse_iso(iso) {
+            Some((year, month, day)) => (self.date_format)(day, self.months[month - 1], &year),
+            None => iso.to_owned(),
         }
-        (self.date_format)(day, self.months[month - 1], &year_number.to_string())
     }
+}
+
+/// An ISO date's year (as written), month (1–12) and day (1–31); `None` for anything else.
+fn parse_iso(iso: &str) -> Option<(String, usize, u32)> {
+    let mut parts = iso.splitn(3, '-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    let (year_number, month, day) = (
+        year.parse::<u32>().ok()?,
+        month.parse::<usize>().ok()?,
+        day.parse::<u32>().ok()?,
+    );
+    (year.len() == 4 && (1..=12).contains(&month) && (1..=31).contains(&day))
+        .then(|| (year_number.to_string(), month, day))
 }
 
 #[cfg(test)]
@@ -469,5 +499,14 @@ mod tests {
         assert_eq!(EN.date("2025-03-12"), "12 March 2025");
         assert_eq!(DA.date("i går"), "i går");
         assert_eq!(DA.date("2025-13-01"), "2025-13-01");
+    }
+
+    #[test]
+    fn a_date_in_a_table_is_short_and_breaks_only_before_its_year() {
+        assert_eq!(DA.date_kept("2027-09-15"), "15.\u{a0}sep. 2027");
+        assert_eq!(DA.date_kept("2027-05-01"), "1.\u{a0}maj 2027");
+        assert_eq!(EN.date_kept("2027-02-01"), "1\u{a0}Feb 2027");
+        assert_eq!(DA.date_kept(""), "");
+        assert_eq!(DA.date_kept("snart"), "snart");
     }
 }

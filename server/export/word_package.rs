@@ -1,8 +1,11 @@
 //! What a records system (ESDH) reads from a Word file that docx-rs 0.4 cannot write: header
 //! rows that repeat on every page a table spans (`w:tblHeader`), the core properties (title,
 //! subject, creator, when it was made, language), the document's default language in its
-//! styles, and the font table's fallback for Calibri. Each function takes a part of the package
-//! as docx-rs wrote it and returns it amended, before the package is zipped.
+//! styles, the font table's fallback for Calibri, and Carlito embedded in the file (so a
+//! reader with neither Calibri nor Carlito — a records system's preview on a bare LibreOffice —
+//! sets the text in Calibri's metrics and breaks no word; Word, which has Calibri, uses
+//! Calibri). Each function takes a part of the package as docx-rs wrote it and returns it
+//! amended, before the package is zipped; [`add_fonts`] then adds the font parts to the zip.
 
 use std::fmt::Write;
 
@@ -92,6 +95,110 @@ pub(crate) fn with_calibri(font_table: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
+/// Carlito (OFL; licence in `assets/fonts/`), regular and bold, embedded in every Word file:
+/// the attribute that names the weight in the font table, the font, and the key that obfuscates
+/// it as ECMA-376 requires of an embedded font (fixed, so a file is the same each time it is
+/// made; obfuscation protects nothing).
+const EMBEDDED: [(&str, &[u8], &str); 2] = [
+    (
+        "embedRegular",
+        include_bytes!("../../assets/fonts/Carlito-Regular.ttf"),
+        "{6C1F2A4E-0B7D-4E59-9C3A-1D8E5F702B11}",
+    ),
+    (
+        "embedBold",
+        include_bytes!("../../assets/fonts/Carlito-Bold.ttf"),
+        "{B3E7D905-4A2C-4F16-8E0B-7C95A1D4E362}",
+    ),
+];
+
+/// `fontTable.xml` with Carlito's embedded regular and bold faces (`word/fonts/carlito-*.odttf`,
+/// related as `rIdCarlito1` and `rIdCarlito2` by [`FONT_RELS`]).
+pub(crate) fn with_embedded_carlito(font_table: &[u8]) -> Vec<u8> {
+    const END: &str = "</w:fonts>";
+    let mut font = String::from(r#"<w:font w:name="Carlito">"#);
+    for (n, (attribute, _, key)) in EMBEDDED.iter().enumerate() {
+        let _ = write!(
+            font,
+            r#"<w:{attribute} r:id="rIdCarlito{}" w:fontKey="{key}" />"#,
+            n + 1
+        );
+    }
+    font.push_str("</w:font>");
+    let xml = String::from_utf8_lossy(font_table);
+    xml.replacen(END, &format!("{font}{END}"), 1).into_bytes()
+}
+
+/// `settings.xml` saying the file carries its fonts (`w:embedTrueTypeFonts`). The schema
+/// orders the settings (`CT_Settings`): the zoom, then this, then the default tab stop and the
+/// rest; docx-rs writes the tab stop before the zoom, so the zoom moves to the front with it.
+pub(crate) fn embedding_fonts(settings: &[u8]) -> Vec<u8> {
+    let mut xml = String::from_utf8_lossy(settings).into_owned();
+    let zoom = xml.find("<w:zoom ").and_then(|at| {
+        let end = at + xml[at..].find("/>")? + 2;
+        Some(xml.drain(at..end).collect::<String>())
+    });
+    match xml
+        .find("<w:settings")
+        .and_then(|at| xml[at..].find('>').map(|end| at + end + 1))
+    {
+        Some(open) => format!(
+            "{}{}<w:embedTrueTypeFonts />{}",
+            &xml[..open],
+            zoom.unwrap_or_default(),
+            &xml[open..]
+        ),
+        None => xml,
+    }
+    .into_bytes()
+}
+
+/// `[Content_Types].xml` with the type of an embedded (obfuscated) font.
+pub(crate) fn with_font_type(content_types: &[u8]) -> Vec<u8> {
+    const END: &str = "</Types>";
+    const FONT: &str = r#"<Default Extension="odttf" ContentType="application/vnd.openxmlformats-officedocument.obfuscatedFont" />"#;
+    let xml = String::from_utf8_lossy(content_types);
+    xml.replacen(END, &format!("{FONT}{END}"), 1).into_bytes()
+}
+
+/// The font table's relationships to the embedded faces.
+const FONT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdCarlito1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/font" Target="fonts/carlito-regular.odttf" /><Relationship Id="rIdCarlito2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/font" Target="fonts/carlito-bold.odttf" /></Relationships>"#;
+
+/// `font` as ECMA-376 stores an embedded font (part 1, 17.8.1): its first 32 bytes XOR the 16
+/// bytes of `key` (a GUID) taken from its last hex pair to its first.
+fn obfuscate(font: &[u8], key: &str) -> Vec<u8> {
+    let hex: Vec<u8> = key
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
+        .map(|b| (b as char).to_digit(16).unwrap_or(0) as u8)
+        .collect();
+    let bytes: Vec<u8> = hex.chunks(2).map(|pair| pair[0] << 4 | pair[1]).collect();
+    let key: Vec<u8> = bytes.iter().rev().copied().collect();
+    let mut out = font.to_vec();
+    for (i, byte) in out.iter_mut().take(32).enumerate() {
+        *byte ^= key[i % key.len().max(1)];
+    }
+    out
+}
+
+/// The zipped package `docx` with the embedded fonts' parts added: the font table's
+/// relationships and the obfuscated faces (deflated, at the zip's epoch time, so a file is the
+/// same each time it is made).
+pub(crate) fn add_fonts(docx: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new_append(std::io::Cursor::new(docx))?;
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    zip.start_file("word/_rels/fontTable.xml.rels", options)?;
+    zip.write_all(FONT_RELS.as_bytes())?;
+    for (name, (_, font, key)) in ["carlito-regular", "carlito-bold"].iter().zip(EMBEDDED) {
+        zip.start_file(format!("word/fonts/{name}.odttf"), options)?;
+        zip.write_all(&obfuscate(font, key))?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
 /// A moment as W3CDTF in UTC, to the second: `2027-01-12T08:30:00Z`.
 pub(crate) fn w3cdtf(ms: i64) -> String {
     let Date { year, month, day } = Date::from_ms(ms);
@@ -107,6 +214,40 @@ pub(crate) fn w3cdtf(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carlito_is_embedded_obfuscated_as_ecma_376_says() {
+        let (_, font, key) = EMBEDDED[0];
+        let hidden = obfuscate(font, key);
+        assert_ne!(hidden[..32], font[..32], "the first 32 bytes are hidden");
+        assert_eq!(hidden[32..], font[32..], "the rest is the font");
+        assert_eq!(obfuscate(&hidden, key), font, "the same key undoes it");
+        // The key's bytes from its last hex pair to its first: "…702B11}" starts with 0x11.
+        assert_eq!(hidden[0], font[0] ^ 0x11);
+        assert_eq!(hidden[1], font[1] ^ 0x2B);
+        assert_eq!(hidden[16], font[16] ^ 0x11, "the key twice over 32 bytes");
+        let table = String::from_utf8(with_embedded_carlito(
+            br#"<w:fonts xmlns:r="r"><w:font w:name="Arial" /></w:fonts>"#,
+        ))
+        .unwrap();
+        assert!(table.ends_with(&format!(
+            r#"<w:font w:name="Carlito"><w:embedRegular r:id="rIdCarlito1" w:fontKey="{key}" /><w:embedBold r:id="rIdCarlito2" w:fontKey="{}" /></w:font></w:fonts>"#,
+            EMBEDDED[1].2
+        )));
+        // In the schema's order: the zoom, the fonts, the tab stop.
+        let settings = String::from_utf8(embedding_fonts(
+            br#"<?xml version="1.0"?><w:settings xmlns:w="w"><w:defaultTabStop w:val="709" /><w:zoom w:percent="100" /><w:compat /></w:settings>"#,
+        ))
+        .unwrap();
+        assert!(
+            settings.contains(
+                r#"<w:settings xmlns:w="w"><w:zoom w:percent="100" /><w:embedTrueTypeFonts /><w:defaultTabStop w:val="709" /><w:compat /></w:settings>"#
+            ),
+            "{settings}"
+        );
+        let types = String::from_utf8(with_font_type(b"<Types></Types>")).unwrap();
+        assert!(types.contains(r#"Extension="odttf" ContentType="application/vnd.openxmlformats-officedocument.obfuscatedFont""#));
+    }
 
     #[test]
     fn the_first_row_of_each_table_repeats_and_no_other() {

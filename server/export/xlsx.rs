@@ -1,12 +1,13 @@
 //! The outcome as a spreadsheet (`.xlsx`, written by `rust_xlsxwriter`): the action plan with
-//! its dates as dates, the tables of results, and what was shared — each on its own sheet with
+//! its dates as dates (where the meeting has a plan), the tables of results (in a conversation
+//! with one leader, the questions talked about), and what was shared — each on its own sheet with
 //! headings in the export's language, a header row that stays in view and a filter on it.
 //! Cells are written as the text or number they are, never as formulas, so nothing typed in
 //! the room can run in the spreadsheet.
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
-use super::document::{plan_cells, plan_header};
+use super::document::{plan_cells, plan_header, section_heading_text};
 use super::text::Words;
 use super::xml::clean;
 use crate::outcome::{
@@ -77,6 +78,10 @@ const EN: Sheets = Sheets {
 /// The cell styles of one workbook.
 struct Styles {
     header: Format,
+    /// A heading over a column of numbers: right-aligned like them.
+    header_number: Format,
+    /// A whole number, at the top of its row like the text beside it.
+    number: Format,
     title: Format,
     text: Format,
     date: Format,
@@ -136,6 +141,12 @@ fn book(
             .set_bold()
             .set_text_wrap()
             .set_align(FormatAlign::Top),
+        header_number: Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Top)
+            .set_align(FormatAlign::Right),
+        number: Format::new().set_align(FormatAlign::Top),
         title: Format::new().set_bold().set_font_size(13),
         text: Format::new().set_text_wrap().set_align(FormatAlign::Top),
         date: Format::new()
@@ -155,13 +166,17 @@ fn book(
             .set_author("trivsel")
             .set_creation_datetime(&ExcelDateTime::parse_from_str(date)?),
     );
-    plan_sheet(workbook.add_worksheet(), plan, t, &styles)?;
+    // A meeting without a plan step and without rows has no plan to file (Del 1, the 1:1).
+    let has_plan = meetings.iter().any(|(_, outcome)| outcome.has_plan) || !plan.is_empty();
+    if has_plan {
+        plan_sheet(workbook.add_worksheet(), plan, t, &styles)?;
+    }
     let sheet = workbook.add_worksheet();
     sheet.set_name(s.results)?;
-    sheet.set_column_width(0, 44)?;
-    for col in 1..=11 {
-        sheet.set_column_width(col, 12)?;
+    for (col, width) in RESULT_WIDTHS.iter().enumerate() {
+        sheet.set_column_width(col as u16, *width)?;
     }
+    print_setup(sheet, false)?;
     let mut row = 0;
     for (label, outcome) in meetings {
         if let Some(label) = label {
@@ -176,8 +191,85 @@ fn book(
 
 /// A header row at `row`, kept in view when it is the sheet's first.
 fn header(sheet: &mut Worksheet, row: u32, cells: &[&str], styles: &Styles) -> anyhow::Result<()> {
+    numbers_header(sheet, row, cells, 0, styles)
+}
+
+/// A header row at `row` whose columns from `numbers_from` on hold numbers (0: none).
+fn numbers_header(
+    sheet: &mut Worksheet,
+    row: u32,
+    cells: &[&str],
+    numbers_from: usize,
+    styles: &Styles,
+) -> anyhow::Result<()> {
     for (col, cell) in cells.iter().enumerate() {
-        sheet.write_string_with_format(row, col as u16, *cell, &styles.header)?;
+        let format = if numbers_from > 0 && col >= numbers_from {
+            &styles.header_number
+        } else {
+            &styles.header
+        };
+        sheet.write_string_with_format(row, col as u16, *cell, format)?;
+    }
+    Ok(())
+}
+
+/// The results sheet's column widths (in characters): the question or topic, then numbers.
+const RESULT_WIDTHS: [f64; 12] = [
+    44.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0,
+];
+
+/// The height of a line of text, in points (Calibri 11).
+const LINE_HEIGHT: f64 = 15.0;
+
+/// How many lines `text` takes, wrapped between words in a column `width` characters wide
+/// (a generous guess: a character as wide as a digit, the column's unit).
+fn lines_in(text: &str, width: f64) -> usize {
+    let room = (width - 1.0).max(1.0) as usize;
+    text.lines()
+        .map(|line| {
+            let mut lines = 1;
+            let mut used = 0;
+            for word in line.split_whitespace() {
+                let length = word.chars().count();
+                let needed = if used == 0 { length } else { used + 1 + length };
+                if needed <= room {
+                    used = needed;
+                    continue;
+                }
+                // The word starts a line (unless it is the first), and a word longer than
+                // the column runs on over further lines.
+                lines += usize::from(used > 0) + (length - 1) / room;
+                used = (length - 1) % room + 1;
+            }
+            lines
+        })
+        .sum::<usize>()
+        .max(1)
+}
+
+/// Makes row `row` tall enough for its wrapped `cells` (in column order, in columns `widths`
+/// wide): spreadsheet programs do not all grow a row for wrapped text by themselves, and
+/// without it the lines of one row are drawn over the next.
+fn fit_row(sheet: &mut Worksheet, row: u32, cells: &[&str], widths: &[f64]) -> anyhow::Result<()> {
+    let lines = cells
+        .iter()
+        .zip(widths)
+        .map(|(cell, width)| lines_in(cell, *width))
+        .max()
+        .unwrap_or(1);
+    if lines > 1 {
+        sheet.set_row_height(row, LINE_HEIGHT * lines as f64)?;
+    }
+    Ok(())
+}
+
+/// Printing: A4 landscape, as wide as one page, the header row on every page (`repeat`).
+fn print_setup(sheet: &mut Worksheet, repeat: bool) -> anyhow::Result<()> {
+    sheet.set_paper_size(9);
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    if repeat {
+        sheet.set_repeat_rows(0, 0)?;
     }
     Ok(())
 }
@@ -205,22 +297,27 @@ fn plan_sheet(
     let with_meeting = plan.iter().any(|(meeting, _)| meeting.is_some());
     let first = u16::from(with_meeting);
     let mut columns = plan_header(t);
-    let mut widths = vec![16, 36, 30, 16, 12, 12, 24];
+    let mut widths = vec![16.0, 36.0, 30.0, 16.0, 12.0, 12.0, 24.0];
     if with_meeting {
         columns.insert(0, t.meeting.to_owned());
-        widths.insert(0, 8);
+        widths.insert(0, 8.0);
     }
     let cells: Vec<&str> = columns.iter().map(String::as_str).collect();
     header(sheet, 0, &cells, styles)?;
-    for (col, width) in widths.into_iter().enumerate() {
-        sheet.set_column_width(col as u16, width)?;
+    for (col, width) in widths.iter().enumerate() {
+        sheet.set_column_width(col as u16, *width)?;
     }
+    fit_row(sheet, 0, &cells, &widths)?;
     for (i, (meeting, row)) in plan.iter().enumerate() {
         let r = i as u32 + 1;
         if let Some(meeting) = meeting {
-            sheet.write_number(r, 0, *meeting as f64)?;
+            sheet.write_number_with_format(r, 0, *meeting as f64, &styles.number)?;
         }
-        for (col, cell) in plan_cells(row).iter().enumerate() {
+        let cells = plan_cells(row);
+        let mut texts: Vec<&str> = vec![""; usize::from(first)];
+        texts.extend(cells.iter().map(String::as_str));
+        fit_row(sheet, r, &texts, &widths)?;
+        for (col, cell) in cells.iter().enumerate() {
             let is_date = col == 4 || col == 5;
             let col = col as u16 + first;
             match is_date
@@ -236,6 +333,7 @@ fn plan_sheet(
     }
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, plan.len() as u32, 6 + first)?;
+    print_setup(sheet, true)?;
     Ok(())
 }
 
@@ -251,8 +349,26 @@ fn results_sheet(
 ) -> anyhow::Result<u32> {
     for section in &outcome.sections {
         match section {
+            // A conversation with one leader: the questions talked about (the answers are the
+            // leader's own).
+            Section::Reflection {
+                title, questions, ..
+            } if !questions.is_empty() => {
+                let heading = section_heading_text(t.reflection, t.pick(title));
+                sheet.write_string_with_format(row, 0, heading, &styles.title)?;
+                text(sheet, row + 1, 0, t.questions_talked_about, styles)?;
+                fit_row(sheet, row + 1, &[t.questions_talked_about], &RESULT_WIDTHS)?;
+                header(sheet, row + 2, &[s.col_question], styles)?;
+                row += 3;
+                for question in questions {
+                    text(sheet, row, 0, t.pick(question), styles)?;
+                    fit_row(sheet, row, &[t.pick(question)], &RESULT_WIDTHS)?;
+                    row += 1;
+                }
+                row += 1;
+            }
             Section::Reflection { title, scales, .. } if !scales.is_empty() => {
-                let heading = format!("{} – {}", t.reflection, t.pick(title));
+                let heading = section_heading_text(t.reflection, t.pick(title));
                 sheet.write_string_with_format(row, 0, heading, &styles.title)?;
                 row += 1;
                 for scale in scales {
@@ -260,7 +376,7 @@ fn results_sheet(
                 }
             }
             Section::Grid { title, topics, .. } => {
-                let heading = format!("{} – {}", t.grid, t.pick(title));
+                let heading = section_heading_text(t.grid, t.pick(title));
                 sheet.write_string_with_format(row, 0, heading, &styles.title)?;
                 row = grid_table(sheet, row + 1, topics, t, s, styles)? + 1;
             }
@@ -269,7 +385,7 @@ fn results_sheet(
                 actors,
                 too_few,
             } => {
-                let heading = format!("{} – {}", t.map, t.pick(title));
+                let heading = section_heading_text(t.map, t.pick(title));
                 sheet.write_string_with_format(row, 0, heading, &styles.title)?;
                 let hidden = *too_few as usize;
                 row = map_table(
@@ -302,13 +418,15 @@ fn scale_table(
     let values: Vec<String> = (scale.min..=scale.max).map(|v| v.to_string()).collect();
     let mut cells = vec![s.col_question, s.col_answers];
     cells.extend(values.iter().map(String::as_str));
-    header(sheet, row, &cells, styles)?;
+    numbers_header(sheet, row, &cells, 1, styles)?;
+    fit_row(sheet, row, &cells, &RESULT_WIDTHS)?;
     text(sheet, row + 1, 0, t.pick(&scale.label), styles)?;
-    sheet.write_number(row + 1, 1, scale.n)?;
+    fit_row(sheet, row + 1, &[t.pick(&scale.label)], &RESULT_WIDTHS)?;
+    sheet.write_number_with_format(row + 1, 1, scale.n, &styles.number)?;
     match &scale.counts {
         Some(counts) => {
             for (i, count) in counts.iter().enumerate() {
-                sheet.write_number(row + 1, 2 + i as u16, *count)?;
+                sheet.write_number_with_format(row + 1, 2 + i as u16, *count, &styles.number)?;
             }
         }
         None => text(sheet, row + 1, 2, t.too_few_short, styles)?,
@@ -324,27 +442,25 @@ fn grid_table(
     s: &Sheets,
     styles: &Styles,
 ) -> anyhow::Result<u32> {
-    header(
-        sheet,
-        row,
-        &[
-            t.col_topic,
-            t.col_raters,
-            t.col_importance,
-            s.col_importance_sd,
-            t.col_success,
-            s.col_success_sd,
-            s.col_agreed_importance,
-            s.col_agreed_success,
-            t.col_priority,
-            t.col_dots,
-        ],
-        styles,
-    )?;
+    let columns = [
+        t.col_topic,
+        t.col_raters,
+        t.col_importance,
+        s.col_importance_sd,
+        t.col_success,
+        s.col_success_sd,
+        s.col_agreed_importance,
+        s.col_agreed_success,
+        t.col_priority,
+        t.col_dots,
+    ];
+    numbers_header(sheet, row, &columns, 1, styles)?;
+    fit_row(sheet, row, &columns, &RESULT_WIDTHS)?;
     let mut r = row + 1;
     for topic in topics {
         text(sheet, r, 0, t.pick(&topic.text), styles)?;
-        sheet.write_number(r, 1, topic.raters)?;
+        fit_row(sheet, r, &[t.pick(&topic.text)], &RESULT_WIDTHS)?;
+        sheet.write_number_with_format(r, 1, topic.raters, &styles.number)?;
         match (&topic.importance, &topic.success) {
             (Some(importance), Some(success)) => {
                 for (col, value) in [importance.mean, importance.sd, success.mean, success.sd]
@@ -357,13 +473,13 @@ fn grid_table(
             _ => text(sheet, r, 2, t.too_few_short, styles)?,
         }
         if let Some((importance, success)) = topic.agreed {
-            sheet.write_number(r, 6, importance)?;
-            sheet.write_number(r, 7, success)?;
+            sheet.write_number_with_format(r, 6, importance, &styles.number)?;
+            sheet.write_number_with_format(r, 7, success, &styles.number)?;
         }
         if let Some(priority) = topic.priority {
-            sheet.write_number(r, 8, priority)?;
+            sheet.write_number_with_format(r, 8, priority, &styles.number)?;
         }
-        sheet.write_number(r, 9, topic.dots)?;
+        sheet.write_number_with_format(r, 9, topic.dots, &styles.number)?;
         r += 1;
     }
     Ok(r)
@@ -383,10 +499,11 @@ fn map_table(
     s: &Sheets,
     styles: &Styles,
 ) -> anyhow::Result<u32> {
-    header(
+    numbers_header(
         sheet,
         row,
         &[t.col_actor, t.col_named_by, t.col_influence, t.col_effect],
+        1,
         styles,
     )?;
     let mut r = row + 1;
@@ -395,7 +512,8 @@ fn map_table(
     let too_few = too_few + below.len();
     for actor in shown {
         text(sheet, r, 0, &actor.label, styles)?;
-        sheet.write_number(r, 1, actor.named_by)?;
+        fit_row(sheet, r, &[actor.label.as_str()], &RESULT_WIDTHS)?;
+        sheet.write_number_with_format(r, 1, actor.named_by, &styles.number)?;
         match (&actor.influence, &actor.effect) {
             (Some(influence), Some(effect)) => {
                 sheet.write_number_with_format(r, 2, influence.mean, &styles.decimal)?;
@@ -422,22 +540,20 @@ fn shared_sheet(
     styles: &Styles,
 ) -> anyhow::Result<()> {
     sheet.set_name(s.shared)?;
-    header(
-        sheet,
-        0,
-        &[
-            s.col_step,
-            s.col_question,
-            s.col_group,
-            s.col_text,
-            s.col_by,
-            s.col_tag,
-        ],
-        styles,
-    )?;
-    for (col, width) in [28, 36, 20, 50, 16, 16].into_iter().enumerate() {
-        sheet.set_column_width(col as u16, width)?;
+    let widths = [28.0, 36.0, 20.0, 50.0, 16.0, 16.0];
+    let columns = [
+        s.col_step,
+        s.col_question,
+        s.col_group,
+        s.col_text,
+        s.col_by,
+        s.col_tag,
+    ];
+    header(sheet, 0, &columns, styles)?;
+    for (col, width) in widths.iter().enumerate() {
+        sheet.set_column_width(col as u16, *width)?;
     }
+    fit_row(sheet, 0, &columns, &widths)?;
     let mut r = 1;
     for (label, outcome) in meetings {
         for section in &outcome.sections {
@@ -458,6 +574,17 @@ fn shared_sheet(
             } in shared
             {
                 text(sheet, r, 0, &step, styles)?;
+                let asked = question.as_ref().map(|q| t.pick(q)).unwrap_or_default();
+                let tagged = tag.as_ref().map(|g| t.pick(g)).unwrap_or_default();
+                let cells = [
+                    step.as_str(),
+                    asked,
+                    group.as_deref().unwrap_or_default(),
+                    said.as_str(),
+                    author.as_deref().unwrap_or_default(),
+                    tagged,
+                ];
+                fit_row(sheet, r, &cells, &widths)?;
                 if let Some(question) = question {
                     text(sheet, r, 1, t.pick(question), styles)?;
                 }
@@ -477,5 +604,6 @@ fn shared_sheet(
     }
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, r.saturating_sub(1).max(1), 5)?;
+    print_setup(sheet, true)?;
     Ok(())
 }

@@ -273,6 +273,15 @@ impl Kind for Reflection {
 
     fn outcome(&self, cx: &Ctx, out: &mut Outcome) {
         let (session, scope, index, step) = (cx.session, cx.scope, cx.index, cx.step);
+        // In a conversation with one leader nothing is published: their answers are theirs.
+        // The outcome names the questions talked about instead of results (which would read
+        // as unanswered).
+        let for_one = !session.programme().participants.is_group();
+        let questions: Vec<Text> = if for_one {
+            step.prompts.iter().map(|p| p.label().clone()).collect()
+        } else {
+            Vec::new()
+        };
         let scales = session
             .scale_counts(scope, index)
             .into_iter()
@@ -288,7 +297,7 @@ impl Kind for Reflection {
                 else {
                     return None;
                 };
-                Some(outcome::ScaleResult {
+                (!for_one).then(|| outcome::ScaleResult {
                     label: label.clone(),
                     min: *min,
                     max: *max,
@@ -300,7 +309,7 @@ impl Kind for Reflection {
                 })
             })
             .collect();
-        // Items under their question, in the step's order, where more than one may be shared.
+        // Items under their question, in the step's order.
         let shareable: Vec<(&str, &Text)> = step
             .prompts
             .iter()
@@ -333,9 +342,7 @@ impl Kind for Reflection {
                 text,
                 author: name.map(str::to_owned),
                 group: share.group.clone(),
-                question: (shareable.len() > 1)
-                    .then(|| position(&share.prompt).map(|i| shareable[i].1.clone()))
-                    .flatten(),
+                question: position(&share.prompt).map(|i| shareable[i].1.clone()),
                 tag: tag(share),
                 table: cx
                     .plenary()
@@ -347,6 +354,7 @@ impl Kind for Reflection {
             title: step.title.clone(),
             scales,
             shared,
+            questions,
         });
     }
 

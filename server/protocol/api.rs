@@ -241,10 +241,33 @@ pub struct SessionInfo {
     pub code: String,
     /// Programme id.
     pub programme: String,
+    /// The day set for the meeting (`YYYY-MM-DD`: at creation or since, `POST …/date`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The day the exports carry (`YYYY-MM-DD`): the day set, else the day it was held, else
+    /// the day it was created.
+    pub meeting_date: String,
     /// The current step.
     pub step: StepPosition,
     /// Participant counts.
     pub participants: ParticipantCounts,
+}
+
+/// Body of `POST /api/sessions/{code}/date`: the meeting's day, or `null` to clear it.
+#[derive(Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct SetDate {
+    /// `YYYY-MM-DD`, a real day; `null` clears the day set.
+    pub date: Option<String>,
+}
+
+/// Reply to `POST /api/sessions/{code}/date`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SessionDate {
+    /// The day set for the meeting now (`null`: none).
+    pub date: Option<String>,
+    /// The day its exports carry now.
+    pub meeting_date: String,
 }
 
 /// Where a session is.

@@ -351,9 +351,7 @@ impl<'a> SessionView<'a> {
             invitation: projector_url
                 .and(created.programme.invitation.as_ref())
                 .map(Cow::Borrowed),
-            date: projector_url
-                .and(created.planned.as_deref())
-                .map(Cow::Borrowed),
+            date: projector_url.and(session.planned()).map(Cow::Borrowed),
             series: created.series.as_ref().map(Cow::Borrowed),
             carried: Cow::Borrowed(session.carried()),
             tables: session.has_tables().then(|| {

@@ -441,6 +441,30 @@ describe('the facilitator console is a cockpit', { timeout: 240_000 }, () => {
     await expectVisible(fac(), '#door-state', false);
   });
 
+  h.step("l: the meeting's day is moved a week from the console, and the export carries it (issue 14)", async () => {
+    const created = await server.api('POST', '/api/sessions', { body: { programme: 'del2', lang: LANG, min_group: 3, date: '2027-02-09' } });
+    await openConsole(created);
+    const { page } = fac();
+    await page.locator('#prep-panel > summary').click();
+    await expectVisible(fac(), '#meeting-date');
+    assert.equal(await page.locator('#meeting-date').inputValue(), '2027-02-09', 'the day set at creation');
+    await page.locator('#meeting-date').fill('2027-02-16');
+    await page.locator('#date-save').click();
+    await expectText(fac(), '#date-status', 'Datoen er gemt. Referatet har datoen 16. februar 2027.');
+    assert.equal(await page.locator('#ics-start').inputValue(), '2027-02-16T09:00', 'the calendar file follows');
+    let outcome = await server.api('GET', `/api/sessions/${created.code}/export?format=json`, { token: created.facilitator_token });
+    assert.equal(outcome.date, '2027-02-16');
+    await h.screenshot(fac(), '13-meeting-date');
+    // Cleared: not held yet, so the day it was created (today here).
+    await page.locator('#date-clear').click();
+    await expectText(fac(), '#date-status', /^Datoen er fjernet\. Referatet har nu datoen \d{1,2}\. \p{L}+ \d{4}\.$/u);
+    assert.equal(await page.locator('#meeting-date').inputValue(), '');
+    outcome = await server.api('GET', `/api/sessions/${created.code}/export?format=json`, { token: created.facilitator_token });
+    assert.match(outcome.date, /^\d{4}-\d{2}-\d{2}$/);
+    assert.notEqual(outcome.date, '2027-02-16');
+    await page.locator('#prep-panel > summary').click();
+  });
+
   h.step('j: no page logged an error or talked to another host', async () => {
     h.assertClean();
   });

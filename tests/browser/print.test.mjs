@@ -8,6 +8,8 @@
 // - the blank grid's four quadrant names are on the page of its rating table; the cut-out
 //   cards' heading is on the page of the first card; the series booklet has each meeting as a
 //   chapter, in order, starting a page;
+// - no page is left more than 40 % empty (by how far down its ink reaches) unless a chapter or
+//   the cut-out cards start the next; Del 1's circles sit under the questions before them;
 // - the start page, the console and the series page offer both versions (the series' as one
 //   booklet).
 //
@@ -210,6 +212,51 @@ function assertCards(name, printed, lang) {
   }
 }
 
+/**
+ * How far down each page of a PDF its ink reaches, as a share of the page's content height
+ * (from the top margin to the bottom one): the page rendered in grey at 24 dpi (a PGM), its
+ * lowest row with a dark pixel. Unlike the text, this sees blank lines to write on and boxes.
+ */
+function inkFill(file) {
+  const dir = fs.mkdtempSync(`${h.artifact('ink')}-`);
+  execFileSync('pdftoppm', ['-gray', '-r', '24', file, `${dir}/p`]);
+  const margin = 16 / 297;
+  const fills = fs.readdirSync(dir).filter((f) => f.endsWith('.pgm')).sort().map((f) => {
+    const data = fs.readFileSync(`${dir}/${f}`);
+    // "P5 <width> <height> <max>\n" then one byte a pixel.
+    const header = data.toString('latin1', 0, 40).match(/^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/);
+    const [width, height] = [Number(header[1]), Number(header[2])];
+    const pixels = data.subarray(header[0].length);
+    let bottom = 0;
+    for (let y = height - 1; y >= 0 && bottom === 0; y -= 1) {
+      for (let x = 0; x < width; x += 1) {
+        if (pixels[y * width + x] < 160) { bottom = y + 1; break; }
+      }
+    }
+    return (bottom / height - margin) / (1 - 2 * margin);
+  });
+  fs.rmSync(dir, { recursive: true });
+  return fills;
+}
+
+/**
+ * No page is left close to half empty (more than 40 %: where a unit kept together — a step's
+ * heading with its blank grid and the first rows of its rating table, a question with its
+ * lines — did not fit and went to the next page), unless the next page opens a chapter of the
+ * booklet (a meeting, which starts a page) or the deck to cut out, or it is the last page.
+ */
+function assertPagesFilled(name, printed, lang, file) {
+  const { pages } = printed;
+  const fills = inkFill(file);
+  assert.equal(fills.length, pages.length, `${name}: a picture of every page`);
+  const opens = (page) => page.text.startsWith(`${WORDS[lang].meeting} `) || page.text.startsWith(WORDS[lang].cards);
+  pages.slice(0, -1).forEach((page, i) => {
+    if (opens(pages[i + 1])) return;
+    assert.ok(fills[i] >= 0.6,
+      `${name}: page ${i + 1} is ${(fills[i] * 100).toFixed(0)} % full; page ${i + 2} starts "${firstWords(pages[i + 1].text, 6)}"`);
+  });
+}
+
 /** The hand-out has none of the guide's facilitator text; the guide has all of it. */
 function assertHandout(name, handout, guide, lang) {
   // A line may break after a hyphen or a dash ("well-" / "being", "4–" / "5"), which the PDF's
@@ -247,6 +294,14 @@ describe('paper: the hand-out, the guide and the series booklet, printed to A4',
           assertHeadingsKept(name, printed[version]);
           assertGrid(name, printed[version], lang);
           assertCards(name, printed[version], lang);
+          assertPagesFilled(name, printed[version], lang, h.artifact(`${name}.pdf`));
+          if (id === 'del1' && version === 'handout') {
+            // The circles' two frames side by side: the question fits on the first page, under
+            // the step's other questions, instead of leaving a third of it empty.
+            const circles = { da: 'Tegn dit arbejdsliv', en: 'Draw your work life' }[lang];
+            const at = printed[version].pages.findIndex((p) => p.text.includes(circles));
+            assert.equal(at, 0, `${name}: "${circles}" on the first page`);
+          }
         }
         assertHandout(`${id}-${lang}`, printed.handout, printed.guide, lang);
       }
@@ -265,6 +320,7 @@ describe('paper: the hand-out, the guide and the series booklet, printed to A4',
         assertHeadingsKept(name, printed[version]);
         assertGrid(name, printed[version], lang);
         assertCards(name, printed[version], lang);
+        assertPagesFilled(name, printed[version], lang, h.artifact(`${name}.pdf`));
         // Each meeting in order, each starting a page of its own.
         const { pages } = printed[version];
         let last = 0;

@@ -113,11 +113,14 @@ async fn session_info_needs_the_facilitator_token() {
     let session = server.create("del1").await;
     let url = server.url(&format!("/api/sessions/{}", session.code));
     let info = session_info(&server.http, &server.url(""), &session).await;
+    // No day set: its exports carry the day it was created (today, in Copenhagen).
+    let today = trivsel::dates::iso_date(trivsel::clock::now_ms());
     assert_eq!(
         info,
         json!({
             "code": session.code,
             "programme": "del1",
+            "meeting_date": today,
             "step": { "index": 0, "id": "velkommen", "kind": "info" },
             "participants": { "joined": 0, "connected": 0, "named": [] }
         })
@@ -662,7 +665,8 @@ async fn paper_comes_as_a_hand_out_a_guide_and_a_series_booklet() {
     let guide = text("/api/programmes/enkelte-leder/print?version=guide").await;
     let plain = text("/api/programmes/enkelte-leder/print").await;
     assert_eq!(plain, guide, "no version prints the guide, as before");
-    assert!(handout.contains("Til deltagerne") && !handout.contains("Til facilitator"));
+    // The 1:1's hand-out is for the one leader.
+    assert!(handout.contains("Til deltageren") && !handout.contains("Til facilitator"));
     assert!(
         !handout.contains("Lad være med at kigge med"),
         "the boss's note"

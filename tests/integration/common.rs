@@ -426,7 +426,14 @@ impl Client {
     /// A fresh operation id.
     pub fn op(&mut self) -> String {
         self.next_op += 1;
-        format!("{}-{}", self.label.replace(' ', "_"), self.next_op)
+        // Op ids are printable ASCII: a label (a name such as "Søren") keeps only that.
+        let label: String = self
+            .label
+            .chars()
+            .map(|c| if c == ' ' { '_' } else { c })
+            .filter(char::is_ascii_graphic)
+            .collect();
+        format!("{label}-{}", self.next_op)
     }
 
     /// The next text frame (recorded), or `None` when the socket closed.

@@ -6,6 +6,7 @@ mod common;
 mod compat;
 mod crash;
 mod disk_full;
+mod documents;
 mod durability;
 mod edges;
 mod erasure;

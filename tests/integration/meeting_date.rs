@@ -102,7 +102,8 @@ async fn a_series_of_three_meetings_exports_three_dates_and_three_chapters_with_
         "12. januar 2027",
         "9. februar 2027",
         "9. marts 2027",
-        "1. april 2027",
+        // A plan's deadline, as its table writes it: short, day and month kept together.
+        "1.\u{a0}apr. 2027",
     ] {
         assert!(md.contains(needle), "{needle} in {md}");
     }
@@ -297,6 +298,46 @@ async fn the_one_to_one_export_describes_the_conversation_and_whether_the_plan_w
         "{before}"
     );
 
+    // The leader answers the questions (the scale and a text) on their own.
+    fac.ok(json!({ "type": "goto", "index": 1 })).await;
+    leader
+        .ok(json!({ "type": "answer", "step": "trivsel", "prompt": "skala", "value": 7 }))
+        .await;
+    leader
+        .ok(json!({ "type": "answer", "step": "trivsel", "prompt": "udfordrer", "value": "Budgettet for næste år" }))
+        .await;
+    let asked = md().await;
+    // The conversation is described by its questions, none said to be unanswered; the
+    // answers are the leader's own.
+    for question in [
+        "Hvordan trives du på en skala fra 1 til 10?",
+        "Hvad udfordrer eller spænder ben for din trivsel? Vær konkret.",
+    ] {
+        assert!(asked.contains(question), "{asked}");
+    }
+    assert!(asked.contains("Svarene er lederens egne"), "{asked}");
+    assert!(!asked.contains("Ikke besvaret"), "{asked}");
+    assert!(!asked.contains("Ingen delte punkter"), "{asked}");
+    assert!(!asked.contains("Budgettet for næste år"), "{asked}");
+    let json: Value = get(
+        &server.http,
+        &url.replace("format=md", "format=json"),
+        &session.facilitator_token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let section = &json["sections"][0];
+    assert_eq!(section["questions"].as_array().map(Vec::len), Some(4));
+    assert!(
+        section
+            .get("scales")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty),
+        "no count that reads as unanswered: {section}"
+    );
+
     fac.ok(json!({ "type": "goto", "index": 2 })).await;
     let value = json!({ "work": "Sige nej til flere møder", "first_step": "i morgen" });
     leader
@@ -307,11 +348,142 @@ async fn the_one_to_one_export_describes_the_conversation_and_whether_the_plan_w
         .await;
     let after = md().await;
     assert!(
-        after.contains("Lederen har delt sin plan med facilitatoren"),
+        after.contains("Lederen har delt sin plan med chefen"),
         "{after}"
     );
     assert!(
         !after.contains("Sige nej til flere møder"),
         "the plan's words stay in the plan"
     );
+}
+
+/// A meeting moved by a week after it was created is filed with the day it was held: the
+/// facilitator sets the day (`POST /api/sessions/{code}/date`), every export and the series
+/// page carry it, it survives a kill and a restart, and clearing it gives the day the meeting
+/// was held. A wrong body or day is a typed `400`, no token `401`, an unknown code `404`.
+#[tokio::test]
+async fn a_meeting_moved_after_creation_is_filed_with_its_new_day() {
+    let data = tempfile::tempdir().unwrap();
+    // A port no outgoing connection takes while the killed server is down.
+    let addr = format!("127.0.0.1:{}", crate::common::quiet_port());
+    let mut server = ProcessServer::start_at(data.path(), &addr).await;
+    let base = server.url("");
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/api/series"))
+        .json(&json!({ "series": "tre-trins-raket", "dates": ["2027-01-12", "2027-02-09"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["facilitator_token"].as_str().unwrap().to_owned();
+    let code = created["meetings"][1]["code"].as_str().unwrap().to_owned();
+    let set = |body: Value, token: Option<String>, code: String| {
+        let mut request = http
+            .post(format!("{base}/api/sessions/{code}/date"))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let export = |format: &str| {
+        http.get(format!("{base}/api/sessions/{code}/export?format={format}"))
+            .bearer_auth(&token)
+            .send()
+    };
+
+    // Moved from 9 February to 16 February.
+    let response = set(
+        json!({ "date": "2027-02-16" }),
+        Some(token.clone()),
+        code.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let said: Value = response.json().await.unwrap();
+    assert_eq!(
+        said,
+        json!({ "date": "2027-02-16", "meeting_date": "2027-02-16" })
+    );
+    let json: Value = export("json").await.unwrap().json().await.unwrap();
+    assert_eq!(json["date"], "2027-02-16");
+    let md = export("md").await.unwrap();
+    let disposition = md.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains("2027-02-16"), "{disposition}");
+    assert!(
+        md.text()
+            .await
+            .unwrap()
+            .contains("**Dato:** 16. februar 2027")
+    );
+    let series: Value = http
+        .get(format!("{base}/api/series/{code}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(series["meetings"][1]["meeting"]["date"], "2027-02-16");
+    assert_eq!(
+        series["meetings"][0]["meeting"]["date"], "2027-01-12",
+        "the others keep theirs"
+    );
+    // The console's snapshot says the day too.
+    let staff = Client::staff(&addr, &code, &token).await;
+    assert_eq!(staff.frames[0]["session"]["date"], "2027-02-16");
+
+    // Stored: a kill and a restart keep it.
+    server.kill();
+    let _server = ProcessServer::start_at(data.path(), &addr).await;
+    let json: Value = export("json").await.unwrap().json().await.unwrap();
+    assert_eq!(json["date"], "2027-02-16", "after a restart");
+
+    // Refused, each with a typed error, nothing changed.
+    for (body, status) in [
+        (json!({ "date": "2027-02-30" }), 400),
+        (json!({ "date": "i næste uge" }), 400),
+        (json!({ "date": 17 }), 400),
+        (json!({ "day": "2027-02-16" }), 400),
+    ] {
+        let response = set(body.clone(), Some(token.clone()), code.clone())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert!(error["error"].is_string(), "{error}");
+    }
+    let refused = set(json!({ "date": "2027-02-23" }), None, code.clone())
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let refused = set(
+        json!({ "date": "2027-02-23" }),
+        Some(token.clone()),
+        "ZZZZZZZ".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 404);
+    let json: Value = export("json").await.unwrap().json().await.unwrap();
+    assert_eq!(json["date"], "2027-02-16", "nothing refused changed it");
+
+    // Cleared: not held yet, so the day it was created.
+    let response = set(json!({ "date": null }), Some(token.clone()), code.clone())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let said: Value = response.json().await.unwrap();
+    let today = trivsel::dates::iso_date(trivsel::clock::now_ms());
+    assert_eq!(said, json!({ "date": null, "meeting_date": today }));
+    let json: Value = export("json").await.unwrap().json().await.unwrap();
+    assert_eq!(json["date"], today.as_str());
 }

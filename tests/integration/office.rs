@@ -18,6 +18,9 @@
 //! way, and that they name no address but the server's own; and reads the series'
 //! spreadsheet back with `calamine` (the plan sheet: the meeting first, the days as days).
 //!
+//! The series report is also rendered on a machine without Calibri or Carlito (fontconfig
+//! given only DejaVu): it must be set in the Carlito the file carries, every word whole.
+//!
 //! Without LibreOffice, poppler or Chromium the test fails when `CI=true`, and elsewhere says
 //! what is missing and passes without checking.
 
@@ -41,6 +44,10 @@ const CONVERT_WITHIN: Duration = Duration::from_secs(600);
 
 /// Action-plan rows added to each plan: enough for the table to run onto a second page.
 const PLAN_ROWS: usize = 24;
+
+/// The deadline and follow-up of every added row: in the months with the longest names
+/// ("15. september", "30. november"), so the plan's date columns are at their widest.
+const PLAN_DAYS: [&str; 2] = ["2027-09-15", "2027-11-30"];
 
 const ENGLISH_MONTHS: [&str; 12] = [
     "January",
@@ -156,8 +163,9 @@ async fn add_plan_rows(server: &TestServer, created: &Created, rows: usize) {
                 "action": format!("Punkt{i:02}: Forventningsafstemning om møderytmen i Ledergruppen"),
                 "first_step": "Kalenderinvitation til Økonomiafdelingen og HR-konsulenten",
                 "owner": "Økonomiafdelingen",
-                "deadline": "2027-01-15",
-                "follow_up": "2027-03-01",
+                // The longest month names, which a table writes short.
+                "deadline": PLAN_DAYS[0],
+                "follow_up": PLAN_DAYS[1],
                 "answers": "Forventninger",
             });
             fac.ok(json!({ "type": "act", "step": sid, "action": "add_row", "row": row }))
@@ -184,8 +192,18 @@ async fn download_docx(server: &TestServer, created: &Created) -> Vec<u8> {
 /// Converts every file in one LibreOffice run (its start-up is the slow part), with a profile
 /// of its own, waiting at most [`CONVERT_WITHIN`].
 async fn convert_to_pdf(files: &[PathBuf], out: &Path) {
+    convert_to_pdf_with(files, out, None).await
+}
+
+/// [`convert_to_pdf`], with fontconfig reading `fonts_conf` (a reader's machine with other
+/// fonts) when given.
+async fn convert_to_pdf_with(files: &[PathBuf], out: &Path, fonts_conf: Option<&Path>) {
     let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new("soffice")
+    let mut command = Command::new("soffice");
+    if let Some(conf) = fonts_conf {
+        command.env("FONTCONFIG_FILE", conf);
+    }
+    let mut child = command
         .arg(format!(
             "-env:UserInstallation=file://{}",
             profile.path().display()
@@ -814,8 +832,105 @@ fn check(id: &str, lang: &str, docx: &[u8], pdf: &Path, made: (&str, &str)) -> b
     let tables = tables(&part(docx, "word/document.xml"));
     assert_whole(id, &text, tables.iter().flatten().flatten(), pdf);
     let spans = plan_spans(id, &pages, &tables);
+    if tables
+        .iter()
+        .flatten()
+        .flatten()
+        .any(|c| c.starts_with("Punkt01"))
+    {
+        assert_dates_kept(id, lang, &text, PLAN_ROWS);
+    }
     core_properties(id, lang, docx, pdf, made, &date);
     spans
+}
+
+/// How far down each page of `pdf` its ink reaches, as a share of the page's height between
+/// the margins (18 mm): the pages rendered grey at 24 dpi (PGM), each page's lowest row with a
+/// dark pixel. It sees pictures and table rules, which the PDF's text does not.
+fn ink_fill(pdf: &Path) -> Vec<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("p");
+    run(
+        "pdftoppm",
+        &[
+            "-gray",
+            "-r",
+            "24",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    let margin = 18.0 / 297.0;
+    pages
+        .iter()
+        .map(|page| {
+            let bytes = std::fs::read(page).unwrap();
+            // "P5 <width> <height> <max>\n", then a byte a pixel.
+            let mut fields = Vec::new();
+            let mut at = 0;
+            while fields.len() < 4 {
+                while bytes[at].is_ascii_whitespace() {
+                    at += 1;
+                }
+                let start = at;
+                while !bytes[at].is_ascii_whitespace() {
+                    at += 1;
+                }
+                fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+            }
+            let (width, height): (usize, usize) =
+                (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+            let pixels = &bytes[at + 1..];
+            let bottom = (0..height)
+                .rev()
+                .find(|y| pixels[y * width..(y + 1) * width].iter().any(|&p| p < 160))
+                .map_or(0, |y| y + 1);
+            (bottom as f64 / height as f64 - margin) / (1.0 - 2.0 * margin)
+        })
+        .collect()
+}
+
+/// No page of a Word file is left close to half empty (more than 40 %: a picture or a table
+/// kept with its heading did not fit after what came before), except the last, the series'
+/// title page and the pages before a chapter (which opens a page by design): `opens_page(n)`
+/// says whether page `n` (from 0) opens a chapter.
+fn assert_pages_filled(id: &str, pdf: &Path, opens_page: impl Fn(usize) -> bool) {
+    let fills = ink_fill(pdf);
+    for (n, fill) in fills.iter().enumerate().take(fills.len().saturating_sub(1)) {
+        if opens_page(n + 1) {
+            continue;
+        }
+        assert!(
+            *fill >= 0.6,
+            "{id}: page {} is {:.0} % full, and page {} opens no chapter",
+            n + 1,
+            fill * 100.0,
+            n + 2
+        );
+    }
+}
+
+/// The plan's `rows` rows each show their deadline and follow-up with day and month on one
+/// line ("15. sep." / "2027", never "15." / "september" / "2027").
+fn assert_dates_kept(id: &str, lang: &str, text: &str, rows: usize) {
+    let text = text.replace('\u{a0}', " ");
+    let kept = if lang == "en" {
+        ["15 Sep", "30 Nov"]
+    } else {
+        ["15. sep.", "30. nov."]
+    };
+    for day in kept {
+        let lines = text.lines().filter(|line| line.contains(day)).count();
+        assert!(
+            lines >= rows,
+            "{id}: {day:?} on one line in {lines} of {rows} plan rows:\n{text}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -955,6 +1070,26 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     let pdfs = dir.path().join("pdf");
     std::fs::create_dir_all(&pdfs).unwrap();
     convert_to_pdf(&files, &pdfs).await;
+    // The series report again on a machine with neither Calibri nor Carlito (only DejaVu, much
+    // wider): the file carries Carlito, so it is set in it and no word breaks.
+    let bare = dir.path().join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    let fonts_conf = dir.path().join("fonts.conf");
+    std::fs::write(
+        &fonts_conf,
+        format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE fontconfig SYSTEM \"fonts.dtd\"><fontconfig>\
+             <dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{}</cachedir></fontconfig>",
+            dir.path().join("fontcache").display()
+        ),
+    )
+    .unwrap();
+    let series_file = files
+        .iter()
+        .find(|f| f.ends_with("tre-trins-raket.docx"))
+        .unwrap()
+        .clone();
+    convert_to_pdf_with(&[series_file], &bare, Some(&fonts_conf)).await;
     for (name, html) in &htmls {
         let path = dir.path().join(format!("{name}.html"));
         std::fs::write(&path, html).unwrap();
@@ -986,6 +1121,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
         if check(id, lang, docx, &pdf, (before, after)) {
             spanning += 1;
         }
+        assert_pages_filled(id, &pdf, |_| false);
     }
     assert!(spanning > 0, "some programme's plan table spans pages");
 
@@ -1016,6 +1152,22 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     );
     assert_chapters("tre-trins-raket", &text, &chapters);
     assert_chapters_open_pages("tre-trins-raket", &text, &chapters);
+    // A page is only left half empty before a chapter.
+    let firsts: Vec<String> = pages
+        .iter()
+        .map(|page| {
+            page.lines()
+                .map(str::trim)
+                .find(|line| !line.is_empty())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_pages_filled("tre-trins-raket", &pdf, |n| {
+        firsts.get(n).is_some_and(|first| {
+            first == "Handleplan" || chapters.iter().any(|(heading, _, _)| first == heading)
+        })
+    });
     let series_tables = tables(&part(&series_docx, "word/document.xml"));
     assert_whole(
         "tre-trins-raket",
@@ -1031,6 +1183,21 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
     assert!(
         plan_spans("tre-trins-raket", &pages, &series_tables),
         "the combined plan runs across pages"
+    );
+    assert_dates_kept("tre-trins-raket", "da", &text, 2 * SERIES_PLAN_ROWS);
+    // Without Calibri or Carlito on the machine: set in the Carlito the file carries, every
+    // table word whole.
+    let bare_pdf = bare.join("tre-trins-raket.pdf");
+    let fonts = run("pdffonts", &[bare_pdf.to_str().unwrap()]);
+    assert!(
+        fonts.contains("Carlito"),
+        "set in the embedded Carlito, not:\n{fonts}"
+    );
+    assert_whole(
+        "tre-trins-raket without Carlito installed",
+        &pdf_text(&bare_pdf),
+        series_tables.iter().flatten().flatten(),
+        &bare_pdf,
     );
     let (made_from, made_to) = &series_made;
     core_properties(
@@ -1103,7 +1270,7 @@ async fn word_exports_render_in_libreoffice_with_whole_words_and_repeated_header
             matches!(row[0], calamine::Data::Float(n) if n == 2.0 || n == 3.0),
             "the meeting's number: {row:?}"
         );
-        for (col, iso) in [(5, "2027-01-15"), (6, "2027-03-01")] {
+        for (col, iso) in [(5, PLAN_DAYS[0]), (6, PLAN_DAYS[1])] {
             match &row[col] {
                 calamine::Data::DateTime(day) => {
                     assert_eq!(day.as_f64(), spreadsheet_day(iso), "{row:?}")
