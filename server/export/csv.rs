@@ -16,9 +16,19 @@ pub(crate) fn plan(outcome: &Outcome) -> anyhow::Result<Vec<u8>> {
     let mut writer = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(BOM.to_vec());
-    writer.write_record(plan_header(t))?;
+    // The hall's plan of a session with tables: the table each row came from, last.
+    let with_table = outcome.action_plan.iter().any(|row| row.table.is_some());
+    let mut header = plan_header(t);
+    if with_table {
+        header.push(t.table.to_owned());
+    }
+    writer.write_record(header)?;
     for row in &outcome.action_plan {
-        writer.write_record(plan_cells(row).iter().map(|cell| defuse(cell)))?;
+        let mut cells: Vec<String> = plan_cells(row).iter().map(|cell| defuse(cell)).collect();
+        if with_table {
+            cells.push(row.table.map(|n| n.to_string()).unwrap_or_default());
+        }
+        writer.write_record(cells)?;
     }
     Ok(writer.into_inner()?)
 }

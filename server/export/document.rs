@@ -7,7 +7,7 @@ use super::text::Words;
 use crate::content::Text;
 use crate::outcome::{
     ActorResult, CardResult, Outcome, PersonalPlan, PlanRow, ScaleResult, Section, SeriesOutcome,
-    SharedItem, TopicResult,
+    SharedItem, TableGrid, TopicResult,
 };
 
 /// A whole export: its title and what follows it.
@@ -109,9 +109,13 @@ pub(crate) fn session(outcome: &Outcome) -> Document {
             blocks.push(Block::Table(plan_table(t, &rows)));
         }
     }
+    let programme = t.pick(&outcome.programme);
     Document {
         text: t,
-        title: t.pick(&outcome.programme).to_owned(),
+        title: match outcome.table {
+            Some(table) => (t.table_title)(programme, table),
+            None => programme.to_owned(),
+        },
         blocks,
     }
 }
@@ -124,6 +128,13 @@ fn meeting_facts(t: &Words, outcome: &Outcome) -> Vec<(String, String)> {
         (t.code.to_owned(), outcome.code.clone()),
         (t.participants.to_owned(), outcome.participants.to_string()),
     ];
+    // Issue 16: a table's own outcome says which table; the hall's how many there were.
+    if let Some(table) = outcome.table {
+        facts.insert(0, (t.table.to_owned(), table.to_string()));
+    }
+    if let Some(tables) = outcome.tables {
+        facts.push((t.tables.to_owned(), tables.to_string()));
+    }
     if let Some(shared) = outcome.personal_plan_shared {
         let said = if shared {
             t.plan_shared
@@ -255,7 +266,7 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
                 title,
                 scale_max,
                 topics,
-                tables: _,
+                tables,
             } => {
                 let heading = section_heading_text(t.grid, t.pick(title));
                 blocks.push(Block::Heading(2, heading.clone()));
@@ -268,6 +279,11 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
                     outcome.min_group,
                     ids,
                 );
+                let left_out = topics.iter().map(|x| x.tables_left_out).max().unwrap_or(0);
+                if left_out > 0 {
+                    blocks.push(Block::Note((t.tables_left_out)(left_out)));
+                }
+                table_decisions(&mut blocks, t, tables);
             }
             Section::Map {
                 title,
@@ -348,6 +364,9 @@ fn reflection_scale(
         }
         None => blocks.push(Block::Note((t.too_few_answered)(outcome.min_group))),
     }
+    if scale.tables_left_out > 0 {
+        blocks.push(Block::Note((t.tables_left_out)(scale.tables_left_out)));
+    }
 }
 
 /// The shared items, by group in the order the groups first appear, ungrouped last.
@@ -397,9 +416,16 @@ fn grouped_items(blocks: &mut Vec<Block>, t: &Words, shared: &[&SharedItem], lev
             .filter(|item| item.group.as_deref() == group)
             .map(|item| Item {
                 // The tag its author gave it (e.g. whether it gives or drains energy).
-                text: match &item.tag {
-                    Some(tag) => format!("{} ({})", item.text, t.pick(tag)),
-                    None => item.text.clone(),
+                text: {
+                    let mut text = match &item.tag {
+                        Some(tag) => format!("{} ({})", item.text, t.pick(tag)),
+                        None => item.text.clone(),
+                    };
+                    // In the hall's outcome of a session with tables: the table it came from.
+                    if let Some(table) = item.table {
+                        text = format!("{text} – {}", (t.table_n)(table));
+                    }
+                    text
                 },
                 by: item.author.clone().filter(|name| !name.trim().is_empty()),
             })
@@ -424,7 +450,13 @@ fn dealt_cards(blocks: &mut Vec<Block>, t: &Words, cards: &[CardResult]) {
         blocks.push(Block::Note(t.no_cards.to_owned()));
     }
     for card in cards {
-        blocks.push(heading(3, t.pick(&card.text)));
+        match card.table {
+            Some(table) => blocks.push(heading(
+                3,
+                &format!("{} {table}: {}", t.table, t.pick(&card.text)),
+            )),
+            None => blocks.push(heading(3, t.pick(&card.text))),
+        }
         if card.passed {
             blocks.push(Block::Note(t.passed.to_owned()));
         }
@@ -556,20 +588,78 @@ fn map(
                 Some((influence, effect)) => (t.stat(&influence), t.stat(&effect)),
                 None => (t.too_few_short.to_owned(), t.too_few_short.to_owned()),
             };
-            vec![
+            let mut row = vec![
                 actor.label.clone(),
                 actor.named_by.to_string(),
                 influence,
                 effect,
-            ]
+            ];
+            if let Some(tables) = actor.tables {
+                row.insert(2, tables.to_string());
+            }
+            row
         })
         .collect();
-    blocks.push(Block::Table(Table {
+    // The hall's map of a session with tables also says at how many tables each was named.
+    let mut table = Table {
         header: [t.col_actor, t.col_named_by, t.col_influence, t.col_effect]
             .map(str::to_owned)
             .to_vec(),
         widths: vec![40, 15, 20, 25],
         kinds: vec![Kind::Text, Kind::Number, Kind::Number, Kind::Number],
+        rows,
+    };
+    if actors.iter().any(|a| a.tables.is_some()) {
+        table.header.insert(2, t.tables.to_owned());
+        table.widths = vec![34, 14, 12, 18, 22];
+        table.kinds.insert(2, Kind::Number);
+    }
+    blocks.push(Block::Table(table));
+}
+
+/// The hall of a session with tables: each table's own agreed placements and priorities.
+fn table_decisions(blocks: &mut Vec<Block>, t: &Words, tables: &[TableGrid]) {
+    if tables.is_empty() {
+        return;
+    }
+    blocks.push(Block::Heading(3, t.table_decisions.to_owned()));
+    let rows = tables
+        .iter()
+        .map(|table| {
+            let priorities = table
+                .priorities
+                .iter()
+                .enumerate()
+                .map(|(i, topic)| format!("{}. {}", i + 1, one_line(t.pick(topic))))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let placed = table
+                .agreed
+                .iter()
+                .map(|(topic, (i, s))| format!("{} ({i}/{s})", one_line(t.pick(topic))))
+                .collect::<Vec<_>>()
+                .join("; ");
+            vec![
+                table.table.to_string(),
+                if priorities.is_empty() {
+                    "–".to_owned()
+                } else {
+                    priorities
+                },
+                if placed.is_empty() {
+                    "–".to_owned()
+                } else {
+                    placed
+                },
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        header: [t.table, t.col_priorities, t.col_placed]
+            .map(str::to_owned)
+            .to_vec(),
+        widths: vec![10, 45, 45],
+        kinds: vec![Kind::Number, Kind::Text, Kind::Text],
         rows,
     }));
 }
@@ -605,6 +695,8 @@ pub(crate) fn plan_cells(row: &PlanRow) -> Vec<String> {
 /// The plan as a document shows it: dates written out; in a series, the meeting first.
 fn plan_table(t: &Words, rows: &[(Option<usize>, &PlanRow)]) -> Table {
     let with_meeting = rows.iter().any(|(meeting, _)| meeting.is_some());
+    // The hall's plan of a session with tables: the table each row came from (issue 16).
+    let with_table = rows.iter().any(|(_, row)| row.table.is_some());
     let mut header = plan_header(t);
     let mut widths = vec![13, 17, 17, 11, 14, 14, 14];
     // The dates are written out short ("15. sep. 2027"): they may wrap before the year (day
@@ -623,12 +715,23 @@ fn plan_table(t: &Words, rows: &[(Option<usize>, &PlanRow)]) -> Table {
             for date in [4, 5] {
                 cells[date] = t.date_kept(&cells[date]);
             }
+            if with_table {
+                cells.insert(0, row.table.map(|n| n.to_string()).unwrap_or_default());
+            }
             if with_meeting {
                 cells.insert(0, meeting.map(|n| n.to_string()).unwrap_or_default());
             }
             cells
         })
         .collect();
+    if with_table {
+        header.insert(usize::from(with_meeting), t.table.to_owned());
+        let at = usize::from(with_meeting);
+        kinds.insert(at, Kind::Number);
+        // Room for the table's number: every text column gives a little.
+        widths = widths.iter().map(|w| w * 9 / 10).collect();
+        widths.insert(at, 7);
+    }
     Table {
         header,
         widths,

@@ -1722,3 +1722,67 @@ fn a_series_report_links_its_list_of_meetings_to_their_chapters() {
         assert!(html.contains(&format!(r#"id="{link}""#)), "{link}");
     }
 }
+
+/// Issue 16: the hall's outcome of a session with tables says how many tables, names each
+/// shared item's and card's table, leaves out tables with too few and says so, lists every
+/// table's decisions, and its plan has a table column in every format; a table's own outcome
+/// is titled with its table.
+#[test]
+fn the_halls_documents_name_the_tables_and_a_tables_own_is_titled_with_it() {
+    let mut hall = fixture();
+    hall.tables = Some(3);
+    for section in &mut hall.sections {
+        match section {
+            Section::Reflection { shared, scales, .. } => {
+                if let Some(item) = shared.first_mut() {
+                    item.table = Some(2);
+                }
+                if let Some(scale) = scales.first_mut() {
+                    scale.tables_left_out = 1;
+                }
+            }
+            Section::Cards { cards, .. } => {
+                if let Some(card) = cards.first_mut() {
+                    card.table = Some(3);
+                }
+            }
+            Section::Grid { topics, tables, .. } => {
+                if let Some(topic) = topics.first_mut() {
+                    topic.tables_left_out = 2;
+                }
+                tables.push(crate::outcome::TableGrid {
+                    table: 1,
+                    agreed: vec![(topics[0].text.clone(), (5, 2))],
+                    priorities: vec![topics[0].text.clone()],
+                });
+            }
+            Section::Map { .. } => {}
+        }
+    }
+    hall.action_plan[0].table = Some(2);
+    let markdown = String::from_utf8(session(&hall, Format::Markdown).unwrap().bytes).unwrap();
+    assert!(
+        markdown.contains("Borde"),
+        "the number of tables:\n{markdown}"
+    );
+    assert!(markdown.contains("– bord 2"), "a shared item's table");
+    assert!(markdown.contains("Bord 3: "), "a card's table");
+    assert!(markdown.contains("1 bord med for få svar er ikke med i salens tal."));
+    assert!(markdown.contains("2 borde med for få svar er ikke med i salens tal."));
+    assert!(markdown.contains("Bordenes prioriteter og placeringer"));
+    let plan_header = markdown
+        .lines()
+        .find(|l| l.contains("Handling") && l.contains("Frist"))
+        .unwrap();
+    assert!(plan_header.contains("| Bord |"), "{plan_header}");
+    let csv = String::from_utf8(session(&hall, Format::Csv).unwrap().bytes).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",Bord"), "{csv}");
+    assert!(csv.lines().nth(1).unwrap().ends_with(",2"), "{csv}");
+    let mut table = fixture();
+    table.table = Some(2);
+    let html = String::from_utf8(session(&table, Format::Html).unwrap().bytes).unwrap();
+    assert!(
+        html.contains("Del 2 – Trivsel i ledergruppen – bord 2") || html.contains("– bord 2</h1>"),
+        "a table's title"
+    );
+}

@@ -123,6 +123,21 @@ pub(crate) struct Words {
     // Markdown's table in place of a distribution picture.
     pub col_value: &'static str,
     pub col_count: &'static str,
+
+    // Tables (issue 16).
+    /// "Bord": a table's number, as a fact and a column.
+    pub table: &'static str,
+    /// "Borde": how many tables the hall had, and a map column.
+    pub tables: &'static str,
+    /// "bord 3", after a shared item or before a card.
+    pub table_n: fn(u16) -> String,
+    /// A table's own document's title.
+    pub table_title: fn(&str, u16) -> String,
+    /// The hall's figures leave out tables whose own result shows too few.
+    pub tables_left_out: fn(u32) -> String,
+    pub table_decisions: &'static str,
+    pub col_priorities: &'static str,
+    pub col_placed: &'static str,
 }
 
 /// Danish.
@@ -250,6 +265,17 @@ pub(crate) const DA: Words = Words {
     meeting_line: |n, title, date| format!("Møde {n}: {title} – {date}"),
     col_value: "Værdi",
     col_count: "Antal svar",
+    table: "Bord",
+    tables: "Borde",
+    table_n: |n| format!("bord {n}"),
+    table_title: |programme, n| format!("{programme} – bord {n}"),
+    tables_left_out: |n| match n {
+        1 => "1 bord med for få svar er ikke med i salens tal.".to_owned(),
+        n => format!("{n} borde med for få svar er ikke med i salens tal."),
+    },
+    table_decisions: "Bordenes prioriteter og placeringer",
+    col_priorities: "Prioriteter",
+    col_placed: "Aftalte placeringer (vigtighed/lykkes)",
 };
 
 /// English.
@@ -383,6 +409,17 @@ pub(crate) const EN: Words = Words {
     meeting_line: |n, title, date| format!("Meeting {n}: {title} – {date}"),
     col_value: "Value",
     col_count: "Number of answers",
+    table: "Table",
+    tables: "Tables",
+    table_n: |n| format!("table {n}"),
+    table_title: |programme, n| format!("{programme} – table {n}"),
+    tables_left_out: |n| match n {
+        1 => "1 table with too few answers is not in the hall's figures.".to_owned(),
+        n => format!("{n} tables with too few answers are not in the hall's figures."),
+    },
+    table_decisions: "The tables' priorities and placements",
+    col_priorities: "Priorities",
+    col_placed: "Agreed placements (importance/success)",
 };
 
 impl std::fmt::Debug for Words {

@@ -296,11 +296,17 @@ fn plan_sheet(
     sheet.set_name(t.plan)?;
     let with_meeting = plan.iter().any(|(meeting, _)| meeting.is_some());
     let first = u16::from(with_meeting);
+    // The hall's plan of a session with tables: the table each row came from, last.
+    let with_table = plan.iter().any(|(_, row)| row.table.is_some());
     let mut columns = plan_header(t);
     let mut widths = vec![16.0, 36.0, 30.0, 16.0, 12.0, 12.0, 24.0];
     if with_meeting {
         columns.insert(0, t.meeting.to_owned());
         widths.insert(0, 8.0);
+    }
+    if with_table {
+        columns.push(t.table.to_owned());
+        widths.push(8.0);
     }
     let cells: Vec<&str> = columns.iter().map(String::as_str).collect();
     header(sheet, 0, &cells, styles)?;
@@ -317,6 +323,10 @@ fn plan_sheet(
         let mut texts: Vec<&str> = vec![""; usize::from(first)];
         texts.extend(cells.iter().map(String::as_str));
         fit_row(sheet, r, &texts, &widths)?;
+        if let Some(table) = row.table.filter(|_| with_table) {
+            let col = cells.len() as u16 + first;
+            sheet.write_number_with_format(r, col, f64::from(table), &styles.number)?;
+        }
         for (col, cell) in cells.iter().enumerate() {
             let is_date = col == 4 || col == 5;
             let col = col as u16 + first;
@@ -332,7 +342,7 @@ fn plan_sheet(
         }
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, plan.len() as u32, 6 + first)?;
+    sheet.autofilter(0, 0, plan.len() as u32, 6 + first + u16::from(with_table))?;
     print_setup(sheet, true)?;
     Ok(())
 }
