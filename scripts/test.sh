@@ -17,6 +17,11 @@ if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null \
     libreoffice-writer-nogui poppler-utils fonts-crosextra-carlito
 fi
 
+# Chromium and playwright-core: the browser tests' and the benchmark's page scenario (whose smoke
+# run is part of `cargo test`).
+echo "== browser test dependencies"
+bash scripts/browser-test.sh --install-only
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

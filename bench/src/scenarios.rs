@@ -1,4 +1,4 @@
-//! The six scenarios of the benchmark. Each starts trivsel and the baseline as child processes
+//! The scenarios of the benchmark. Each starts trivsel and the baseline as child processes
 //! over fresh data directories, runs its phases against them alternately (trivsel, baseline,
 //! trivsel, baseline, …) so both see the same machine, and returns its rows.
 
@@ -9,6 +9,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use crate::client::{self, GRID_STEP};
+pub use crate::page::Network;
 use crate::phase::{self, PhaseResult, PhaseSpec, Target};
 use crate::report::{Row, ratio, round};
 use crate::stats::Samples;
@@ -31,11 +32,13 @@ pub enum Scenario {
     Restart,
     /// 7. A neighbouring session at its limits: one room's acks with and without it.
     Neighbour,
+    /// 8. The pages in a browser: time until usable, bytes and requests, slow 3G and fast.
+    Page,
 }
 
 impl Scenario {
     /// Every scenario, in order.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Step,
         Scenario::Ops,
         Scenario::Rooms,
@@ -43,6 +46,7 @@ impl Scenario {
         Scenario::Slow,
         Scenario::Restart,
         Scenario::Neighbour,
+        Scenario::Page,
     ];
 }
 
@@ -81,6 +85,10 @@ pub struct Sizes {
     pub restart_reps: usize,
     /// Scenario 7: most participants the flooded neighbour adds.
     pub neighbour_joins: usize,
+    /// Scenario 8: loads of each page per server.
+    pub page_reps: usize,
+    /// Scenario 8: the networks each page is loaded over.
+    pub page_networks: Vec<Network>,
 }
 
 impl Sizes {
@@ -103,6 +111,8 @@ impl Sizes {
             restart_answers: 20_000,
             restart_reps: 5,
             neighbour_joins: 10_000,
+            page_reps: 3,
+            page_networks: vec![Network::Slow3g, Network::Fast],
         }
     }
 
@@ -125,6 +135,8 @@ impl Sizes {
             restart_answers: 2000,
             restart_reps: 2,
             neighbour_joins: 2000,
+            page_reps: 1,
+            page_networks: vec![Network::Slow3g, Network::Fast],
         }
     }
 
@@ -149,6 +161,9 @@ impl Sizes {
             restart_answers: 8,
             restart_reps: 1,
             neighbour_joins: 20,
+            page_reps: 1,
+            // Slow 3G takes seconds a page: the smoke run proves the harness on the fast one.
+            page_networks: vec![Network::Fast],
         }
     }
 }
@@ -252,6 +267,7 @@ pub async fn run(
         Scenario::Slow => slow(sizes, placement).await,
         Scenario::Restart => restart(sizes, placement).await,
         Scenario::Neighbour => neighbour(sizes, placement).await,
+        Scenario::Page => crate::page::run(sizes, placement).await,
     }
 }
 
