@@ -1,24 +1,24 @@
 // The browser half of `trivsel-bench --scenario page` (bench/src/page.rs drives it): opens a
-// page in headless Chromium under emulated network conditions and says how long it took until
-// the page could be used — the phone's first question tappable, the projector's screen whole,
-// the console's controls live — then reloads it and says the same again.
+// page in headless Chromium and says how long it took until the page could be used — the
+// phone's first question tappable, the projector's screen whole, the console's controls live —
+// then reloads it and says the same again. Each job gets a fresh browser context (an empty
+// cache, no service worker); the reload keeps what the first load left.
 //
 // Once its browser runs it says {"event": "started"}. Then it reads one job per line on
 // standard input and answers with lines on standard output:
-//   job    {"url", "page": "phone"|"projector"|"console", "network": null | {"latency_ms",
-//           "down_bytes_per_s", "up_bytes_per_s"}, "timeout_ms"}
+//   job    {"url", "page": "phone"|"projector"|"console", "timeout_ms"}
 //   →      {"event": "ready", "load": "first", "ms": …}     then waits for a line "next"
 //   →      {"event": "ready", "load": "reload", "ms": …}    then waits for a line "next"
 //   →      {"event": "done"}
 //   (or    {"event": "error", "message": …} instead of any of them)
-// The bench counts bytes and requests itself, on the wire, between the browser and the server
-// (`bench/src/tap.rs`); "next" comes once the page's traffic has gone quiet.
+// The bench is the wire: the browser reaches the server through its relay
+// (`bench/src/tap.rs`), which emulates the slow link and counts bytes and requests; "next"
+// comes once the page's traffic has gone quiet.
 //
 // Times are the page's own clock: `performance.now()` in the document at the first animation
 // frame at which the condition holds, i.e. milliseconds since the navigation started. The
 // phone's join button is pressed at the first frame it can be (a person's hesitation is not
-// the server's). Network emulation is Chromium's (CDP `Network.emulateNetworkConditions`) on
-// the page and on every worker of its context (the participant page's service worker).
+// the server's).
 //
 // Needs Debian's Chromium (CHROMIUM_PATH, default /usr/bin/chromium) and playwright-core,
 // taken from the browser tests' install (`npm ci --prefix tests/browser`).
@@ -84,30 +84,15 @@ async function nextLine() {
   return value;
 }
 
-/** Network conditions as CDP wants them; null: none (the fast network). */
-function conditions(network) {
-  if (!network) return null;
-  return {
-    offline: false,
-    latency: network.latency_ms,
-    downloadThroughput: network.down_bytes_per_s,
-    uploadThroughput: network.up_bytes_per_s,
-  };
-}
-
 async function ready(tab, page, timeout) {
   const handle = await tab.waitForFunction(READY[page], null, { polling: 'raf', timeout });
   return Math.round((await handle.jsonValue()) * 10) / 10;
 }
 
 async function run(job) {
-  workerConditions = conditions(job.network);
   const context = await browser.newContext(DEVICES[job.page]);
   try {
     const tab = await context.newPage();
-    const session = await context.newCDPSession(tab);
-    await session.send('Network.enable');
-    if (workerConditions) await session.send('Network.emulateNetworkConditions', workerConditions);
     await tab.goto(job.url, { waitUntil: 'commit', timeout: job.timeout_ms });
     out({ event: 'ready', load: 'first', ms: await ready(tab, job.page, job.timeout_ms) });
     await nextLine();
@@ -120,34 +105,7 @@ async function run(job) {
   out({ event: 'done' });
 }
 
-/** The conditions of the job at hand, for the service workers it starts. */
-let workerConditions = null;
-
-/**
- * A service worker is a target of its own, which the page's emulation does not cover: its
- * fetches would run at full speed. Each one is attached to as it appears and given the job's
- * conditions (within milliseconds of its start).
- */
-async function throttleWorkers(session) {
-  let id = 0;
-  const send = (sessionId, method, params = {}) => session.send('Target.sendMessageToTarget', {
-    sessionId, message: JSON.stringify({ id: ++id, method, params }),
-  });
-  session.on('Target.targetCreated', async ({ targetInfo }) => {
-    if (targetInfo.type !== 'service_worker' || !workerConditions) return;
-    try {
-      const { sessionId } = await session.send('Target.attachToTarget', { targetId: targetInfo.targetId, flatten: false });
-      await send(sessionId, 'Network.enable');
-      await send(sessionId, 'Network.emulateNetworkConditions', workerConditions);
-    } catch {
-      // The worker stopped before it could be attached to: nothing of it to throttle.
-    }
-  });
-  await session.send('Target.setDiscoverTargets', { discover: true });
-}
-
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-await throttleWorkers(await browser.newBrowserCDPSession());
 out({ event: 'started' });
 try {
   for (;;) {

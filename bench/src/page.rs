@@ -1,9 +1,10 @@
 //! Scenario 8, the pages: the phone, projector and console pages opened in headless Chromium
-//! (`bench/page/driver.mjs`), on an emulated slow 3G link and on a fast one, first with an
+//! (`bench/page/driver.mjs`), over an emulated slow 3G link and over a fast one, first with an
 //! empty cache and then reloaded: how long until the page can be used, how many bytes and
 //! requests it cost on the wire.
 //!
-//! The browser reaches each server through a relay (`tap`) that counts what crosses it. The
+//! The browser reaches each server through a relay (`tap`) that is the wire: it emulates the
+//! link (slow 3G: 400 ms round trip, 50 kB/s each way) and counts what crosses it. The
 //! baseline (`page_baseline`) serves the same bytes — trivsel's answers, recorded by the relay
 //! in the first phase and fetched again from trivsel in every encoding — with nothing trivsel
 //! adds, so the ratio shows trivsel's own cost: its routing and middleware, its security
@@ -23,7 +24,7 @@ use crate::report::Row;
 use crate::scenarios::{Placement, Sizes};
 use crate::stats::Samples;
 use crate::system::{ServerKind, ServerProcess, TempDir};
-use crate::tap::{Recording, RequestHead, Tally, Tap};
+use crate::tap::{Link, Recording, RequestHead, Tally, Tap};
 
 /// The browser half, beside this package's sources.
 const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/page/driver.mjs");
@@ -37,7 +38,7 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// The network a page is loaded over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Network {
-    /// Chromium's emulation: 400 ms latency, 50 KB/s each way (the slow 3G).
+    /// 400 ms round trip, 50 kB/s each way (the slow 3G), emulated by the relay.
     Slow3g,
     /// No emulation: loopback.
     Fast,
@@ -51,12 +52,13 @@ impl Network {
         }
     }
 
-    fn conditions(self) -> Value {
+    fn link(self) -> Option<Link> {
         match self {
-            Network::Slow3g => json!({
-                "latency_ms": 400, "down_bytes_per_s": 50_000, "up_bytes_per_s": 50_000,
+            Network::Slow3g => Some(Link {
+                one_way: Duration::from_millis(200),
+                bytes_per_second: 50_000.0,
             }),
-            Network::Fast => Value::Null,
+            Network::Fast => None,
         }
     }
 }
@@ -173,9 +175,9 @@ impl Driver {
         network: Network,
     ) -> anyhow::Result<(Load, Load)> {
         let job = json!({
-            "url": url, "page": page.name(), "network": network.conditions(),
-            "timeout_ms": LOAD_TIMEOUT.as_millis() as u64,
+            "url": url, "page": page.name(), "timeout_ms": LOAD_TIMEOUT.as_millis() as u64,
         });
+        tap.emulate(network.link());
         let before = tap.tally();
         self.send(&job.to_string()).await?;
         let first = self.expect("ready").await?;
@@ -205,7 +207,8 @@ impl Drop for Driver {
     }
 }
 
-/// Waits until nothing crossed `tap` for [`QUIET`] (at most [`SETTLE_MAX`]); what crossed by then.
+/// Waits until nothing crossed `tap` for [`QUIET`] and nothing is on its way (at most
+/// [`SETTLE_MAX`]); what crossed by then.
 async fn settle(tap: &Tap) -> Tally {
     let started = Instant::now();
     let mut last = tap.tally();
@@ -213,10 +216,14 @@ async fn settle(tap: &Tap) -> Tally {
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let now = tap.tally();
-        if now != last {
+        let in_flight = tap.in_flight_until() > tokio::time::Instant::now();
+        if now != last || in_flight {
             last = now;
             quiet_since = Instant::now();
-        } else if quiet_since.elapsed() >= QUIET || started.elapsed() >= SETTLE_MAX {
+        } else if quiet_since.elapsed() >= QUIET {
+            return now;
+        }
+        if started.elapsed() >= SETTLE_MAX {
             return now;
         }
     }
@@ -327,8 +334,11 @@ fn rows(sizes: &Sizes, measured: &[(Page, Network, Loads, Loads)], skipped: &str
                 if !skipped.is_empty() {
                     row = row.with("skipped", skipped);
                 }
+                let all = |loads: &[Load]| loads.iter().map(|l| l.ms).collect::<Vec<f64>>();
                 if let (Some(o), Some(b)) = (median(&ours), median(&base)) {
                     row = row
+                        .with("times_ms", all(&ours))
+                        .with("baseline_times_ms", all(&base))
                         .with("bytes", o.down())
                         .with("http_bytes", o.http_down)
                         .with("ws_bytes", o.ws_down)

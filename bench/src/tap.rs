@@ -1,8 +1,17 @@
-//! A relay between the browser and a server that counts what crosses the wire: bytes each way,
-//! HTTP requests, WebSocket connections. Asked to, it also records every request's head and
-//! every WebSocket message, so the page baseline (`page_baseline`) can give the browser the
-//! same answers. The browser is pointed at the relay's address; the server sees the requests
-//! as they were sent (the `Host` is the relay's, an address literal, which trivsel accepts).
+//! A relay between the browser and a server: the wire between them. It counts what crosses —
+//! bytes each way, HTTP requests, WebSocket connections — and can emulate a slow link: every
+//! byte each way waits its turn at the link's rate (one link each way, shared by all the
+//! connections, as a phone's radio is) and then the link's one-way latency. Asked to, it also
+//! records every request's head and every WebSocket message, so the page baseline
+//! (`page_baseline`) can give the browser the same answers. The browser is pointed at the
+//! relay's address; the server sees the requests as they were sent (the `Host` is the relay's,
+//! an address literal, which trivsel accepts).
+//!
+//! The link is emulated here rather than in the browser because Chromium's emulation (CDP
+//! `Network.emulateNetworkConditions`) leaves out a service worker's own fetches, and attaching
+//! to the worker to throttle it too did not hold: a 50 KiB answer fetched through the worker
+//! took 9 ms in one of three fresh browser contexts (about 2 s, as emulated, in the other
+//! two). That would make a reload through the participant page's worker look fast.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,10 +20,31 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 /// Largest request head the relay parses (a browser's are a few hundred bytes).
 const MAX_HEAD: usize = 64 * 1024;
+/// The link carries bytes in pieces of at most this (a TCP segment's payload).
+const SEGMENT: usize = 1460;
+
+/// A slow link's figures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Link {
+    /// Latency one way (the round trip is twice this).
+    pub one_way: std::time::Duration,
+    /// Bytes per second, each way.
+    pub bytes_per_second: f64,
+}
+
+/// An emulated link and when each way is free again.
+#[derive(Clone, Copy)]
+struct Busy {
+    link: Link,
+    up_free: Instant,
+    down_free: Instant,
+}
 
 /// What crossed the relay so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,9 +130,28 @@ struct Shared {
     requests: AtomicU64,
     sockets: AtomicU64,
     recording: Mutex<Option<Recording>>,
+    link: Mutex<Option<Busy>>,
 }
 
 impl Shared {
+    /// When `bytes` sent now (upward: by the browser) arrive at the other end.
+    fn arrival(&self, upward: bool, bytes: usize) -> Instant {
+        let now = Instant::now();
+        let mut link = self.link.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(busy) = link.as_mut() else {
+            return now;
+        };
+        let free = if upward {
+            &mut busy.up_free
+        } else {
+            &mut busy.down_free
+        };
+        let sent = (*free).max(now)
+            + std::time::Duration::from_secs_f64(bytes as f64 / busy.link.bytes_per_second);
+        *free = sent;
+        sent + busy.link.one_way
+    }
+
     fn record(&self, write: impl FnOnce(&mut Recording)) {
         let mut recording = self.recording.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(recording) = recording.as_mut() {
@@ -148,6 +197,24 @@ impl Tap {
         }
     }
 
+    /// Emulates `link` from now on (`None`: pass bytes on at once).
+    pub fn emulate(&self, link: Option<Link>) {
+        let now = Instant::now();
+        *self.shared.link.lock().unwrap_or_else(|e| e.into_inner()) = link.map(|link| Busy {
+            link,
+            up_free: now,
+            down_free: now,
+        });
+    }
+
+    /// Until when bytes already relayed are still on their way (now or earlier: none are).
+    pub fn in_flight_until(&self) -> Instant {
+        let link = self.shared.link.lock().unwrap_or_else(|e| e.into_inner());
+        link.map_or_else(Instant::now, |busy| {
+            busy.up_free.max(busy.down_free) + busy.link.one_way
+        })
+    }
+
     /// Starts recording requests and WebSocket messages.
     pub fn start_recording(&self) {
         *self
@@ -174,20 +241,24 @@ impl Drop for Tap {
     }
 }
 
-/// One connection: the browser's bytes to the server and back, each way as it arrives.
+/// One connection: the browser's bytes to the server and back, each way as the link delivers.
 async fn relay(browser: TcpStream, server: SocketAddr, shared: Arc<Shared>) {
     let Ok(upstream) = TcpStream::connect(server).await else {
         return;
     };
     let _ = browser.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
-    let (mut from_browser, mut to_browser) = browser.into_split();
-    let (mut from_server, mut to_server) = upstream.into_split();
+    let (mut from_browser, to_browser) = browser.into_split();
+    let (mut from_server, to_server) = upstream.into_split();
+    let (up, up_queue) = mpsc::unbounded_channel();
+    let (down, down_queue) = mpsc::unbounded_channel();
+    let delivering = tokio::spawn(deliver(up_queue, to_server));
+    let delivering_down = tokio::spawn(deliver(down_queue, to_browser));
     // Set by the upward half when the browser asks for a WebSocket, before it is passed on.
     let socket = Arc::new(AtomicBool::new(false));
     // Which of the recording's sockets this connection is, once it is one.
     let log = Arc::new(Mutex::new(None::<usize>));
-    let up = {
+    let reading_up = {
         let (shared, socket, log) = (shared.clone(), socket.clone(), log.clone());
         async move {
             let mut reader = Upward::default();
@@ -205,14 +276,13 @@ async fn relay(browser: TcpStream, server: SocketAddr, shared: Arc<Shared>) {
                     &shared.http_up
                 };
                 counter.fetch_add(n as u64, Ordering::Relaxed);
-                if to_server.write_all(&buf[..n]).await.is_err() {
-                    break;
+                for piece in buf[..n].chunks(SEGMENT) {
+                    let _ = up.send((shared.arrival(true, piece.len()), piece.to_vec()));
                 }
             }
-            let _ = to_server.shutdown().await;
         }
     };
-    let down = async move {
+    let reading_down = async move {
         let mut frames = Frames::after_head();
         let mut buf = vec![0; 16 * 1024];
         loop {
@@ -231,13 +301,27 @@ async fn relay(browser: TcpStream, server: SocketAddr, shared: Arc<Shared>) {
             } else {
                 shared.http_down.fetch_add(n as u64, Ordering::Relaxed);
             }
-            if to_browser.write_all(&buf[..n]).await.is_err() {
-                break;
+            for piece in buf[..n].chunks(SEGMENT) {
+                let _ = down.send((shared.arrival(false, piece.len()), piece.to_vec()));
             }
         }
-        let _ = to_browser.shutdown().await;
     };
-    tokio::join!(up, down);
+    tokio::join!(reading_up, reading_down);
+    let _ = tokio::join!(delivering, delivering_down);
+}
+
+/// Writes each piece when the link delivers it, then closes the writing half.
+async fn deliver(
+    mut queue: mpsc::UnboundedReceiver<(Instant, Vec<u8>)>,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+) {
+    while let Some((at, piece)) = queue.recv().await {
+        tokio::time::sleep_until(at).await;
+        if to.write_all(&piece).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 /// Reads the browser's side of a connection: request heads (and skips their bodies) until one
