@@ -16,6 +16,7 @@ mod meeting_date;
 mod network;
 mod office;
 mod outbox;
+mod pages;
 mod phone;
 mod programmes;
 mod puppets;
