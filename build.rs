@@ -9,15 +9,20 @@
 //!     `<version>`, and a `<link rel="modulepreload">` added for every module their script
 //!     imports, directly or not, so that a browser asks for them all at once instead of
 //!     level by level (on a slow link, each level of imports costs a round trip);
-//!   - the service worker `sw.js` under `/static/`, as it is (its URL must stay the same).
+//!   - the service worker `sw.js` under `/static/` (its URL must stay the same);
+//!   - every script and style sheet without its comments and indentation (`build/trim.rs`),
+//!     each line where it was.
 //!
-//!   The sources in `web/` stay plain files that run as they are: only their URLs change.
+//!   The sources in `web/` stay plain files that run as they are.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
+
+#[path = "build/trim.rs"]
+mod trim;
 
 /// The file that keeps its URL, as the participant page registers it.
 const SERVICE_WORKER: &str = "sw.js";
@@ -69,6 +74,7 @@ fn prepare_web() {
         .map(|name| {
             println!("cargo:rerun-if-changed=web/{name}");
             let bytes = std::fs::read(Path::new("web").join(&name)).expect("web/ readable");
+            let bytes = served(&name, bytes);
             (name, bytes)
         })
         .collect();
@@ -113,7 +119,22 @@ fn prepare_web() {
     write_out("web_version.rs", &format!("{version:?}"));
 }
 
-/// The first 16 hex digits of a SHA-256 over every versioned file's name and bytes.
+/// A file as served: scripts and style sheets trimmed, the rest as it is.
+fn served(name: &str, bytes: Vec<u8>) -> Vec<u8> {
+    let trim: fn(&str) -> Result<String, String> = if name.ends_with(".js") {
+        trim::script
+    } else if name.ends_with(".css") {
+        trim::style
+    } else {
+        return bytes;
+    };
+    let text = String::from_utf8(bytes).unwrap_or_else(|_| panic!("web/{name} is UTF-8"));
+    trim(&text)
+        .unwrap_or_else(|e| panic!("web/{name}: {e}"))
+        .into_bytes()
+}
+
+/// The first 16 hex digits of a SHA-256 over every versioned file's name and bytes as served.
 fn version_of(files: &BTreeMap<&str, &[u8]>) -> String {
     let mut hash = Sha256::new();
     for (name, bytes) in files {
@@ -151,15 +172,18 @@ fn page(name: &str, html: &str, files: &BTreeMap<&str, &[u8]>, version: &str) ->
         .next()
         .unwrap_or_default()
         .to_owned();
+    // After the script's own line, so that the browser asks for the script first and its
+    // imports next, nearest first (it holds six connections to a server, the rest wait).
     let line_start = served[..at].rfind('\n').map_or(0, |i| i + 1);
     let indent = served[line_start..at].to_owned();
+    let line_end = served[at..].find('\n').map_or(served.len(), |i| at + i + 1);
     let preloads: String = imported(&entry, files, name)
         .iter()
         .map(|module| {
-            format!("<link rel=\"modulepreload\" href=\"/static/{version}/{module}\">\n{indent}")
+            format!("{indent}<link rel=\"modulepreload\" href=\"/static/{version}/{module}\">\n")
         })
         .collect();
-    served.insert_str(at, &preloads);
+    served.insert_str(line_end, &preloads);
     served
 }
 

@@ -49,7 +49,7 @@ const READY = {
     const joinView = document.getElementById('view-join');
     const join = document.getElementById('join-button');
     if (joinView && !joinView.hidden && join && !join.disabled && !window.__benchJoined) {
-      window.__benchJoined = true;
+      window.__benchJoined = performance.now();
       join.click();
     }
     const step = document.getElementById('view-step');
@@ -95,6 +95,12 @@ async function run(job) {
     const tab = await context.newPage();
     await tab.goto(job.url, { waitUntil: 'commit', timeout: job.timeout_ms });
     out({ event: 'ready', load: 'first', ms: await ready(tab, job.page, job.timeout_ms) });
+    if (process.env.DRIVER_DEBUG) {
+      const timeline = await tab.evaluate(() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+        .map((e) => `${e.name.split('/').pop().padEnd(28)} start ${e.startTime.toFixed(0).padStart(5)} req ${e.requestStart.toFixed(0).padStart(5)} resp ${e.responseStart.toFixed(0).padStart(5)} end ${e.responseEnd.toFixed(0).padStart(5)} ${e.initiatorType}`));
+      const joined = await tab.evaluate(() => window.__benchJoined ?? null);
+      process.stderr.write(`${job.page} ${job.url} joined at ${joined}\n${timeline.join('\n')}\n`);
+    }
     await nextLine();
     await tab.reload({ waitUntil: 'commit', timeout: job.timeout_ms });
     out({ event: 'ready', load: 'reload', ms: await ready(tab, job.page, job.timeout_ms) });

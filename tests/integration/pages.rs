@@ -6,14 +6,29 @@ use std::io::Read;
 
 use crate::common::TestServer;
 
+/// `build.rs`'s trimming of scripts and style sheets, with its unit tests.
+#[path = "../../build/trim.rs"]
+mod trim;
+
 /// A script or style's URL: under the version of them all.
 fn asset(file: &str) -> String {
     format!("/static/{}/{file}", trivsel::web::VERSION)
 }
 
-/// A file of `web/` as it is in the repository.
-fn source(file: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/web/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+/// A script or style sheet of `web/` as served: trimmed of its comments and indentation.
+fn served(file: &str) -> Vec<u8> {
+    let source = std::fs::read_to_string(format!("{}/web/{file}", env!("CARGO_MANIFEST_DIR")));
+    let source = source.unwrap();
+    let trimmed = if file.ends_with(".css") {
+        trim::style(&source)
+    } else {
+        trim::script(&source)
+    };
+    let trimmed = trimmed.unwrap();
+    // Every line stays where it was, and only comments and spaces went.
+    assert_eq!(trimmed.lines().count(), source.lines().count(), "{file}");
+    assert!(trimmed.len() < source.len(), "{file}");
+    trimmed.into_bytes()
 }
 
 async fn get(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
@@ -75,7 +90,7 @@ async fn a_file_whose_etag_the_browser_holds_is_answered_304_without_a_body() {
 async fn brotli_and_gzip_bodies_decompress_to_the_file() {
     let server = TestServer::start().await;
     for file in ["app.css", "i18n.js", "participant.js"] {
-        let original = source(file);
+        let original = served(file);
         let br = get(&server, &asset(file), &[("accept-encoding", "br")]).await;
         assert_eq!(header(&br, "content-encoding"), "br", "{file}");
         assert_eq!(header(&br, "vary"), "accept-encoding", "{file}");
@@ -171,10 +186,12 @@ async fn every_page_preloads_each_module_its_script_imports() {
         let preload = format!("<link rel=\"modulepreload\" href=\"{}\">", asset(module));
         assert!(page.contains(&preload), "{module} in {page}");
     }
-    // Each preload is a file the server has, and comes before the script that needs it.
+    // Each preload is a file the server has, asked for in the head after the page's script
+    // (which the browser then asks for first).
     let script = page.find("<script type=\"module\"").unwrap();
+    let head_end = page.find("</head>").unwrap();
     for (at, _) in page.match_indices("rel=\"modulepreload\"") {
-        assert!(at < script);
+        assert!(script < at && at < head_end, "{page}");
         let href = page[at..].split("href=\"").nth(1).unwrap();
         let href = href.split('"').next().unwrap();
         assert_eq!(get(&server, href, &[]).await.status(), 200, "{href}");
