@@ -89,9 +89,10 @@ fn prepare_web() {
     let _ = std::fs::remove_dir_all(&out);
     let immutable = out.join("immutable");
     let revalidated = out.join("revalidated");
-    let version_dir = immutable.join("static").join(&version);
+    // Paths as they are under `/static/` (where `server/http.rs` puts them).
+    let version_dir = immutable.join(&version);
     std::fs::create_dir_all(&version_dir).expect("OUT_DIR writable");
-    std::fs::create_dir_all(revalidated.join("static")).expect("OUT_DIR writable");
+    std::fs::create_dir_all(&revalidated).expect("OUT_DIR writable");
     for (name, bytes) in &versioned {
         std::fs::write(version_dir.join(name), bytes).expect("OUT_DIR writable");
     }
@@ -104,7 +105,7 @@ fn prepare_web() {
         } else {
             continue;
         };
-        std::fs::write(revalidated.join("static").join(name), served).expect("OUT_DIR writable");
+        std::fs::write(revalidated.join(name), served).expect("OUT_DIR writable");
     }
 
     let out_dir = Path::new(&std::env::var("OUT_DIR").unwrap()).to_owned();

@@ -171,7 +171,7 @@ pub fn app(state: AppState) -> Router {
             get(export_personal_plan),
         )
         .route("/api/sessions/{code}/ws", get(socket))
-        .route_service("/static/{*file}", web::files())
+        .nest_service("/static", web::files())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             read_body,

@@ -26,15 +26,16 @@ use tower::ServiceExt;
 pub const VERSION: &str = include!(concat!(env!("OUT_DIR"), "/web_version.rs"));
 
 /// The participant page's service worker: keeps the app's own files for a reload offline.
-const SERVICE_WORKER: &str = "/static/sw.js";
+const SERVICE_WORKER: &str = "/sw.js";
 
 /// Scripts and styles, under `/static/<VERSION>/`.
 static IMMUTABLE: &[Asset] = include!(concat!(env!("OUT_DIR"), "/web_immutable.rs"));
 /// The pages and `sw.js`, under `/static/`.
 static REVALIDATED: &[Asset] = include!(concat!(env!("OUT_DIR"), "/web_revalidated.rs"));
 
-/// Every file, by its path under `/static/`. Built once: memory-serve keeps what it serves for
-/// the life of the process (and compresses in memory what the build did not).
+/// Every file, by its path under `/static/` (`/participant.html`, `/<VERSION>/app.css`). Built
+/// once: memory-serve keeps what it serves for the life of the process (and compresses in
+/// memory what the build did not).
 static FILES: LazyLock<Router> = LazyLock::new(|| {
     let serve = |assets, cache_control| {
         MemoryServe::new(assets)
@@ -50,7 +51,8 @@ static FILES: LazyLock<Router> = LazyLock::new(|| {
         .layer(axum::middleware::from_fn(finish))
 });
 
-/// The service answering `/static/…`; unknown files are `404`.
+/// The service answering `/static/…`, to be nested there (it sees the path below it); unknown
+/// files are `404`.
 pub fn files() -> Router {
     FILES.clone()
 }
@@ -59,9 +61,7 @@ pub fn files() -> Router {
 /// as `/j/{code}`): validated and compressed as the request asks.
 pub async fn page(file: &str, headers: HeaderMap) -> Response {
     let mut request = Request::new(Body::empty());
-    *request.uri_mut() = format!("/static/{file}")
-        .parse()
-        .expect("a page's name is a path");
+    *request.uri_mut() = format!("/{file}").parse().expect("a page's name is a path");
     *request.headers_mut() = headers;
     match files().oneshot(request).await {
         Ok(response) => response,

@@ -21,7 +21,8 @@
 // the server's).
 //
 // Needs Debian's Chromium (CHROMIUM_PATH, default /usr/bin/chromium) and playwright-core,
-// taken from the browser tests' install (`npm ci --prefix tests/browser`).
+// taken from the browser tests' install (`npm ci --prefix tests/browser`). With DRIVER_DEBUG=1
+// it writes each first load's timeline (every request's start, response and end) to stderr.
 
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
