@@ -7,6 +7,9 @@
 # prefixed by the test file (meeting-*, smoke-*, activities-*, …), and each
 # file's axe-core results in <prefix>-axe.json.
 #
+# With --install-only it installs what is missing and stops (scripts/test.sh does that first:
+# the benchmark's page scenario, run by `cargo test`, uses the same Chromium and playwright-core).
+#
 # Environment: CHROMIUM_PATH (default /usr/bin/chromium), CARGO_TARGET_DIR.
 set -euo pipefail
 
@@ -46,6 +49,10 @@ if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/n
   else
     npm install --prefix tests/browser --no-audit --no-fund
   fi
+fi
+
+if [ "${1:-}" = "--install-only" ]; then
+  exit 0
 fi
 
 echo "browser-test: building the server" >&2

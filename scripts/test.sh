@@ -27,6 +27,10 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || ! [ -x /usr/sbi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     postgresql nginx
 fi
+# Chromium and playwright-core: the browser tests' and the benchmark's page scenario (whose smoke
+# run is part of `cargo test`).
+echo "== browser test dependencies"
+bash scripts/browser-test.sh --install-only
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

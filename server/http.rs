@@ -158,8 +158,8 @@ pub fn app(state: AppState) -> Router {
         .fold(Router::new(), |router, &(path, file, framable)| {
             router.route(
                 path,
-                get(move || async move {
-                    let mut response = web::file(file);
+                get(move |headers: HeaderMap| async move {
+                    let mut response = web::page(file, headers).await;
                     if framable {
                         response.headers_mut().insert(
                             header::CONTENT_SECURITY_POLICY,
@@ -196,10 +196,7 @@ pub fn app(state: AppState) -> Router {
             get(export_personal_plan),
         )
         .route("/api/sessions/{code}/ws", get(socket))
-        .route(
-            "/static/{file}",
-            get(|Path(file): Path<String>| async move { web::file(&file) }),
-        )
+        .nest_service("/static", web::files())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             read_body,

@@ -6,6 +6,13 @@
 // the /static/ files it loaded — and nothing from any other origin, and never
 // an API answer. Network first: a new deploy always wins, the cache is only
 // the fallback.
+//
+// The scripts and styles live under /static/<version>/, where the version is a
+// hash of them all: the page is revalidated on every load and names the
+// version it runs, so a new server's page brings its own files, never a mix.
+// Those URLs never change content, so the browser keeps them (network first
+// costs nothing for them), and what an earlier version left in this cache is
+// dropped once the page has named the files it runs on.
 
 const CACHE = 'trivsel-participant-v1';
 /** Every /j/{CODE} is the same file: one cached copy serves them all. */
@@ -37,7 +44,14 @@ self.addEventListener('message', (event) => {
     .map((u) => { try { return new URL(u, self.location.origin); } catch { return null; } })
     .filter((u) => u && u.origin === self.location.origin && u.pathname.startsWith('/static/') && u.pathname !== '/static/sw.js')
     .map((u) => u.pathname);
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([...new Set(paths)])).catch(() => {}));
+  if (paths.length === 0) return;
+  const kept = new Set([PAGE, ...paths]);
+  event.waitUntil(caches.open(CACHE).then(async (cache) => {
+    await cache.addAll([...kept].filter((path) => path !== PAGE));
+    for (const request of await cache.keys()) {
+      if (!kept.has(new URL(request.url).pathname)) await cache.delete(request);
+    }
+  }).catch(() => {}));
 });
 
 self.addEventListener('fetch', (event) => {

@@ -1,19 +1,23 @@
 //! `trivsel-bench`: the load benchmark. It starts trivsel and a minimal WebSocket broadcast
 //! server (the baseline) as child processes, drives both with the same WebSocket clients in
-//! alternating phases, and reports latency percentiles, bytes and memory for six scenarios,
-//! each with the baseline's figure and the ratio. See `docs/PERFORMANCE.md`.
+//! alternating phases, and reports latency percentiles, bytes and memory for seven scenarios,
+//! each with the baseline's figure and the ratio; an eighth opens the pages in a browser
+//! against trivsel and a static baseline serving the same bytes. See `docs/PERFORMANCE.md`.
 //!
 //! # Layout
-//! - [`scenarios`] — the six scenarios and their sizes (full, `--quick`, `--smoke`).
+//! - [`scenarios`] — the scenarios and their sizes (full, `--quick`, `--smoke`).
 //! - [`phase`] — one measured phase against one server: rooms, clients, rounds, ratings.
 //! - [`client`] — the WebSocket client and the roles it plays (phone, facilitator, projector).
 //! - [`baseline`] — the baseline server.
+//! - [`page`] — the page scenario: Chromium (`page/driver.mjs`) loading the pages.
+//! - [`page_baseline`] — its baseline: trivsel's recorded answers, served again.
+//! - [`tap`] — the relay between browser and server that counts (and records) the wire.
 //! - [`system`] — child processes, CPU pinning, the open-file limit, resident memory.
 //! - [`stats`] — percentiles.
 //! - [`report`] — the table and the JSON file.
 //!
 //! The servers run in this same executable, started again in a hidden serving mode
-//! (`--serve ours|baseline|sqlite-read`), so `cargo run --release --bin trivsel-bench` needs
+//! (`--serve ours|baseline|sqlite-read|page-baseline`), so `cargo run --release --bin trivsel-bench` needs
 //! nothing else built.
 
 #![warn(missing_docs)]
@@ -22,11 +26,14 @@
 mod baseline;
 mod client;
 mod flood;
+mod page;
+mod page_baseline;
 mod phase;
 mod report;
 mod scenarios;
 mod stats;
 mod system;
+mod tap;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -133,6 +140,7 @@ impl Options {
         };
         set(&mut sizes.rounds, self.rounds);
         set(&mut sizes.reps, self.reps);
+        set(&mut sizes.page_reps, self.reps);
         set(&mut sizes.ops_participants, self.ops_participants);
         set(&mut sizes.rooms, self.rooms);
         set(&mut sizes.room_size, self.room_size);

@@ -84,8 +84,9 @@ pub fn ratio(a: f64, b: f64) -> f64 {
 
 /// Prints the rows as a table.
 pub fn print_table(rows: &[Row]) {
+    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(16);
     println!(
-        "{:<16} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7}  {:<5} goal / notes",
+        "{:<width$} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7}  {:<5} goal / notes",
         "figure", "people", "p50 ms", "p99 ms", "base p50", "base p99", "ratio", "met"
     );
     for row in rows {
@@ -100,7 +101,7 @@ pub fn print_table(rows: &[Row]) {
             .map(|(k, v)| format!("{k}={}", compact(v)))
             .collect();
         println!(
-            "{:<16} {:>7} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>7.2}  {:<5} {}{}{}",
+            "{:<width$} {:>7} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>7.2}  {:<5} {}{}{}",
             row.name,
             row.participants,
             row.p50_ms,

@@ -1,4 +1,4 @@
-//! The six scenarios of the benchmark. Each starts trivsel and the baseline as child processes
+//! The scenarios of the benchmark. Each starts trivsel and the baseline as child processes
 //! over fresh data directories, runs its phases against them alternately (trivsel, baseline,
 //! trivsel, baseline, …) so both see the same machine, and returns its rows.
 
@@ -9,6 +9,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use crate::client::{self, GRID_STEP};
+pub use crate::page::Network;
 use crate::phase::{self, PhaseResult, PhaseSpec, Target};
 use crate::report::{Row, ratio, round};
 use crate::stats::Samples;
@@ -34,11 +35,13 @@ pub enum Scenario {
     /// 8. A hall of tables: one session seated at many tables, each with its own screen,
     ///    against the same session as one room (issue 16).
     Tables,
+    /// 9. The pages in a browser: time until usable, bytes and requests, slow 3G and fast.
+    Page,
 }
 
 impl Scenario {
     /// Every scenario, in order.
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Step,
         Scenario::Ops,
         Scenario::Rooms,
@@ -47,6 +50,7 @@ impl Scenario {
         Scenario::Restart,
         Scenario::Neighbour,
         Scenario::Tables,
+        Scenario::Page,
     ];
 }
 
@@ -87,6 +91,10 @@ pub struct Sizes {
     pub neighbour_joins: usize,
     /// Scenario 8: participants in the hall, and its tables.
     pub hall: (usize, usize),
+    /// Scenario 9: loads of each page per server.
+    pub page_reps: usize,
+    /// Scenario 9: the networks each page is loaded over.
+    pub page_networks: Vec<Network>,
 }
 
 impl Sizes {
@@ -110,6 +118,8 @@ impl Sizes {
             restart_reps: 5,
             neighbour_joins: 10_000,
             hall: (500, 80),
+            page_reps: 3,
+            page_networks: vec![Network::Slow3g, Network::Fast],
         }
     }
 
@@ -133,6 +143,8 @@ impl Sizes {
             restart_reps: 2,
             neighbour_joins: 2000,
             hall: (500, 80),
+            page_reps: 1,
+            page_networks: vec![Network::Slow3g, Network::Fast],
         }
     }
 
@@ -158,6 +170,9 @@ impl Sizes {
             restart_reps: 1,
             neighbour_joins: 20,
             hall: (8, 2),
+            page_reps: 1,
+            // Slow 3G takes seconds a page: the smoke run proves the harness on the fast one.
+            page_networks: vec![Network::Fast],
         }
     }
 }
@@ -262,6 +277,7 @@ pub async fn run(
         Scenario::Restart => restart(sizes, placement).await,
         Scenario::Neighbour => neighbour(sizes, placement).await,
         Scenario::Tables => tables(sizes, placement).await,
+        Scenario::Page => crate::page::run(sizes, placement).await,
     }
 }
 

@@ -99,6 +99,9 @@ pub enum ServerKind {
     Baseline,
     /// Reads every stored row of a data directory, then idles (the restart baseline).
     SqliteRead,
+    /// Serves the answers trivsel gave a browser, recorded in the data directory (the page
+    /// scenario's baseline, `page_baseline.rs`).
+    PageBaseline,
 }
 
 /// The PostgreSQL database trivsel runs on (`--database`), if not SQLite.
@@ -147,6 +150,7 @@ impl ServerProcess {
                 ServerKind::Ours => "ours",
                 ServerKind::Baseline => "baseline",
                 ServerKind::SqliteRead => "sqlite-read",
+                ServerKind::PageBaseline => "page-baseline",
             })
             .arg("--data")
             .arg(data);
@@ -283,6 +287,14 @@ pub fn serve(
                 println!("ready {}", listener.local_addr()?);
                 tokio::select! {
                     result = crate::baseline::run(listener) => result,
+                    () = stopped => Ok(()),
+                }
+            }
+            ServerKind::PageBaseline => {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                println!("ready {}", listener.local_addr()?);
+                tokio::select! {
+                    result = crate::page_baseline::run(listener, data) => result,
                     () = stopped => Ok(()),
                 }
             }

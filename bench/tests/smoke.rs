@@ -1,5 +1,5 @@
 //! The benchmark harness still runs: `trivsel-bench --smoke` with tiny numbers reports every
-//! scenario with numeric figures. No timing is asserted — the benchmark measures, tests don't.
+//! scenario with numeric figures, the pages in a browser included. No timing is asserted — the benchmark measures, tests don't.
 
 use serde_json::Value;
 
@@ -50,6 +50,34 @@ fn the_benchmark_smoke_run_reports_every_scenario_with_a_ratio() {
             row["samples"].as_u64().unwrap() > 0,
             "{name} measured nothing: {row}"
         );
+    }
+    // The page scenario (on the fast network only, in a smoke run) needs Chromium and Node.js
+    // with playwright-core, the browser tests' own: without them its rows say why they are
+    // empty, which fails only where CI=true (scripts/test.sh installs them first).
+    for page in ["phone", "projector", "console"] {
+        for load in ["first", "reload"] {
+            let name = format!("page-{page}-fast-{load}");
+            let row = rows
+                .iter()
+                .find(|r| r["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("no {name} in {report}"));
+            if let Some(reason) = row["skipped"].as_str() {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "{name} was skipped: {reason}"
+                );
+                eprintln!("note: {name} skipped: {reason}");
+                continue;
+            }
+            assert!(row["samples"].as_u64().unwrap() > 0, "{name}: {row}");
+            assert!(row["p50_ms"].as_f64().unwrap() > 0.0, "{name}: {row}");
+            assert!(row["ratio"].as_f64().unwrap() > 0.0, "{name}: {row}");
+            assert!(row["baseline_bytes"].as_u64().unwrap() > 0, "{name}: {row}");
+            if load == "first" {
+                assert!(row["requests"].as_u64().unwrap() > 0, "{name}: {row}");
+                assert!(row["bytes"].as_u64().unwrap() > 0, "{name}: {row}");
+            }
+        }
     }
     let restart = rows.iter().find(|r| r["name"] == "restart").unwrap();
     assert_eq!(restart["recovered"], true, "{restart}");

@@ -84,16 +84,42 @@ describe('phones that reassure and pages without dead ends', { timeout: 240_000 
     await until('facilitator: #next enabled', () => console_.page.locator('#next').isEnabled(), (v) => v === true);
     await console_.page.locator('#next').click();
     await expectVisible(p, '#prompt-balance-hvorfor');
-    // The service worker has taken over the page and kept its files.
+    // Every module the page ran was preloaded by the page itself (or is its script): none is
+    // found only a level of imports later, which on a slow link costs a round trip.
+    const late = await p.page.evaluate(() => {
+      const entry = document.querySelector('script[type="module"]').src;
+      const preloaded = new Set([...document.querySelectorAll('link[rel="modulepreload"]')].map((l) => l.href));
+      return performance.getEntriesByType('resource').map((e) => e.name)
+        .filter((url) => url.endsWith('.js') && !url.endsWith('/sw.js') && url !== entry && !preloaded.has(url));
+    });
+    assert.deepEqual(late, [], 'modules the page did not preload');
+    // The service worker has taken over the page and kept its files: the page and the scripts
+    // and styles of the one version the page runs (/static/<version>/…).
     await until('phone: the service worker controls the page',
       () => p.page.evaluate(() => navigator.serviceWorker.controller !== null), (v) => v === true);
+    const version = await p.page.evaluate(() => new URL(document.querySelector('script[type="module"]').src).pathname.split('/')[2]);
+    assert.match(version, /^[0-9a-f]{16}$/);
     await until('phone: the page and its scripts are kept',
       () => p.page.evaluate(async () => {
         const cache = await caches.open('trivsel-participant-v1');
         return (await cache.keys()).map((r) => new URL(r.url).pathname);
       }),
-      (kept) => ['/static/participant.html', '/static/participant.js', '/static/common.js', '/static/app.css', '/static/activity-reflection.js']
-        .every((f) => kept.includes(f)) && kept.every((f) => f.startsWith('/static/')));
+      (kept) => kept.includes('/static/participant.html')
+        && ['participant.js', 'common.js', 'app.css', 'activity-reflection.js'].every((f) => kept.includes(`/static/${version}/${f}`))
+        && kept.every((f) => f === '/static/participant.html' || f.startsWith(`/static/${version}/`)));
+    // What an earlier server's version left in the cache goes once the page has named its files.
+    await p.page.evaluate(async () => {
+      const cache = await caches.open('trivsel-participant-v1');
+      await cache.put('/static/0123456789abcdef/app.css', new Response('an earlier version'));
+    });
+    await p.page.reload();
+    await expectVisible(p, '#prompt-balance-hvorfor');
+    await until('phone: the earlier version is dropped, the current one kept',
+      () => p.page.evaluate(async () => {
+        const cache = await caches.open('trivsel-participant-v1');
+        return (await cache.keys()).map((r) => new URL(r.url).pathname);
+      }),
+      (kept) => !kept.includes('/static/0123456789abcdef/app.css') && kept.includes(`/static/${version}/app.css`));
   });
 
   h.step('b: the phone says once, where results are mentioned, from how many answers they show', async () => {

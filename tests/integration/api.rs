@@ -271,12 +271,13 @@ async fn unknown_pages_and_codes_are_404() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let server = TestServer::start().await;
+    let style = format!("/static/{}/app.css", trivsel::web::VERSION);
     for path in [
         "/",
         "/healthz",
         "/api/programmes",
         "/j/ABCDEFG",
-        "/static/app.css",
+        &style,
         "/nowhere",
     ] {
         let response = server.http.get(server.url(path)).send().await.unwrap();
@@ -359,7 +360,7 @@ async fn only_the_projector_page_may_be_framed_and_only_by_our_own_origin() {
         format!("/s/{code}/preview"),
         format!("/j/{code}"),
         "/".to_owned(),
-        "/static/projector.js".to_owned(),
+        format!("/static/{}/projector.js", trivsel::web::VERSION),
     ] {
         let response = server.http.get(server.url(&path)).send().await.unwrap();
         let headers = response.headers();

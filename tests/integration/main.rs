@@ -21,6 +21,7 @@ mod nodes;
 mod office;
 mod operators;
 mod outbox;
+mod pages;
 mod phone;
 mod postgres;
 mod programmes;

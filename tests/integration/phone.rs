@@ -78,7 +78,7 @@ async fn the_service_worker_may_look_after_the_participant_pages_only() {
     );
     let page = server
         .http
-        .get(server.url("/static/app.css"))
+        .get(server.url(&format!("/static/{}/app.css", trivsel::web::VERSION)))
         .send()
         .await
         .unwrap();
@@ -197,5 +197,6 @@ async fn a_series_page_lists_every_meeting_to_its_facilitator_only() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("/static/series.js"));
+    let series_js = format!("/static/{}/series.js", trivsel::web::VERSION);
+    assert!(page.text().await.unwrap().contains(&series_js));
 }
