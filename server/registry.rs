@@ -119,6 +119,19 @@ impl Registry {
         settings: &Settings,
         planned: Option<String>,
     ) -> Result<Created, StoreError> {
+        self.create_following(programme, settings, planned, None)
+            .await
+    }
+
+    /// Like [`Registry::create`], for a session that follows an earlier one (issue 17) with
+    /// what it copied from it (`follows`), fixed from then on.
+    pub async fn create_following(
+        &self,
+        programme: Programme,
+        settings: &Settings,
+        planned: Option<String>,
+        follows: Option<crate::domain::Followed>,
+    ) -> Result<Created, StoreError> {
         let created = Created {
             code: self.fresh_code(&[]),
             programme,
@@ -132,6 +145,7 @@ impl Registry {
             publication: Publication::PerResult,
             planned,
             tables: settings.tables,
+            follows,
         };
         self.start(created).await
     }
@@ -172,6 +186,7 @@ impl Registry {
                 publication: Publication::PerResult,
                 planned: planned.get(position).cloned().flatten(),
                 tables: settings.tables,
+                follows: None,
             };
             meetings.push(self.start(created).await?);
         }
@@ -271,29 +286,61 @@ impl Registry {
             return;
         };
         let mut available = Vec::new();
+        let mut contributions = Vec::new();
         for earlier in &link.codes[..link.position] {
             if let Some(meeting) = self.get(earlier) {
-                match meeting.outcome().await {
-                    Some(outcome) => {
+                match (meeting.outcome().await, meeting.contribution().await) {
+                    (Some(outcome), Some(contribution)) => {
                         available.extend(crate::domain::report::carried_from(&outcome));
+                        contributions.push(contribution);
                     }
-                    None => return,
+                    _ => return,
                 }
             }
         }
-        handle.prune_carried(available).await;
+        let (rows, points) = crate::domain::follow::carried_from(&contributions);
+        handle
+            .prune_carried(crate::domain::Carry {
+                items: available,
+                rows,
+                points,
+            })
+            .await;
     }
 
-    /// Deletes every session whose last activity is more than the retention period before
-    /// `now_ms`, as `DELETE /api/sessions/{code}` would. Returns the codes deleted.
+    /// Deletes every session whose last activity — or planned day, when that is later — is
+    /// more than the retention period before `now_ms`, as `DELETE /api/sessions/{code}` would.
+    /// A meeting of a series counts the planned days of its later meetings too, whose review
+    /// and trends it feeds (issue 17). Returns the codes deleted.
     pub async fn expire(&self, now_ms: i64) -> Vec<JoinCode> {
         let keep_ms = self.inner.keep_ms;
-        let expired: Vec<JoinCode> = self
+        let planned_ms = |handle: &SessionHandle| {
+            handle
+                .planned()
+                .and_then(crate::dates::Date::parse)
+                .map_or(i64::MIN, |day| day.start_ms())
+        };
+        let kept_from = |handle: &SessionHandle| {
+            let later = handle.series().map_or(i64::MIN, |link| {
+                link.codes[link.position + 1..]
+                    .iter()
+                    .filter_map(|code| self.get(code))
+                    .map(|h| planned_ms(&h))
+                    .max()
+                    .unwrap_or(i64::MIN)
+            });
+            handle.last_active_ms().max(planned_ms(handle)).max(later)
+        };
+        let handles: Vec<(JoinCode, SessionHandle)> = self
             .inner
             .sessions
             .iter()
-            .filter(|entry| entry.value().last_active_ms() + keep_ms <= now_ms)
-            .map(|entry| entry.key().clone())
+            .map(|entry| (entry.key().clone(), entry.value().clone()))
+            .collect();
+        let expired: Vec<JoinCode> = handles
+            .into_iter()
+            .filter(|(_, handle)| kept_from(handle).saturating_add(keep_ms) <= now_ms)
+            .map(|(code, _)| code)
             .collect();
         let mut deleted = Vec::new();
         for code in expired {
@@ -323,15 +370,29 @@ impl Registry {
         let (registry, handle) = (self.clone(), handle.clone());
         tokio::spawn(async move {
             let mut items = Vec::new();
+            let mut contributions = Vec::new();
             for code in &link.codes[..link.position] {
                 if let Some(earlier) = registry.get(code)
                     && let Some(outcome) = earlier.outcome().await
                 {
                     items.extend(crate::domain::report::carried_from(&outcome));
+                    contributions.extend(earlier.contribution().await);
                 }
             }
+            // A meeting that reviews the earlier plans shows their rows there (issue 17), not
+            // again in the list of what was carried in.
+            if handle.programme().has(crate::content::StepKind::Review) {
+                items.retain(|item| item.kind != crate::domain::CarriedKind::Row);
+            }
             items.truncate(MAX_CARRIED);
-            handle.carry(items).await;
+            let (rows, points) = crate::domain::follow::carried_from(&contributions);
+            handle
+                .carry(crate::domain::Carry {
+                    items,
+                    rows,
+                    points,
+                })
+                .await;
         });
     }
 }

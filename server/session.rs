@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::audience::Audience;
 use crate::clock::now_ms;
 use crate::domain::{
-    Applied, Command, Event, ParticipantId, Role, Scope, Seating, Session, TableId, Token,
+    Applied, Carry, Command, Event, ParticipantId, Role, Scope, Seating, Session, TableId, Token,
 };
 use crate::protocol::{
     self, ClientMsg, Links, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
@@ -105,11 +105,19 @@ enum ToActor {
         reply: oneshot::Sender<crate::outcome::Outcome>,
     },
     Carry {
-        items: Vec<crate::domain::Carried>,
+        carry: Carry,
     },
     Prune {
-        available: Vec<crate::domain::Carried>,
+        available: Carry,
         reply: oneshot::Sender<()>,
+    },
+    Contribution {
+        reply: oneshot::Sender<crate::domain::follow::Contribution>,
+    },
+    Import {
+        step: String,
+        rows: Vec<crate::kinds::evaluation::EvalRow>,
+        reply: oneshot::Sender<Result<(), ImportRefused>>,
     },
     PersonalPlan {
         request: PlanRequest,
@@ -127,6 +135,19 @@ pub enum PlanRefused {
     Unauthorized,
     /// No such plan step or plan, or (for the facilitator) the owner has not shared it.
     NotFound,
+}
+
+/// Why an evaluation's figures were not taken in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportRefused {
+    /// The session has no step with that id.
+    NoStep,
+    /// The step is not an evaluation step.
+    NotEvaluation,
+    /// The core refused the rows (a row below `min_group`, too many rows).
+    Refused(crate::domain::RuleError),
+    /// The session is gone, or its store could not keep them.
+    NotStored,
 }
 
 /// Whose personal plan, asked by whom.
@@ -154,6 +175,8 @@ pub struct SessionHandle {
     series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
     /// The day set for the meeting at creation (`YYYY-MM-DD`), if any.
     planned: Option<std::sync::Arc<str>>,
+    /// Results show from this many answers.
+    min_group: u32,
     /// When items were last carried in from earlier meetings (ms since the epoch).
     last_carry: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// When the session last stored a change (ms since the epoch), for retention.
@@ -198,6 +221,7 @@ impl SessionHandle {
         let lang = session.created().lang;
         let series = session.created().series.clone().map(std::sync::Arc::new);
         let planned = session.created().planned.as_deref().map(Into::into);
+        let min_group = session.created().min_group;
         // What a restored session holds is about its state's size; a new one holds nothing.
         let stored_bytes = if session.seq() == 0 {
             0
@@ -237,6 +261,7 @@ impl SessionHandle {
             lang,
             series,
             planned,
+            min_group,
             last_carry: Default::default(),
             last_active,
             seq,
@@ -277,16 +302,47 @@ impl SessionHandle {
                 .is_ok()
     }
 
+    /// Results show from this many answers (`min_group`, fixed at creation).
+    pub fn min_group(&self) -> u32 {
+        self.min_group
+    }
+
     /// Replaces what was carried in from earlier meetings (stored only if it changed). The
     /// server's own command: no screen's, and not the facilitator's.
-    pub async fn carry(&self, items: Vec<crate::domain::Carried>) {
-        let _ = self.tx.send(ToActor::Carry { items }).await;
+    pub async fn carry(&self, carry: impl Into<Carry>) {
+        let carry = carry.into();
+        let _ = self.tx.send(ToActor::Carry { carry }).await;
+    }
+
+    /// What the meeting hands on to later ones (issue 17): its accepted rows, its review's
+    /// verdicts, its scale results, and what it received; `None` when it is gone.
+    pub async fn contribution(&self) -> Option<crate::domain::follow::Contribution> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(ToActor::Contribution { reply }).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Takes in an evaluation step's figures (already read and checked), replacing those
+    /// before, as the facilitator's change: returns once it is stored.
+    pub async fn import(
+        &self,
+        step: String,
+        rows: Vec<crate::kinds::evaluation::EvalRow>,
+    ) -> Result<(), ImportRefused> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(ToActor::Import { step, rows, reply })
+            .await
+            .map_err(|_| ImportRefused::NotStored)?;
+        answer.await.map_err(|_| ImportRefused::NotStored)?
     }
 
     /// Removes from what was carried in every item that `available` (what the earlier meetings
-    /// produce now) no longer holds, counting copies; what leaves is erased from the files.
-    /// Returns once that is stored (or the session is gone).
-    pub async fn prune_carried(&self, available: Vec<crate::domain::Carried>) {
+    /// produce now) no longer holds, counting copies — and every row and point of a meeting or
+    /// row no longer there; what leaves is erased from the files. Returns once that is stored
+    /// (or the session is gone).
+    pub async fn prune_carried(&self, available: impl Into<Carry>) {
+        let available = available.into();
         let (reply, done) = oneshot::channel();
         if self
             .tx
@@ -447,6 +503,8 @@ struct Owed {
     removed: Vec<ParticipantId>,
     /// Replies owed once this turn is stored (pruned carried items).
     stored: Vec<oneshot::Sender<()>>,
+    /// Evaluation figures taken in: told once this turn is stored.
+    imported: Vec<oneshot::Sender<Result<(), ImportRefused>>>,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
 }
 
@@ -604,6 +662,9 @@ impl SessionActor {
             for reply in owed.stored.drain(..) {
                 let _ = reply.send(());
             }
+            for reply in owed.imported.drain(..) {
+                let _ = reply.send(Ok(()));
+            }
             let delete = owed.delete.take();
             self.seq
                 .store(self.session.seq(), std::sync::atomic::Ordering::Relaxed);
@@ -729,7 +790,7 @@ impl SessionActor {
                     closed: self.session.is_closed(),
                 });
             }
-            ToActor::Carry { items } => match self.carry(items, owed) {
+            ToActor::Carry { carry } => match self.carry(carry, owed) {
                 Ok(new) => {
                     self.owe(&new, owed);
                     events.extend(new);
@@ -741,7 +802,7 @@ impl SessionActor {
                 ),
             },
             ToActor::Prune { available, reply } => {
-                let kept = prune(self.session.carried(), available);
+                let kept = prune_carry(&self.session.carried_in(), available);
                 match self.carry(kept, owed) {
                     Ok(new) => {
                         self.owe(&new, owed);
@@ -750,6 +811,44 @@ impl SessionActor {
                     Err(e) => tracing::warn!(error = %e, "carried items could not be pruned"),
                 }
                 owed.stored.push(reply);
+            }
+            ToActor::Contribution { reply } => {
+                let _ = reply.send(self.session.contribution());
+            }
+            ToActor::Import { step, rows, reply } => {
+                let kind = self.session.programme().step(&step).map(|(_, s)| s.kind);
+                let refused = match kind {
+                    None => Some(ImportRefused::NoStep),
+                    Some(crate::content::StepKind::Evaluation) => None,
+                    Some(_) => Some(ImportRefused::NotEvaluation),
+                };
+                if let Some(refused) = refused {
+                    let _ = reply.send(Err(refused));
+                    return;
+                }
+                // The facilitator's change like any other, under an op id of the server's.
+                let op =
+                    crate::domain::OpId::parse(&format!("import-{:016x}", rand::random::<u64>()))
+                        .expect("a valid op id");
+                let command = Command::Activity {
+                    op,
+                    step,
+                    action: crate::domain::Action::Import { rows },
+                    table: None,
+                };
+                match self.session.apply(Role::Facilitator, command) {
+                    Ok(Applied::Events(new)) => {
+                        self.owe(&new, owed);
+                        events.extend(new);
+                        owed.imported.push(reply);
+                    }
+                    Ok(Applied::Duplicate) => {
+                        let _ = reply.send(Ok(()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(ImportRefused::Refused(e)));
+                    }
+                }
             }
             ToActor::Outcome { scope, reply } => {
                 let exists = scope
@@ -930,16 +1029,16 @@ impl SessionActor {
         }
     }
 
-    /// Replaces the carried items with `items`; when any item leaves, the turn is stored
-    /// erasing, so that its text stays in no file.
+    /// Replaces what is carried in with `carry`; when any item, row or point leaves, the turn
+    /// is stored erasing, so that its text stays in no file.
     fn carry(
         &mut self,
-        items: Vec<crate::domain::Carried>,
+        carry: Carry,
         owed: &mut Owed,
     ) -> Result<Vec<Event>, crate::domain::RuleError> {
-        let before = self.session.carried().to_vec();
-        let new = self.session.carry(items)?;
-        owed.erase |= !prune(&before, self.session.carried().to_vec()).eq(&before);
+        let before = self.session.carried_in();
+        let new = self.session.carry(carry)?;
+        owed.erase |= prune_carry(&before, self.session.carried_in()) != before;
         Ok(new)
     }
 
@@ -1487,6 +1586,32 @@ impl SessionActor {
             let _ = reply.send(Err(StoreError::gone()));
         }
         self.close_all(protocol::CLOSE_GOING_AWAY);
+    }
+}
+
+/// What of `carried` that `available` still holds: items as [`prune`] keeps them; rows whose
+/// key is still there, points whose meeting and question are still there (their newer version
+/// arrives with the next carry).
+fn prune_carry(carried: &Carry, available: Carry) -> Carry {
+    Carry {
+        items: prune(&carried.items, available.items),
+        rows: carried
+            .rows
+            .iter()
+            .filter(|r| available.rows.iter().any(|a| a.key == r.key))
+            .cloned()
+            .collect(),
+        points: carried
+            .points
+            .iter()
+            .filter(|p| {
+                available
+                    .points
+                    .iter()
+                    .any(|a| a.key == p.key && a.from.code == p.from.code)
+            })
+            .cloned()
+            .collect(),
     }
 }
 

@@ -102,6 +102,7 @@ fn created(programme: &str, min_group: u32, seed: u64) -> Created {
         publication: crate::domain::Publication::PerResult,
         planned: None,
         tables: None,
+        follows: None,
     }
 }
 
@@ -329,7 +330,8 @@ fn action(s: &Session, actor: Role, index: Option<usize>, d: &Draw) -> Action {
         StepKind::Grid => &[2, 8, 9, 10, 11, 12, 13, 13],
         StepKind::Map => &[2, 14],
         StepKind::Plan => &[15, 16, 17, 18, 19, 20],
-        StepKind::Info | StepKind::End => &[],
+        StepKind::Evaluation => &[0, 0, 2, 3],
+        StepKind::Info | StepKind::End | StepKind::Review => &[],
     };
     // Participants share, vote, propose rows, add topics and pass; the rest is staff's.
     let theirs = |a: &u8| matches!(a, 0 | 1 | 6 | 8 | 13 | 15 | 16);

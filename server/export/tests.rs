@@ -107,6 +107,7 @@ fn fixture() -> Outcome {
                         n: 9,
                         counts: Some(vec![0, 0, 1, 1, 2, 1, 2, 1, 1, 0]),
                         tables_left_out: 0,
+                        trend: Vec::new(),
                     },
                     ScaleResult {
                         label: both(
@@ -120,6 +121,7 @@ fn fixture() -> Outcome {
                         n: 2,
                         counts: None,
                         tables_left_out: 0,
+                        trend: Vec::new(),
                     },
                 ],
                 shared: vec![
@@ -970,6 +972,7 @@ fn crowded() -> Outcome {
                 n: 40,
                 counts: Some(vec![0, 40, 0, 0, 0]),
                 tables_left_out: 0,
+                trend: Vec::new(),
             }],
             shared: vec![shared(long, Some(""), Some(long))],
         },
