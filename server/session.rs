@@ -1094,7 +1094,15 @@ impl SessionActor {
                     table,
                     ..
                 } => {
-                    if *step == current {
+                    // On a review, a plan's rows say which reviewed rows were carried on
+                    // (issue 17): a change to a plan shows there too.
+                    let review_shows = session.step().kind == crate::content::StepKind::Review
+                        && session
+                            .programme()
+                            .steps
+                            .get(*step)
+                            .is_some_and(|s| s.kind == crate::content::StepKind::Plan);
+                    if *step == current || review_shows {
                         // A change in the hall of a session with tables (a reveal, the dot
                         // vote, merges) concerns every table.
                         let touched = if table.is_none() && session.has_tables() {

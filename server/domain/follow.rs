@@ -367,7 +367,10 @@ impl Session {
                         else {
                             continue;
                         };
+                        // A question nobody's published answer counts in (its results were
+                        // never revealed) makes no point.
                         if let Some(point) = own_point(&meeting, prompt, counts.n, counts.counts)
+                            && point.n > 0
                             && !points.iter().any(|p| p.key == point.key)
                         {
                             points.push(point);

@@ -1664,6 +1664,8 @@ impl Session {
 #[cfg(test)]
 mod activity_tests;
 #[cfg(test)]
+mod follow_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod publication_tests;
