@@ -979,6 +979,102 @@ mod tests {
     }
 
     #[test]
+    fn articles_review_steps_and_trend_names_are_checked() {
+        let programme = |extra: &str, steps: &str| {
+            format!(
+                "id = \"a\"\ntitle = {{ da = \"A\", en = \"A\" }}\n{extra}\n{steps}[[steps]]\nid = \"tak\"\nkind = \"end\"\ntitle = {{ da = \"T\", en = \"T\" }}\n"
+            )
+        };
+        let article = |url: &str| {
+            format!("[[articles]]\ntitle = {{ da = \"Læs\", en = \"Read\" }}\nurl = \"{url}\"\n")
+        };
+        let ok = Programme::from_toml("a.toml", &programme(&article("https://example.dk/x"), ""));
+        assert_eq!(
+            ok.unwrap().articles[0].url.as_deref(),
+            Some("https://example.dk/x")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "https://ex ample.dk",
+            "ftp://example.dk",
+        ] {
+            let err = Programme::from_toml("a.toml", &programme(&article(bad), ""));
+            assert!(err.is_err(), "{bad}");
+        }
+        let four = article("https://example.dk").repeat(4);
+        assert!(Programme::from_toml("a.toml", &programme(&four, "")).is_err());
+        let review =
+            "[[steps]]\nid = \"r{n}\"\nkind = \"review\"\ntitle = { da = \"R\", en = \"R\" }\n";
+        let two = format!(
+            "{}{}",
+            review.replace("{n}", "1"),
+            review.replace("{n}", "2")
+        );
+        let err = format!(
+            "{:#}",
+            Programme::from_toml("a.toml", &programme("", &two)).unwrap_err()
+        );
+        assert!(err.contains("at most one review step"), "{err}");
+        let scale = |id: &str, trend: &str| {
+            format!(
+                "[[steps.prompts]]\nkind = \"scale\"\nid = \"{id}\"\nlabel = {{ da = \"Q\", en = \"Q\" }}\nmin = 1\nmax = 10\nmin_label = {{ da = \"l\", en = \"l\" }}\nmax_label = {{ da = \"h\", en = \"h\" }}\ntrend = \"{trend}\"\n"
+            )
+        };
+        let step = |prompts: String| {
+            format!(
+                "[[steps]]\nid = \"s\"\nkind = \"reflection\"\ntitle = {{ da = \"S\", en = \"S\" }}\n{prompts}"
+            )
+        };
+        let named =
+            Programme::from_toml("a.toml", &programme("", &step(scale("trivsel", "balance"))))
+                .unwrap();
+        assert_eq!(named.steps[0].prompts[0].trend_key(), Some("balance"));
+        let twice = step(format!(
+            "{}{}",
+            scale("a", "balance"),
+            scale("b", "balance")
+        ));
+        assert!(Programme::from_toml("a.toml", &programme("", &twice)).is_err());
+        assert!(
+            Programme::from_toml("a.toml", &programme("", &step(scale("a", "Ikke Et Id"))))
+                .is_err()
+        );
+        let evaluation =
+            "[[steps]]\nid = \"e\"\nkind = \"evaluation\"\ntitle = { da = \"E\", en = \"E\" }\n";
+        assert!(
+            Programme::from_toml("a.toml", &programme("", evaluation)).is_ok(),
+            "prompts are optional"
+        );
+        let with_scale = format!("{evaluation}{}", scale("a", "a"));
+        assert!(
+            Programme::from_toml("a.toml", &programme("", &with_scale)).is_err(),
+            "no scales beside figures"
+        );
+    }
+
+    #[test]
+    fn a_series_meeting_after_a_plan_opens_with_its_review() {
+        let library = Library::builtin().unwrap();
+        let meetings: Vec<Programme> = ["del1", "del2", "del3"]
+            .iter()
+            .map(|id| library.get(id).unwrap().clone())
+            .collect();
+        let created = with_reviews(meetings);
+        assert!(!created[0].has(StepKind::Review));
+        assert!(!created[1].has(StepKind::Review), "Del 1 has no plan");
+        assert_eq!(created[2].steps[1].kind, StepKind::Review);
+        assert_eq!(created[2].steps[1].id, "opfoelgning");
+        created[2].validate().unwrap();
+        // A programme with its own review keeps it; a taken id gets a number.
+        let own = library.get("opfolgning").unwrap().clone();
+        assert_eq!(own.clone().with_review(), own);
+        let mut taken = library.get("del3").unwrap().clone();
+        taken.steps[0].id = "opfoelgning".into();
+        assert_eq!(taken.with_review().steps[1].id, "opfoelgning-2");
+    }
+
+    #[test]
     fn a_syntax_error_names_file_and_line() {
         let err = Programme::from_toml(
             "x.toml",
