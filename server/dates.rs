@@ -64,6 +64,14 @@ impl Date {
         Self::of(ms, zone())
     }
 
+    /// When this day begins in Europe/Copenhagen ([`ZONE`]), ms since the epoch.
+    pub fn start_ms(self) -> i64 {
+        civil::Date::new(self.year as i16, self.month as i8, self.day as i8)
+            .ok()
+            .and_then(|date| date.to_zoned_datetime(zone().clone()).ok())
+            .map_or(0, |zoned| zoned.timestamp().as_millisecond())
+    }
+
     fn of(ms: i64, zone: &TimeZone) -> Self {
         // Outside jiff's range (about ±9999 years) only for a corrupt time: its nearest end.
         let moment = Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
@@ -133,6 +141,18 @@ mod tests {
         assert_eq!(iso_date(1_795_305_600_000), "2026-11-22");
         // 2026-11-22T23:59:59.999Z is already the 23rd in Copenhagen.
         assert_eq!(iso_date(1_795_391_999_999), "2026-11-23");
+    }
+
+    #[test]
+    fn a_day_starts_at_midnight_in_copenhagen() {
+        let day = Date::parse("2027-01-12").unwrap();
+        assert_eq!(iso_date(day.start_ms()), "2027-01-12");
+        assert_eq!(iso_date(day.start_ms() - 1), "2027-01-11");
+        let summer = Date::parse("2027-06-15").unwrap().start_ms();
+        assert_eq!(
+            summer, 1_813_010_400_000,
+            "22:00 UTC the day before, in summer time"
+        );
     }
 
     #[test]

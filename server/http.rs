@@ -25,6 +25,9 @@ const DEFAULT_MIN_GROUP: u32 = 3;
 const SESSION_FORMATS: &[&str] = &["md", "html", "docx", "csv", "json", "xlsx"];
 /// Largest JSON body the API reads.
 const MAX_BODY: usize = 64 * 1024;
+/// Largest body of a `PUT` (an evaluation's figures as a table, issue 17): a table of a few
+/// hundred rows fits many times; a larger one is refused before it is read.
+const MAX_PUT_BODY: usize = 1024 * 1024;
 
 /// Content-Security-Policy for every response: nothing but our own origin, no inline script.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -49,6 +52,12 @@ pub enum ApiError {
     /// No such session.
     #[error("no such session")]
     NotFound,
+    /// The session has no step with that id.
+    #[error("the session has no such step")]
+    NoStep,
+    /// A follow-up names an earlier session that does not exist (any more).
+    #[error("the session to follow up does not exist (any more)")]
+    FollowsUnknown,
     /// `--create-token` is set and the request did not carry it.
     #[error("creating sessions needs the server's create token")]
     CreateToken,
@@ -89,7 +98,9 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::FollowsUnknown | ApiError::NoStep => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::CreateToken => StatusCode::UNAUTHORIZED,
             ApiError::TooMany | ApiError::TooManyCreated => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
@@ -190,6 +201,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/series/{code}", get(series_info))
         .route("/api/series/{code}/export", get(export_series))
         .route("/api/series/{code}/print", get(print_series))
+        .route("/api/series/{code}/invitation.ics", get(series_invitation))
+        .route(
+            "/api/sessions/{code}/evaluation/{step}",
+            axum::routing::put(import_evaluation).delete(clear_evaluation),
+        )
         .route("/api/sessions/{code}/invitation.ics", get(invitation))
         .route(
             "/api/sessions/{code}/personal-plan",
@@ -436,6 +452,11 @@ async fn guard_requests(
         return ApiError::ForeignHost.into_response();
     }
     let method = request.method();
+    // A `PUT` (an evaluation's figures) carries its own type, checked by its handler; it must
+    // come from the server's own origin like any other change.
+    if method == axum::http::Method::PUT && !origin_allowed(&state, headers) {
+        return ApiError::ForeignOrigin.into_response();
+    }
     if method == axum::http::Method::POST || method == axum::http::Method::DELETE {
         if !origin_allowed(&state, headers) {
             return ApiError::ForeignOrigin.into_response();
@@ -457,21 +478,26 @@ async fn guard_requests(
     next.run(request).await
 }
 
-/// Reads a `POST` or `DELETE` body whole before any handler sees it, within `--header-timeout`
-/// and [`MAX_BODY`]: a body sent a byte at a time holds a connection no longer than headers
-/// may (`408`), a larger one gets `413` as soon as it is too large.
+/// Reads a `POST`, `PUT` or `DELETE` body whole before any handler sees it, within
+/// `--header-timeout` and [`MAX_BODY`] ([`MAX_PUT_BODY`] for a `PUT`): a body sent a byte at a
+/// time holds a connection no longer than headers may (`408`), a larger one gets `413` as soon
+/// as it is too large.
 async fn read_body(
     State(state): State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let method = request.method();
-    if method != axum::http::Method::POST && method != axum::http::Method::DELETE {
+    let limit = if method == axum::http::Method::PUT {
+        MAX_PUT_BODY
+    } else if method == axum::http::Method::POST || method == axum::http::Method::DELETE {
+        MAX_BODY
+    } else {
         return next.run(request).await;
-    }
+    };
     let (parts, body) = request.into_parts();
     let deadline = state.serving().header_timeout;
-    let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY)).await {
+    let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
         Err(_) => return ApiError::SlowBody.into_response(),
         Ok(Err(e)) if over_limit(&e) => return ApiError::LargeBody.into_response(),
         Ok(Err(_)) => {
@@ -568,10 +594,13 @@ impl FromRequestParts<AppState> for Facilitated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Path(code) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-        let (code, handle) = lookup(state, &code)?;
+        // The path's `{code}` (a path may name more, e.g. an evaluation's step).
+        let Path(params) =
+            Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let code = params.get("code").ok_or(ApiError::NotFound)?;
+        let (code, handle) = lookup(state, code)?;
         let Ok(bearer) = Bearer::from_request_parts(parts, state).await;
         bearer.facilitator_of(&handle)?;
         Ok(Facilitated { code, handle })
@@ -850,14 +879,31 @@ async fn create_session(
             request.programme
         )));
     }
-    let programme = customised(&state, &request.programme, request.customise.as_ref())?;
+    let mut programme = customised(&state, &request.programme, request.customise.as_ref())?;
+    if let Some(articles) = request.articles {
+        programme.articles =
+            crate::content::customise::articles(articles).map_err(ApiError::BadRequest)?;
+    }
+    // A follow-up (issue 17) copies from the session it follows, and by default takes its
+    // language and group size.
+    let earlier = match &request.follows {
+        Some(follows) => Some(earlier_session(&state, &client, follows).await?),
+        None => None,
+    };
     let settings = settings(
         &state,
         &headers,
-        request.lang,
-        request.min_group,
+        request.lang.or(earlier.as_ref().map(|(_, lang, _)| *lang)),
+        request
+            .min_group
+            .or(earlier.as_ref().map(|(_, _, min_group)| *min_group)),
         request.tables,
     )?;
+    let followed = earlier.map(|(followed, _, _)| followed);
+    // A follow-up with rows to review opens with their review.
+    if followed.as_ref().is_some_and(|f| !f.rows.is_empty()) {
+        programme = programme.with_review();
+    }
     // Issue 13: group results need min_group >= 3 (checked at creation only).
     programme
         .check_min_group(settings.min_group)
@@ -865,10 +911,47 @@ async fn create_session(
     let planned = request.date.as_deref().map(planned_date).transpose()?;
     let created = state
         .registry()
-        .create(programme, &settings, planned)
+        .create_following(programme, &settings, planned, followed)
         .await
         .map_err(storage)?;
     Ok((StatusCode::CREATED, axum::Json(created_reply(&created))))
+}
+
+/// The session a follow-up follows (issue 17), found by its code and its facilitator token:
+/// what the follow-up copies from it, its language and its group size. An unknown code is
+/// `404` and costs the address a try, as any lookup of a code does (`429` once too many were
+/// wrong); a token that is not its facilitator's is `401`.
+async fn earlier_session(
+    state: &AppState,
+    client: &ClientAddr,
+    follows: &protocol::FollowsRequest,
+) -> Result<(crate::domain::Followed, Lang, u32), ApiError> {
+    let now = std::time::Instant::now();
+    if let Some(ip) = client.0
+        && !state.guesses().allowed(ip, now)
+    {
+        return Err(ApiError::TooMany);
+    }
+    // With PostgreSQL the earlier session may run on another node: read as it is stored.
+    let handle = match JoinCode::parse(&follows.code) {
+        Ok(code) => state.registry().meeting(&code).await,
+        Err(_) => None,
+    };
+    let Some(handle) = handle else {
+        if let Some(ip) = client.0 {
+            state.guesses().missed(ip, now);
+        }
+        return Err(ApiError::FollowsUnknown);
+    };
+    let token = Token::parse(follows.token.trim()).map_err(|_| ApiError::Unauthorized)?;
+    if !handle.is_facilitator(&token) {
+        return Err(ApiError::Unauthorized);
+    }
+    let contribution = handle
+        .contribution()
+        .await
+        .ok_or(ApiError::FollowsUnknown)?;
+    Ok((contribution.followed(), handle.lang(), handle.min_group()))
 }
 
 /// Creates every meeting of a series at once, with one facilitator token for all of them.
@@ -905,6 +988,8 @@ async fn create_series(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // A meeting after one with an action plan opens with its review (issue 17).
+    let programmes = crate::content::with_reviews(programmes);
     // Issue 13: group results need min_group >= 3 (checked at creation only).
     for programme in &programmes {
         programme
@@ -1253,19 +1338,13 @@ async fn invitation(
             "minutes must be between 5 and 1440".into(),
         ));
     }
-    let link = handle.join_url();
-    let pick = |t: &crate::content::Text| handle.lang().pick(t).to_owned();
-    let (summary, body) = match &programme.invitation {
-        Some(invitation) => (pick(&invitation.subject), pick(&invitation.body)),
-        None => (pick(&programme.title), "{link}".to_owned()),
-    };
-    let fill = |t: &str| t.replace("{link}", link).replace("{code}", code.as_str());
+    let (summary, description) = invitation_text(&handle, &code);
     let uid = format!("{code}@trivsel");
     let calendar = ics::calendar(&ics::Meeting {
         uid: &uid,
-        summary: &fill(&summary),
-        description: &fill(&body),
-        url: link,
+        summary: &summary,
+        description: &description,
+        url: handle.join_url(),
         start,
         minutes,
         now_ms: now_ms(),
@@ -1282,6 +1361,223 @@ async fn invitation(
         calendar,
     )
         .into_response())
+}
+
+/// A meeting's invitation: its subject and its text (`{link}` and `{code}` filled in, and what
+/// to read before the meeting at the end, issue 17), in the session's language.
+fn invitation_text(handle: &SessionHandle, code: &JoinCode) -> (String, String) {
+    let programme = handle.programme();
+    let link = handle.join_url();
+    let lang = handle.lang();
+    let pick = |t: &crate::content::Text| lang.pick(t).to_owned();
+    let (summary, body) = match &programme.invitation {
+        Some(invitation) => (pick(&invitation.subject), pick(&invitation.body)),
+        None => (pick(&programme.title), "{link}".to_owned()),
+    };
+    let fill = |t: &str| t.replace("{link}", link).replace("{code}", code.as_str());
+    let mut body = fill(&body);
+    body.push_str(&crate::content::preparation_text(&programme.articles, lang));
+    (fill(&summary), body)
+}
+
+#[derive(serde::Deserialize)]
+struct SeriesInvitationQuery {
+    /// The time every meeting starts, `HH:MM` (09:00 when left out).
+    time: Option<String>,
+    /// Each meeting's length (its programme's, else 60, when left out).
+    minutes: Option<u32>,
+}
+
+/// Every meeting of a series in one calendar file (issue 17): an event on each meeting's
+/// planned day, at `time`, written as the single invitation is. Meetings without a day are
+/// left out; a series where none has one is `400`.
+async fn series_invitation(
+    State(state): State<AppState>,
+    Query(query): Query<SeriesInvitationQuery>,
+    Facilitated { handle, .. }: Facilitated,
+) -> Result<Response, ApiError> {
+    let link = handle.series().cloned().ok_or(ApiError::NotFound)?;
+    let time = query.time.as_deref().unwrap_or("09:00");
+    if let Some(minutes) = query.minutes
+        && !(5..=24 * 60).contains(&minutes)
+    {
+        return Err(ApiError::BadRequest(
+            "minutes must be between 5 and 1440".into(),
+        ));
+    }
+    let mut meetings = Vec::new();
+    for code in &link.codes {
+        let Some(meeting) = state.registry().meeting(code).await else {
+            continue;
+        };
+        let Some(day) = meeting.planned() else {
+            continue;
+        };
+        let start = ics::LocalTime::parse(&format!("{day}T{time}"))
+            .filter(|_| time.len() == 5)
+            .ok_or_else(|| ApiError::BadRequest("time must be a time of day, HH:MM".into()))?;
+        let (summary, description) = invitation_text(&meeting, code);
+        let minutes = query
+            .minutes
+            .or(meeting.programme().minutes)
+            .unwrap_or(60)
+            .clamp(5, 24 * 60);
+        meetings.push((
+            format!("{code}@trivsel"),
+            summary,
+            description,
+            meeting.join_url().to_owned(),
+            start,
+            minutes,
+        ));
+    }
+    if meetings.is_empty() {
+        return Err(ApiError::BadRequest(
+            "no meeting of the series has a day set (the days are set when the series is created)"
+                .into(),
+        ));
+    }
+    let now = now_ms();
+    let events: Vec<ics::Meeting> = meetings
+        .iter()
+        .map(
+            |(uid, summary, description, url, start, minutes)| ics::Meeting {
+                uid,
+                summary,
+                description,
+                url,
+                start: *start,
+                minutes: *minutes,
+                now_ms: now,
+            },
+        )
+        .collect();
+    let calendar = ics::calendar_of(&events);
+    let first = &link.codes[0];
+    let disposition = format!("attachment; filename=\"trivsel-serie-{first}.ics\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        calendar,
+    )
+        .into_response())
+}
+
+/// An evaluation step's figures (issue 17), as a table (`text/csv`, `text/plain`,
+/// `text/tab-separated-values`; UTF-8, else read as Windows-1252, as Excel writes "CSV
+/// (semikolonsepareret)") or as JSON rows (`application/json`, `{"rows": [{item, score,
+/// scale, n}]}`): read and checked ([`crate::kinds::evaluation::import`]), then taken in by the
+/// session as the facilitator's change, replacing the figures before. Problems are `400`
+/// `{"error", "problems": [{place, line, field, problem, message: {da, en}}]}`.
+async fn import_evaluation(
+    Path((_, step)): Path<(String, String)>,
+    Facilitated { handle, .. }: Facilitated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    use crate::kinds::evaluation::import;
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let min_group = handle.min_group();
+    let read = match essence.as_str() {
+        "application/json" => {
+            let request: protocol::ImportRows = parse_body_limited(&body)?;
+            let text = |value: serde_json::Value| match value {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            import::read_fields(
+                request
+                    .rows
+                    .into_iter()
+                    .map(|r| [text(r.item), text(r.score), text(r.scale), text(r.n)]),
+                min_group,
+            )
+        }
+        "text/csv" | "text/plain" | "text/tab-separated-values" | "application/csv" => {
+            import::read_table(&import::decode(&body), min_group)
+        }
+        _ => {
+            return Err(ApiError::BadRequest(
+                "send the table as text/csv (or text/plain) or the rows as application/json".into(),
+            ));
+        }
+    };
+    let rows = match read {
+        Ok(rows) => rows,
+        Err(problems) => return Ok(import_problems(&problems, handle.lang())),
+    };
+    let count = rows.len();
+    imported(handle.import(step.clone(), rows).await)?;
+    Ok(axum::Json(protocol::Imported { step, rows: count }).into_response())
+}
+
+/// Clears an evaluation step's figures (issue 17).
+async fn clear_evaluation(
+    Path((_, step)): Path<(String, String)>,
+    Facilitated { handle, .. }: Facilitated,
+) -> Result<StatusCode, ApiError> {
+    imported(handle.import(step, Vec::new()).await)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The answer to a refused import.
+fn imported(result: Result<(), crate::session::ImportRefused>) -> Result<(), ApiError> {
+    use crate::session::ImportRefused;
+    match result {
+        Ok(()) => Ok(()),
+        Err(ImportRefused::NoStep) => Err(ApiError::NoStep),
+        Err(ImportRefused::NotEvaluation) => Err(ApiError::BadRequest(
+            "that step is not an evaluation step".into(),
+        )),
+        Err(ImportRefused::Refused(e)) => Err(ApiError::BadRequest(e.to_string())),
+        Err(ImportRefused::NotStored) => Err(ApiError::Internal(anyhow::anyhow!(
+            "the evaluation's figures could not be stored"
+        ))),
+    }
+}
+
+/// `400` with every problem of an import, each naming its line (or row) and field.
+fn import_problems(problems: &[crate::kinds::evaluation::import::Problem], lang: Lang) -> Response {
+    use crate::kinds::evaluation::import;
+    let name = |value: serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+    let body = protocol::ImportErrors {
+        error: import::messages(problems, lang),
+        problems: problems
+            .iter()
+            .map(|p| {
+                let json = serde_json::to_value(p).unwrap_or_default();
+                protocol::ImportProblem {
+                    place: name(json["place"].clone()),
+                    line: p.line,
+                    field: p
+                        .field
+                        .map(|f| name(serde_json::to_value(f).unwrap_or_default())),
+                    problem: name(json["problem"].clone()),
+                    message: crate::content::Text {
+                        da: p.message(Lang::Da),
+                        en: p.message(Lang::En),
+                    },
+                }
+            })
+            .collect(),
+    };
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
+/// A JSON body of up to [`MAX_PUT_BODY`] bytes.
+fn parse_body_limited<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid request: {e}")))
 }
 
 async fn socket(

@@ -65,8 +65,13 @@ fn utc(moment: Timestamp) -> String {
     moment.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// The calendar file.
+/// The calendar file of one meeting.
 pub fn calendar(meeting: &Meeting<'_>) -> String {
+    calendar_of(std::slice::from_ref(meeting))
+}
+
+/// One event of the calendar file.
+fn event(meeting: &Meeting<'_>) -> Event {
     let start = meeting.start.zoned();
     // At most a day (as `http::invitation` accepts), so the end is always in range.
     let minutes = i64::from(meeting.minutes.min(24 * 60));
@@ -76,7 +81,7 @@ pub fn calendar(meeting: &Meeting<'_>) -> String {
     let stamp = Timestamp::from_millisecond(meeting.now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
     // The crate escapes TEXT values (backslash, `;`, `,`, newline); a CR of a CRLF goes.
     let text = |t: &str| t.replace("\r\n", "\n").replace('\r', "\n");
-    let event = Event::new()
+    Event::new()
         .uid(meeting.uid)
         .append_property(Property::new("DTSTAMP", utc(stamp)))
         .append_property(Property::new("DTSTART", utc(start.timestamp())))
@@ -84,7 +89,11 @@ pub fn calendar(meeting: &Meeting<'_>) -> String {
         .summary(&text(meeting.summary))
         .description(&text(meeting.description))
         .url(meeting.url)
-        .done();
+        .done()
+}
+
+/// One calendar file with an event for each meeting (a series' meetings, issue 17).
+pub fn calendar_of(meetings: &[Meeting<'_>]) -> String {
     let mut calendar = Calendar::empty();
     for (key, value) in [
         ("VERSION", "2.0"),
@@ -95,7 +104,10 @@ pub fn calendar(meeting: &Meeting<'_>) -> String {
     ] {
         calendar.append_property(Property::new(key, value));
     }
-    calendar.push(event).done().to_string()
+    for meeting in meetings {
+        calendar.push(event(meeting));
+    }
+    calendar.done().to_string()
 }
 
 #[cfg(test)]

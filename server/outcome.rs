@@ -146,6 +146,80 @@ pub enum Section {
         /// How many actors were named by too few to be shown: counted, never named.
         too_few: u32,
     },
+    /// The follow-up of earlier action plans (issue 17): every row with its status and note.
+    Review {
+        /// Step title.
+        title: Text,
+        /// The rows, in the order they were agreed.
+        rows: Vec<ReviewResult>,
+    },
+    /// Results brought from elsewhere, e.g. a leader evaluation (issue 17).
+    Evaluation {
+        /// Step title.
+        title: Text,
+        /// The figures, in the order given; none below `min_group` respondents.
+        rows: Vec<EvaluationResult>,
+        /// What participants shared beside them.
+        shared: Vec<SharedItem>,
+    },
+}
+
+/// A row of an earlier plan as the review left it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ReviewResult {
+    /// The meeting that agreed it (its programme's title).
+    pub meeting: Text,
+    /// That meeting's day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Its area.
+    pub area: String,
+    /// What we would do.
+    pub action: String,
+    /// Who owns it.
+    pub owner: String,
+    /// `YYYY-MM-DD` or empty.
+    pub deadline: String,
+    /// Where it stands; `None` when the group set no status.
+    pub status: Option<crate::domain::Status>,
+    /// The group's note.
+    pub note: String,
+    /// Carried on into this meeting's plan.
+    pub carried_on: bool,
+}
+
+/// One question's figures brought in.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EvaluationResult {
+    /// The question.
+    pub item: String,
+    /// Its average score.
+    pub score: f64,
+    /// The scale's lowest value.
+    pub min: i32,
+    /// The scale's highest value.
+    pub max: i32,
+    /// How many answered.
+    pub n: u32,
+}
+
+/// One meeting's point of a question's trend (issue 17).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TrendResult {
+    /// The meeting (its programme's title).
+    pub meeting: Text,
+    /// Its day, `YYYY-MM-DD`.
+    pub date: String,
+    /// This meeting's own point.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub current: bool,
+    /// How many answered.
+    pub n: u32,
+    /// The distribution, `counts[i]` for `min + i`; `None` where the point is not shown.
+    pub counts: Option<Vec<u32>>,
+    /// Why it is not shown: `too_few`, or `difference` (its number of answerers differs from
+    /// a shown point's by fewer than `min_group`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<crate::domain::follow::Hidden>,
 }
 
 /// A table's own decisions on a grid, in the hall's outcome.
@@ -183,6 +257,10 @@ pub struct ScaleResult {
     /// The hall's figure of a session with tables: tables left out for too few answers.
     #[serde(skip_serializing_if = "is_zero")]
     pub tables_left_out: u32,
+    /// Where earlier meetings asked the same question (issue 17): its trend, meeting by
+    /// meeting, this one last.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<TrendResult>,
 }
 
 /// An item a participant shared.

@@ -284,13 +284,20 @@ impl Registry {
         }
     }
 
-    /// A meeting's shareable outcome now, wherever it runs: `None` when there is no such
-    /// meeting, or it does not answer.
-    async fn outcome_of(&self, code: &JoinCode) -> Option<Option<crate::outcome::Outcome>> {
-        match self.meeting(code).await {
-            Some(handle) => Some(handle.outcome().await),
-            None => None,
-        }
+    /// What an earlier meeting of a series gives its later ones now, wherever it runs: its
+    /// shareable outcome and its contribution to reviews and trends (issue 17). `None` when
+    /// there is no such meeting, `Some(None)` when it does not answer.
+    async fn earlier_of(
+        &self,
+        code: &JoinCode,
+    ) -> Option<Option<(crate::outcome::Outcome, crate::domain::follow::Contribution)>> {
+        let handle = self.meeting(code).await?;
+        Some(
+            match (handle.outcome().await, handle.contribution().await) {
+                (Some(outcome), Some(contribution)) => Some((outcome, contribution)),
+                _ => None,
+            },
+        )
     }
 
     /// Drains the node: it takes no session over any more, and every session it runs is
@@ -338,6 +345,19 @@ impl Registry {
         settings: &Settings,
         planned: Option<String>,
     ) -> Result<Created, StoreError> {
+        self.create_following(programme, settings, planned, None)
+            .await
+    }
+
+    /// Like [`Registry::create`], for a session that follows an earlier one (issue 17) with
+    /// what it copied from it (`follows`), fixed from then on.
+    pub async fn create_following(
+        &self,
+        programme: Programme,
+        settings: &Settings,
+        planned: Option<String>,
+        follows: Option<crate::domain::Followed>,
+    ) -> Result<Created, StoreError> {
         let mut created = Created {
             code: self.fresh_code(&[]),
             programme,
@@ -351,6 +371,7 @@ impl Registry {
             publication: Publication::PerResult,
             planned,
             tables: settings.tables,
+            follows,
         };
         let mut tries = 1;
         loop {
@@ -423,6 +444,7 @@ impl Registry {
                 publication: Publication::PerResult,
                 planned: planned.get(position).cloned().flatten(),
                 tables: settings.tables,
+                follows: None,
             };
             meetings.push(created);
         }
@@ -532,28 +554,60 @@ impl Registry {
             return;
         };
         let mut available = Vec::new();
+        let mut contributions = Vec::new();
         for earlier in &link.codes[..link.position] {
-            match self.outcome_of(earlier).await {
-                Some(Some(outcome)) => {
+            match self.earlier_of(earlier).await {
+                Some(Some((outcome, contribution))) => {
                     available.extend(crate::domain::report::carried_from(&outcome));
+                    contributions.push(contribution);
                 }
                 Some(None) => return,
                 None => {}
             }
         }
-        handle.prune_carried(available).await;
+        let (rows, points) = crate::domain::follow::carried_from(&contributions);
+        handle
+            .prune_carried(crate::domain::Carry {
+                items: available,
+                rows,
+                points,
+            })
+            .await;
     }
 
-    /// Deletes every session whose last activity is more than the retention period before
-    /// `now_ms`, as `DELETE /api/sessions/{code}` would. Returns the codes deleted.
+    /// Deletes every session whose last activity — or planned day, when that is later — is
+    /// more than the retention period before `now_ms`, as `DELETE /api/sessions/{code}` would.
+    /// A meeting of a series counts the planned days of its later meetings too, whose review
+    /// and trends it feeds (issue 17). Returns the codes deleted.
     pub async fn expire(&self, now_ms: i64) -> Vec<JoinCode> {
         let keep_ms = self.inner.keep_ms;
-        let expired: Vec<JoinCode> = self
+        let planned_ms = |handle: &SessionHandle| {
+            handle
+                .planned()
+                .and_then(|day| crate::dates::Date::parse(&day))
+                .map_or(i64::MIN, |day| day.start_ms())
+        };
+        let kept_from = |handle: &SessionHandle| {
+            let later = handle.series().map_or(i64::MIN, |link| {
+                link.codes[link.position + 1..]
+                    .iter()
+                    .filter_map(|code| self.get(code))
+                    .map(|h| planned_ms(&h))
+                    .max()
+                    .unwrap_or(i64::MIN)
+            });
+            handle.last_active_ms().max(planned_ms(handle)).max(later)
+        };
+        let handles: Vec<(JoinCode, SessionHandle)> = self
             .inner
             .sessions
             .iter()
-            .filter(|entry| entry.value().last_active_ms() + keep_ms <= now_ms)
-            .map(|entry| entry.key().clone())
+            .map(|entry| (entry.key().clone(), entry.value().clone()))
+            .collect();
+        let expired: Vec<JoinCode> = handles
+            .into_iter()
+            .filter(|(_, handle)| kept_from(handle).saturating_add(keep_ms) <= now_ms)
+            .map(|(code, _)| code)
             .collect();
         let mut deleted = Vec::new();
         let mut expired = expired;
@@ -566,7 +620,7 @@ impl Registry {
                         continue;
                     }
                     if let Found::Here(handle) = self.find(&code).await
-                        && handle.last_active_ms() + keep_ms <= now_ms
+                        && kept_from(&handle).saturating_add(keep_ms) <= now_ms
                     {
                         expired.push(code);
                     }
@@ -601,13 +655,27 @@ impl Registry {
         let (registry, handle) = (self.clone(), handle.clone());
         tokio::spawn(async move {
             let mut items = Vec::new();
+            let mut contributions = Vec::new();
             for code in &link.codes[..link.position] {
-                if let Some(Some(outcome)) = registry.outcome_of(code).await {
+                if let Some(Some((outcome, contribution))) = registry.earlier_of(code).await {
                     items.extend(crate::domain::report::carried_from(&outcome));
+                    contributions.push(contribution);
                 }
             }
+            // A meeting that reviews the earlier plans shows their rows there (issue 17), not
+            // again in the list of what was carried in.
+            if handle.programme().has(crate::content::StepKind::Review) {
+                items.retain(|item| item.kind != crate::domain::CarriedKind::Row);
+            }
             items.truncate(MAX_CARRIED);
-            handle.carry(items).await;
+            let (rows, points) = crate::domain::follow::carried_from(&contributions);
+            handle
+                .carry(crate::domain::Carry {
+                    items,
+                    rows,
+                    points,
+                })
+                .await;
         });
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::audience::Audience;
 use crate::clock::now_ms;
 use crate::domain::{
-    Applied, Command, Event, ParticipantId, Role, Scope, Seating, Session, TableId, Token,
+    Applied, Carry, Command, Event, ParticipantId, Role, Scope, Seating, Session, TableId, Token,
 };
 use crate::protocol::{
     self, ClientMsg, Links, Opening, ParticipantCounts, ProgressView, ServerMsg, SessionInfo,
@@ -105,11 +105,19 @@ enum ToActor {
         reply: oneshot::Sender<crate::outcome::Outcome>,
     },
     Carry {
-        items: Vec<crate::domain::Carried>,
+        carry: Carry,
     },
     Prune {
-        available: Vec<crate::domain::Carried>,
+        available: Carry,
         reply: oneshot::Sender<()>,
+    },
+    Contribution {
+        reply: oneshot::Sender<crate::domain::follow::Contribution>,
+    },
+    Import {
+        step: String,
+        rows: Vec<crate::kinds::evaluation::EvalRow>,
+        reply: oneshot::Sender<Result<(), ImportRefused>>,
     },
     PersonalPlan {
         request: PlanRequest,
@@ -147,6 +155,19 @@ pub enum PlanRefused {
     NotFound,
 }
 
+/// Why an evaluation's figures were not taken in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportRefused {
+    /// The session has no step with that id.
+    NoStep,
+    /// The step is not an evaluation step.
+    NotEvaluation,
+    /// The core refused the rows (a row below `min_group`, too many rows).
+    Refused(crate::domain::RuleError),
+    /// The session is gone, or its store could not keep them.
+    NotStored,
+}
+
 /// Whose personal plan, asked by whom.
 #[derive(Debug)]
 pub struct PlanRequest {
@@ -170,6 +191,11 @@ pub struct SessionHandle {
     programme: std::sync::Arc<crate::content::Programme>,
     lang: crate::domain::Lang,
     series: Option<std::sync::Arc<crate::domain::SeriesLink>>,
+    /// The day set for the meeting (`YYYY-MM-DD`), if any: as created, then as the facilitator
+    /// changed it (the actor updates it after every turn).
+    planned: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<str>>>>,
+    /// Results show from this many answers.
+    min_group: u32,
     /// When items were last carried in from earlier meetings (ms since the epoch).
     last_carry: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// When the session last stored a change (ms since the epoch), for retention.
@@ -213,6 +239,8 @@ impl SessionHandle {
         let programme = std::sync::Arc::new(session.programme().clone());
         let lang = session.created().lang;
         let series = session.created().series.clone().map(std::sync::Arc::new);
+        let planned = std::sync::Arc::new(std::sync::Mutex::new(session.planned().map(Into::into)));
+        let min_group = session.created().min_group;
         // What a restored session holds is about its state's size; a new one holds nothing.
         let stored_bytes = if session.seq() == 0 {
             0
@@ -239,6 +267,7 @@ impl SessionHandle {
             seq: seq.clone(),
             erased,
             erased_again: Default::default(),
+            planned: planned.clone(),
         };
         tokio::spawn(actor.run());
         SessionHandle {
@@ -251,6 +280,8 @@ impl SessionHandle {
             programme,
             lang,
             series,
+            planned,
+            min_group,
             last_carry: Default::default(),
             last_active,
             seq,
@@ -271,6 +302,14 @@ impl SessionHandle {
     /// The series this meeting belongs to.
     pub fn series(&self) -> Option<&crate::domain::SeriesLink> {
         self.series.as_deref()
+    }
+
+    /// The day set for the meeting (`YYYY-MM-DD`), if any, as it is now.
+    pub fn planned(&self) -> Option<std::sync::Arc<str>> {
+        self.planned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Sets the meeting's day (`YYYY-MM-DD`) or clears it (`None`); returns once it is stored.
@@ -297,16 +336,47 @@ impl SessionHandle {
                 .is_ok()
     }
 
+    /// Results show from this many answers (`min_group`, fixed at creation).
+    pub fn min_group(&self) -> u32 {
+        self.min_group
+    }
+
     /// Replaces what was carried in from earlier meetings (stored only if it changed). The
     /// server's own command: no screen's, and not the facilitator's.
-    pub async fn carry(&self, items: Vec<crate::domain::Carried>) {
-        let _ = self.tx.send(ToActor::Carry { items }).await;
+    pub async fn carry(&self, carry: impl Into<Carry>) {
+        let carry = carry.into();
+        let _ = self.tx.send(ToActor::Carry { carry }).await;
+    }
+
+    /// What the meeting hands on to later ones (issue 17): its accepted rows, its review's
+    /// verdicts, its scale results, and what it received; `None` when it is gone.
+    pub async fn contribution(&self) -> Option<crate::domain::follow::Contribution> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(ToActor::Contribution { reply }).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Takes in an evaluation step's figures (already read and checked), replacing those
+    /// before, as the facilitator's change: returns once it is stored.
+    pub async fn import(
+        &self,
+        step: String,
+        rows: Vec<crate::kinds::evaluation::EvalRow>,
+    ) -> Result<(), ImportRefused> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(ToActor::Import { step, rows, reply })
+            .await
+            .map_err(|_| ImportRefused::NotStored)?;
+        answer.await.map_err(|_| ImportRefused::NotStored)?
     }
 
     /// Removes from what was carried in every item that `available` (what the earlier meetings
-    /// produce now) no longer holds, counting copies; what leaves is erased from the files.
-    /// Returns once that is stored (or the session is gone).
-    pub async fn prune_carried(&self, available: Vec<crate::domain::Carried>) {
+    /// produce now) no longer holds, counting copies — and every row and point of a meeting or
+    /// row no longer there; what leaves is erased from the files. Returns once that is stored
+    /// (or the session is gone).
+    pub async fn prune_carried(&self, available: impl Into<Carry>) {
+        let available = available.into();
         let (reply, done) = oneshot::channel();
         if self
             .tx
@@ -484,6 +554,8 @@ struct Owed {
     stored: Vec<oneshot::Sender<()>>,
     /// Replies to a new day for the meeting, owed once it is stored (refused if it is not).
     dated: Vec<oneshot::Sender<Result<(), NotDated>>>,
+    /// Evaluation figures taken in: told once this turn is stored.
+    imported: Vec<oneshot::Sender<Result<(), ImportRefused>>>,
     delete: Option<oneshot::Sender<Result<(), StoreError>>>,
     /// The actor stops once this turn is stored and told.
     release: Option<oneshot::Sender<()>>,
@@ -525,6 +597,8 @@ impl Touched {
 }
 
 struct SessionActor {
+    /// The meeting's day as its handles read it (see [`SessionHandle::planned`]).
+    planned: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<str>>>>,
     session: Session,
     store: Store,
     rx: mpsc::Receiver<ToActor>,
@@ -647,9 +721,13 @@ impl SessionActor {
             for reply in owed.dated.drain(..) {
                 let _ = reply.send(Ok(()));
             }
+            for reply in owed.imported.drain(..) {
+                let _ = reply.send(Ok(()));
+            }
             let delete = owed.delete.take();
             self.seq
                 .store(self.session.seq(), std::sync::atomic::Ordering::Relaxed);
+            self.share_planned();
             self.deliver(owed);
             if let Some(reply) = delete {
                 let result = self.store.delete(&self.session.created().code).await;
@@ -779,7 +857,7 @@ impl SessionActor {
                     closed: self.session.is_closed(),
                 });
             }
-            ToActor::Carry { items } => match self.carry(items, owed) {
+            ToActor::Carry { carry } => match self.carry(carry, owed) {
                 Ok(new) => {
                     self.owe(&new, owed);
                     events.extend(new);
@@ -791,7 +869,7 @@ impl SessionActor {
                 ),
             },
             ToActor::Prune { available, reply } => {
-                let kept = prune(self.session.carried(), available);
+                let kept = prune_carry(&self.session.carried_in(), available);
                 match self.carry(kept, owed) {
                     Ok(new) => {
                         self.owe(&new, owed);
@@ -800,6 +878,44 @@ impl SessionActor {
                     Err(e) => tracing::warn!(error = %e, "carried items could not be pruned"),
                 }
                 owed.stored.push(reply);
+            }
+            ToActor::Contribution { reply } => {
+                let _ = reply.send(self.session.contribution());
+            }
+            ToActor::Import { step, rows, reply } => {
+                let kind = self.session.programme().step(&step).map(|(_, s)| s.kind);
+                let refused = match kind {
+                    None => Some(ImportRefused::NoStep),
+                    Some(crate::content::StepKind::Evaluation) => None,
+                    Some(_) => Some(ImportRefused::NotEvaluation),
+                };
+                if let Some(refused) = refused {
+                    let _ = reply.send(Err(refused));
+                    return;
+                }
+                // The facilitator's change like any other, under an op id of the server's.
+                let op =
+                    crate::domain::OpId::parse(&format!("import-{:016x}", rand::random::<u64>()))
+                        .expect("a valid op id");
+                let command = Command::Activity {
+                    op,
+                    step,
+                    action: crate::domain::Action::Import { rows },
+                    table: None,
+                };
+                match self.session.apply(Role::Facilitator, command) {
+                    Ok(Applied::Events(new)) => {
+                        self.owe(&new, owed);
+                        events.extend(new);
+                        owed.imported.push(reply);
+                    }
+                    Ok(Applied::Duplicate) => {
+                        let _ = reply.send(Ok(()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(ImportRefused::Refused(e)));
+                    }
+                }
             }
             ToActor::Outcome { scope, reply } => {
                 let exists = scope
@@ -991,16 +1107,16 @@ impl SessionActor {
         }
     }
 
-    /// Replaces the carried items with `items`; when any item leaves, the turn is stored
-    /// erasing, so that its text stays in no file.
+    /// Replaces what is carried in with `carry`; when any item, row or point leaves, the turn
+    /// is stored erasing, so that its text stays in no file.
     fn carry(
         &mut self,
-        items: Vec<crate::domain::Carried>,
+        carry: Carry,
         owed: &mut Owed,
     ) -> Result<Vec<Event>, crate::domain::RuleError> {
-        let before = self.session.carried().to_vec();
-        let new = self.session.carry(items)?;
-        owed.erase |= !prune(&before, self.session.carried().to_vec()).eq(&before);
+        let before = self.session.carried_in();
+        let new = self.session.carry(carry)?;
+        owed.erase |= prune_carry(&before, self.session.carried_in()) != before;
         Ok(new)
     }
 
@@ -1063,7 +1179,15 @@ impl SessionActor {
                     table,
                     ..
                 } => {
-                    if *step == current {
+                    // On a review, a plan's rows say which reviewed rows were carried on
+                    // (issue 17): a change to a plan shows there too.
+                    let review_shows = session.step().kind == crate::content::StepKind::Review
+                        && session
+                            .programme()
+                            .steps
+                            .get(*step)
+                            .is_some_and(|s| s.kind == crate::content::StepKind::Plan);
+                    if *step == current || review_shows {
                         // A change in the hall of a session with tables (a reveal, the dot
                         // vote, merges) concerns every table.
                         let touched = if table.is_none() && session.has_tables() {
@@ -1495,6 +1619,18 @@ impl SessionActor {
         }
     }
 
+    /// Tells the handles the meeting's day when a turn changed it.
+    fn share_planned(&self) {
+        let now = self.session.planned();
+        let mut shared = self
+            .planned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if shared.as_deref() != now {
+            *shared = now.map(Into::into);
+        }
+    }
+
     /// The store refused this turn's write (the disk is full, say): the session goes back to
     /// `stored`, what every acknowledged write made it, and keeps serving. No screen saw
     /// anything of the turn (nothing is sent before it is stored). Each command of the turn gets
@@ -1522,6 +1658,9 @@ impl SessionActor {
         let mut slow = Vec::new();
         for reply in owed.dated {
             let _ = reply.send(Err(NotDated::NotStored(error.is_full())));
+        }
+        for reply in owed.imported {
+            let _ = reply.send(Err(ImportRefused::NotStored));
         }
         for (conn, reply) in owed.replies {
             let refusal = match reply {
@@ -1559,6 +1698,32 @@ impl SessionActor {
             let _ = reply.send(Err(StoreError::gone()));
         }
         self.close_all(protocol::CLOSE_GOING_AWAY);
+    }
+}
+
+/// What of `carried` that `available` still holds: items as [`prune`] keeps them; rows whose
+/// key is still there, points whose meeting and question are still there (their newer version
+/// arrives with the next carry).
+fn prune_carry(carried: &Carry, available: Carry) -> Carry {
+    Carry {
+        items: prune(&carried.items, available.items),
+        rows: carried
+            .rows
+            .iter()
+            .filter(|r| available.rows.iter().any(|a| a.key == r.key))
+            .cloned()
+            .collect(),
+        points: carried
+            .points
+            .iter()
+            .filter(|p| {
+                available
+                    .points
+                    .iter()
+                    .any(|a| a.key == p.key && a.from.code == p.from.code)
+            })
+            .cloned()
+            .collect(),
     }
 }
 

@@ -11,6 +11,8 @@ import * as map from './activity-map.js';
 import * as plan from './activity-plan.js';
 import * as personal from './activity-personal.js';
 import * as end from './activity-end.js';
+import * as review from './activity-review.js';
+import * as evaluation from './activity-evaluation.js';
 
 export const views = {
   reflection,
@@ -20,4 +22,6 @@ export const views = {
   plan,
   personal_plan: personal,
   end,
+  review,
+  evaluation,
 };

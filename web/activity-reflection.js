@@ -22,8 +22,9 @@
 import { el, setText, t, ui } from './common.js';
 import { buildPrompt } from './prompts.js';
 import {
-  svg, setAttr, reconcile, clientId, showSaveState, checkbox, fillOptions, showWaiting,
+  svg, setAttr, reconcile, clientId, showSaveState, checkbox, fillOptions, showWaiting, fmt,
 } from './activity-kit.js';
+import { formatDate } from './activity-plan.js';
 
 // ---------------------------------------------------------------------------
 // Phone
@@ -396,9 +397,66 @@ export function sharedList({ pick = false } = {}) {
   };
 }
 
-/** Charts for every scale prompt of the step, keyed by prompt id. */
+/** The mean of a distribution (`counts[i]` for `min + i`), or null. */
+function meanOf(min, counts) {
+  const n = counts.reduce((a, b) => a + b, 0);
+  return n > 0 ? counts.reduce((sum, c, i) => sum + (min + i) * c, 0) / n : null;
+}
+
+/**
+ * A question's trend (issue 17): its distribution in each meeting that asked it, side by side,
+ * this meeting's last ("I dag"); a point the rules hide says why instead of showing numbers.
+ */
+export function trendChart(prompt) {
+  const list = el('ol', { class: 'trend-points' });
+  const node = el('figure', { class: 'trend', 'data-testid': 'trend', 'data-prompt': prompt.id },
+    el('figcaption', { class: 'trend-title', text: ui('trend_heading') }), list);
+  node.hidden = true;
+  return {
+    node,
+    update(points) {
+      const all = Array.isArray(points) ? points : [];
+      node.hidden = all.length === 0;
+      if (all.length === 0) return;
+      const when = (p) => (p.current ? ui('trend_today') : formatDate(p.date));
+      const most = Math.max(1, ...all.flatMap((p) => (Array.isArray(p.counts) ? p.counts : [])));
+      reconcile(list, all, (p, i) => `${i}:${p.date}:${p.current ? 'now' : ''}`, () => el('li', { class: 'trend-point', 'data-testid': 'trend-point' },
+        el('span', { class: 'trend-when' }),
+        el('span', { class: 'trend-bars', 'aria-hidden': 'true' }),
+        el('span', { class: 'trend-ends', 'aria-hidden': 'true' },
+          el('span', { text: String(prompt.min) }), el('span', { text: String(prompt.max) })),
+        el('span', { class: 'trend-figures' })), (li, p) => {
+        const shown = Array.isArray(p.counts) && !p.hidden;
+        li.classList.toggle('current', Boolean(p.current));
+        li.classList.toggle('hidden-point', !shown);
+        li.dataset.hidden = p.hidden || '';
+        setText(li.querySelector('.trend-when'), when(p));
+        const bars = li.querySelector('.trend-bars');
+        bars.hidden = !shown;
+        li.querySelector('.trend-ends').hidden = !shown;
+        if (shown) {
+          reconcile(bars, p.counts, (_, i) => i, () => el('span', { class: 'trend-bar' }), (bar, count) => {
+            // CSSOM, not a style attribute: allowed under the page's CSP.
+            bar.style.height = `${((count / most) * 100).toFixed(1)}%`;
+          });
+          const mean = meanOf(prompt.min, p.counts);
+          setText(li.querySelector('.trend-figures'), `${ui('trend_mean', { mean: fmt(mean) })} · ${ui('answers_count', { n: p.n })}`);
+        } else {
+          setText(li.querySelector('.trend-figures'), ui(p.hidden === 'difference' ? 'trend_hidden_difference' : 'trend_hidden_too_few'));
+        }
+      });
+      setAttr(list, 'aria-label', ui('trend_label', {
+        list: all.map((p) => (Array.isArray(p.counts) && !p.hidden
+          ? ui('trend_entry', { when: when(p), mean: fmt(meanOf(prompt.min, p.counts)), n: p.n })
+          : ui('trend_entry_hidden', { when: when(p) }))).join('; '),
+      }));
+    },
+  };
+}
+
+/** Charts for every scale prompt of the step, keyed by prompt id; each with its trend. */
 function scaleCharts(step) {
-  const charts = (step.prompts || []).filter((p) => p.kind === 'scale').map((p) => ({ id: p.id, chart: scaleChart(p) }));
+  const charts = (step.prompts || []).filter((p) => p.kind === 'scale').map((p) => ({ id: p.id, chart: scaleChart(p), trend: trendChart(p) }));
   // With several charts on one screen, each question gets one line (the full text is in the DOM).
   // Someone deleted their answers: the results stay as shown until more changed theirs (issue 13).
   const held = el('p', { class: 'chart-note held', 'data-testid': 'held', text: ui('results_held') });
@@ -407,12 +465,19 @@ function scaleCharts(step) {
   // it leaves out for too few answers (issue 16).
   const leftOut = el('p', { class: 'chart-note', id: 'tables-left-out', 'data-testid': 'tables-left-out' });
   leftOut.hidden = true;
-  const node = el('div', { class: charts.length > 2 ? 'scale-results many' : 'scale-results' }, ...charts.map((c) => c.chart.node), held, leftOut);
+  const blocks = charts.map((c) => el('div', { class: 'scale-block' }, c.chart.node, c.trend.node));
+  const node = el('div', { class: charts.length > 2 ? 'scale-results many' : 'scale-results' }, ...blocks, held, leftOut);
   node.hidden = charts.length === 0;
   return {
     node,
-    update(scales, minGroup, isHeld) {
-      for (const { id, chart } of charts) chart.update((scales || []).find((s) => s.prompt === id), minGroup);
+    update(scales, minGroup, isHeld, trends) {
+      for (const [i, { id, chart, trend }] of charts.entries()) {
+        chart.update((scales || []).find((s) => s.prompt === id), minGroup);
+        const points = (trends || []).find((tr) => tr.prompt === id)?.points;
+        trend.update(points);
+        blocks[i].classList.toggle('with-trend', Array.isArray(points) && points.length > 0);
+      }
+      node.classList.toggle('with-trends', Array.isArray(trends) && trends.length > 0);
       held.hidden = isHeld !== true;
       const out = Math.max(0, ...(scales || []).map((s) => s.tables_left_out ?? 0));
       leftOut.hidden = out === 0;
@@ -441,7 +506,7 @@ export function projector(root, ctx) {
       setText(waiting, ui('shared_count', { n: count }));
       ctx.setResults(revealed);
       if (!revealed) return;
-      charts.update(activity.scales, ctx.session().min_group, activity.held);
+      charts.update(activity.scales, ctx.session().min_group, activity.held, activity.trends);
       const items = activity.shared || [];
       sharedBox.hidden = items.length === 0;
       results.classList.toggle('only-shared', charts.node.hidden);
@@ -456,7 +521,7 @@ export function projector(root, ctx) {
  * projector shows them in pages when they do not fit (items are
  * li.shared-item, the questions and groups hide with their items).
  */
-function roomShared(step) {
+export function roomShared(step) {
   const asked = (step.prompts || []).filter((p) => p.kind === 'list' || p.kind === 'text');
   const node = el('div', {
     class: 'shared-list', id: 'shared-list', 'aria-live': 'polite', 'data-page-items': 'li.shared-item',
@@ -609,7 +674,7 @@ export function facilitator(root, ctx) {
       const activity = ctx.activity() || {};
       reveal.update(activity.revealed);
       charts.node.hidden = activity.published === false;
-      charts.update(activity.scales, ctx.session().min_group, activity.held);
+      charts.update(activity.scales, ctx.session().min_group, activity.held, activity.trends);
       setText(count, ui('shared_count', { n: activity.shared_count ?? 0 }));
       shared.update(activity.shared);
       const any = (activity.shared || []).length > 0;
@@ -619,7 +684,8 @@ export function facilitator(root, ctx) {
 }
 
 /** The facilitator's "show on the projector" toggle (reflection, grid, map). */
-export function revealButton(ctx) {
+export function revealButton(ctx, words = {}) {
+  const say = { show: 'reveal_show', hide: 'reveal_hide', on: 'reveal_on', off: 'reveal_off', ...words };
   // A programme for one participant (the 1:1) has no group results: no button, a word on why.
   if (ctx.session()?.participants === 'one') {
     return {
@@ -638,8 +704,8 @@ export function revealButton(ctx) {
     update(value) {
       revealed = Boolean(value);
       setAttr(button, 'data-state', revealed ? 'shown' : 'hidden');
-      setText(button, ui(revealed ? 'reveal_hide' : 'reveal_show'));
-      setText(state, ui(revealed ? 'reveal_on' : 'reveal_off'));
+      setText(button, ui(revealed ? say.hide : say.show));
+      setText(state, ui(revealed ? say.on : say.off));
     },
   };
 }

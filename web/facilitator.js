@@ -18,6 +18,9 @@
 // #series-export-{docx,html}, #series-export-status.
 // Carried items: #carried-panel, #carried-groups section[data-kind] li[data-testid=carried-item]
 // (.carried-text, button.carried-suggest on plan steps).
+// Follow-up (issue 17): #followup-panel with #follows-note, #followup-date, #followup-programme,
+// #followup-create, #followup-status, #followup-link; the series' calendar: #series-ics-time,
+// #series-ics-download, #series-ics-status.
 
 import {
   ui, t, getLang, adoptSessionLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText,
@@ -28,6 +31,8 @@ import { views } from './activities.js';
 import { downloadWithStatus } from './activity-kit.js';
 import { carriedOf, groupByKind } from './carried.js';
 import { tablesPanel, watchSelect, tablesOf } from './tables.js';
+import { articlesText } from './articles.js';
+import { formatDate } from './activity-plan.js';
 
 const CODE = pathCode();
 const TOKEN = hashToken();
@@ -235,6 +240,92 @@ function render() {
   renderPreparation();
   renderSeries();
   renderCarried();
+  renderFollowUp();
+}
+
+// ---------------------------------------------------------------------------
+// Follow-up (issue 17): the meeting this one follows, and creating the next one
+
+let followUpKey = null;
+
+function renderFollowUp() {
+  const { session } = state;
+  const key = JSON.stringify([getLang(), session.follows, Boolean(catalog), session.programme?.id]);
+  if (key === followUpKey) return;
+  followUpKey = key;
+  const note = byId('follows-note');
+  const follows = session.follows;
+  note.hidden = !follows;
+  if (follows) {
+    setText(note, ui('follows_note', { code: follows.code, title: t(follows.title), date: formatDate(follows.date) }));
+  }
+  // The programmes a follow-up may use; the built-in follow-up programme first, when there is one.
+  const select = byId('followup-programme');
+  const programmes = (catalog || []).filter((p) => !Array.isArray(p.series));
+  const chosen = select.value;
+  select.replaceChildren(...programmes.map((p) => el('option', { value: p.id, text: t(p.title) })));
+  const preferred = programmes.find((p) => p.id === chosen) || programmes.find((p) => p.id === 'opfolgning')
+    || programmes.find((p) => p.id === session.programme?.id);
+  if (preferred) select.value = preferred.id;
+  byId('followup-create').disabled = programmes.length === 0;
+}
+
+/** A day about three months from now, as `YYYY-MM-DD`. */
+function threeMonthsOn() {
+  const d = new Date();
+  d.setMonth(d.getMonth() + 3);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+async function createFollowUp(event) {
+  event.preventDefault();
+  const status = byId('followup-status');
+  const button = byId('followup-create');
+  const programme = byId('followup-programme').value;
+  const date = byId('followup-date').value;
+  status.classList.remove('error');
+  byId('followup-result').hidden = true;
+  button.disabled = true;
+  setText(status, ui('followup_creating'));
+  try {
+    const body = { programme, follows: { code: state?.session?.code || CODE, token: TOKEN } };
+    if (date) body.date = date;
+    const response = await fetch('/api/sessions', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const reply = await response.json().catch(() => ({}));
+    if (response.ok) {
+      setText(status, ui('followup_created'));
+      const link = byId('followup-link');
+      const url = reply.facilitator_url || `/s/${encodeURIComponent(reply.code)}/facilitator`;
+      link.href = url.includes('#') ? url : `${url}#${reply.facilitator_token}`;
+      byId('followup-result').hidden = false;
+    } else {
+      status.classList.add('error');
+      setText(status, ui('followup_failed', { msg: reply.error || `HTTP ${response.status}` }));
+    }
+  } catch {
+    status.classList.add('error');
+    setText(status, ui('network_error'));
+  }
+  button.disabled = false;
+}
+
+/** Every meeting of the series with a day, in one calendar file (issue 17). */
+function downloadSeriesCalendar(event) {
+  event.preventDefault();
+  const time = byId('series-ics-time').value || '09:00';
+  return downloadWithStatus(byId('series-ics-download'), byId('series-ics-status'), () => {
+    const code = state?.session?.code || CODE;
+    return {
+      url: `/api/series/${encodeURIComponent(code)}/invitation.ics?time=${encodeURIComponent(time.slice(0, 5))}`,
+      authorization: `Bearer ${TOKEN}`,
+      name: `trivsel-serie-${code}.ics`,
+    };
+  });
 }
 
 /** The table panel and the choice of hall or table (issue 16). */
@@ -300,7 +391,7 @@ function fillInvitation(text, session) {
 function renderPreparation() {
   const { session } = state;
   const key = JSON.stringify([getLang(), session.code, session.join_url, session.lang, session.programme?.id,
-    session.preparation, session.invitation, Boolean(catalog)]);
+    session.preparation, session.invitation, session.articles, Boolean(catalog)]);
   if (key === prepKey) return;
   prepKey = key;
 
@@ -314,7 +405,8 @@ function renderPreparation() {
   byId('invitation-none').hidden = has;
   byId('invitation-copy').disabled = !has;
   setText(byId('invitation-subject'), has ? fillInvitation(t(invitation.subject), session) : '');
-  renderParagraphs(byId('invitation-body'), has ? fillInvitation(t(invitation.body), session) : '');
+  // What to read before the meeting goes at the end of the invitation (issue 17).
+  renderParagraphs(byId('invitation-body'), has ? `${fillInvitation(t(invitation.body), session)}${articlesText(session)}` : '');
 
   // The paper versions of this session's programme (with the cards, topics and categories it
   // was created with): the participants' hand-out and the facilitator's guide.
@@ -382,7 +474,7 @@ async function saveDate(day) {
 function invitationText() {
   const { session } = state;
   const invitation = session.invitation || {};
-  return `${fillInvitation(t(invitation.subject), session)}\n\n${fillInvitation(t(invitation.body), session)}`;
+  return `${fillInvitation(t(invitation.subject), session)}\n\n${fillInvitation(t(invitation.body), session)}${articlesText(session)}`;
 }
 
 async function copyInvitation() {
@@ -648,6 +740,7 @@ function renderProgress() {
     map: () => ui('map_contributors', { n: a.contributors ?? 0 }),
     cards: () => (a.deck_size ? ui('cards_count', { n: a.dealt_count ?? 0, m: a.deck_size }) : ''),
     plan: () => ui('plan_rows_count', { n: (a.rows || []).length }),
+    review: () => ui('review_count', { n: (a.rows || []).filter((r) => r.status).length, m: (a.rows || []).length }),
     personal_plan: () => ui('personal_shared_count', { n: (a.shared || []).length }),
   }[state.step.kind];
   if (summary) {
@@ -888,6 +981,9 @@ function init() {
   byId('ics-start').value = tomorrowMorning();
   byId('series-export-docx').addEventListener('click', (event) => exportSeries('docx', event.currentTarget));
   byId('series-export-html').addEventListener('click', (event) => exportSeries('html', event.currentTarget));
+  byId('series-ics-form').addEventListener('submit', downloadSeriesCalendar);
+  byId('followup-form').addEventListener('submit', createFollowUp);
+  byId('followup-date').value = threeMonthsOn();
 
   runCountdown(byId('timer'), () => state?.timer ?? null, (left) => {
     byId('timer-none').hidden = left !== null;

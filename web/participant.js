@@ -17,6 +17,7 @@ import { Outbox, overlay, applyToMe } from './outbox.js';
 import { views } from './activities.js';
 import { saveStateText } from './activity-kit.js';
 import { roomCarried, roomShowsCarried } from './carried.js';
+import { articlesList } from './articles.js';
 import { seatPanel, hostPanel, tableResults, needsSeat } from './tables.js';
 
 const CODE = pathCode();
@@ -60,6 +61,8 @@ let renderedKey = null;
 let view = null;
 /** "Det tog vi med fra sidst": what earlier meetings of a series handed on. */
 let carriedView = null;
+/** "Til forberedelse": what to read before the meeting, on the first step (issue 17). */
+let articlesView = null;
 /** Where I sit (a session with tables), my table's revealed results, and a host's controls. */
 let seatView = null;
 let resultsView = null;
@@ -411,7 +414,8 @@ function renderStep() {
     hostView = hostPanel(byId('host-box'), { ...phoneContext(step), me: () => state?.me || {} });
     const note = byId('private-note');
     const group = step.kind === 'grid' || step.kind === 'map';
-    const own = step.kind === 'personal_plan' || (step.kind === 'reflection' && (step.prompts || []).length > 0);
+    const own = step.kind === 'personal_plan'
+      || ((step.kind === 'reflection' || step.kind === 'evaluation') && (step.prompts || []).length > 0);
     note.hidden = !group && !own;
     // Where the step has group results, the one sentence about privacy also says from how many.
     const results = state.session?.participants !== 'one'
@@ -423,6 +427,7 @@ function renderStep() {
     byId('ready-box').hidden = step.kind === 'end';
   }
   carriedView.update(state.session, roomShowsCarried(state.session, step));
+  articlesView.update(state.session, step.index === 0);
   syncInputs();
 }
 
@@ -519,6 +524,7 @@ function init() {
   applyStatic();
   mountLangToggle(byId('lang-toggle'));
   carriedView = roomCarried(byId('carried'), { max: CARRIED_MAX });
+  articlesView = articlesList(byId('articles'));
   seatView = seatPanel(byId('seat-box'), {
     session: () => state?.session || {},
     me: () => state?.me || {},

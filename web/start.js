@@ -10,6 +10,8 @@
 // #custom-{series}-{programme}-{step}), #create-button, #create-status,
 // #series-result with #series-page-link (the series' own page), #series-meetings li[data-code]
 // (a.join-link, a.facilitator-link, a.projector-link), #series-export-{docx,html}.
+// Issue 17: #followup-start (details) with #follows-code and #follows-token (a follow-up of an
+// earlier session); #articles-start (details) with #article-{1,2,3}-{title,url,text}.
 
 import { ui, t, getLang, applyStatic, mountLangToggle, onLangChange, byId, el, setText } from './common.js';
 import { downloadWithStatus } from './activity-kit.js';
@@ -192,6 +194,11 @@ function renderCustomise() {
     box.replaceChildren(...customiseFields(entry.id, entry.id));
   }
   renderDates();
+  // A series is created with its programmes' own texts, and follows nothing (issue 17).
+  const series = Boolean(entry && isSeries(entry));
+  byId('followup-start').hidden = series;
+  byId('articles-start').hidden = series;
+  renderArticleFields();
   const button = byId('create-button');
   button.dataset.i18n = entry && isSeries(entry) ? 'create_series_button' : 'create_button';
   setText(button, ui(button.dataset.i18n));
@@ -229,6 +236,46 @@ function renderDates() {
     : [dateField(entry.id, ui('meeting_date_label'))];
   box.replaceChildren(...fields,
     el('p', { class: 'muted small', id: 'meeting-date-hint', text: ui('meeting_date_hint') }));
+}
+
+// ---------------------------------------------------------------------------
+// What to read before the meeting (issue 17): up to three, each a title and a link or a text.
+
+const ARTICLES = 3;
+
+function renderArticleFields() {
+  const box = byId('articles-fields');
+  if (box.children.length > 0) {
+    // Only the words change with the language; typed text stays.
+    for (const node of box.querySelectorAll('[data-key]')) setText(node, ui(node.dataset.key, { n: Number(node.dataset.n) }));
+    return;
+  }
+  box.replaceChildren(...Array.from({ length: ARTICLES }, (_, i) => {
+    const n = i + 1;
+    const field = (name, key, input) => el('div', { class: 'field' },
+      el('label', { for: input.id, 'data-key': key, text: ui(key) }), input);
+    return el('fieldset', { class: 'article-fields' },
+      el('legend', { 'data-key': 'article_n', 'data-n': String(n), text: ui('article_n', { n }) }),
+      field('title', 'article_title', el('input', { id: `article-${n}-title`, type: 'text', maxlength: 200, autocomplete: 'off' })),
+      field('url', 'article_url', el('input', { id: `article-${n}-url`, type: 'url', maxlength: 500, autocomplete: 'off', inputmode: 'url' })),
+      field('text', 'article_text', el('textarea', { id: `article-${n}-text`, rows: 2, maxlength: 1000 })));
+  }));
+}
+
+/** The articles for the request: {articles} (null when none), or {error, input}. */
+function collectArticles() {
+  const articles = [];
+  for (let n = 1; n <= ARTICLES; n += 1) {
+    const value = (name) => byId(`article-${n}-${name}`).value.trim();
+    const [title, url, text] = ['title', 'url', 'text'].map(value);
+    if (!title && !url && !text) continue;
+    if (!title || (!url && !text)) return { error: ui('article_need', { n }), input: byId(`article-${n}-${title ? 'url' : 'title'}`) };
+    const article = { title };
+    if (url) article.url = url;
+    if (text) article.text = text;
+    articles.push(article);
+  }
+  return { articles: articles.length > 0 ? articles : null };
 }
 
 /** The chosen days, in meeting order: `YYYY-MM-DD` or null. */
@@ -311,6 +358,28 @@ async function create(event) {
     if (series) body.dates = dates;
     else body.date = dates[0];
   }
+  if (!series) {
+    // Issue 17: the follow-up of an earlier session, and what to read before the meeting.
+    const followsCode = byId('follows-code').value.replace(/[\s-]+/g, '').toUpperCase();
+    const followsToken = byId('follows-token').value.trim();
+    if (followsCode || followsToken) {
+      if (!followsCode || !followsToken) {
+        setText(status, ui('start_followup_missing'));
+        byId('followup-start').open = true;
+        byId(followsCode ? 'follows-token' : 'follows-code').focus();
+        return;
+      }
+      body.follows = { code: followsCode, token: followsToken };
+    }
+    const articles = collectArticles();
+    if (articles.error) {
+      setText(status, ui('create_error', { msg: articles.error }));
+      byId('articles-start').open = true;
+      articles.input.focus();
+      return;
+    }
+    if (articles.articles) body.articles = articles.articles;
+  }
 
   const button = byId('create-button');
   button.disabled = true;
@@ -333,6 +402,11 @@ async function create(event) {
         window.location.assign(facilitatorUrl(reply));
         return;
       }
+    } else if (body.follows && (response.status === 404 || (response.status === 401 && !/create token/.test(reply.error || '')))) {
+      // The earlier session (issue 17): not found, or the key is not its facilitator's.
+      setText(status, ui(response.status === 404 ? 'start_followup_unknown' : 'start_followup_wrong'));
+      byId('followup-start').open = true;
+      byId(response.status === 404 ? 'follows-code' : 'follows-token').focus();
     } else if (response.status === 401) {
       // The server was started with --create-token: ask for it (again, if it was wrong).
       byId('create-token-field').hidden = false;

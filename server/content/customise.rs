@@ -69,6 +69,68 @@ impl TextInput {
     }
 }
 
+/// A preparation text or link given at creation (issue 17): a title, and a link and/or a
+/// short text, each text in one language (used for both) or both.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    /// What it is.
+    pub title: TextInput,
+    /// Where to read it: an `http://` or `https://` address.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A short text.
+    #[serde(default)]
+    pub text: Option<TextInput>,
+}
+
+/// A session's own preparation texts, replacing its programme's: at most
+/// [`super::MAX_ARTICLES`], each checked (`Article::check`), texts in NFC and without
+/// deceiving characters. The error says what is wrong, in English.
+pub fn articles(inputs: Vec<ArticleInput>) -> Result<Vec<super::Article>, String> {
+    if inputs.len() > super::MAX_ARTICLES {
+        return Err(format!("at most {} articles", super::MAX_ARTICLES));
+    }
+    let typed = |text: &str| -> Result<String, String> {
+        let text = crate::typed::normalised(text.trim())
+            .map_err(|_| "an article's text has invisible or reordering characters".to_owned())?;
+        if text.chars().any(|c| c.is_control() && c != '\n') {
+            return Err("an article's text has control characters".into());
+        }
+        Ok(text)
+    };
+    let both = |input: TextInput| -> Result<Text, String> {
+        Ok(match input {
+            TextInput::One(t) => {
+                let t = typed(&t)?;
+                Text {
+                    da: t.clone(),
+                    en: t,
+                }
+            }
+            TextInput::Both(t) => Text {
+                da: typed(&t.da)?,
+                en: typed(&t.en)?,
+            },
+        })
+    };
+    inputs
+        .into_iter()
+        .map(|input| {
+            let article = super::Article {
+                title: both(input.title)?,
+                url: input
+                    .url
+                    .map(|u| u.trim().to_owned())
+                    .filter(|u| !u.is_empty()),
+                text: input.text.map(both).transpose()?.unwrap_or_default(),
+            };
+            article.check()?;
+            Ok(article)
+        })
+        .collect()
+}
+
 /// Applies a facilitator's changes to a programme; the caller validates the result.
 pub fn apply_changes(
     programme: &mut Programme,

@@ -69,6 +69,11 @@ pub struct Programme {
     /// The invitation the facilitator sends; `{link}` and `{code}` are filled in.
     #[serde(default)]
     pub invitation: Option<Invitation>,
+    /// Up to three texts or links to read before the meeting ("artikler", issue 17): in the
+    /// invitation, the calendar file and on the phones' first step. A session may be created
+    /// with its own (they replace these in its copy of the programme).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub articles: Vec<Article>,
     /// Whom the programme is for: a group (the default) or one person with the facilitator
     /// (`participants = "one"`, the 1:1), which has no group results to reveal. Not written
     /// when it is the default, so programmes stored before it read and write as they did.
@@ -103,6 +108,8 @@ const GROUP_ONLY: &[StepKind] = &[
     StepKind::Grid,
     StepKind::Map,
     StepKind::Plan,
+    StepKind::Review,
+    StepKind::Evaluation,
 ];
 
 /// The smallest `min_group` a programme with group results may be created with (issue 13):
@@ -137,6 +144,105 @@ pub struct Invitation {
     pub body: Text,
 }
 
+/// Most preparation texts or links a programme or session carries.
+pub const MAX_ARTICLES: usize = 3;
+/// Longest title of a preparation text, in characters.
+pub const MAX_ARTICLE_TITLE: usize = 200;
+/// Longest short text of a preparation text, in characters.
+pub const MAX_ARTICLE_TEXT: usize = 1000;
+/// Longest link of a preparation text, in characters.
+pub const MAX_ARTICLE_URL: usize = 500;
+
+/// Something to read before the meeting: a title, and a link and/or a short text. A link is
+/// only ever a plain link a person may follow; no page fetches anything from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Article {
+    /// What it is, e.g. "Ledertrivsel er noget, vi skaber sammen".
+    pub title: Text,
+    /// Where to read it: an `http` or `https` address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A short text: what to read it for, or the text itself.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub text: Text,
+}
+
+impl Article {
+    /// Checks the limits: a title, a link of the web (`http`/`https`, no spaces) or a text,
+    /// and their lengths. The error says what is wrong, in English.
+    pub fn check(&self) -> Result<(), String> {
+        let chars = |t: &str| t.chars().count();
+        for title in [&self.title.da, &self.title.en] {
+            if title.trim().is_empty()
+                || chars(title) > MAX_ARTICLE_TITLE
+                || title.chars().any(char::is_control)
+            {
+                return Err(format!(
+                    "an article needs a title of 1–{MAX_ARTICLE_TITLE} characters on one line, in both languages"
+                ));
+            }
+        }
+        if chars(&self.text.da).max(chars(&self.text.en)) > MAX_ARTICLE_TEXT {
+            return Err(format!(
+                "an article's text has at most {MAX_ARTICLE_TEXT} characters"
+            ));
+        }
+        match &self.url {
+            Some(url) => check_url(url)?,
+            None if self.text.is_empty() => {
+                return Err("an article needs a link (url) or a text".into());
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+/// What to read before the meeting, as the end of an invitation's text (issue 17): a heading
+/// and each article's title, link and text on lines of their own; empty without articles.
+pub fn preparation_text(articles: &[Article], lang: crate::domain::Lang) -> String {
+    if articles.is_empty() {
+        return String::new();
+    }
+    let heading = match lang {
+        crate::domain::Lang::Da => "Til forberedelse:",
+        crate::domain::Lang::En => "To prepare:",
+    };
+    let mut text = format!("\n\n{heading}");
+    for article in articles {
+        text.push_str(&format!("\n– {}", lang.pick(&article.title)));
+        if let Some(url) = &article.url {
+            text.push_str(&format!("\n  {url}"));
+        }
+        let words = lang.pick(&article.text).trim();
+        if !words.is_empty() {
+            text.push_str(&format!("\n  {}", words.replace('\n', "\n  ")));
+        }
+    }
+    text
+}
+
+/// A link a person may follow: `http://` or `https://`, a host, no white space or control
+/// characters, at most [`MAX_ARTICLE_URL`] characters.
+fn check_url(url: &str) -> Result<(), String> {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    let host = rest.and_then(|r| r.split(['/', '?', '#']).next());
+    let ok = host.is_some_and(|h| !h.is_empty())
+        && url.chars().count() <= MAX_ARTICLE_URL
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "an article's link must be an http:// or https:// address of at most {MAX_ARTICLE_URL} characters, without spaces"
+        ))
+    }
+}
+
 /// What a step asks of the room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,6 +263,10 @@ pub enum StepKind {
     PersonalPlan,
     /// The closing step.
     End,
+    /// Follow-up of earlier meetings' action plans (issue 17): each row's status and a note.
+    Review,
+    /// Results brought from elsewhere, e.g. the group's latest leader evaluation (issue 17).
+    Evaluation,
 }
 
 impl StepKind {
@@ -171,6 +281,8 @@ impl StepKind {
             StepKind::Plan => "plan",
             StepKind::PersonalPlan => "personal_plan",
             StepKind::End => "end",
+            StepKind::Review => "review",
+            StepKind::Evaluation => "evaluation",
         }
     }
 }
@@ -286,6 +398,11 @@ pub enum Prompt {
         min_label: Text,
         /// What the highest value means, e.g. "Helt i top".
         max_label: Text,
+        /// The question's name across meetings (issue 17): its answers in earlier meetings of a
+        /// series or a chain of follow-ups, under the same name and on the same scale, are
+        /// shown beside this meeting's as a trend. The prompt's id when not given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trend: Option<String>,
     },
     /// Free text up to `max_len` characters.
     Text {
@@ -334,6 +451,15 @@ fn default_item_len() -> usize {
 }
 
 impl Prompt {
+    /// A scale prompt's name across meetings: its `trend`, else its id. `None` for the other
+    /// kinds of prompt.
+    pub fn trend_key(&self) -> Option<&str> {
+        match self {
+            Prompt::Scale { id, trend, .. } => Some(trend.as_deref().unwrap_or(id)),
+            _ => None,
+        }
+    }
+
     /// The prompt's id.
     pub fn id(&self) -> &str {
         match self {
@@ -425,6 +551,47 @@ impl Programme {
         if self.steps.is_empty() {
             bail!("a programme needs at least one step");
         }
+        if self.articles.len() > MAX_ARTICLES {
+            bail!("a programme has at most {MAX_ARTICLES} articles");
+        }
+        for article in &self.articles {
+            if let Err(e) = article.check() {
+                bail!("{e}");
+            }
+        }
+        if self
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Review)
+            .count()
+            > 1
+        {
+            bail!("a programme has at most one review step");
+        }
+        let mut trends = HashSet::new();
+        for step in &self.steps {
+            for prompt in &step.prompts {
+                if let Prompt::Scale {
+                    id,
+                    trend: Some(trend),
+                    ..
+                } = prompt
+                {
+                    if !is_slug(trend) {
+                        bail!(
+                            "step '{}': prompt '{id}' has a trend name that is not a valid id",
+                            step.id
+                        );
+                    }
+                    if !trends.insert(trend.as_str()) {
+                        bail!(
+                            "step '{}': prompt '{id}': trend '{trend}' appears twice",
+                            step.id
+                        );
+                    }
+                }
+            }
+        }
         let mut step_ids = HashSet::new();
         for step in &self.steps {
             if !is_slug(&step.id) {
@@ -451,6 +618,90 @@ impl Programme {
     /// The step with this id and its index.
     pub fn step(&self, id: &str) -> Option<(usize, &Step)> {
         self.steps.iter().enumerate().find(|(_, s)| s.id == id)
+    }
+}
+
+impl Programme {
+    /// Whether the programme has a step of `kind`.
+    pub fn has(&self, kind: StepKind) -> bool {
+        self.steps.iter().any(|s| s.kind == kind)
+    }
+
+    /// The programme with a follow-up step (issue 17) after its first step, unless it has one:
+    /// for a meeting that follows one with an action plan — the next meeting of a series, or a
+    /// follow-up session. Its id is `opfoelgning` (with a number added if that is taken).
+    pub fn with_review(mut self) -> Self {
+        if self.has(StepKind::Review) {
+            return self;
+        }
+        let mut id = "opfoelgning".to_owned();
+        let mut n = 1;
+        while self.steps.iter().any(|s| s.id == id) {
+            n += 1;
+            id = format!("opfoelgning-{n}");
+        }
+        let at = 1.min(self.steps.len());
+        self.steps.insert(at, review_step(id));
+        self
+    }
+}
+
+/// The meetings of a series as they are created: each meeting after one with an action plan
+/// opens with a follow-up of that plan (a review step after its first step, see
+/// [`Programme::with_review`]), unless its programme has a review step of its own.
+pub fn with_reviews(programmes: Vec<Programme>) -> Vec<Programme> {
+    let mut planned = false;
+    programmes
+        .into_iter()
+        .map(|programme| {
+            let follows_a_plan = planned;
+            planned |= programme.has(StepKind::Plan);
+            if follows_a_plan {
+                programme.with_review()
+            } else {
+                programme
+            }
+        })
+        .collect()
+}
+
+/// The follow-up step the server adds to a meeting that follows an action plan.
+fn review_step(id: String) -> Step {
+    let text = |da: &str, en: &str| Text {
+        da: da.to_owned(),
+        en: en.to_owned(),
+    };
+    Step {
+        id,
+        kind: StepKind::Review,
+        title: text(
+            "Opfølgning på handleplanen",
+            "Following up on the action plan",
+        ),
+        body: text(
+            "Vi ser på de handlinger, vi aftalte sidst. Hvordan er det gået?\n\nHver handling får en status: gjort, i gang, ikke startet eller droppet – og gerne en kort bemærkning.",
+            "We look at the actions we agreed last time. How has it gone?\n\nEach action gets a status: done, in progress, not started or dropped – and a short note if you like.",
+        ),
+        app_body: text(
+            "Står du som ansvarlig for en handling, kan du sætte status fra din telefon. Alle kan se det, der står her.",
+            "If you are named as the owner of an action, you can set its status from your phone. Everyone can see what is written here.",
+        ),
+        notes: text(
+            "Gå handlingerne igennem én ad gangen. Spørg den ansvarlige: Hvordan er det gået? Hvad har hjulpet, og hvad har stået i vejen?\n\nAnerkend det, der er lykkedes – også de små skridt.\n\nEn handling, der skal fortsætte, tager du med i dagens handleplan. Det, der er gjort eller droppet, kommer ikke igen næste gang.",
+            "Go through the actions one at a time. Ask the owner: how has it gone? What helped, and what got in the way?\n\nAcknowledge what worked – the small steps too.\n\nAn action that should go on, you take into today's action plan. What is done or dropped does not come back next time.",
+        ),
+        app_notes: text(
+            "Du kan sætte status her i konsollen, eller lade de ansvarlige gøre det fra deres telefon. ”Tag med i dagens handleplan” lægger handlingen ind i mødets handleplan, hvor du kan rette den.",
+            "You can set the status here in the console, or let the owners do it from their phones. \"Take into today's plan\" adds the action to this meeting's action plan, where you can edit it.",
+        ),
+        minutes: Some(15),
+        prompts: Vec::new(),
+        cards: Vec::new(),
+        topics: Vec::new(),
+        scale_max: default_scale_max(),
+        participant_topics: false,
+        categories: Vec::new(),
+        areas: Vec::new(),
     }
 }
 
@@ -758,6 +1009,102 @@ mod tests {
             "serie.toml, line 5: series 'serie' names programme 'b', which does not exist"
         );
         assert!(library.all().len() >= 4);
+    }
+
+    #[test]
+    fn articles_review_steps_and_trend_names_are_checked() {
+        let programme = |extra: &str, steps: &str| {
+            format!(
+                "id = \"a\"\ntitle = {{ da = \"A\", en = \"A\" }}\n{extra}\n{steps}[[steps]]\nid = \"tak\"\nkind = \"end\"\ntitle = {{ da = \"T\", en = \"T\" }}\n"
+            )
+        };
+        let article = |url: &str| {
+            format!("[[articles]]\ntitle = {{ da = \"Læs\", en = \"Read\" }}\nurl = \"{url}\"\n")
+        };
+        let ok = Programme::from_toml("a.toml", &programme(&article("https://example.dk/x"), ""));
+        assert_eq!(
+            ok.unwrap().articles[0].url.as_deref(),
+            Some("https://example.dk/x")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "https://ex ample.dk",
+            "ftp://example.dk",
+        ] {
+            let err = Programme::from_toml("a.toml", &programme(&article(bad), ""));
+            assert!(err.is_err(), "{bad}");
+        }
+        let four = article("https://example.dk").repeat(4);
+        assert!(Programme::from_toml("a.toml", &programme(&four, "")).is_err());
+        let review =
+            "[[steps]]\nid = \"r{n}\"\nkind = \"review\"\ntitle = { da = \"R\", en = \"R\" }\n";
+        let two = format!(
+            "{}{}",
+            review.replace("{n}", "1"),
+            review.replace("{n}", "2")
+        );
+        let err = format!(
+            "{:#}",
+            Programme::from_toml("a.toml", &programme("", &two)).unwrap_err()
+        );
+        assert!(err.contains("at most one review step"), "{err}");
+        let scale = |id: &str, trend: &str| {
+            format!(
+                "[[steps.prompts]]\nkind = \"scale\"\nid = \"{id}\"\nlabel = {{ da = \"Q\", en = \"Q\" }}\nmin = 1\nmax = 10\nmin_label = {{ da = \"l\", en = \"l\" }}\nmax_label = {{ da = \"h\", en = \"h\" }}\ntrend = \"{trend}\"\n"
+            )
+        };
+        let step = |prompts: String| {
+            format!(
+                "[[steps]]\nid = \"s\"\nkind = \"reflection\"\ntitle = {{ da = \"S\", en = \"S\" }}\n{prompts}"
+            )
+        };
+        let named =
+            Programme::from_toml("a.toml", &programme("", &step(scale("trivsel", "balance"))))
+                .unwrap();
+        assert_eq!(named.steps[0].prompts[0].trend_key(), Some("balance"));
+        let twice = step(format!(
+            "{}{}",
+            scale("a", "balance"),
+            scale("b", "balance")
+        ));
+        assert!(Programme::from_toml("a.toml", &programme("", &twice)).is_err());
+        assert!(
+            Programme::from_toml("a.toml", &programme("", &step(scale("a", "Ikke Et Id"))))
+                .is_err()
+        );
+        let evaluation =
+            "[[steps]]\nid = \"e\"\nkind = \"evaluation\"\ntitle = { da = \"E\", en = \"E\" }\n";
+        assert!(
+            Programme::from_toml("a.toml", &programme("", evaluation)).is_ok(),
+            "prompts are optional"
+        );
+        let with_scale = format!("{evaluation}{}", scale("a", "a"));
+        assert!(
+            Programme::from_toml("a.toml", &programme("", &with_scale)).is_err(),
+            "no scales beside figures"
+        );
+    }
+
+    #[test]
+    fn a_series_meeting_after_a_plan_opens_with_its_review() {
+        let library = Library::builtin().unwrap();
+        let meetings: Vec<Programme> = ["del1", "del2", "del3"]
+            .iter()
+            .map(|id| library.get(id).unwrap().clone())
+            .collect();
+        let created = with_reviews(meetings);
+        assert!(!created[0].has(StepKind::Review));
+        assert!(!created[1].has(StepKind::Review), "Del 1 has no plan");
+        assert_eq!(created[2].steps[1].kind, StepKind::Review);
+        assert_eq!(created[2].steps[1].id, "opfoelgning");
+        created[2].validate().unwrap();
+        // A programme with its own review keeps it; a taken id gets a number.
+        let own = library.get("opfolgning").unwrap().clone();
+        assert_eq!(own.clone().with_review(), own);
+        let mut taken = library.get("del3").unwrap().clone();
+        taken.steps[0].id = "opfoelgning".into();
+        assert_eq!(taken.with_review().steps[1].id, "opfoelgning-2");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::{
     TableId, Who,
 };
 use crate::content::Step;
-use crate::kinds::{self, Ctx, cards, grid, map, plan};
+use crate::kinds::{self, Ctx, cards, evaluation, grid, map, plan, review};
 
 /// Longest card, topic, note or group label typed live, in characters.
 pub const MAX_LIVE_TEXT: usize = 300;
@@ -164,6 +164,12 @@ pub struct StepState {
     /// A plan step's rows.
     #[serde(flatten)]
     pub plan: plan::State,
+    /// A review step's statuses and notes (the hall's).
+    #[serde(flatten)]
+    pub review: review::State,
+    /// An evaluation step's figures (the hall's).
+    #[serde(flatten)]
+    pub evaluation: evaluation::State,
 }
 
 impl StepState {
@@ -174,6 +180,8 @@ impl StepState {
             && (kind == K::Grid || self.grid == grid::State::default())
             && (kind == K::Map || self.map == map::State::default())
             && (kind == K::Plan || self.plan == plan::State::default())
+            && (kind == K::Review || self.review == review::State::default())
+            && (kind == K::Evaluation || self.evaluation == evaluation::State::default())
     }
 }
 
@@ -654,13 +662,21 @@ impl Session {
         action: Action,
         table: Option<TableId>,
     ) -> Result<Vec<Event>, RuleError> {
+        let kind = kinds::of(self.programme().steps[index].kind);
         let (by, scope) = match actor {
             Role::Facilitator => {
                 if table.is_some_and(|t| t.index() >= self.tables.len()) {
                     return Err(RuleError::Invalid);
                 }
-                (By::Facilitator, Scope::of(table))
+                let scope = if kind.hall_only() {
+                    Scope::Hall
+                } else {
+                    Scope::of(table)
+                };
+                (By::Facilitator, scope)
             }
+            // The whole group's work (a review): in the hall, wherever the participant sits.
+            Role::Participant(p) if kind.hall_only() => (By::Participant(p), Scope::Hall),
             Role::Participant(p) => {
                 let scope = self.scope_of(p).ok_or(RuleError::NoSeat)?;
                 if table.is_some() && table != scope.table() {
@@ -691,7 +707,6 @@ impl Session {
         {
             return Err(RuleError::NoGroup);
         }
-        let kind = kinds::of(self.programme().steps[index].kind);
         if scope == Scope::Hall && self.has_tables() && matches!(action, Action::Deal { .. }) {
             return self
                 .table_ids()

@@ -21,6 +21,7 @@ pub(super) fn session(programme: &str, min_group: u32) -> Session {
         publication: crate::domain::Publication::PerResult,
         planned: None,
         tables: None,
+        follows: None,
     })
 }
 

@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod answers;
+pub mod follow;
 pub mod ids;
 pub mod report;
 pub mod tables;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::content::{Card, Programme, Step, StepKind, Topic};
 pub use activity::{DealTo, Held, HeldActor, RowFields, StepState};
 pub use answers::{Answer, AnswerInput};
+pub use follow::{Followed, ReviewRow, Status, TrendPoint};
 pub use ids::{JoinCode, Name, OpId, ParticipantId, Token};
 pub use tables::{Scope, Seating, Table, TableId, TableSettings};
 
@@ -100,6 +102,10 @@ pub struct Created {
     /// Tables set up at creation (issue 16): how many and how they work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<TableSetup>,
+    /// A follow-up session (issue 17): what it copied, when it was created, from the session
+    /// it follows — the rows it reviews and the earlier points of its trends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<Followed>,
 }
 
 /// Tables asked for when a session is created.
@@ -147,6 +153,27 @@ pub struct Carried {
     pub kind: CarriedKind,
     /// The text.
     pub text: String,
+}
+
+/// What the server brings into a meeting from the earlier meetings of its series: the items
+/// the room is shown, the action-plan rows to review, the points of its trends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Carry {
+    /// Shared items, notes, priorities, actors, rows: what "Det tog vi med fra sidst" lists.
+    pub items: Vec<Carried>,
+    /// Accepted rows of earlier plans still open, for the review (issue 17).
+    pub rows: Vec<ReviewRow>,
+    /// Earlier meetings' scale results, for trends (issue 17).
+    pub points: Vec<TrendPoint>,
+}
+
+impl From<Vec<Carried>> for Carry {
+    fn from(items: Vec<Carried>) -> Self {
+        Carry {
+            items,
+            ..Carry::default()
+        }
+    }
 }
 
 /// Kinds of carried items.
@@ -404,6 +431,27 @@ pub enum Action {
         /// Its row id.
         id: String,
     },
+    /// Anyone: the status and note of a row under review (issue 17).
+    Review {
+        /// The row's key.
+        row: String,
+        /// Its status; `None` clears it.
+        status: Option<Status>,
+        /// A short note (empty clears it).
+        note: String,
+    },
+    /// Facilitator: carry a reviewed row on into this plan step, as an accepted row.
+    CarryOn {
+        /// The review row's key.
+        row: String,
+    },
+    /// Facilitator, over HTTP: the results of an evaluation step, replacing those before
+    /// (none clears them). Already read and checked by `kinds::evaluation::import`; checked
+    /// again by the kind.
+    Import {
+        /// The rows.
+        rows: Vec<crate::kinds::evaluation::EvalRow>,
+    },
 }
 
 /// Who may give an action, where the action alone decides it.
@@ -425,7 +473,10 @@ impl Action {
             Action::Share { .. } | Action::SharePlan { .. } | Action::Vote { .. } => {
                 Who::Participant
             }
-            Action::Pass | Action::AddTopic { .. } | Action::AddRow { .. } => Who::Either,
+            Action::Pass
+            | Action::AddTopic { .. }
+            | Action::AddRow { .. }
+            | Action::Review { .. } => Who::Either,
             Action::Reveal { .. }
             | Action::Group { .. }
             | Action::Deal { .. }
@@ -440,7 +491,9 @@ impl Action {
             | Action::AcceptRow { .. }
             | Action::DeleteRow { .. }
             | Action::MoveRow { .. }
-            | Action::Lift { .. } => Who::Facilitator,
+            | Action::Lift { .. }
+            | Action::CarryOn { .. }
+            | Action::Import { .. } => Who::Facilitator,
         }
     }
 
@@ -541,6 +594,12 @@ pub enum Event {
     Carried {
         /// The items (replacing earlier ones).
         items: Vec<Carried>,
+        /// Rows to review (replacing earlier ones; issue 17).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rows: Vec<ReviewRow>,
+        /// Earlier points of trends (replacing earlier ones; issue 17).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        points: Vec<TrendPoint>,
     },
     /// An activity changed.
     Changed {
@@ -774,6 +833,9 @@ pub enum Change {
         /// For a row of the hall's plan lifted from a table: that table.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         table: Option<TableId>,
+        /// For a row carried on from the review (issue 17): the reviewed row's key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        carries: Option<String>,
     },
     /// A row edited.
     RowEdited {
@@ -800,6 +862,20 @@ pub enum Change {
         id: String,
         /// New position.
         to: usize,
+    },
+    /// A reviewed row's status and note set (issue 17).
+    Reviewed {
+        /// The row's key.
+        row: String,
+        /// Its status, or none.
+        status: Option<Status>,
+        /// The note.
+        note: String,
+    },
+    /// An evaluation step's results replaced (issue 17).
+    Imported {
+        /// The rows.
+        rows: Vec<crate::kinds::evaluation::EvalRow>,
     },
 }
 
@@ -930,6 +1006,12 @@ pub struct Session {
     /// What earlier meetings of the series produced.
     #[serde(default)]
     carried: Vec<Carried>,
+    /// Rows of earlier meetings' plans carried in for review (issue 17).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    carried_rows: Vec<ReviewRow>,
+    /// Earlier meetings' scale results carried in for trends (issue 17).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    carried_points: Vec<TrendPoint>,
     /// The facilitator closed the door: new joins are refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     closed: bool,
@@ -982,6 +1064,8 @@ impl Session {
             steps,
             shares: Vec::new(),
             carried: Vec::new(),
+            carried_rows: Vec::new(),
+            carried_points: Vec::new(),
             closed: false,
             first_moved_ms: None,
             tables: Vec::new(),
@@ -1145,20 +1229,41 @@ impl Session {
         Ok(Applied::Events(events))
     }
 
-    /// Replaces what was carried in from earlier meetings of the series with `items`. Not a
-    /// command of any actor: the server derives the items from the earlier meetings' outcomes.
-    /// Returns the event to store, or none when the list did not change; on error (too many
-    /// items) nothing changed.
-    pub fn carry(&mut self, items: Vec<Carried>) -> Result<Vec<Event>, RuleError> {
-        if items.len() > MAX_CARRIED {
+    /// Replaces what was carried in from earlier meetings of the series with `carry`. Not a
+    /// command of any actor: the server derives it from the earlier meetings' outcomes and
+    /// contributions. Returns the event to store, or none when nothing changed; on error (too
+    /// many items, rows or points) nothing changed.
+    pub fn carry(&mut self, carry: impl Into<Carry>) -> Result<Vec<Event>, RuleError> {
+        let Carry {
+            items,
+            rows,
+            points,
+        } = carry.into();
+        if items.len() > MAX_CARRIED
+            || rows.len() > follow::MAX_REVIEW_ROWS
+            || points.len() > follow::MAX_TREND_POINTS
+        {
             return Err(RuleError::Invalid);
         }
-        if items == self.carried {
+        if items == self.carried && rows == self.carried_rows && points == self.carried_points {
             return Ok(Vec::new());
         }
-        let event = Event::Carried { items };
+        let event = Event::Carried {
+            items,
+            rows,
+            points,
+        };
         self.evolve(&event);
         Ok(vec![event])
+    }
+
+    /// What is carried in now, as one value.
+    pub fn carried_in(&self) -> Carry {
+        Carry {
+            items: self.carried.clone(),
+            rows: self.carried_rows.clone(),
+            points: self.carried_points.clone(),
+        }
     }
 
     fn seen(&self, actor: Role, op: &OpId) -> bool {
@@ -1407,7 +1512,15 @@ impl Session {
                     self.note_change(scope, index, *participant, prompt);
                 }
             }
-            Event::Carried { items } => self.carried = items.clone(),
+            Event::Carried {
+                items,
+                rows,
+                points,
+            } => {
+                self.carried = items.clone();
+                self.carried_rows = rows.clone();
+                self.carried_points = points.clone();
+            }
             Event::Changed {
                 by,
                 op,
@@ -1578,6 +1691,12 @@ impl Session {
         if self.steps.len() != steps.len() {
             return Err("one step state per step".into());
         }
+        if self.carried.len() > MAX_CARRIED
+            || self.carried_rows.len() > follow::MAX_REVIEW_ROWS
+            || self.carried_points.len() > follow::MAX_TREND_POINTS
+        {
+            return Err("too much carried in".into());
+        }
         self.check_tables()?;
         for scope in self.scopes() {
             for index in 0..self.steps.len() {
@@ -1599,6 +1718,8 @@ impl Session {
 
 #[cfg(test)]
 mod activity_tests;
+#[cfg(test)]
+mod follow_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

@@ -26,6 +26,7 @@ const PROGRAMMES: &[&str] = &[
     "enkelte-leder",
     "ledergruppen",
     "organisationen",
+    "opfolgning",
 ];
 
 /// One random command, as raw numbers and a text; [`command`] reads it against the state, so
@@ -102,6 +103,48 @@ fn created(programme: &str, min_group: u32, seed: u64) -> Created {
         publication: crate::domain::Publication::PerResult,
         planned: None,
         tables: None,
+        // A follow-up (issue 17) has rows to review and earlier points of its trends.
+        follows: (programme == "opfolgning").then(|| follow_up(&mut rng)),
+    }
+}
+
+/// What a follow-up copied: two rows to review, points of both recurring questions.
+fn follow_up(rng: &mut StdRng) -> crate::domain::Followed {
+    use crate::domain::follow::MeetingRef;
+    let code = JoinCode::random(rng).to_string();
+    let from = MeetingRef {
+        code: code.clone(),
+        title: crate::content::Text {
+            da: "Del 3".into(),
+            en: "Part 3".into(),
+        },
+        date: "2027-03-09".into(),
+    };
+    let row = |id: &str, area: &str| ReviewRow {
+        key: format!("{code}:handleplan:{id}"),
+        from: from.clone(),
+        area: area.into(),
+        action: format!("Handling {id}"),
+        first_step: String::new(),
+        owner: "Mette".into(),
+        deadline: "2027-04-01".into(),
+        follow_up: String::new(),
+        last_status: None,
+        last_note: String::new(),
+    };
+    let point = |key: &str, n: u32| TrendPoint {
+        key: key.into(),
+        from: from.clone(),
+        label: crate::content::Text::default(),
+        min: 1,
+        max: 10,
+        n,
+        counts: (n >= 3).then(|| vec![n, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    };
+    crate::domain::Followed {
+        from: from.clone(),
+        rows: vec![row("r1", "Ledergruppen"), row("r2", "Noget andet")],
+        points: vec![point("balance", 2), point("energi-niveau", 3)],
     }
 }
 
@@ -328,20 +371,30 @@ fn action(s: &Session, actor: Role, index: Option<usize>, d: &Draw) -> Action {
         StepKind::Cards => &[4, 4, 5, 6, 7],
         StepKind::Grid => &[2, 8, 9, 10, 11, 12, 13, 13],
         StepKind::Map => &[2, 14],
-        StepKind::Plan => &[15, 16, 17, 18, 19, 20],
+        StepKind::Plan => &[15, 16, 17, 18, 19, 20, 22],
+        StepKind::Evaluation => &[0, 0, 2, 3, 23],
+        StepKind::Review => &[21, 21, 21],
         StepKind::Info | StepKind::End => &[],
     };
-    // Participants share, vote, propose rows, add topics and pass; the rest is staff's.
-    let theirs = |a: &u8| matches!(a, 0 | 1 | 6 | 8 | 13 | 15 | 16);
+    // Participants share, vote, propose rows, add topics, pass and review; the rest is staff's.
+    let theirs = |a: &u8| matches!(a, 0 | 1 | 6 | 8 | 13 | 15 | 16 | 21);
     let participant = matches!(actor, Role::Participant(_));
     let fitting: Vec<u8> = fitting
         .iter()
         .copied()
-        .filter(|a| theirs(a) == participant || *a == 6 || *a == 8)
+        .filter(|a| theirs(a) == participant || *a == 6 || *a == 8 || *a == 21)
         .collect();
     let which = match pick(&fitting, d.picks[1] / 8) {
         Some(which) if d.what % 4 != 0 => which,
-        _ => d.what % 21,
+        _ => d.what % 24,
+    };
+    let review_key = || {
+        let keys: Vec<String> = s.review_rows().map(|r| r.key.clone()).collect();
+        if d.picks[2] % 5 == 0 {
+            "findes:ikke:r1".to_owned()
+        } else {
+            pick(&keys, d.picks[0]).unwrap_or_else(|| "findes:ikke:r1".into())
+        }
     };
     match which {
         0 => Action::Share {
@@ -422,6 +475,34 @@ fn action(s: &Session, actor: Role, index: Option<usize>, d: &Draw) -> Action {
             accepted: d.flag,
         },
         19 => Action::DeleteRow { id: row_id() },
+        21 => Action::Review {
+            row: review_key(),
+            status: match d.picks[3] % 5 {
+                0 => None,
+                k => Some(crate::domain::Status::ALL[usize::from(k) - 1]),
+            },
+            note: if d.flag {
+                d.text.clone()
+            } else {
+                String::new()
+            },
+        },
+        22 => Action::CarryOn { row: review_key() },
+        23 => Action::Import {
+            rows: (0..d.picks[2] % 4)
+                .map(|k| crate::kinds::evaluation::EvalRow {
+                    item: if k == 0 {
+                        d.text.clone()
+                    } else {
+                        format!("Spørgsmål {k}")
+                    },
+                    score: f64::from(d.picks[0] % 60) / 10.0,
+                    min: 1,
+                    max: 5,
+                    n: u32::from(d.picks[3] % 6),
+                })
+                .collect(),
+        },
         _ => Action::MoveRow {
             id: row_id(),
             to: d.number.rem_euclid(rows.len() as i64 + 2) as usize,
@@ -545,6 +626,8 @@ fn normal(s: &Session) -> Value {
         "steps": s.steps,
         "shares": s.shares,
         "carried": s.carried,
+        "carried_rows": s.carried_rows,
+        "carried_points": s.carried_points,
     })
 }
 

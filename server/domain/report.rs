@@ -93,7 +93,7 @@ pub fn carried_from(outcome: &Outcome) -> Vec<super::Carried> {
     let mut items = Vec::new();
     for section in &outcome.sections {
         match section {
-            Section::Reflection { shared, .. } => {
+            Section::Reflection { shared, .. } | Section::Evaluation { shared, .. } => {
                 items.extend(
                     shared
                         .iter()
@@ -125,6 +125,8 @@ pub fn carried_from(outcome: &Outcome) -> Vec<super::Carried> {
                 let shown = actors.iter().filter(|a| a.influence.is_some()).take(5);
                 items.extend(shown.map(|a| item(CarriedKind::Actor, a.label.clone())));
             }
+            // A review's rows travel as rows (`domain::follow`), not as items.
+            Section::Review { .. } => {}
         }
     }
     items.extend(

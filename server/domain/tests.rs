@@ -19,6 +19,7 @@ fn session() -> Session {
         publication: crate::domain::Publication::PerResult,
         planned: None,
         tables: None,
+        follows: None,
     })
 }
 

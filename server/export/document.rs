@@ -294,6 +294,21 @@ fn sections(t: &'static Words, outcome: &Outcome, ids: &mut Ids) -> Vec<Block> {
                 blocks.push(Block::Heading(2, heading.clone()));
                 map(&mut blocks, t, &heading, actors, *too_few, ids);
             }
+            Section::Review { title, rows } => {
+                let f = super::follow::FollowWords::of(t);
+                blocks.push(section_heading(f.review, t.pick(title)));
+                super::follow::review(&mut blocks, t, rows);
+            }
+            Section::Evaluation {
+                title,
+                rows,
+                shared,
+            } => {
+                let f = super::follow::FollowWords::of(t);
+                blocks.push(section_heading(f.evaluation, t.pick(title)));
+                super::follow::evaluation(&mut blocks, t, rows, outcome.min_group);
+                shared_items(&mut blocks, t, shared);
+            }
         }
     }
     blocks
@@ -367,6 +382,8 @@ fn reflection_scale(
     if scale.tables_left_out > 0 {
         blocks.push(Block::Note((t.tables_left_out)(scale.tables_left_out)));
     }
+    // The same question in earlier meetings (issue 17).
+    super::follow::trend(blocks, t, scale, outcome.min_group);
 }
 
 /// The shared items, by group in the order the groups first appear, ungrouped last.

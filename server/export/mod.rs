@@ -15,11 +15,14 @@
 //! - `csv` — the action plan rows.
 //! - `xlsx` — the action plan, the tables of results and the shared items as a spreadsheet.
 //! - `xml` — escaping for XML, SVG and HTML (the printed programmes use it too).
+//! - `follow` — issue 17's sections: a review's statuses, a question's trend, an evaluation's
+//!   figures (their words and tables).
 
 mod charts;
 mod csv;
 mod document;
 mod docx;
+mod follow;
 mod html;
 mod markdown;
 mod raster;

@@ -108,6 +108,7 @@ fn fixture() -> Outcome {
                         n: 9,
                         counts: Some(vec![0, 0, 1, 1, 2, 1, 2, 1, 1, 0]),
                         tables_left_out: 0,
+                        trend: Vec::new(),
                     },
                     ScaleResult {
                         label: both(
@@ -121,6 +122,7 @@ fn fixture() -> Outcome {
                         n: 2,
                         counts: None,
                         tables_left_out: 0,
+                        trend: Vec::new(),
                     },
                 ],
                 shared: vec![
@@ -986,6 +988,7 @@ fn crowded() -> Outcome {
                 n: 40,
                 counts: Some(vec![0, 40, 0, 0, 0]),
                 tables_left_out: 0,
+                trend: Vec::new(),
             }],
             shared: vec![shared(long, Some(""), Some(long))],
         },
@@ -1756,7 +1759,7 @@ fn the_halls_documents_name_the_tables_and_a_tables_own_is_titled_with_it() {
                     priorities: vec![topics[0].text.clone()],
                 });
             }
-            Section::Map { .. } => {}
+            Section::Map { .. } | Section::Review { .. } | Section::Evaluation { .. } => {}
         }
     }
     hall.action_plan[0].table = Some(2);

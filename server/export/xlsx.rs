@@ -409,10 +409,75 @@ fn results_sheet(
                     styles,
                 )? + 1;
             }
+            // Issue 17: the review's statuses and notes, the evaluation's figures.
+            Section::Review { title, rows } => {
+                let f = super::follow::FollowWords::of(t);
+                let heading = format!("{} – {}", f.review, t.pick(title));
+                sheet.write_string_with_format(row, 0, heading, &styles.title)?;
+                let table = super::follow::review_table(t, rows);
+                row = table_rows(sheet, row + 1, &table, styles)? + 1;
+            }
+            Section::Evaluation { title, rows, .. } => {
+                let f = super::follow::FollowWords::of(t);
+                let heading = format!("{} – {}", f.evaluation, t.pick(title));
+                sheet.write_string_with_format(row, 0, heading, &styles.title)?;
+                row = evaluation_rows(sheet, row + 1, rows, t, styles)? + 1;
+            }
             _ => {}
         }
     }
     Ok(row)
+}
+
+/// A document's table as rows of text, its header first. Returns the row after it.
+fn table_rows(
+    sheet: &mut Worksheet,
+    row: u32,
+    table: &super::document::Table,
+    styles: &Styles,
+) -> anyhow::Result<u32> {
+    let cells: Vec<&str> = table.header.iter().map(String::as_str).collect();
+    header(sheet, row, &cells, styles)?;
+    let mut r = row + 1;
+    for cells in &table.rows {
+        for (col, cell) in cells.iter().enumerate() {
+            text(sheet, r, col as u16, cell, styles)?;
+        }
+        r += 1;
+    }
+    Ok(r)
+}
+
+/// An evaluation's figures, scores and counts as numbers. Returns the row after them.
+fn evaluation_rows(
+    sheet: &mut Worksheet,
+    row: u32,
+    rows: &[crate::outcome::EvaluationResult],
+    t: &Words,
+    styles: &Styles,
+) -> anyhow::Result<u32> {
+    let f = super::follow::FollowWords::of(t);
+    header(
+        sheet,
+        row,
+        &[f.col_item, f.col_score, f.col_scale, f.col_respondents],
+        styles,
+    )?;
+    let mut r = row + 1;
+    for figures in rows {
+        text(sheet, r, 0, &figures.item, styles)?;
+        sheet.write_number_with_format(r, 1, figures.score, &styles.decimal)?;
+        text(
+            sheet,
+            r,
+            2,
+            &format!("{}–{}", figures.min, figures.max),
+            styles,
+        )?;
+        sheet.write_number(r, 3, figures.n)?;
+        r += 1;
+    }
+    Ok(r)
 }
 
 /// One scale: how many answered and, from `min_group` answers, how many chose each value.
@@ -441,7 +506,12 @@ fn scale_table(
         }
         None => text(sheet, row + 1, 2, t.too_few_short, styles)?,
     }
-    Ok(row + 2)
+    if scale.trend.is_empty() {
+        return Ok(row + 2);
+    }
+    // The same question in earlier meetings (issue 17), a row each.
+    let table = super::follow::trend_table(t, scale);
+    table_rows(sheet, row + 2, &table, styles)
 }
 
 fn grid_table(

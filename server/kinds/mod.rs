@@ -14,6 +14,9 @@
 //! - [`plan`] — the group's action plan: proposals and accepted rows.
 //! - [`personal_plan`] — a leader's own plan, shared with the facilitator only by choice.
 //! - [`end`] — the closing step, showing the agreed plan.
+//! - [`review`] — the follow-up of earlier meetings' plans: each row's status and note.
+//! - [`evaluation`] — results brought from elsewhere (a leader evaluation), and reflection
+//!   beside them.
 //!
 //! Adding a kind: a variant of [`StepKind`](crate::content::StepKind), a module here implementing
 //! [`Kind`], one line in [`of`], its commands and changes in `domain` (`Action`, `Change`) and on
@@ -21,12 +24,14 @@
 
 pub mod cards;
 pub mod end;
+pub mod evaluation;
 pub mod grid;
 pub mod info;
 pub mod map;
 pub mod personal_plan;
 pub mod plan;
 pub mod reflection;
+pub mod review;
 
 use std::collections::BTreeMap;
 
@@ -149,6 +154,13 @@ pub trait Kind: Sync {
         Err(RuleError::NoSuchPrompt)
     }
 
+    /// Whether the kind's shared state is the whole session's, whoever acts and wherever they
+    /// sit: its actions happen in the hall also in a session with tables (and reach every
+    /// screen), and its state lives in the hall's step state only.
+    fn hall_only(&self) -> bool {
+        false
+    }
+
     /// The result a private answer under `key` counts towards: results are published one at a
     /// time (see `Session::note_change`). A prompt's or topic's own id by default.
     fn unit<'k>(&self, key: &'k str) -> &'k str {
@@ -215,6 +227,8 @@ pub fn of(kind: StepKind) -> &'static dyn Kind {
         StepKind::Plan => &plan::Plan,
         StepKind::PersonalPlan => &personal_plan::PersonalPlan,
         StepKind::End => &end::End,
+        StepKind::Review => &review::Review,
+        StepKind::Evaluation => &evaluation::Evaluation,
     }
 }
 

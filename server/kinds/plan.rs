@@ -46,6 +46,9 @@ pub struct PlanRow {
     /// The table it was lifted from, for a row of the hall's plan in a session with tables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<TableId>,
+    /// The reviewed row of an earlier meeting it carries on (issue 17), by its key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carries: Option<String>,
 }
 
 impl Kind for Plan {
@@ -83,6 +86,7 @@ impl Kind for Plan {
                     row: check_row(cx.step, row)?,
                     accepted: steers,
                     table: None,
+                    carries: None,
                 })
             }
             Action::Lift { table, id } => {
@@ -107,6 +111,29 @@ impl Kind for Plan {
                     row: row.fields.clone(),
                     accepted: true,
                     table: Some(table),
+                    carries: row.carries.clone(),
+                })
+            }
+            Action::CarryOn { row: key } => {
+                // Into the hall's plan (the review is the whole group's), once.
+                if cx.scope != Scope::Hall {
+                    return Err(RuleError::Invalid);
+                }
+                let reviewed = cx.session.review_row(&key).ok_or(RuleError::Invalid)?;
+                if state
+                    .rows
+                    .iter()
+                    .any(|r| r.carries.as_deref() == Some(&key))
+                    || state.rows.len() >= MAX_ROWS
+                {
+                    return Err(RuleError::Invalid);
+                }
+                Ok(Change::RowAdded {
+                    id: format!("r{}", state.rows_created + 1),
+                    row: carried_row(cx, reviewed)?,
+                    accepted: true,
+                    table: None,
+                    carries: Some(key),
                 })
             }
             Action::EditRow { id, row: fields } => {
@@ -143,6 +170,7 @@ impl Kind for Plan {
                 row,
                 accepted,
                 table,
+                carries,
             } => {
                 state.rows_created += 1;
                 state.rows.push(PlanRow {
@@ -150,6 +178,7 @@ impl Kind for Plan {
                     fields: row,
                     accepted,
                     table,
+                    carries,
                 });
             }
             Change::RowEdited { id, row } => {
@@ -262,6 +291,32 @@ fn check_row(step: &Step, row: RowFields) -> Result<RowFields, RuleError> {
             .transpose()?
             .filter(|a| !a.is_empty()),
     })
+}
+
+/// The fields of a reviewed row carried on into this plan step: the same action, first step,
+/// owner and dates, under the step's area of the same title (in the session's language), else
+/// its first area; texts cut to this plan's limits.
+fn carried_row(cx: &Ctx, reviewed: &crate::domain::ReviewRow) -> Result<RowFields, RuleError> {
+    let area = cx
+        .step
+        .areas
+        .iter()
+        .find(|a| cx.pick(&a.title).eq_ignore_ascii_case(reviewed.area.trim()))
+        .or_else(|| cx.step.areas.first())
+        .ok_or(RuleError::Invalid)?;
+    let cut = |text: &str, max: usize| text.chars().take(max).collect::<String>();
+    check_row(
+        cx.step,
+        RowFields {
+            area: area.id.clone(),
+            action: cut(&reviewed.action, MAX_ROW_TEXT),
+            first_step: cut(&reviewed.first_step, MAX_ROW_TEXT),
+            owner: cut(&reviewed.owner, MAX_OWNER),
+            deadline: reviewed.deadline.clone(),
+            follow_up: reviewed.follow_up.clone(),
+            answers: None,
+        },
+    )
 }
 
 /// `YYYY-MM-DD` of a real day (see [`Date::parse`]), or empty.

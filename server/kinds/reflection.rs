@@ -17,7 +17,9 @@ use crate::domain::answers::{
 use crate::domain::{Action, By, Change, RuleError, Scope, Session};
 use crate::outcome::{self, Outcome, Section};
 use crate::print::Paper;
-use crate::protocol::{ActivityView, ReflectionView, ScaleView, SharedView};
+use crate::protocol::{
+    ActivityView, ReflectionView, ScaleView, SharedView, TrendPointView, TrendView,
+};
 
 /// The reflection kind.
 pub struct Reflection;
@@ -254,6 +256,22 @@ impl Kind for Reflection {
                     })
                     .collect()
             }),
+            // The trend of each question asked again (issue 17), with the results; the hall's.
+            trends: (results && scope == Scope::Hall)
+                .then(|| {
+                    cx.step
+                        .prompts
+                        .iter()
+                        .filter_map(|p| {
+                            let trend = session.trend(index, p.id());
+                            (!trend.is_empty()).then(|| TrendView {
+                                prompt: p.id().to_owned(),
+                                points: trend.into_iter().map(TrendPointView::from).collect(),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .filter(|trends| !trends.is_empty()),
             shared: results.then(|| {
                 session
                     .shared_items(scope, index)
@@ -297,6 +315,23 @@ impl Kind for Reflection {
                 else {
                     return None;
                 };
+                // The trend of a question asked again (issue 17): the hall's.
+                let trend = if scope == Scope::Hall {
+                    session
+                        .trend(index, &counts.prompt)
+                        .into_iter()
+                        .map(|entry| outcome::TrendResult {
+                            meeting: entry.point.from.title,
+                            date: entry.point.from.date,
+                            current: entry.current,
+                            n: entry.point.n,
+                            counts: entry.point.counts.filter(|_| entry.hidden.is_none()),
+                            hidden: entry.hidden,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 (!for_one).then(|| outcome::ScaleResult {
                     label: label.clone(),
                     min: *min,
@@ -306,10 +341,47 @@ impl Kind for Reflection {
                     n: counts.n,
                     counts: counts.counts,
                     tables_left_out: counts.tables_left_out,
+                    trend,
                 })
             })
             .collect();
-        // Items under their question, in the step's order.
+        out.sections.push(Section::Reflection {
+            title: step.title.clone(),
+            scales,
+            shared: shared_outcome(cx),
+            questions,
+        });
+    }
+
+    fn print(&self, step: &Step, paper: &mut Paper) {
+        let tags: Vec<&Text> = step.areas.iter().map(|a| &a.title).collect();
+        for prompt in &step.prompts {
+            match prompt {
+                Prompt::Scale {
+                    label,
+                    min,
+                    max,
+                    min_label,
+                    max_label,
+                    ..
+                } => paper.scale(label, *min, *max, min_label, max_label),
+                Prompt::Text { label, .. } => paper.written(label, 4, &[]),
+                Prompt::List {
+                    label, max_items, ..
+                } => paper.written(label, (*max_items).min(6), &tags),
+                Prompt::Circles { label, .. } => paper.circles(label),
+            }
+        }
+    }
+}
+
+/// The items shared in the step of `cx` that may leave the room: under their question (where
+/// more than one may be shared), each with its author's tag, group and name as they chose.
+/// Also an evaluation step's (whose prompts are shared the same way).
+pub(super) fn shared_outcome(cx: &Ctx) -> Vec<outcome::SharedItem> {
+    let (session, scope, index, step) = (cx.session, cx.scope, cx.index, cx.step);
+    {
+        // Items under their question, in the step's order, where more than one may be shared.
         let shareable: Vec<(&str, &Text)> = step
             .prompts
             .iter()
@@ -336,7 +408,7 @@ impl Kind for Reflection {
             let area = items.iter().find(|i| &i.id == item)?.area.as_deref()?;
             step.area(area).map(|a| a.title.clone())
         };
-        let shared = items
+        items
             .into_iter()
             .map(|(share, text, name)| outcome::SharedItem {
                 text,
@@ -349,34 +421,7 @@ impl Kind for Reflection {
                     .then(|| share.table.map(|t| t.number()))
                     .flatten(),
             })
-            .collect();
-        out.sections.push(Section::Reflection {
-            title: step.title.clone(),
-            scales,
-            shared,
-            questions,
-        });
-    }
-
-    fn print(&self, step: &Step, paper: &mut Paper) {
-        let tags: Vec<&Text> = step.areas.iter().map(|a| &a.title).collect();
-        for prompt in &step.prompts {
-            match prompt {
-                Prompt::Scale {
-                    label,
-                    min,
-                    max,
-                    min_label,
-                    max_label,
-                    ..
-                } => paper.scale(label, *min, *max, min_label, max_label),
-                Prompt::Text { label, .. } => paper.written(label, 4, &[]),
-                Prompt::List {
-                    label, max_items, ..
-                } => paper.written(label, (*max_items).min(6), &tags),
-                Prompt::Circles { label, .. } => paper.circles(label),
-            }
-        }
+            .collect()
     }
 }
 

@@ -106,6 +106,82 @@ pub struct CreateSession {
     /// Seat participants at tables (issue 16).
     #[serde(default)]
     pub tables: Option<TablesRequest>,
+    /// The session follows up an earlier one (issue 17): its code and facilitator token.
+    #[serde(default)]
+    pub follows: Option<FollowsRequest>,
+    /// The session's own preparation texts or links (issue 17), replacing the programme's.
+    #[serde(default)]
+    pub articles: Option<Vec<crate::content::customise::ArticleInput>>,
+}
+
+/// The earlier session a follow-up follows: its code and its facilitator's token.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FollowsRequest {
+    /// The earlier session's join code.
+    pub code: String,
+    /// Its facilitator token.
+    pub token: String,
+}
+
+/// Reply to `PUT /api/sessions/{code}/evaluation/{step}`: how many rows were taken in.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct Imported {
+    /// The evaluation step.
+    pub step: String,
+    /// Rows taken in.
+    pub rows: usize,
+}
+
+/// The body of a refused import: the problems, each with its line (or row) and field, in
+/// both languages; `error` is all of them in the session's language.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct ImportErrors {
+    /// Every problem, one a line, in the session's language.
+    pub error: String,
+    /// The problems.
+    pub problems: Vec<ImportProblem>,
+}
+
+/// One problem of an import.
+#[derive(Deserialize, Serialize, Debug)]
+pub struct ImportProblem {
+    /// `line` (of the text) or `row` (of a JSON list).
+    pub place: String,
+    /// Its number, from 1.
+    pub line: usize,
+    /// The field: `item`, `score`, `scale` or `n`, where the problem is one field's.
+    pub field: Option<String>,
+    /// What is wrong, e.g. `not_a_number`.
+    pub problem: String,
+    /// For a person, in both languages.
+    pub message: Text,
+}
+
+/// `PUT /api/sessions/{code}/evaluation/{step}` as JSON: the rows field by field (each value
+/// a text or a number), read by the same rules as a table.
+#[derive(Deserialize, Serialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRows {
+    /// The rows.
+    pub rows: Vec<ImportRow>,
+}
+
+/// One row of [`ImportRows`].
+#[derive(Deserialize, Serialize, Debug)]
+pub struct ImportRow {
+    /// The question.
+    #[serde(default)]
+    pub item: serde_json::Value,
+    /// Its average score (`3.8` or `"3,8"`).
+    #[serde(default)]
+    pub score: serde_json::Value,
+    /// Its scale (`"1-5"` or `5`).
+    #[serde(default)]
+    pub scale: serde_json::Value,
+    /// How many answered.
+    #[serde(default)]
+    pub n: serde_json::Value,
 }
 
 /// Tables asked for at creation. (A table size is the console's: seating everyone at random in

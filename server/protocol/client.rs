@@ -305,6 +305,23 @@ pub enum ActionMsg {
         /// Its row id.
         id: String,
     },
+    /// Anyone, on a review step (issue 17): a row's status (`done`, `ongoing`, `not_started`,
+    /// `dropped`, or null) and note.
+    Review {
+        /// The row's key.
+        row: String,
+        /// Its status, or null.
+        #[serde(default)]
+        status: Option<crate::domain::Status>,
+        /// The note (at most 300 characters; empty clears it).
+        #[serde(default)]
+        note: String,
+    },
+    /// Facilitator, on a plan step (issue 17): carry a reviewed row on into it.
+    CarryOn {
+        /// The review row's key.
+        row: String,
+    },
 }
 
 fn room() -> String {
@@ -409,6 +426,8 @@ impl ActionMsg {
                 table: TableId::from_number(from).ok_or("no such table")?,
                 id,
             },
+            ActionMsg::Review { row, status, note } => Action::Review { row, status, note },
+            ActionMsg::CarryOn { row } => Action::CarryOn { row },
         })
     }
 }

@@ -200,6 +200,7 @@ fn build_sessions() -> Vec<Session> {
                 publication: crate::domain::Publication::PerResult,
                 planned: None,
                 tables: None,
+                follows: None,
             });
             for _ in 0..2 {
                 let join = Command::Join {

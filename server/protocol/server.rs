@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::StepSummary;
 use crate::audience::Audience;
-use crate::content::{Area, Invitation, Prompt, Text};
+use crate::content::{Area, Article, Invitation, Prompt, Text};
 use crate::domain::{
     Answer, Carried, Lang, Participant, ParticipantId, Scope, SeriesLink, Session, TableSettings,
     Timer,
@@ -290,6 +290,12 @@ pub struct SessionView<'a> {
     pub series: Option<Cow<'a, SeriesLink>>,
     /// What earlier meetings of the series produced: `[{from, kind, text}]`.
     pub carried: Cow<'a, [Carried]>,
+    /// What to read before the meeting (issue 17): `[{title, url?, text?}]`, up to three.
+    #[serde(default, skip_serializing_if = "no_articles")]
+    pub articles: Cow<'a, [Article]>,
+    /// Facilitator only: the session this one follows up (issue 17), `{code, title, date}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<Cow<'a, crate::domain::follow::MeetingRef>>,
     /// The tables, in a session with tables: how many and how they work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<TablesView>,
@@ -299,6 +305,10 @@ pub struct SessionView<'a> {
     /// Whether that table has a host (so a phone offers to host only where nobody does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted: Option<bool>,
+}
+
+fn no_articles(articles: &[Article]) -> bool {
+    articles.is_empty()
 }
 
 /// How many tables a session has and how they work.
@@ -354,6 +364,10 @@ impl<'a> SessionView<'a> {
             date: projector_url.and(session.planned()).map(Cow::Borrowed),
             series: created.series.as_ref().map(Cow::Borrowed),
             carried: Cow::Borrowed(session.carried()),
+            articles: Cow::Borrowed(&created.programme.articles),
+            follows: projector_url
+                .and(created.follows.as_ref())
+                .map(|f| Cow::Borrowed(&f.from)),
             tables: session.has_tables().then(|| {
                 let TableSettings {
                     choose,

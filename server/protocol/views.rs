@@ -38,6 +38,10 @@ pub enum ActivityView {
     PersonalPlan(PersonalPlanView),
     /// The closing step, once a plan was agreed.
     End(EndView),
+    /// A review of earlier plans (issue 17).
+    Review(ReviewView),
+    /// Results brought from elsewhere (issue 17).
+    Evaluation(EvaluationView),
 }
 
 /// A reflection step's activity.
@@ -62,6 +66,124 @@ pub struct ReflectionView {
     /// when true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub held: bool,
+    /// Results, in the hall: the trend of each scale prompt earlier meetings asked too
+    /// (issue 17). Absent when none did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trends: Option<Vec<TrendView>>,
+}
+
+/// A scale prompt's trend: its result meeting by meeting, this meeting's last.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TrendView {
+    /// Prompt id.
+    pub prompt: String,
+    /// The points, in meeting order.
+    pub points: Vec<TrendPointView>,
+}
+
+/// One meeting's point of a trend.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TrendPointView {
+    /// The meeting's programme title.
+    pub meeting: Text,
+    /// Its day, `YYYY-MM-DD`.
+    pub date: String,
+    /// This meeting.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub current: bool,
+    /// How many answered.
+    pub n: u32,
+    /// `counts[i]` for value `min + i`; `null` where the point is not shown.
+    pub counts: Option<Vec<u32>>,
+    /// Why it is not shown: `too_few` or `difference`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<crate::domain::follow::Hidden>,
+}
+
+impl From<crate::domain::follow::TrendEntry> for TrendPointView {
+    fn from(entry: crate::domain::follow::TrendEntry) -> Self {
+        TrendPointView {
+            meeting: entry.point.from.title,
+            date: entry.point.from.date,
+            current: entry.current,
+            n: entry.point.n,
+            counts: entry.point.counts.filter(|_| entry.hidden.is_none()),
+            hidden: entry.hidden,
+        }
+    }
+}
+
+/// A review step's activity (issue 17): every screen sees the same.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ReviewView {
+    /// The rows under review, in the order they were agreed.
+    pub rows: Vec<ReviewRowView>,
+    /// Facilitator: the plan step a row is carried on into (the first), if the programme has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_step: Option<String>,
+}
+
+/// A row under review.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ReviewRowView {
+    /// Its key, for `review` and `carry_on`.
+    pub key: String,
+    /// The meeting that agreed it.
+    pub from: crate::domain::follow::MeetingRef,
+    /// Its area's title.
+    pub area: String,
+    /// What we would do.
+    pub action: String,
+    /// The first step.
+    pub first_step: String,
+    /// Who owns it.
+    pub owner: String,
+    /// `YYYY-MM-DD` or empty.
+    pub deadline: String,
+    /// `YYYY-MM-DD` or empty.
+    pub follow_up: String,
+    /// What an in-between meeting's review said of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<crate::domain::Status>,
+    /// That review's note.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_note: String,
+    /// Its status now, if one was set.
+    pub status: Option<crate::domain::Status>,
+    /// The note.
+    pub note: String,
+    /// Carried on into this meeting's plan.
+    pub carried: bool,
+}
+
+/// An evaluation step's activity (issue 17).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct EvaluationView {
+    /// The figures, for every screen.
+    pub rows: Vec<EvalRowView>,
+    /// Shared items are shown on the projector.
+    pub revealed: bool,
+    /// Staff: how many items are shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_count: Option<usize>,
+    /// Results: the items shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<Vec<SharedView>>,
+}
+
+/// One question's figures.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct EvalRowView {
+    /// The question.
+    pub item: String,
+    /// Its average score.
+    pub score: f64,
+    /// The scale's lowest value.
+    pub min: i32,
+    /// The scale's highest value.
+    pub max: i32,
+    /// How many answered.
+    pub n: u32,
 }
 
 /// A scale prompt's distribution.

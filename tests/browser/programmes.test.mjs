@@ -22,7 +22,10 @@ import {
 const PHONES = 8;
 const PHONE_390 = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
 /** Every built-in programme; the test fails when the library has one more or one fewer. */
-const PROGRAMMES = ['del1', 'del2', 'del3', 'enkelte-leder', 'ledergruppen', 'organisationen'];
+const PROGRAMMES = ['del1', 'del2', 'del3', 'enkelte-leder', 'ledergruppen', 'opfolgning', 'organisationen'];
+/** An evaluation's figures (issue 17), as a facilitator pastes them: twelve questions. */
+const FIGURES = ['Spørgsmål;Gennemsnit;Skala;Antal',
+  ...Array.from({ length: 12 }, (_, i) => `Spørgsmål ${i + 1} om ledelse, trivsel og samarbejde i hverdagen;${(1 + (i % 9) * 0.5).toFixed(1).replace('.', ',')};1-5;${8 + i}`)].join('\n');
 const RUN = Math.random().toString(36).slice(2, 8);
 
 const h = new Harness('programmes');
@@ -72,7 +75,8 @@ async function next(step) {
  */
 async function reflect(programme, phone, n) {
   const { page } = phone;
-  await until(`${phone.name}: the prompts`, () => page.locator('#prompts .prompt').count(), (c) => c > 0);
+  // A reflection's prompts, or those beside an evaluation's figures (in the activity).
+  await until(`${phone.name}: the prompts`, () => page.locator('#prompts .prompt, #activity .prompt').count(), (c) => c > 0);
   const scales = await page.$$eval('fieldset.prompt.scale input[type=radio]',
     (inputs) => [...new Set(inputs.map((input) => input.name.replace(/^prompt-/, '')))]);
   for (const [k, p] of scales.entries()) {
@@ -205,6 +209,16 @@ async function meeting(programme, steps) {
       await until('projector: three accepted rows', () => proj().page.locator('#plan-table tr[data-row]').count(), (c) => c === 3);
     } else if (step.kind === 'personal_plan') {
       await Promise.all(phones().map((phone) => personalPlan(programme, phone)));
+    } else if (step.kind === 'evaluation') {
+      // The facilitator brings in the figures; every screen shows them; the phones reflect beside them.
+      const response = await fetch(`${server.base}/api/sessions/${code}/evaluation/${step.id}`, {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${created.facilitator_token}`, 'Content-Type': 'text/csv' },
+        body: FIGURES,
+      });
+      assert.equal(response.status, 200, await response.text());
+      await until('projector: every question on the chart', () => proj().page.locator('#evaluation-chart li[data-testid=evaluation-bar]').count(), (c) => c === 12);
+      await Promise.all(phones().map((phone, n) => reflect(programme, phone, n)));
     } else if (step.kind === 'cards') {
       await fac().page.locator('#deal-room').click();
       await expectVisible(proj(), '#card-text');

@@ -3,7 +3,8 @@
 // start page; meeting 2's console shows the series, the preparation and the
 // invitation (copy, calendar file, print); there a topic is prioritised and an
 // accepted plan row added; meeting 3's console, projector and a phone then show
-// what meeting 2 handed on, and a carried priority becomes a plan row. Last, a
+// what meeting 2 handed on (its agreed row on the review of its plan, issue 17),
+// and a carried priority becomes a plan row. Last, a
 // del2 session with its own dialogue cards. No page may log an error, break
 // the CSP or talk to another host.
 //
@@ -259,8 +260,10 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectText(fac(), '#carried-groups section[data-kind="priority"] h3', 'Prioriteret');
     await expectText(fac(), '#carried-groups section[data-kind="priority"] .carried-text', series.topic);
     await expectText(fac(), '#carried-groups section[data-kind="priority"] .carried-from', UI.from(programme('del2').title.da));
-    await expectText(fac(), '#carried-groups section[data-kind="row"] h3', 'Handleplan');
-    await expectText(fac(), '#carried-groups section[data-kind="row"] .carried-text', series.action);
+    // Issue 17: meeting 3 follows meeting 2's plan, so it opens with a review of it (its second
+    // step); the agreed row is there, not in the list of what was carried in.
+    await expectText(fac(), '#step-list li:nth-child(2) .step-name', 'Opfølgning på handleplanen');
+    await expectCount(fac(), '#carried-groups section[data-kind="row"]', 0);
     // "Foreslå som række" only on a plan step.
     await expectCount(fac(), '#carried-groups button.carried-suggest', 0);
     await h.checkPages('e-meeting3-console');
@@ -272,10 +275,8 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectText(proj(), '#join-code', m3.code);
     await expectVisible(proj(), '#carried');
     await expectText(proj(), '#carried-heading', 'Det tog vi med fra sidst');
-    await expectCount(proj(), '#carried-list li[data-testid="carried-item"]', 2);
-    // Priorities and accepted plan rows first.
+    await expectCount(proj(), '#carried-list li[data-testid="carried-item"]', 1);
     await expectAttr(proj(), '#carried-list li:nth-child(1)', 'data-kind', 'priority');
-    await expectAttr(proj(), '#carried-list li:nth-child(2)', 'data-kind', 'row');
     await expectText(proj(), '#carried-list li:nth-child(1) .carried-text', series.topic);
     const qr = await proj().page.locator('#qr').boundingBox();
     assert.ok(qr && qr.width >= 250, `the QR code is large enough (${qr?.width} px)`);
@@ -295,6 +296,14 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await fits('first step');
     await h.checkPages('f-meeting3-joined');
 
+    // The review of meeting 2's plan (issue 17): the agreed row on every screen.
+    await fac().page.locator('#next').click();
+    await expectText(fac(), '#step-title', 'Opfølgning på handleplanen');
+    await expectText(proj(), '#review-table tr[data-testid=review-row] .review-action', series.action);
+    await expectText(phone(), '#review-rows li[data-testid=review-row] .review-action', series.action);
+    await expectVisible(proj(), '#carried', false);
+    await h.checkPages('f-meeting3-review');
+
     // The next step (the map) shows no list.
     await next('del3', 'kortet');
     await expectText(proj(), '#step-title', title('del3', 'kortet'));
@@ -308,7 +317,7 @@ describe('a series, preparation and customised cards in a real browser', { timeo
     await expectText(proj(), '#step-title', title('del3', 'handleplan'));
     await expectVisible(proj(), '#carried');
     await expectVisible(phone(), '#carried');
-    await expectCount(fac(), '#carried-groups button.carried-suggest', 2);
+    await expectCount(fac(), '#carried-groups button.carried-suggest', 1);
     await fac().page.locator('#carried-groups section[data-kind="priority"] button.carried-suggest').click();
     await expectValue(fac(), '#new-row-action', series.topic);
     await expectValue(fac(), '#new-row-answers', series.topic);

@@ -11,6 +11,7 @@ mod durability;
 mod edges;
 mod erasure;
 mod faults;
+mod follow;
 mod full_session;
 mod live;
 mod meeting_date;

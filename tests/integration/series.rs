@@ -127,16 +127,30 @@ async fn each_meeting_carries_its_shared_outcome_to_the_next_and_the_series_expo
         .collect();
     assert!(texts.contains(&"Tillid i ledergruppen"), "{carried}");
     assert!(
-        texts.contains(&"Fast sparringsmakker til alle"),
+        carried[0]["from"]["da"]
+            .as_str()
+            .unwrap()
+            .starts_with("Del 2")
+    );
+    // Issue 17: Del 3 follows Del 2's plan, so it opens with its review, where the agreed row
+    // is — not again in the list of what was carried in.
+    assert!(
+        !texts.contains(&"Fast sparringsmakker til alle"),
         "{carried}"
     );
-    let row = carried
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "row")
-        .unwrap();
-    assert!(row["from"]["da"].as_str().unwrap().starts_with("Del 2"));
+    assert_eq!(del3.frames[0]["session"]["steps"][1]["kind"], "review");
+    del3.ok(json!({ "type": "goto", "index": 1 })).await;
+    let review = del3.expect("step").await;
+    assert_eq!(
+        review["activity"]["rows"][0]["action"],
+        "Fast sparringsmakker til alle"
+    );
+    assert!(
+        review["activity"]["rows"][0]["from"]["title"]["da"]
+            .as_str()
+            .unwrap()
+            .starts_with("Del 2")
+    );
     let phone = Client::join(&server.addr, &code(2), None).await;
     assert_eq!(
         phone.frames[0]["session"]["carried"], carried,

@@ -78,6 +78,7 @@ fn created(code: &str) -> Created {
         publication: Publication::PerResult,
         planned: None,
         tables: None,
+        follows: None,
     }
 }
 
