@@ -210,8 +210,17 @@ async fn a_series_run_on_two_nodes_carries_prunes_and_exports_across_them() {
         .map(|c| c["text"].as_str().unwrap().to_owned())
         .collect();
     assert!(
-        texts.iter().any(|t| t == "Fast sparringsmakker til alle"),
+        texts.iter().any(|t| t == "Tillid i ledergruppen"),
         "{texts:?}"
+    );
+    // Meeting 3 follows meeting 2's plan (issue 17): the agreed row is in its review, brought
+    // from node A.
+    del3.ok(json!({ "type": "goto", "index": 1 })).await;
+    let review = del3.expect("step").await;
+    assert_eq!(review["activity"]["kind"], "review", "{review}");
+    assert_eq!(
+        review["activity"]["rows"][0]["action"], "Fast sparringsmakker til alle",
+        "{review}"
     );
 
     // The series page and the series report, asked on node A, show meeting 3 (node B's) too.
