@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Harness, expectCount } from './helpers.mjs';
 
-const PROGRAMMES = ['del1', 'del2', 'del3', 'enkelte-leder', 'ledergruppen', 'organisationen'];
+const PROGRAMMES = ['del1', 'del2', 'del3', 'enkelte-leder', 'ledergruppen', 'opfolgning', 'organisationen'];
 const SERIES = 'tre-trins-raket';
 const VERSIONS = ['handout', 'guide'];
 const LANGS = ['da', 'en'];
