@@ -1,26 +1,104 @@
 //! The baseline: the least a WebSocket server must do to give the benchmark's clients what they
-//! wait for, with nothing trivsel adds (no domain rules, no storage, no views, no limits).
+//! wait for with the guarantees trivsel gives — every acknowledged operation durably stored, the
+//! staff told at trivsel's own rate — and nothing trivsel adds besides (no domain rules, no
+//! views, no limits). Issue 15: a ratio to this baseline is trivsel's overhead above the work
+//! the job itself requires.
 //!
 //! Rooms are keyed by the path the client opened (`/api/sessions/{code}/ws`). The first
 //! message decides the role: `join` is a phone, `hello` with the token `projector` is a
-//! projector, any other `hello` a facilitator. Every message with an `op` gets an `ack` with
-//! the room's sequence number; `goto` also broadcasts one `step` frame, serialised once, to
-//! everyone in the room; after each batch of messages that held answers, the staff get one
-//! `activity` frame. A `pad` message sets the size of those frames, so they match what trivsel
-//! sends. Each connection has an unbounded queue and a writer task: the textbook design.
+//! projector, any other `hello` a facilitator. Each batch of a room's messages (up to
+//! [`BATCH`]) that holds operations is stored before any of them is acknowledged: one row per
+//! operation in SQLite (WAL, `synchronous=FULL`, as trivsel's store), written by one writer
+//! thread that commits what every room has pending in one transaction (group commit, as
+//! trivsel's). Then every message with an `op` gets an `ack` with the room's sequence number;
+//! `goto` also broadcasts one `step` frame, serialised once, to everyone in the room. After a
+//! batch that held answers the staff get one `activity` frame, at most one per
+//! [`STAFF_EVERY`] (trivsel's rate; a frame held back goes out when it is due). A `pad`
+//! message sets the size of those frames, so they match what trivsel sends. Each connection
+//! has an unbounded queue and a writer task: the textbook design.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 /// Most messages a room takes in one batch.
 const BATCH: usize = 512;
+
+/// Least time between two activity frames of a room (trivsel's `STAFF_EVERY`).
+const STAFF_EVERY: Duration = Duration::from_millis(100);
+
+/// One room's operations of one batch, to store: `(room, seq, message)` rows, and whom to tell
+/// once they are committed.
+struct Commit {
+    rows: Vec<(Arc<str>, u64, String)>,
+    done: oneshot::Sender<()>,
+}
+
+/// The store's writer: a thread that commits what the rooms have pending, all of it in one
+/// transaction, and tells each room when its rows are durable.
+#[derive(Clone)]
+struct Writer(std::sync::mpsc::Sender<Commit>);
+
+impl Writer {
+    /// Opens (creates) `baseline.sqlite` in `data` as trivsel opens its store and starts the
+    /// writer thread.
+    fn open(data: &Path) -> anyhow::Result<Self> {
+        let db = rusqlite::Connection::open(data.join("baseline.sqlite"))?;
+        let mode: String = db.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+        anyhow::ensure!(mode.eq_ignore_ascii_case("wal"), "no WAL: {mode}");
+        db.execute_batch(
+            "PRAGMA synchronous=FULL;
+             CREATE TABLE IF NOT EXISTS events (
+                 room TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+                 PRIMARY KEY (room, seq)) WITHOUT ROWID;",
+        )?;
+        let (tx, rx) = std::sync::mpsc::channel::<Commit>();
+        std::thread::spawn(move || {
+            let mut db = db;
+            while let Ok(first) = rx.recv() {
+                let mut group = vec![first];
+                group.extend(rx.try_iter());
+                if let Err(e) = store(&mut db, &group) {
+                    // The benchmark reads a missing ack as an error; nothing is acknowledged.
+                    eprintln!("baseline: cannot store: {e}");
+                    continue;
+                }
+                for commit in group {
+                    let _ = commit.done.send(());
+                }
+            }
+        });
+        Ok(Writer(tx))
+    }
+
+    /// Stores `rows` and returns once they are committed (`false` if they could not be).
+    async fn store(&self, rows: Vec<(Arc<str>, u64, String)>) -> bool {
+        let (done, stored) = oneshot::channel();
+        self.0.send(Commit { rows, done }).is_ok() && stored.await.is_ok()
+    }
+}
+
+/// One transaction with every row of `group`.
+fn store(db: &mut rusqlite::Connection, group: &[Commit]) -> rusqlite::Result<()> {
+    let transaction = db.transaction()?;
+    {
+        let mut insert = transaction.prepare_cached(
+            "INSERT OR REPLACE INTO events (room, seq, body) VALUES (?1, ?2, ?3)",
+        )?;
+        for (room, seq, body) in group.iter().flat_map(|c| &c.rows) {
+            insert.execute(rusqlite::params![room.as_ref(), *seq as i64, body])?;
+        }
+    }
+    transaction.commit()
+}
 
 type Rooms = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<ToRoom>>>>;
 
@@ -43,6 +121,7 @@ enum ToRoom {
     Op {
         id: u64,
         msg: Incoming,
+        text: String,
     },
 }
 
@@ -57,15 +136,16 @@ struct Incoming {
     activity: Option<usize>,
 }
 
-/// Accepts connections until the task is dropped.
-pub async fn run(listener: TcpListener) -> anyhow::Result<()> {
+/// Accepts connections until the task is dropped, storing in `data`.
+pub async fn run(listener: TcpListener, data: &Path) -> anyhow::Result<()> {
+    let writer = Writer::open(data)?;
     let rooms: Rooms = Arc::default();
     let mut next_id = 0;
     loop {
         match listener.accept().await {
             Ok((tcp, _)) => {
                 next_id += 1;
-                tokio::spawn(connection(tcp, next_id, rooms.clone()));
+                tokio::spawn(connection(tcp, next_id, rooms.clone(), writer.clone()));
             }
             // Out of file descriptors or similar: wait instead of spinning.
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
@@ -73,7 +153,7 @@ pub async fn run(listener: TcpListener) -> anyhow::Result<()> {
     }
 }
 
-async fn connection(tcp: TcpStream, id: u64, rooms: Rooms) {
+async fn connection(tcp: TcpStream, id: u64, rooms: Rooms, writer: Writer) {
     let _ = tcp.set_nodelay(true);
     let mut path = String::new();
     // The handshake's callback type is fixed by tungstenite, large error variant included.
@@ -105,10 +185,10 @@ async fn connection(tcp: TcpStream, id: u64, rooms: Rooms) {
     let room = {
         let mut rooms = rooms.lock().unwrap_or_else(|e| e.into_inner());
         rooms
-            .entry(path)
+            .entry(path.clone())
             .or_insert_with(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
-                tokio::spawn(room(rx));
+                tokio::spawn(room(rx, path.into(), writer));
                 tx
             })
             .clone()
@@ -131,7 +211,13 @@ async fn connection(tcp: TcpStream, id: u64, rooms: Rooms) {
             _ => continue,
         };
         if let Ok(msg) = serde_json::from_str::<Incoming>(&text)
-            && room.send(ToRoom::Op { id, msg }).is_err()
+            && room
+                .send(ToRoom::Op {
+                    id,
+                    msg,
+                    text: text.as_str().to_owned(),
+                })
+                .is_err()
         {
             break;
         }
@@ -150,13 +236,43 @@ fn padded(kind: &str, seq: u64, size: usize) -> Utf8Bytes {
 }
 
 /// One room: its connections and its sequence number.
-async fn room(mut rx: mpsc::UnboundedReceiver<ToRoom>) {
+async fn room(mut rx: mpsc::UnboundedReceiver<ToRoom>, name: Arc<str>, writer: Writer) {
     let mut conns: HashMap<u64, (Role, mpsc::UnboundedSender<Message>)> = HashMap::new();
     let mut seq = 0u64;
     let (mut step_size, mut activity_size) = (2048, 1024);
     let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let mut answered = false;
+    // When the last activity frame went out, and whether one is held back until it is due.
+    let mut activity_sent: Option<tokio::time::Instant> = None;
+    let mut activity_owed = false;
+    loop {
+        let due = activity_owed
+            .then(|| activity_sent.map_or_else(tokio::time::Instant::now, |at| at + STAFF_EVERY));
+        let received = match due {
+            Some(due) => tokio::select! {
+                n = rx.recv_many(&mut batch, BATCH) => n,
+                () = tokio::time::sleep_until(due) => usize::MAX,
+            },
+            None => rx.recv_many(&mut batch, BATCH).await,
+        };
+        if received == 0 {
+            break;
+        }
+        // Stored first: every operation of the batch, in one commit with what other rooms have
+        // pending; only then does anyone hear of them.
+        let mut rows = Vec::new();
+        let mut next = seq;
+        for msg in &batch {
+            if let ToRoom::Op { msg, text, .. } = msg
+                && msg.op.is_some()
+            {
+                next += 1;
+                rows.push((name.clone(), next, text.clone()));
+            }
+        }
+        if !rows.is_empty() && !writer.store(rows).await {
+            batch.clear();
+            continue;
+        }
         for msg in batch.drain(..) {
             match msg {
                 ToRoom::Join { id, role, out } => {
@@ -174,7 +290,7 @@ async fn room(mut rx: mpsc::UnboundedReceiver<ToRoom>) {
                 ToRoom::Leave { id } => {
                     conns.remove(&id);
                 }
-                ToRoom::Op { id, msg } => {
+                ToRoom::Op { id, msg, .. } => {
                     let Some(op) = msg.op else { continue };
                     seq += 1;
                     if let Some((_, out)) = conns.get(&id) {
@@ -196,19 +312,22 @@ async fn room(mut rx: mpsc::UnboundedReceiver<ToRoom>) {
                                 activity_size = size;
                             }
                         }
-                        "answer" => answered = true,
+                        "answer" => activity_owed = true,
                         _ => {}
                     }
                 }
             }
         }
-        if answered {
+        let now = tokio::time::Instant::now();
+        if activity_owed && activity_sent.is_none_or(|at| now >= at + STAFF_EVERY) {
             let frame = padded("activity", seq, activity_size);
             for (role, out) in conns.values() {
                 if *role != Role::Phone {
                     let _ = out.send(Message::Text(frame.clone()));
                 }
             }
+            activity_sent = Some(now);
+            activity_owed = false;
         }
     }
 }

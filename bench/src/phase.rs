@@ -275,6 +275,9 @@ pub struct PhaseResult {
     pub rss: (u64, u64, u64),
     /// Mean payload bytes of a phone's step frame and of a projector's activity frame.
     pub frame_sizes: (usize, usize),
+    /// CPU time the server used from the start of the rating until its last replies were
+    /// counted, ms (with `concurrent`, the step changes' too).
+    pub ops_cpu_ms: f64,
 }
 
 /// Runs one phase against `target`.
@@ -375,11 +378,13 @@ pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseR
         )
     };
     let mut ops_end = None;
+    let mut cpu_start = None;
     if spec.concurrent
         && let Some(duration) = spec.ops
     {
         let (end, ops) = ops_window(duration);
         ops_end = Some(end);
+        cpu_start = Some(target.process.cpu_ms());
         let _ = control_tx.send(ops);
     }
     let rounds = spec.rounds.div_ceil(2) * 2;
@@ -404,6 +409,7 @@ pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseR
     {
         let (end, ops) = ops_window(duration);
         ops_end = Some(end);
+        cpu_start = Some(target.process.cpu_ms());
         let _ = control_tx.send(ops);
     }
     if let Some(end) = ops_end {
@@ -411,6 +417,7 @@ pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseR
     } else {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let ops_cpu_ms = cpu_start.map_or(0.0, |start| target.process.cpu_ms() - start);
     let rss_end = target.rss_kib();
     let _ = peak_stop.send(true);
     let rss_peak = peak.await.unwrap_or(0).max(rss_end);
@@ -419,6 +426,7 @@ pub async fn run(target: &mut Target, spec: &PhaseSpec) -> anyhow::Result<PhaseR
     // Gather the records, room by room.
     let mut result = PhaseResult {
         rss: (rss_start, rss_peak, rss_end),
+        ops_cpu_ms,
         ..PhaseResult::default()
     };
     let mut room_rounds: Vec<HashMap<u64, Instant>> = Vec::with_capacity(rooms.len());

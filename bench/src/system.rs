@@ -65,6 +65,27 @@ pub fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user and system) a process has used so far, in ms; 0 when it cannot be read.
+pub fn cpu_ms(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start at the state, field 3;
+    // utime and stime are fields 14 and 15.
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let per_second = rustix::param::clock_ticks_per_second().max(1);
+    (ticks(11) + ticks(12)) as f64 * 1000.0 / per_second as f64
+}
+
 /// One line describing the machine: CPUs, memory, kernel.
 pub fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -202,6 +223,11 @@ impl ServerProcess {
     pub fn rss_kib(&self) -> u64 {
         rss_kib(self.child.id())
     }
+
+    /// The CPU time it has used so far, in ms.
+    pub fn cpu_ms(&self) -> f64 {
+        cpu_ms(self.child.id())
+    }
 }
 
 impl Drop for ServerProcess {
@@ -286,7 +312,7 @@ pub fn serve(
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 println!("ready {}", listener.local_addr()?);
                 tokio::select! {
-                    result = crate::baseline::run(listener) => result,
+                    result = crate::baseline::run(listener, data) => result,
                     () = stopped => Ok(()),
                 }
             }

@@ -32,6 +32,10 @@ fn the_benchmark_smoke_run_reports_every_scenario_with_a_ratio() {
         "slow-ack",
         "restart",
         "neighbour-ack",
+        "scale-rooms-1x",
+        "scale-rooms-4x",
+        "scale-room-1x",
+        "scale-room-4x",
     ] {
         let row = rows
             .iter()
@@ -45,6 +49,11 @@ fn the_benchmark_smoke_run_reports_every_scenario_with_a_ratio() {
             "ratio",
         ] {
             assert!(row[field].is_number(), "{name}.{field} in {row}");
+        }
+        if ["ops-ack", "rooms-ack"].contains(&name) || name.starts_with("scale-") {
+            for field in ["cpu_us_per_op", "baseline_cpu_us_per_op"] {
+                assert!(row[field].is_number(), "{name}.{field} in {row}");
+            }
         }
         assert!(
             row["samples"].as_u64().unwrap() > 0,
