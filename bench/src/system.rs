@@ -300,6 +300,9 @@ pub fn serve(
                 config.max_connections = u32::MAX;
                 config.max_connections_per_address = u32::MAX;
                 config.creations_per_hour = 1_000_000;
+                // The full run's rooms (5,000 phones in scenarios 1 and 2) are larger than a
+                // session takes by default (`--max-participants` 2,000).
+                config.max_participants = 100_000;
                 // Rooms of thousands join in a moment, unless the scenario measures the limit.
                 if !join_allowance {
                     config.joins_per_second = 10_000;

@@ -329,7 +329,7 @@ impl Session {
                 .and_then(|p| p.answers.get(&step.id))
         };
         let shown = state.held.contains_key(unit)
-            || kind.unit_count(unit, &mut published.values()) >= min_group;
+            || kind.unit_reaches(unit, &mut published.values(), min_group);
         let candidates: Vec<ParticipantId> = if shown {
             state.pending.iter().copied().collect()
         } else {
@@ -363,13 +363,14 @@ impl Session {
             others >= min_group
         } else {
             !changed.is_empty()
-                && kind.unit_count(
+                && kind.unit_reaches(
                     unit,
                     &mut participants
                         .iter()
                         .filter(|p| counts(p))
                         .filter_map(|p| p.answers.get(&step.id)),
-                ) >= min_group
+                    min_group,
+                )
         };
         if !due {
             return;
@@ -514,7 +515,7 @@ impl Session {
                         .state(scope, index)
                         .published
                         .as_ref()
-                        .is_some_and(|p| kind.unit_count("", &mut p.values()) >= min_group);
+                        .is_some_and(|p| kind.unit_reaches("", &mut p.values(), min_group));
                 if named && shown {
                     holds.push((String::new(), self.map_as_shown(scope, index, participant)));
                 }

@@ -149,16 +149,8 @@ impl Kind for Grid {
     }
 
     /// A topic's result counts those who rated it on both axes.
-    fn unit_count(
-        &self,
-        unit: &str,
-        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
-    ) -> usize {
-        answers
-            .filter(|a| {
-                matches!(a.get(unit), Some(Answer::Rating(r)) if r.importance.is_some() && r.success.is_some())
-            })
-            .count()
+    fn counts_towards(&self, unit: &str, answers: &BTreeMap<String, Answer>) -> bool {
+        matches!(answers.get(unit), Some(Answer::Rating(r)) if r.importance.is_some() && r.success.is_some())
     }
 
     fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {

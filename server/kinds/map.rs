@@ -89,14 +89,8 @@ impl Kind for Map {
     }
 
     /// The map's result counts those who added an actor.
-    fn unit_count(
-        &self,
-        _unit: &str,
-        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
-    ) -> usize {
-        answers
-            .filter(|a| a.values().any(|v| matches!(v, Answer::Actor(_))))
-            .count()
+    fn counts_towards(&self, _unit: &str, answers: &BTreeMap<String, Answer>) -> bool {
+        answers.values().any(|v| matches!(v, Answer::Actor(_)))
     }
 
     fn decide(&self, _cx: &Ctx, _by: By, action: Action) -> Result<Change, RuleError> {

@@ -167,6 +167,11 @@ pub trait Kind: Sync {
         key
     }
 
+    /// Whether one person's answers to the step (`answers`) count towards the result `unit`.
+    fn counts_towards(&self, unit: &str, answers: &BTreeMap<String, Answer>) -> bool {
+        answers.contains_key(unit)
+    }
+
     /// How many people a result (`unit`) is computed from, among these people's answers to
     /// the step: what a screen shows as "N svar". Below `min_group` the result is suppressed.
     fn unit_count(
@@ -174,7 +179,23 @@ pub trait Kind: Sync {
         unit: &str,
         answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
     ) -> usize {
-        answers.filter(|a| a.contains_key(unit)).count()
+        answers.filter(|a| self.counts_towards(unit, a)).count()
+    }
+
+    /// Whether at least `n` of these people count towards `unit` — [`Kind::unit_count`] `>= n`,
+    /// but it stops reading at the `n`th (issue 15: the publication rule asks this on every
+    /// answer, and counting a room of thousands each time cost most of a rating's CPU).
+    fn unit_reaches(
+        &self,
+        unit: &str,
+        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
+        n: usize,
+    ) -> bool {
+        answers
+            .filter(|a| self.counts_towards(unit, a))
+            .take(n)
+            .count()
+            >= n
     }
 
     /// Decides an activity action on this step. The core has already checked the role where

@@ -97,14 +97,8 @@ impl Kind for Reflection {
     }
 
     /// A scale prompt's result counts those who answered it on the scale.
-    fn unit_count(
-        &self,
-        unit: &str,
-        answers: &mut dyn Iterator<Item = &BTreeMap<String, Answer>>,
-    ) -> usize {
-        answers
-            .filter(|a| matches!(a.get(unit), Some(Answer::Scale(_))))
-            .count()
+    fn counts_towards(&self, unit: &str, answers: &BTreeMap<String, Answer>) -> bool {
+        matches!(answers.get(unit), Some(Answer::Scale(_)))
     }
 
     fn decide(&self, cx: &Ctx, by: By, action: Action) -> Result<Change, RuleError> {
