@@ -38,19 +38,7 @@ pub fn script(source: &str) -> Result<String, String> {
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = source[i + 2..]
-                    .find("*/")
-                    .ok_or("a comment is not closed")?;
-                let comment = &source[i..i + 2 + end + 2];
-                let lines = comment.matches('\n').count();
-                if lines == 0 {
-                    // It still separates what is on either side.
-                    out.space();
-                }
-                for _ in 0..lines {
-                    out.newline();
-                }
-                i += comment.len();
+                i = block_comment(source, i, &mut out)?;
                 continue;
             }
             b'\'' | b'"' => {
@@ -148,6 +136,24 @@ const KEYWORDS_BEFORE_VALUE: [&str; 15] = [
     "export",
 ];
 
+/// Drops the `/* … */` comment at `start` (of a script or a style sheet), keeping its line
+/// breaks, or one space when it has none (it still separates what is on either side); returns
+/// where the source goes on.
+fn block_comment(source: &str, start: usize, out: &mut Trimmed) -> Result<usize, String> {
+    let end = source[start + 2..]
+        .find("*/")
+        .ok_or("a comment is not closed")?;
+    let comment = &source[start..start + 2 + end + 2];
+    let lines = comment.matches('\n').count();
+    if lines == 0 {
+        out.space();
+    }
+    for _ in 0..lines {
+        out.newline();
+    }
+    Ok(start + comment.len())
+}
+
 /// The end (one past the closing quote) of the string starting at `start`.
 fn quoted(bytes: &[u8], start: usize, quote: u8) -> Option<usize> {
     let mut i = start + 1;
@@ -231,18 +237,7 @@ pub fn style(source: &str) -> Result<String, String> {
                 i += 1;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = source[i + 2..]
-                    .find("*/")
-                    .ok_or("a comment is not closed")?;
-                let comment = &source[i..i + 2 + end + 2];
-                let lines = comment.matches('\n').count();
-                if lines == 0 {
-                    out.space();
-                }
-                for _ in 0..lines {
-                    out.newline();
-                }
-                i += comment.len();
+                i = block_comment(source, i, &mut out)?;
             }
             b'\'' | b'"' => {
                 let end = quoted(bytes, i, c).ok_or("a string is not closed")?;
