@@ -10,7 +10,7 @@
 
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, until, expectText, expectVisible } from './helpers.mjs';
+import { Harness, until, expectText, expectVisible, installClients, sendFrom } from './helpers.mjs';
 
 const PEOPLE = 5;
 const HELD = 'Resultatet holdes, til flere har ændret deres svar.';
@@ -21,43 +21,8 @@ const proj = () => h.device('projector');
 const fac = () => h.device('facilitator');
 const driver = () => h.device('driver');
 
-/** Sockets on the helper page: `connect(key, code, first)`, `send(key, msg)` resolving on its ack. */
-function installClients() {
-  window.clients = {};
-  let ops = 0;
-  window.connect = (key, code, first) => new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${location.host}/api/sessions/${code}/ws`);
-    const client = { ws, pending: new Map(), activity: null };
-    window.clients[key] = client;
-    ws.onopen = () => ws.send(JSON.stringify(first));
-    ws.onerror = () => reject(new Error(`socket ${key} failed`));
-    ws.onmessage = (event) => {
-      const msg = JSON.parse(event.data);
-      if (msg.activity !== undefined) client.activity = msg.activity;
-      if (msg.type === 'snapshot') {
-        client.snapshot = msg;
-        resolve();
-      }
-      if ((msg.type === 'ack' || msg.type === 'error') && client.pending.has(msg.op)) {
-        const done = client.pending.get(msg.op);
-        client.pending.delete(msg.op);
-        if (msg.type === 'ack') done.resolve(); else done.reject(new Error(`${key}: ${JSON.stringify(msg)}`));
-      }
-    };
-  });
-  window.send = (key, msg) => new Promise((resolve, reject) => {
-    ops += 1;
-    const op = `t${ops}`;
-    window.clients[key].pending.set(op, { resolve, reject });
-    window.clients[key].ws.send(JSON.stringify({ ...msg, op }));
-  });
-}
-
-async function sendAll(list) {
-  await driver().page.evaluate(async (items) => {
-    for (const [key, msg] of items) await window.send(key, msg);
-  }, list);
-}
+/** Sends from the helper page (see `installClients`). */
+const sendAll = (list) => sendFrom(driver().page, list);
 
 const rate = (who, topics, value) => topics.map((id) => [who, {
   type: 'answer', step: 'prioritering', prompt: id, value,

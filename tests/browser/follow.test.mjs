@@ -16,7 +16,7 @@
 import { describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Harness, PHONE, until, textOf, expectText, expectVisible, expectCount, assertNothingHidden, assertLegible, roomFloor,
+  Harness, PHONE, until, textOf, expectText, expectVisible, expectCount, assertNothingHidden, assertLegible, roomFloor, installClients, sendFrom,
 } from './helpers.mjs';
 
 const PROJECTOR = { width: 1920, height: 1080 };
@@ -36,39 +36,8 @@ let session = null;
 let programme = null;
 const title = (step) => programme.steps.find((s) => s.id === step).title.da;
 
-/** Sockets on the helper page (see projector.test.mjs): `connect`, and `send` resolving on the ack. */
-function installClients() {
-  window.clients = {};
-  let ops = 0;
-  window.connect = (key, code, first) => new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${location.host}/api/sessions/${code}/ws`);
-    const client = { ws, pending: new Map() };
-    window.clients[key] = client;
-    ws.onopen = () => ws.send(JSON.stringify(first));
-    ws.onerror = () => reject(new Error(`socket ${key} failed`));
-    ws.onmessage = (event) => {
-      const msg = JSON.parse(event.data);
-      if (msg.type === 'snapshot') resolve(msg.me ? msg.me.id : msg.role);
-      if ((msg.type === 'ack' || msg.type === 'error') && client.pending.has(msg.op)) {
-        const done = client.pending.get(msg.op);
-        client.pending.delete(msg.op);
-        if (msg.type === 'ack') done.resolve(); else done.reject(new Error(`${key}: ${JSON.stringify(msg)}`));
-      }
-    };
-  });
-  window.send = (key, msg) => new Promise((resolve, reject) => {
-    ops += 1;
-    const op = `t${ops}`;
-    window.clients[key].pending.set(op, { resolve, reject });
-    window.clients[key].ws.send(JSON.stringify({ ...msg, op }));
-  });
-}
-
-async function sendAll(list) {
-  await driver().page.evaluate(async (items) => {
-    for (const [key, msg] of items) await window.send(key, msg);
-  }, list);
-}
+/** Sends from the helper page (see `installClients`). */
+const sendAll = (list) => sendFrom(driver().page, list);
 
 /** The facilitator moves on one step; the console and the projector show it. */
 async function next(step) {

@@ -259,6 +259,52 @@ export function expectCount(who, selector, expected) {
     () => countOf(who.page, selector), accept);
 }
 
+/**
+ * Sockets on a helper page, for tests that play many people without a browser each (run it
+ * in the page: `page.evaluate(installClients)`). `connect(key, code, first)` opens one under
+ * `key`, sends `first` and resolves on its snapshot (with the participant's id, or the role);
+ * each client keeps its last `snapshot`, `step` and `activity`. `send(key, msg)` sends with a
+ * fresh op and resolves on its ack (rejects on an error).
+ */
+export function installClients() {
+  window.clients = {};
+  let ops = 0;
+  window.connect = (key, code, first) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${location.host}/api/sessions/${code}/ws`);
+    const client = { ws, pending: new Map(), snapshot: null, step: null, activity: null };
+    window.clients[key] = client;
+    ws.onopen = () => ws.send(JSON.stringify(first));
+    ws.onerror = () => reject(new Error(`socket ${key} failed`));
+    ws.onmessage = (event) => {
+      const msg = JSON.parse(event.data);
+      if (msg.step) client.step = msg.step;
+      if (msg.activity !== undefined) client.activity = msg.activity;
+      if (msg.type === 'snapshot') {
+        client.snapshot = msg;
+        resolve(msg.me ? msg.me.id : msg.role);
+      }
+      if ((msg.type === 'ack' || msg.type === 'error') && client.pending.has(msg.op)) {
+        const done = client.pending.get(msg.op);
+        client.pending.delete(msg.op);
+        if (msg.type === 'ack') done.resolve(); else done.reject(new Error(`${key}: ${JSON.stringify(msg)}`));
+      }
+    };
+  });
+  window.send = (key, msg) => new Promise((resolve, reject) => {
+    ops += 1;
+    const op = `t${ops}`;
+    window.clients[key].pending.set(op, { resolve, reject });
+    window.clients[key].ws.send(JSON.stringify({ ...msg, op }));
+  });
+}
+
+/** Sends `[[key, msg], …]` from a page with [`installClients`], in order, each once the one before is acknowledged. */
+export async function sendFrom(page, list) {
+  await page.evaluate(async (items) => {
+    for (const [key, msg] of items) await window.send(key, msg);
+  }, list);
+}
+
 // ---------------------------------------------------------------------------
 // The harness: server, browser, devices, and what they must never do
 

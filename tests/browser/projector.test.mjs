@@ -17,7 +17,7 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Harness, PHONE, until, textOf, expectText, expectCount, assertNothingHidden, assertLegible, roomFloor,
+  Harness, PHONE, until, textOf, expectText, expectCount, assertNothingHidden, assertLegible, roomFloor, installClients, sendFrom,
 } from './helpers.mjs';
 
 const SIZES = [
@@ -42,46 +42,8 @@ function sentence(tag, n) {
   return text.slice(0, n);
 }
 
-/**
- * Opens sockets on the helper page: `connect(key, code, first)` keeps a
- * client under `key`; `send(key, msg)` sends with a fresh op and resolves on
- * its ack (rejects on an error). Runs inside the page.
- */
-function installClients() {
-  window.clients = {};
-  let ops = 0;
-  window.connect = (key, code, first) => new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${location.host}/api/sessions/${code}/ws`);
-    const client = { ws, pending: new Map(), step: null, activity: null };
-    window.clients[key] = client;
-    ws.onopen = () => ws.send(JSON.stringify(first));
-    ws.onerror = () => reject(new Error(`socket ${key} failed`));
-    ws.onmessage = (event) => {
-      const msg = JSON.parse(event.data);
-      if (msg.step) client.step = msg.step;
-      if (msg.activity !== undefined) client.activity = msg.activity;
-      if (msg.type === 'snapshot') resolve(msg.me ? msg.me.id : msg.role);
-      if ((msg.type === 'ack' || msg.type === 'error') && client.pending.has(msg.op)) {
-        const done = client.pending.get(msg.op);
-        client.pending.delete(msg.op);
-        if (msg.type === 'ack') done.resolve(); else done.reject(new Error(`${key}: ${JSON.stringify(msg)}`));
-      }
-    };
-  });
-  window.send = (key, msg) => new Promise((resolve, reject) => {
-    ops += 1;
-    const op = `t${ops}`;
-    window.clients[key].pending.set(op, { resolve, reject });
-    window.clients[key].ws.send(JSON.stringify({ ...msg, op }));
-  });
-}
-
-/** Send many messages from the helper page: [[key, msg], …], in order. */
-async function sendAll(list) {
-  await driver().page.evaluate(async (items) => {
-    for (const [key, msg] of items) await window.send(key, msg);
-  }, list);
-}
+/** Sends from the helper page (see `installClients`). */
+const sendAll = (list) => sendFrom(driver().page, list);
 
 /** A new session with a facilitator socket and `PEOPLE` participant sockets (p0…) on the helper page. */
 async function openSession(body) {
